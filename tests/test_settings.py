@@ -1,0 +1,48 @@
+import subprocess
+import sys
+
+import pytest
+
+from bot.settings import Settings
+from knowledge.settings import KnowledgeSettings, load_settings
+
+
+def test_defaults_point_to_a_sqlite_file_under_data(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    settings = KnowledgeSettings()
+    assert settings.database_url == "sqlite+aiosqlite:///./data/bot.sqlite3"
+    settings.ensure_sqlite_dir()
+    assert (tmp_path / "data").is_dir()
+
+
+def test_lists_accept_commas(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ADMIN_IDS", "10, 20")
+    monkeypatch.setenv("EXTRA_WORKING_DAYS", "2025-11-01")
+    settings = Settings()
+    assert settings.admin_ids == [10, 20]
+    assert settings.extra_working_days == ["2025-11-01"]
+
+
+def test_base_url_gets_a_trailing_slash(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HELP_BASE_URL", "http://127.0.0.1:1/help")
+    assert KnowledgeSettings().help_base_url == "http://127.0.0.1:1/help/"
+
+
+def test_bad_setting_is_one_line_and_exit_2(monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CRAWL_CONCURRENCY", "many")
+    with pytest.raises(SystemExit) as exc:
+        load_settings(Settings)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "CRAWL_CONCURRENCY" in err
+
+
+def test_bad_setting_in_a_real_process_has_no_traceback(tmp_path):
+    code = "from bot.settings import Settings; from knowledge.settings import load_settings; load_settings(Settings)"
+    env = {"HELP_BASE_URL": "ftp://nope", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(__import__("pathlib").Path.cwd())}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "HELP_BASE_URL" in proc.stderr
