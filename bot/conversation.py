@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -41,6 +41,9 @@ from bot.storage import (
 )
 from bot.storage import SelfServed as SelfServedRow
 from bot.tickets import TicketState
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +142,26 @@ class ConversationService:
         self.search_limit = search_limit
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiters: dict[int, int] = {}
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, engine: AsyncEngine, *, searcher: Searcher | None, prober: Prober | None = None,
+    ) -> ConversationService:
+        """The dialogue with the real reader, moderation and support calendar (the bot and the console)."""
+        from bot.moderation import moderate
+        from bot.schedule import SupportSchedule
+        from bot.triage import read_message
+
+        return cls(
+            engine,
+            reader=read_message,
+            moderator=moderate,
+            schedule=SupportSchedule.from_settings(settings),
+            searcher=searcher,
+            prober=prober,
+            hours=texts.hours_text(settings.support_open_hour, settings.support_close_hour, settings.support_timezone),
+            timezone=settings.support_timezone,
+        )
 
     async def start(self) -> None:
         await create_all(self.engine)

@@ -195,6 +195,16 @@ BUTTONS: dict[str, str] = {
     "next_no": "Нет, спасибо",
 }
 
+# The command menu (setMyCommands).
+COMMANDS: dict[str, str] = {
+    "start": "Начать: что умеет поддержка и когда работает",
+    "new": "Новое обращение",
+    "status": "Мои обращения и их состояние",
+    "history": "Переписка по обращению: /history N",
+    "cancel": "Отменить черновик обращения",
+    "help": "Подсказка",
+}
+
 STATE_LABELS: dict[str, str] = {
     "new": "в очереди",
     "in_progress": "в работе",

@@ -1,0 +1,81 @@
+"""The one way replies reach Telegram: HTML parse mode, 429 waits, 5xx and network retries, 403 recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.conversation import ConversationService, Outgoing
+from bot.texts import plain
+
+log = logging.getLogger(__name__)
+
+
+def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=label, callback_data=data) for label, data in row] for row in rows
+    ])
+
+
+class Outbox:
+    def __init__(self, bot: Bot, service: ConversationService, attempts: int = 5, max_wait: float = 60.0) -> None:
+        self.bot = bot
+        self.service = service
+        self.attempts = attempts
+        self.max_wait = max_wait
+
+    async def send_all(self, messages: list[Outgoing]) -> None:
+        for message in messages:  # in order: one chat's replies never overtake each other
+            await self.send(message)
+
+    async def send(self, message: Outgoing) -> int | None:
+        html = True
+        delay = 0.5
+        for attempt in range(1, self.attempts + 1):
+            try:
+                sent = await self.bot.send_message(
+                    message.chat_id,
+                    message.text if html else plain(message.text),
+                    parse_mode="HTML" if html else None,
+                    reply_markup=keyboard(message.buttons),
+                    disable_web_page_preview=True,
+                )
+            except TelegramRetryAfter as error:
+                wait = min(float(error.retry_after), self.max_wait)
+                log.warning("Telegram asks to wait %.0f s before writing to chat %s", wait, message.chat_id)
+                await asyncio.sleep(wait)
+                continue
+            except TelegramForbiddenError:
+                log.warning("chat %s blocked the bot; reply not delivered", message.chat_id)
+                await self.service.mark_sent(message, None)
+                return None
+            except TelegramBadRequest as error:
+                if html and "parse" in str(error).lower():
+                    log.error("Telegram could not parse a reply's HTML (%s); sending it as plain text", error)
+                    html = False
+                    continue
+                log.error("Telegram refused a reply to chat %s: %s", message.chat_id, error)
+                await self.service.mark_sent(message, None)
+                return None
+            except (TelegramServerError, TelegramNetworkError) as error:
+                if attempt == self.attempts:
+                    log.error("reply to chat %s not sent after %d attempts: %s", message.chat_id, attempt, error)
+                    return None  # stays unsent in the transcript: sent again on the next start
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                continue
+            await self.service.mark_sent(message, sent.message_id)
+            return sent.message_id
+        return None
