@@ -86,7 +86,9 @@ class Console:
         return replies
 
     def show(self, replies: list[Outgoing]) -> None:
-        self.buttons = []
+        """Print the replies; the last keyboard shown stays pressable until another one comes."""
+        if any(reply.buttons for reply in replies):
+            self.buttons = []
         for reply in replies:
             self.write(texts.plain(reply.text))
             row_labels = []

@@ -8,6 +8,7 @@ record a wish, count a self-served conversation). Nothing here does I/O or knows
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
@@ -95,6 +96,7 @@ class Draft:
     environment_unknown: bool = False
     article_read: str | None = None                        # SLA 1.2: an article the user already read
     help_links: list[dict[str, Any]] = field(default_factory=list)  # links shown to the user
+    links_declined: bool = False                           # the user said the links did not help
     attachments: list[dict[str, Any]] = field(default_factory=list)
     sources: dict[str, int] = field(default_factory=dict)  # field -> id of the message it came from
 
@@ -356,8 +358,11 @@ def _on_text(state: DialogueState, event: Text, ctx: Context) -> Outcome:
         return _start_request(state, event, ctx)
     if state.step == Step.DESCRIPTION or not draft.description:
         return _start_request(state, event, ctx, keep=draft)
-    outcome = Outcome(state)
     step = state.step
+    shortcut = _shortcut(step, text)
+    if shortcut is not None:
+        return _on_press(state, shortcut, ctx)
+    outcome = Outcome(state)
     if step == Step.EDIT_FIELD and state.editing:
         _set_field(draft, state.editing, event)
         state.editing = None
@@ -397,6 +402,28 @@ def _on_text(state: DialogueState, event: Text, ctx: Context) -> Outcome:
         draft.description = f"{draft.description}\n{text}"
         outcome.replies.append(Reply("added_to_description"))
     return _ask_next(outcome, ctx, edited=step in (Step.SUMMARY, Step.EDIT_MENU))
+
+
+_HELPED = re.compile(
+    r"^(?:да[,.!]?\s*)?(?:(?:спасибо|благодарю)[,.!]?\s*)?(?:это\s+|статья\s+)?"
+    r"(?:помогл[оа]|помогли|разобрал\w*|получилось)\b",
+    re.IGNORECASE,
+)
+_NOT_HELPED = re.compile(r"^(?:нет|не\s+помогл\w*|не\s+то|не\s+подходит|нужен\s+специалист|нужна\s+помощь)\b",
+                         re.IGNORECASE)
+_SEND = re.compile(r"^(?:отправ\w*|да|верно|вс[её]\s+верно|подтверждаю|ок|ok)[\s.!]*$", re.IGNORECASE)
+
+
+def _shortcut(step: Step, text: str) -> Press | None:
+    """Words that mean a button: «помогло» / «не помогло» at the links, «отправить» at the card."""
+    if step == Step.LINKS:
+        if _NOT_HELPED.match(text):
+            return Press("specialist")
+        if _HELPED.match(text):
+            return Press("helped")
+    if step == Step.SUMMARY and _SEND.match(text):
+        return Press("send")
+    return None
 
 
 def _offence(state: DialogueState) -> Outcome:
@@ -559,9 +586,10 @@ def summary(draft: Draft, edited: bool = False) -> Reply:
         (Button("send", "send"),),
         (Button("edit", "edit"), Button("cancel", "cancel")),
     ]
-    if draft.help_links:
+    offer_links = bool(draft.help_links) and not draft.links_declined
+    if offer_links:
         buttons.insert(0, (Button("helped", "helped"),))
-    return Reply("summary", {"draft": draft.to_dict(), "edited": edited,
+    return Reply("summary", {"draft": draft.to_dict(), "edited": edited, "links": offer_links,
                              "failure": draft.needs_failure_details}, tuple(buttons))
 
 
@@ -612,6 +640,7 @@ def _on_press(state: DialogueState, event: Press, ctx: Context) -> Outcome:
         outcome = Outcome(state, [Reply("self_served")], [SelfServed(draft.description or "", links)])
         return _offer_next(outcome)
     if action == "specialist" and step == Step.LINKS:
+        draft.links_declined = True
         return _ask_next(Outcome(state), ctx)
     if action == "account" and step == Step.ACCOUNT_CONFIRM:
         if event.value == "yes" and ctx.previous_account:

@@ -293,7 +293,7 @@ def _summary(params: Mapping[str, Any]) -> str:
     if draft.get("attachments"):
         lines.append(f"<b>Скриншоты:</b> {len(draft['attachments'])}")
     links = draft.get("help_links") or []
-    if links:
+    if links and params.get("links"):
         lines.append("")
         lines.append(_links({"links": links}).split("\n\n", 1)[0])
         lines.append("Если статья помогла, нажмите «Это помогло».")
@@ -449,6 +449,7 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
 
 
 def plain(text: str) -> str:
-    """HTML of a message back to plain text (for the console)."""
+    """HTML of a message back to plain text (the console, a reply Telegram could not parse); links keep their URL."""
+    text = re.sub(r'<a\s+href="([^"]*)"[^>]*>(.*?)</a>', r"\2 (\1)", text, flags=re.DOTALL)
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 

@@ -251,3 +251,12 @@ def test_state_survives_a_round_trip_through_json():
     state, _ = run([text("Не сохраняется сделка и ещё как настроить воронку?", 1), text("romashka.aspro.cloud", 2)])
     restored = DialogueState.from_data(str(state.step), state.strikes, state.to_data())
     assert restored == state
+
+
+def test_words_mean_the_buttons_at_the_links_and_the_card():
+    hits = (FakeHit("https://aspro.cloud/help/articles/1--voronki", "Воронки"),)
+    offered = advance(DialogueState(), text("как настроить воронку?", hits=hits))
+    assert keys(advance(offered.state, text("Спасибо, помогло!"))) == ["self_served"]
+    assert keys(advance(offered.state, text("не помогло"))) == ["ask_account"]
+    state, _ = run([text(BUG_FULL)])
+    assert [type(e) for e in advance(state, text("Отправить")).effects] == [intake.SubmitTicket]
