@@ -136,3 +136,40 @@ _OTHER_CHANNELS = re.compile(
 def asks_about_other_channels(text: str) -> bool:
     """A question about phone or other channels of support (SLA 4.5)."""
     return bool(_OTHER_CHANNELS.search(text))
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _fold(word: str) -> str:
+    return word.lower().replace("ё", "е")
+
+
+def original_span(text: str, fragment: str) -> str:
+    """The part of `text` a normalised `fragment` of it came from, in the user's own spelling.
+
+    Triage hands out the problems of a message lower-cased and stripped of punctuation and links;
+    a ticket keeps the words as the user wrote them. Falls back to `fragment` when it is not found.
+    """
+    wanted = [_fold(word) for word in _WORD.findall(fragment)]
+    words = [(match.start(), match.end(), _fold(match.group(0))) for match in _WORD.finditer(text)]
+    if not wanted or not words:
+        return fragment.strip()
+    best: tuple[int, int, int] | None = None  # (matched, start index, end index)
+    for first in range(len(words)):
+        if words[first][2] != wanted[0]:
+            continue
+        matched, position, last = 1, first + 1, first
+        for word in wanted[1:]:
+            look = position
+            while look < len(words) and look - position < 12 and words[look][2] != word:
+                look += 1  # words the normaliser dropped (a link's parts) are skipped
+            if look < len(words) and words[look][2] == word:
+                matched, position, last = matched + 1, look + 1, look
+        if best is None or matched > best[0]:
+            best = (matched, first, last)
+    if best is None or best[0] < 0.7 * len(wanted):
+        return fragment.strip()
+    start, end = words[best[1]][0], words[best[2]][1]
+    tail = re.match(r"[^\w\s]*", text[end:])
+    return text[start:end + (tail.end() if tail else 0)].strip()

@@ -448,18 +448,18 @@ def _start_request(state: DialogueState, event: Text, ctx: Context, keep: Draft 
         if reading.category in WISH_CATEGORIES:
             outcome.effects.append(RecordWish(str(reading.category), event.text.strip(), reading.account))
         return outcome
-    problems = list(reading.problems)
-    primary_text = problems[0].text if reading.multi_problem and problems else event.text.strip()
     draft = keep or Draft()
-    draft.description = primary_text.strip() or event.text.strip()
+    draft.description = _primary_text(reading, event.text)
     draft.category = str(reading.category)
     draft.critical = bool(reading.critical)
     draft.sources["description"] = event.message_id
     state.draft = draft
     _extract_into(draft, event)
+    problems = list(reading.problems)
     if reading.multi_problem and len(problems) > 1:
         # SLA 2.4: one ticket is one problem; the primary goes first, the others are offered next.
-        state.pending = [Problem(p.text, str(p.category), bool(p.critical)) for p in problems[1:]]
+        state.pending = [Problem(extraction.original_span(event.text, p.text), str(p.category), bool(p.critical))
+                         for p in problems[1:]]
         outcome.replies.append(Reply("one_problem", {"primary": draft.description,
                                                      "others": [p.text for p in state.pending]}))
     if draft.critical:
@@ -471,6 +471,14 @@ def _start_request(state: DialogueState, event: Text, ctx: Context, keep: Draft 
             outcome.replies.append(Reply("links", {"links": draft.help_links}, _links_buttons()))
             return outcome
     return _ask_next(outcome, ctx)
+
+
+def _primary_text(reading: ReadingLike, text: str) -> str:
+    """The description: the whole message, or the primary problem's part of it (SLA 2.4)."""
+    problems = list(reading.problems)
+    if reading.multi_problem and problems:
+        return extraction.original_span(text, problems[0].text) or text.strip()
+    return text.strip()
 
 
 def _out_of_scope_reply(reading: ReadingLike, text: str) -> Reply:
@@ -729,9 +737,7 @@ def _on_edit(state: DialogueState, event: Edit, ctx: Context) -> Outcome:
     for name in taken:
         if name == "description":
             reading = event.reading
-            problems = list(reading.problems) if reading is not None else []
-            draft.description = (problems[0].text if reading is not None and reading.multi_problem and problems
-                                 else event.text.strip())
+            draft.description = _primary_text(reading, event.text) if reading is not None else event.text.strip()
             if reading is not None and reading.scope == "in":
                 draft.category = str(reading.category)
                 draft.critical = bool(reading.critical)

@@ -15,10 +15,6 @@ from handlers.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
-router = Router(name="private")
-router.message.filter(F.chat.type == ChatType.PRIVATE)
-router.edited_message.filter(F.chat.type == ChatType.PRIVATE)
-
 UNSUPPORTED = ("sticker", "voice", "video_note", "video", "audio", "location", "venue", "contact", "poll", "dice")
 
 
@@ -81,17 +77,14 @@ async def _handle(incoming: Incoming, service: ConversationService, outbox: Outb
     await outbox.send_all(replies)
 
 
-@router.message()
 async def on_message(message: Message, event_update: Update, service: ConversationService, outbox: Outbox) -> None:
     await _handle(to_incoming(event_update.update_id, message), service, outbox)
 
 
-@router.edited_message()
 async def on_edit(message: Message, event_update: Update, service: ConversationService, outbox: Outbox) -> None:
     await _handle(to_incoming(event_update.update_id, message, edited=True), service, outbox)
 
 
-@router.callback_query(F.message.chat.type == ChatType.PRIVATE)
 async def on_press(query: CallbackQuery, event_update: Update, service: ConversationService, outbox: Outbox) -> None:
     chat_id = query.message.chat.id if query.message else query.from_user.id
     incoming = Incoming(update_id=event_update.update_id, chat_id=chat_id, user_id=query.from_user.id,
@@ -102,3 +95,13 @@ async def on_press(query: CallbackQuery, event_update: Update, service: Conversa
     except Exception:  # an old query cannot be answered; the press is still handled
         log.debug("callback query %s not answered", query.id)
     await _handle(incoming, service, outbox)
+
+
+def make_router() -> Router:
+    """A router for the private chat (a new one per dispatcher: a router belongs to one parent)."""
+    router = Router(name="private")
+    private = F.chat.type == ChatType.PRIVATE
+    router.message.register(on_message, private)
+    router.edited_message.register(on_edit, private)
+    router.callback_query.register(on_press, F.message.chat.type == ChatType.PRIVATE)
+    return router

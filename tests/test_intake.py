@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import intake
 from bot.intake import Command, Context, DialogueState, Edit, Media, Press, Step, Text, Unsupported, advance
-from tests.fakes import FakeHit, fake_read
+from tests.fakes import FakeHit, FakeProblem, FakeReading, fake_read
 
 BUG_FULL = (
     "Не сохраняется сделка в romashka.aspro.cloud: открываю CRM → Сделки → Новая сделка, заполняю поля "
@@ -260,3 +260,13 @@ def test_words_mean_the_buttons_at_the_links_and_the_card():
     assert keys(advance(offered.state, text("не помогло"))) == ["ask_account"]
     state, _ = run([text(BUG_FULL)])
     assert [type(e) for e in advance(state, text("Отправить")).effects] == [intake.SubmitTicket]
+
+
+def test_split_problems_keep_the_users_own_words():
+    message = "Не грузится аккаунт https://romashka.aspro.cloud с утра! И ещё: в отчёте по оплатам суммы задвоены?"
+    reading = FakeReading(category="outage", critical=True, multi_problem=True, account="romashka.aspro.cloud",
+                          problems=(FakeProblem("не грузится аккаунт с утра", "outage", True),
+                                    FakeProblem("в отчете по оплатам суммы задвоены", "bug_report")))
+    outcome = advance(DialogueState(), Text(message, 1, reading))
+    assert outcome.state.draft.description == "Не грузится аккаунт https://romashka.aspro.cloud с утра!"
+    assert [p.text for p in outcome.state.pending] == ["в отчёте по оплатам суммы задвоены?"]
