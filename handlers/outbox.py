@@ -37,10 +37,24 @@ class Outbox:
         self.max_wait = max_wait
 
     async def send_all(self, messages: list[Outgoing]) -> None:
-        for message in messages:  # in order: one chat's replies never overtake each other
-            await self.send(message)
+        """Send in order (one chat's replies never overtake each other), then record them as sent."""
+        done: list[tuple[Outgoing, int | None]] = []
+        try:
+            for message in messages:
+                delivered, message_id = await self._deliver(message)
+                if delivered:
+                    done.append((message, message_id))
+        finally:
+            await self.service.mark_sent_many(done)
 
     async def send(self, message: Outgoing) -> int | None:
+        delivered, message_id = await self._deliver(message)
+        if delivered:
+            await self.service.mark_sent(message, message_id)
+        return message_id
+
+    async def _deliver(self, message: Outgoing) -> tuple[bool, int | None]:
+        """(done with it, Telegram's message id): done is False only when it should be sent again later."""
         html = True
         delay = 0.5
         for attempt in range(1, self.attempts + 1):
@@ -59,23 +73,20 @@ class Outbox:
                 continue
             except TelegramForbiddenError:
                 log.warning("chat %s blocked the bot; reply not delivered", message.chat_id)
-                await self.service.mark_sent(message, None)
-                return None
+                return True, None
             except TelegramBadRequest as error:
                 if html and "parse" in str(error).lower():
                     log.error("Telegram could not parse a reply's HTML (%s); sending it as plain text", error)
                     html = False
                     continue
                 log.error("Telegram refused a reply to chat %s: %s", message.chat_id, error)
-                await self.service.mark_sent(message, None)
-                return None
+                return True, None
             except (TelegramServerError, TelegramNetworkError) as error:
                 if attempt == self.attempts:
                     log.error("reply to chat %s not sent after %d attempts: %s", message.chat_id, attempt, error)
-                    return None  # stays unsent in the transcript: sent again on the next start
+                    return False, None  # stays unsent in the transcript: sent again on the next start
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
                 continue
-            await self.service.mark_sent(message, sent.message_id)
-            return sent.message_id
-        return None
+            return True, sent.message_id
+        return False, None
