@@ -21,6 +21,7 @@ from bot.conversation import ConversationService
 from bot.settings import Settings
 from handlers.outbox import Outbox
 from handlers.private import file_prober, make_router
+from handlers.worker import Worker
 from knowledge.db import make_engine
 from knowledge.service import Knowledge
 from knowledge.settings import load_settings
@@ -37,6 +38,7 @@ class Application:
     service: ConversationService
     knowledge: Knowledge
     outbox: Outbox
+    worker: Worker
     _crawl: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @classmethod
@@ -53,9 +55,10 @@ class Application:
         knowledge = Knowledge(settings, engine)
         service = ConversationService.from_settings(settings, engine, searcher=knowledge, prober=file_prober(bot))
         outbox = Outbox(bot, service)
-        dispatcher = Dispatcher(service=service, outbox=outbox, settings=settings)
+        worker = Worker(service, outbox)
+        dispatcher = Dispatcher(service=service, outbox=outbox, worker=worker, settings=settings)
         dispatcher.include_router(make_router())
-        return cls(settings, engine, bot, dispatcher, service, knowledge, outbox)
+        return cls(settings, engine, bot, dispatcher, service, knowledge, outbox, worker)
 
     async def prepare(self) -> None:
         """Tables, replies left unsent by a previous run, the command menu, the index."""
@@ -83,9 +86,11 @@ class Application:
         await self.prepare()
         log.info("polling for updates")
         try:
+            # Updates are only stored while polling (the worker handles them in the background), so the
+            # next getUpdates, which confirms a batch to Telegram, is sent once the batch is stored.
             await self.dispatcher.start_polling(
                 self.bot, handle_signals=handle_signals, polling_timeout=polling_timeout, close_bot_session=False,
-                allowed_updates=self.dispatcher.resolve_used_update_types(),
+                allowed_updates=self.dispatcher.resolve_used_update_types(), handle_as_tasks=False,
             )
         finally:
             await self.close()
@@ -95,6 +100,7 @@ class Application:
             await self.dispatcher.stop_polling()
 
     async def close(self) -> None:
+        await self.worker.drain()
         if self._crawl is not None and not self._crawl.done():
             self._crawl.cancel()
         await self.bot.session.close()

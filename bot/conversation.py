@@ -145,6 +145,9 @@ class ConversationService:
         self._write_lock: contextlib.AbstractAsyncContextManager[object] = (
             asyncio.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
         self._waiters: dict[int, int] = {}
+        self._inflight: set[int] = set()  # update ids stored and not yet handled by this process
+        self._sent: list[dict[str, Any]] = []  # replies sent, not yet recorded as such
+        self._flushing = False
 
     @classmethod
     def from_settings(
@@ -195,15 +198,22 @@ class ConversationService:
 
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
         """Store, then handle one update; a re-delivered update returns no replies."""
-        async with self._chat_lock(incoming.chat_id):
-            if not await self._store(incoming):
-                return []
-            try:
-                return await self._process(incoming)
-            except Exception:
-                log.exception("update %s of chat %s failed; it stays stored for a retry",
-                              incoming.update_id, incoming.chat_id)
-                return [Outgoing(incoming.chat_id, texts.render("processing_error"))]
+        if not await self.store(incoming):
+            return []
+        return await self.process(incoming)
+
+    async def process(self, incoming: Incoming) -> list[Outgoing]:
+        """Handle a stored update, after the earlier ones of its chat; a handled one has no second effect."""
+        try:
+            async with self._chat_lock(incoming.chat_id):
+                try:
+                    return await self._process(incoming)
+                except Exception:
+                    log.exception("update %s of chat %s failed; it stays stored for a retry",
+                                  incoming.update_id, incoming.chat_id)
+                    return [Outgoing(incoming.chat_id, texts.render("processing_error"))]
+        finally:
+            self._inflight.discard(incoming.update_id)
 
     async def recover(self) -> list[Outgoing]:
         """Handle the updates stored but not handled (the process died), then return every unsent reply."""
@@ -213,12 +223,9 @@ class ConversationService:
                 .order_by(ProcessedUpdate.update_id)
             )).scalars().all()
         for row in rows:
-            incoming = Incoming.from_json(row.event or {})
-            async with self._chat_lock(incoming.chat_id):
-                try:
-                    await self._process(incoming)
-                except Exception:
-                    log.exception("stored update %s could not be handled on recovery", incoming.update_id)
+            if row.update_id not in self._inflight:
+                self._inflight.add(row.update_id)
+                await self.process(Incoming.from_json(row.event or {}))
         if rows:
             log.info("recovered %d stored updates", len(rows))
         return await self.unsent()
@@ -235,20 +242,45 @@ class ConversationService:
         await self.mark_sent_many([(outgoing, telegram_message_id)])
 
     async def mark_sent_many(self, sent: Sequence[tuple[Outgoing, int | None]]) -> None:
-        """Record that Telegram accepted these replies (None: it refused them for good)."""
-        rows = [(outgoing.row_id, message_id) for outgoing, message_id in sent if outgoing.row_id is not None]
-        if not rows:
-            return
-        now = self.clock()
-        async with self._writing() as session:
-            for row_id, message_id in rows:
-                await session.execute(update(Message).where(Message.id == row_id)
-                                      .values(sent_at=now, telegram_message_id=message_id))
+        """Record that Telegram accepted these replies (None: it refused them for good).
 
-    # --- storing first ---
+        Group commit: while one call writes, others only add their rows; the writing call loops until
+        nothing is left, so one transaction records the replies of many chats.
+        """
+        now = self.clock()
+        self._sent.extend({"id": outgoing.row_id, "sent_at": now, "telegram_message_id": message_id}
+                          for outgoing, message_id in sent if outgoing.row_id is not None)
+        if self._flushing:
+            return
+        self._flushing = True
+        try:
+            while self._sent:
+                async with self._writing() as session:
+                    batch, self._sent = self._sent, []
+                    if batch:
+                        await session.execute(update(Message), batch)  # one executemany by primary key
+        finally:
+            self._flushing = False
+
+    async def store(self, incoming: Incoming) -> bool:
+        """Record the update and the user's message before anything else happens.
+
+        True when the update is to be handled (`process`): it is new, or a run died before handling it.
+        False for one handled already or being handled now: a re-delivered update is a no-op.
+        """
+        if incoming.update_id in self._inflight:
+            return False
+        self._inflight.add(incoming.update_id)
+        try:
+            fresh = await self._store(incoming)
+        except BaseException:
+            self._inflight.discard(incoming.update_id)
+            raise
+        if not fresh:
+            self._inflight.discard(incoming.update_id)
+        return fresh
 
     async def _store(self, incoming: Incoming) -> bool:
-        """Record the update and the user's message; False when the update was handled before."""
         now = self.clock()
         try:
             async with self._writing() as session:
@@ -291,6 +323,11 @@ class ConversationService:
     async def _process(self, incoming: Incoming) -> list[Outgoing]:
         now = self.clock()
         async with self.sessions() as session:
+            done_at = (await session.execute(
+                select(ProcessedUpdate.done_at).where(ProcessedUpdate.update_id == incoming.update_id)
+            )).scalar_one_or_none()
+            if done_at is not None:
+                return []  # handled already: no second effect
             conversation = await session.get(Conversation, incoming.chat_id)
             user = await session.get(User, incoming.user_id)
             previous_account = user.last_account if user else None
@@ -414,9 +451,8 @@ class ConversationService:
             await session.flush()
             if state.draft is not None and conversation.draft_started_message_id is None and outgoing:
                 conversation.draft_started_message_id = outgoing[0][1].id  # a draft begun by a button
-            seen = await session.get(ProcessedUpdate, incoming.update_id)
-            if seen is not None:
-                seen.done_at = now
+            await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == incoming.update_id)
+                                  .values(done_at=now))
         return [Outgoing(incoming.chat_id, text, buttons, row.id) for text, row, buttons in outgoing]
 
     def _outgoing_rows(

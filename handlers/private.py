@@ -9,9 +9,9 @@ from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message, Update
 
-from bot.conversation import ConversationService, Incoming, Prober
+from bot.conversation import Incoming, Prober
 from bot.screenshots import ANIMATION, DOCUMENT, HEAD_BYTES, MAX_SCREENSHOT_BYTES, PHOTO
-from handlers.outbox import Outbox
+from handlers.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -72,29 +72,24 @@ def file_prober(bot: Bot) -> Prober:
     return probe
 
 
-async def _handle(incoming: Incoming, service: ConversationService, outbox: Outbox) -> None:
-    replies = await service.handle(incoming)
-    await outbox.send_all(replies)
+async def on_message(message: Message, event_update: Update, worker: Worker) -> None:
+    await worker.accept(to_incoming(event_update.update_id, message))
 
 
-async def on_message(message: Message, event_update: Update, service: ConversationService, outbox: Outbox) -> None:
-    await _handle(to_incoming(event_update.update_id, message), service, outbox)
+async def on_edit(message: Message, event_update: Update, worker: Worker) -> None:
+    await worker.accept(to_incoming(event_update.update_id, message, edited=True))
 
 
-async def on_edit(message: Message, event_update: Update, service: ConversationService, outbox: Outbox) -> None:
-    await _handle(to_incoming(event_update.update_id, message, edited=True), service, outbox)
-
-
-async def on_press(query: CallbackQuery, event_update: Update, service: ConversationService, outbox: Outbox) -> None:
+async def on_press(query: CallbackQuery, event_update: Update, worker: Worker) -> None:
     chat_id = query.message.chat.id if query.message else query.from_user.id
     incoming = Incoming(update_id=event_update.update_id, chat_id=chat_id, user_id=query.from_user.id,
                         name=query.from_user.full_name, username=query.from_user.username, type="press",
                         text=query.data or "", message_id=query.message.message_id if query.message else 0)
+    await worker.accept(incoming)
     try:
         await query.answer()
     except Exception:  # an old query cannot be answered; the press is still handled
         log.debug("callback query %s not answered", query.id)
-    await _handle(incoming, service, outbox)
 
 
 def make_router() -> Router:

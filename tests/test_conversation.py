@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from datetime import UTC, datetime
 
@@ -211,15 +212,26 @@ async def test_state_lives_in_the_database_across_service_instances(env, tmp_pat
 
 
 async def test_recovery_handles_a_stored_but_unhandled_update(env):
-    service, _engine, _, _ = env
+    service, engine, clock, _ = env
     chat = Chat(service)
     update = chat.incoming("text", text="Как подключить почту в romashka.aspro.cloud?")
-    assert await service._store(update)  # the process died right after storing it
-    pending = await service.recover()
+    assert await service.store(update)  # ... and the process dies before handling it
+    restarted = ConversationService(engine, reader=fake_read, moderator=fake_moderate, schedule=FakeSchedule(),
+                                    clock=lambda: clock["now"])
+    pending = await restarted.recover()
     assert len(pending) == 1 and "Проверьте" in pending[0].text
-    await service.mark_sent(pending[0], 555)
-    assert await service.unsent() == []
-    assert await service.handle(update) == []
+    await restarted.mark_sent(pending[0], 555)
+    assert await restarted.unsent() == []
+    assert await restarted.handle(update) == []  # Telegram delivers it again: no second effect
+
+
+async def test_a_duplicate_arriving_while_the_first_is_handled_is_dropped(env):
+    service, engine, _, _ = env
+    chat = Chat(service)
+    update = chat.incoming("text", text="Как подключить почту в romashka.aspro.cloud?")
+    first, second = await asyncio.gather(service.handle(update), service.handle(update))
+    assert sorted([len(first), len(second)]) == [0, 1]
+    assert await count(engine, Message) == 2
 
 
 async def test_status_and_history_show_only_own_tickets_escaped(env):

@@ -1,0 +1,45 @@
+"""Updates are stored while polling, handled in the background: one chat in order, chats in parallel.
+
+The dispatcher polls with `handle_as_tasks=False`, so aiogram asks Telegram for the next batch (and
+so confirms this one) only after every update of the batch was stored. Storing is quick; the rest
+(triage, search, files, replies) runs in a task per update, and tasks of one chat wait for each
+other inside the conversation service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.conversation import ConversationService, Incoming
+from handlers.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(self, service: ConversationService, outbox: Outbox, drain_seconds: float = 30.0) -> None:
+        self.service = service
+        self.outbox = outbox
+        self.drain_seconds = drain_seconds
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def accept(self, incoming: Incoming) -> None:
+        """Store the update now; handle it in the background unless it was handled before."""
+        if await self.service.store(incoming):
+            task = asyncio.create_task(self._run(incoming), name=f"update-{incoming.update_id}")
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _run(self, incoming: Incoming) -> None:
+        try:
+            await self.outbox.send_all(await self.service.process(incoming))
+        except Exception:
+            log.exception("update %s of chat %s: replies not sent", incoming.update_id, incoming.chat_id)
+
+    async def drain(self) -> None:
+        """Let the updates being handled finish (at a stop); what remains is handled on the next start."""
+        if self.tasks:
+            _done, pending = await asyncio.wait(set(self.tasks), timeout=self.drain_seconds)
+            for task in pending:
+                task.cancel()
