@@ -352,16 +352,15 @@ def _on_text(state: DialogueState, event: Text, ctx: Context) -> Outcome:
     text = event.text.strip()
     if not text:
         return Outcome(state, [Reply("empty_text")])
-    draft = state.draft
-    if draft is None or state.step in (Step.IDLE, Step.OFFER_NEXT):
-        state.pending = [] if state.step == Step.OFFER_NEXT else state.pending
-        return _start_request(state, event, ctx)
-    if state.step == Step.DESCRIPTION or not draft.description:
-        return _start_request(state, event, ctx, keep=draft)
-    step = state.step
+    step, draft = state.step, state.draft
     shortcut = _shortcut(step, text)
     if shortcut is not None:
         return _on_press(state, shortcut, ctx)
+    if draft is None or step in (Step.IDLE, Step.OFFER_NEXT):
+        state.pending = [] if step == Step.OFFER_NEXT else state.pending
+        return _start_request(state, event, ctx)
+    if step == Step.DESCRIPTION or not draft.description:
+        return _start_request(state, event, ctx, keep=draft)
     outcome = Outcome(state)
     if step == Step.EDIT_FIELD and state.editing:
         _set_field(draft, state.editing, event)
@@ -412,10 +411,13 @@ _HELPED = re.compile(
 _NOT_HELPED = re.compile(r"^(?:нет|не\s+помогл\w*|не\s+то|не\s+подходит|нужен\s+специалист|нужна\s+помощь)\b",
                          re.IGNORECASE)
 _SEND = re.compile(r"^(?:отправ\w*|да|верно|вс[её]\s+верно|подтверждаю|ок|ok)[\s.!]*$", re.IGNORECASE)
+_YES = re.compile(r"^(?:да|давайте|ага|оформ\w*|конечно|ok|ок)\b[\s\w,.!]{0,20}$", re.IGNORECASE)
+_NO = re.compile(r"^(?:нет|не\s+надо|не\s+нужно|не\s+сейчас)\b[\s\w,.!]{0,20}$", re.IGNORECASE)
 
 
 def _shortcut(step: Step, text: str) -> Press | None:
-    """Words that mean a button: «помогло» / «не помогло» at the links, «отправить» at the card."""
+    """Words that mean a button: «помогло» / «не помогло» at the links, «отправить» at the card,
+    «да» / «нет» to the next problem of a split."""
     if step == Step.LINKS:
         if _NOT_HELPED.match(text):
             return Press("specialist")
@@ -423,6 +425,11 @@ def _shortcut(step: Step, text: str) -> Press | None:
             return Press("helped")
     if step == Step.SUMMARY and _SEND.match(text):
         return Press("send")
+    if step == Step.OFFER_NEXT:
+        if _YES.match(text):
+            return Press("next", "yes")
+        if _NO.match(text):
+            return Press("next", "no")
     return None
 
 

@@ -270,3 +270,11 @@ def test_split_problems_keep_the_users_own_words():
     outcome = advance(DialogueState(), Text(message, 1, reading))
     assert outcome.state.draft.description == "Не грузится аккаунт https://romashka.aspro.cloud с утра!"
     assert [p.text for p in outcome.state.pending] == ["в отчёте по оплатам суммы задвоены?"]
+
+
+def test_yes_in_words_files_the_next_problem():
+    state, _ = run([text("Не сохраняется сделка в romashka.aspro.cloud, ошибка, Chrome 120 на Windows 11, "
+                         "шаги: открываю сделку и жму сохранить и ещё как настроить воронку продаж?")])
+    offered = advance(advance(state, Press("send")).state, text("да, давайте"))
+    assert offered.state.draft.description == "как настроить воронку продаж?"
+    assert keys(advance(advance(state, Press("send")).state, text("нет"))) == ["next_declined"]
