@@ -103,6 +103,7 @@ class Application:
         await self.worker.drain()
         if self._crawl is not None and not self._crawl.done():
             self._crawl.cancel()
+        await self.knowledge.close()
         await self.bot.session.close()
         await self.engine.dispose()
 
