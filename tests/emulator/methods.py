@@ -281,15 +281,16 @@ class BotApi:
             raise bad_request(f"message can't be {action}ed")
         return message
 
-    def apply_edit(self, message: Message, changes: dict[str, Any], removed: tuple[str, ...]) -> dict[str, Any]:
-        before = {k: message.data.get(k) for k in (*changes, *removed)}
-        after = {**{k: None for k in removed}, **changes}
-        if before == after:
+    def apply_edit(self, message: Message, changes: dict[str, Any]) -> dict[str, Any]:
+        """Edit the bot's message in place (None removes a field); the old version goes into its history."""
+        if all(message.data.get(key) == value for key, value in changes.items()):
             raise bad_request(NOT_MODIFIED)
         message.history.append(message.to_api())
-        for key in removed:
-            message.data.pop(key, None)
-        message.data.update({k: v for k, v in changes.items() if v is not None})
+        for key, value in changes.items():
+            if value is None:
+                message.data.pop(key, None)
+            else:
+                message.data[key] = value
         message.data["edit_date"] = self.emu.now()
         self.emu.bot_output_changed()
         return message.to_api()
@@ -622,7 +623,7 @@ async def edit_message_text(api: BotApi, p: Params) -> Any:
     if not plain:
         raise bad_request("text must be non-empty")
     changes = {"text": plain, "entities": entities or None, "reply_markup": api.reply_markup(p)}
-    return api.apply_edit(message, changes, ())
+    return api.apply_edit(message, changes)
 
 
 @method("editMessageCaption")
@@ -636,13 +637,13 @@ async def edit_message_caption(api: BotApi, p: Params) -> Any:
         "caption_entities": caption.get("caption_entities"),
         "reply_markup": api.reply_markup(p),
     }
-    return api.apply_edit(message, changes, ())
+    return api.apply_edit(message, changes)
 
 
 @method("editMessageReplyMarkup")
 async def edit_message_reply_markup(api: BotApi, p: Params) -> Any:
     message = api.own_message(p, "edit")
-    return api.apply_edit(message, {"reply_markup": api.reply_markup(p)}, ())
+    return api.apply_edit(message, {"reply_markup": api.reply_markup(p)})
 
 
 def _delete(api: BotApi, chat: Chat, message_id: int) -> None:

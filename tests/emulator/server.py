@@ -348,6 +348,15 @@ class BotAPIEmulator(Driver):
                 raise AssertionError("the bot is not polling")
             await asyncio.sleep(0.01)
 
+    async def wait_for_deliveries(self, update_id: int, times: int = 1, timeout: float = 5.0) -> None:
+        """Wait until an update has been handed to the bot (by getUpdates or a webhook POST) `times` times."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.deliveries[update_id] < times:
+            if loop.time() > deadline:
+                raise AssertionError(f"update {update_id} delivered {self.deliveries[update_id]} times, not {times}")
+            await asyncio.sleep(0.01)
+
     async def settle(self, quiet: float = 0.2, timeout: float = 10.0) -> None:
         """Wait until every update was taken and confirmed and the bot made no call for `quiet` seconds.
 
