@@ -398,6 +398,10 @@ async def test_webhook_mode_with_secret_and_redelivery(emulator: BotAPIEmulator)
         await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret")
         assert (await emulator.wait_for_bot_message(user)).text == "Вы написали: чужой секрет"
         await bot.delete_webhook()
+        # the same update POSTed to an instance once more (as to a second instance behind one URL)
+        status = await emulator.deliver_to(f"http://127.0.0.1:{port}/hook", refused.update_id, "s3cret")
+        assert status == 200
+        assert (await emulator.wait_for_bot_message(user)).text == "Вы написали: чужой секрет"
     finally:
         await runner.cleanup()
         await close_bot(bot)
@@ -409,3 +413,34 @@ async def test_feed_webhook_update_with_a_driver_update(emulator: BotAPIEmulator
     assert message.update_id is not None
     await echo_dispatcher().feed_webhook_update(tg_bot, emulator.updates[message.update_id])
     assert (await emulator.wait_for_bot_message(user)).text == "Вы написали: напрямую"
+
+
+async def test_copy_and_forward_into_a_topic(emulator: BotAPIEmulator, tg_bot: Bot):
+    user, agent = emulator.create_user("Анна"), emulator.create_user("Олег")
+    group = emulator.create_group("Агенты", admins=[agent])
+    topic = await tg_bot.create_forum_topic(group.id, "#7 · romashka")
+    shot = await emulator.user_sends(user, photo=sample_jpeg(tag="copy"), caption="вот <b>так</b>")
+    copied = await tg_bot.copy_message(group.id, user.id, shot.message_id, message_thread_id=topic.message_thread_id)
+    copy = group.messages[copied.message_id]
+    assert copy.text == "вот <b>так</b>" and copy.thread_id == topic.message_thread_id and copy.is_topic_message
+    assert copy.data["photo"] == shot.data["photo"] and "forward_origin" not in copy.data
+    forwarded = await tg_bot.forward_message(group.id, user.id, shot.message_id)
+    assert forwarded.forward_origin is not None and forwarded.forward_origin.type == "user"
+    with pytest.raises(TelegramBadRequest, match="message to copy not found"):
+        await tg_bot.copy_message(group.id, user.id, 9999)
+    assert [m.method for m in emulator.sent(group)] == ["copyMessage", "forwardMessage"]
+
+
+async def test_settle_shows_a_silent_bot_and_markdown_is_checked(emulator: BotAPIEmulator, tg_bot: Bot):
+    user = emulator.create_user()
+    async with polling(echo_dispatcher(), tg_bot, emulator):
+        await emulator.user_sends_sticker(user)  # the echo bot has no handler for stickers
+        await emulator.settle(quiet=0.1)
+        assert emulator.sent(user) == []
+        await emulator.user_sends(user, "текст")
+        await emulator.settle(quiet=0.1)
+        assert [m.text for m in emulator.sent(user)] == ["Вы написали: текст"]
+    with pytest.raises(TelegramBadRequest, match=r"Character '\.' is reserved"):
+        await tg_bot.send_message(user.id, "Спасибо.", parse_mode="MarkdownV2")
+    ok = await tg_bot.send_message(user.id, r"*Спасибо*\.", parse_mode="MarkdownV2")
+    assert ok.text == "Спасибо." and ok.entities and ok.entities[0].type == "bold"

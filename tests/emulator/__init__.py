@@ -12,7 +12,7 @@ See README.md next to this file.
 from .core import CallbackAnswer, CallbackQueryRecord
 from .formatting import EntityParseError, parse_html, parse_markdown_v2, render, utf16_len
 from .media import sample_gif, sample_jpeg, sample_pdf, sample_png, sniff
-from .models import ApiError, Chat, Member, Message, StoredFile, Topic, User
+from .models import ApiError, Chat, ChatMessage, Member, StoredFile, Topic, User
 from .server import DEFAULT_TOKEN, BotAPIEmulator, CallRecord, Fault
 
 __all__ = [
@@ -23,10 +23,10 @@ __all__ = [
     "CallbackAnswer",
     "CallbackQueryRecord",
     "Chat",
+    "ChatMessage",
     "EntityParseError",
     "Fault",
     "Member",
-    "Message",
     "StoredFile",
     "Topic",
     "User",

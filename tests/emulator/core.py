@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .media import IMAGE_FORMATS, image_size, new_file_id, new_unique_id, photo_sizes, sniff
-from .models import CONTENT_KEYS, Chat, Member, Message, StoredFile, Topic, User, bad_request, compact
+from .models import CONTENT_KEYS, Chat, ChatMessage, Member, StoredFile, Topic, User, bad_request, compact
 
 T = TypeVar("T")
 DEFAULT_UPDATE_TYPES = frozenset(
@@ -75,7 +75,7 @@ class CallbackAnswer:
 class CallbackQueryRecord:
     id: str
     user: User
-    message: Message
+    message: ChatMessage
     data: str
     answer: CallbackAnswer | None = None
 
@@ -111,7 +111,9 @@ class World:
         self.files: dict[str, StoredFile] = {}
         self.files_by_path: dict[str, StoredFile] = {}
         self.files_by_unique: dict[str, StoredFile] = {}
-        self.bot_messages: list[Message] = []
+        self.bot_messages: list[ChatMessage] = []
+        self._bot_messages_by_chat: dict[int, list[ChatMessage]] = {}
+        self._chat_output_changed: dict[int, asyncio.Event] = {}
         self.photo_sets: dict[str, list[dict[str, Any]]] = {}
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATE_TYPES
@@ -234,9 +236,9 @@ class World:
         sender: User,
         content: dict[str, Any],
         thread_id: int | None = None,
-        reply_to: Message | None = None,
+        reply_to: ChatMessage | None = None,
         method: str = "",
-    ) -> Message:
+    ) -> ChatMessage:
         """Create a message as Telegram stores it, with the forum-topic fields Telegram adds."""
         message_id = chat.next_message_id()
         data: dict[str, Any] = {"message_id": message_id}
@@ -262,11 +264,14 @@ class World:
             replied.pop("reply_to_message", None)
             data["reply_to_message"] = replied
         data.update(content)
-        message = Message(chat.id, message_id, data, from_bot=sender.is_bot and sender.id == self.bot.id, method=method)
+        message = ChatMessage(
+            chat.id, message_id, data, from_bot=sender.is_bot and sender.id == self.bot.id, method=method
+        )
         chat.messages[message_id] = message
         if message.from_bot and any(key in content for key in CONTENT_KEYS):
             self.bot_messages.append(message)
-            self.bot_output_changed()
+            self._bot_messages_by_chat.setdefault(chat.id, []).append(message)
+            self.bot_output_changed(chat.id)
         return message
 
     def photo(self, data: bytes) -> list[dict[str, Any]]:
@@ -305,7 +310,7 @@ class World:
                 message.deleted = True
         self.bot_output_changed()
 
-    def find_message(self, chat: Chat, message_id: int) -> Message | None:
+    def find_message(self, chat: Chat, message_id: int) -> ChatMessage | None:
         message = chat.messages.get(message_id)
         return None if message is None or message.deleted else message
 
@@ -365,28 +370,37 @@ class World:
 
     # --- what the bot sent ----------------------------------------------------------------------------
 
-    def bot_output_changed(self) -> None:
-        self._bot_output_changed = _notify(self._bot_output_changed)
+    def bot_output_changed(self, chat_id: int | None = None) -> None:
+        """Wake the waits: those on one chat (a new message there) or all of them (edits, answers, deletions)."""
+        if chat_id is None:
+            self._bot_output_changed = _notify(self._bot_output_changed)
+            for key, event in self._chat_output_changed.items():
+                self._chat_output_changed[key] = _notify(event)
+        elif chat_id in self._chat_output_changed:
+            self._chat_output_changed[chat_id] = _notify(self._chat_output_changed[chat_id])
 
     def sent(
         self, chat: Chat | User | int, thread_id: int | None = None, include_deleted: bool = False
-    ) -> list[Message]:
+    ) -> list[ChatMessage]:
         """Every message the bot has sent to a chat (optionally one topic), oldest first, in its current state."""
         chat_id = chat if isinstance(chat, int) else chat.id
         return [
             m
-            for m in self.bot_messages
-            if m.chat_id == chat_id
-            and (thread_id is None or m.thread_id == thread_id)
-            and (include_deleted or not m.deleted)
+            for m in self._bot_messages_by_chat.get(chat_id, [])
+            if (thread_id is None or m.thread_id == thread_id) and (include_deleted or not m.deleted)
         ]
 
-    async def wait_for_output(self, check: Callable[[], T | None], timeout: float, failure: Callable[[], str]) -> T:
+    async def wait_for_output(
+        self, check: Callable[[], T | None], timeout: float, failure: Callable[[], str], chat_id: int | None = None
+    ) -> T:
         """Re-run `check` whenever the bot's output changes until it returns a value; AssertionError on timeout."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            changed = self._bot_output_changed
+            if chat_id is None:
+                changed = self._bot_output_changed
+            else:
+                changed = self._chat_output_changed.setdefault(chat_id, asyncio.Event())
             found = check()
             if found is not None:
                 return found
@@ -399,10 +413,10 @@ class World:
     async def wait_for_bot_message(
         self,
         chat: Chat | User | int,
-        predicate: Callable[[Message], bool] | None = None,
+        predicate: Callable[[ChatMessage], bool] | None = None,
         timeout: float = 5.0,
         thread_id: int | None = None,
-    ) -> Message:
+    ) -> ChatMessage:
         """The oldest message the bot sent to the chat that no earlier wait returned (and that matches).
 
         Each message is returned once, so consecutive waits walk through the bot's answers in order.
@@ -410,9 +424,9 @@ class World:
         """
         chat_id = chat if isinstance(chat, int) else chat.id
 
-        def check() -> Message | None:
-            for message in self.bot_messages:
-                if message.seen or message.chat_id != chat_id:
+        def check() -> ChatMessage | None:
+            for message in self._bot_messages_by_chat.get(chat_id, []):
+                if message.seen:
                     continue
                 if thread_id is not None and message.thread_id != thread_id:
                     continue
@@ -425,11 +439,11 @@ class World:
             texts = [(m.method, m.thread_id, m.text) for m in self.sent(chat_id, include_deleted=True)]
             return f"the bot sent no matching message to {chat_id} in {timeout}s; it sent: {texts}"
 
-        return await self.wait_for_output(check, timeout, failure)
+        return await self.wait_for_output(check, timeout, failure, chat_id)
 
     async def wait_for_bot_messages(
         self, chat: Chat | User | int, count: int, timeout: float = 5.0, thread_id: int | None = None
-    ) -> list[Message]:
+    ) -> list[ChatMessage]:
         return [await self.wait_for_bot_message(chat, timeout=timeout, thread_id=thread_id) for _ in range(count)]
 
     def mark_all_seen(self) -> None:

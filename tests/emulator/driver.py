@@ -8,7 +8,7 @@ from typing import Any
 from .core import World, describe_file
 from .formatting import detect_entities
 from .media import image_size
-from .models import Chat, Message, Topic, User
+from .models import Chat, ChatMessage, Topic, User
 
 Document = tuple[str, bytes, str | None] | tuple[str, bytes]
 WEBP_STICKER = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
@@ -29,7 +29,7 @@ class Driver(World):
             raise ValueError(f"{user.full_name} is not a member of {chat.title}")
         return chat
 
-    def _resolve_reply(self, chat: Chat, reply_to: Message | int | None) -> Message | None:
+    def _resolve_reply(self, chat: Chat, reply_to: ChatMessage | int | None) -> ChatMessage | None:
         if reply_to is None:
             return None
         message_id = reply_to if isinstance(reply_to, int) else reply_to.message_id
@@ -38,7 +38,7 @@ class Driver(World):
             raise ValueError(f"no message {message_id} in chat {chat.id} to reply to")
         return found
 
-    def _bot_sees(self, chat: Chat, message: Message) -> bool:
+    def _bot_sees(self, chat: Chat, message: ChatMessage) -> bool:
         """Privacy mode: in groups a bot that is not an admin sees only commands, replies to it and mentions."""
         if chat.type == "private" or self.bot_can_read_all_group_messages:
             return True
@@ -56,8 +56,8 @@ class Driver(World):
         )
 
     def _post(
-        self, chat: Chat, user: User, content: dict[str, Any], thread_id: int | None, reply: Message | None
-    ) -> Message:
+        self, chat: Chat, user: User, content: dict[str, Any], thread_id: int | None, reply: ChatMessage | None
+    ) -> ChatMessage:
         if thread_id is not None and chat.is_forum:
             topic = chat.topics.get(thread_id)
             if topic is None or topic.deleted:
@@ -79,10 +79,10 @@ class Driver(World):
         caption: str | None = None,
         entities: list[dict[str, Any]] | None = None,
         media_group_id: str | None = None,
-        reply_to: Message | int | None = None,
+        reply_to: ChatMessage | int | None = None,
         thread_id: int | None = None,
         forwarded_from: User | None = None,
-    ) -> Message:
+    ) -> ChatMessage:
         """The user writes to the bot (or, with `chat`, in a group; `thread_id` for a forum topic).
 
         `photo` is an image as bytes (Telegram sends photos as JPEG, so JPEG bytes are the realistic case);
@@ -128,7 +128,7 @@ class Driver(World):
         *,
         chat: Chat | None = None,
         thread_id: int | None = None,
-    ) -> list[Message]:
+    ) -> list[ChatMessage]:
         """An album: one message (and one update) per photo, all with the same media_group_id."""
         group_id = self.next_media_group_id()
         return [
@@ -143,7 +143,7 @@ class Driver(World):
             for index, data in enumerate(photos)
         ]
 
-    async def user_sends_sticker(self, user: User, emoji: str = "👍", *, chat: Chat | None = None) -> Message:
+    async def user_sends_sticker(self, user: User, emoji: str = "👍", *, chat: Chat | None = None) -> ChatMessage:
         target = self._target_chat(user, chat)
         stored = self.store_file("sticker", WEBP_STICKER, mime_type="image/webp")
         sticker = {
@@ -161,14 +161,14 @@ class Driver(World):
 
     async def user_sends_voice(
         self, user: User, duration: int = 3, data: bytes = OGG_VOICE, *, chat: Chat | None = None
-    ) -> Message:
+    ) -> ChatMessage:
         target = self._target_chat(user, chat)
         stored = self.store_file("voice", data, mime_type="audio/ogg")
         return self._post(target, user, {"voice": {**describe_file(stored), "duration": duration}}, None, None)
 
     async def user_sends_video(
         self, user: User, data: bytes, duration: int = 5, *, chat: Chat | None = None
-    ) -> Message:
+    ) -> ChatMessage:
         target = self._target_chat(user, chat)
         stored = self.store_file("video", data, file_name="video.mp4", mime_type="video/mp4")
         video = {**describe_file(stored), "width": 640, "height": 360, "duration": duration}
@@ -176,13 +176,13 @@ class Driver(World):
 
     async def user_sends_location(
         self, user: User, latitude: float = 55.7558, longitude: float = 37.6173, *, chat: Chat | None = None
-    ) -> Message:
+    ) -> ChatMessage:
         target = self._target_chat(user, chat)
         return self._post(target, user, {"location": {"latitude": latitude, "longitude": longitude}}, None, None)
 
     async def user_edits(
-        self, user: User, message: Message, text: str | None = None, *, caption: str | None = None
-    ) -> Message:
+        self, user: User, message: ChatMessage, text: str | None = None, *, caption: str | None = None
+    ) -> ChatMessage:
         """The user edits their message: an edited_message update with the same message_id and an edit_date."""
         if message.data.get("from", {}).get("id") != user.id:
             raise ValueError("a user can edit only their own messages")
@@ -204,7 +204,7 @@ class Driver(World):
     async def user_presses(
         self,
         user: User,
-        message: Message,
+        message: ChatMessage,
         callback_data: str | None = None,
         *,
         button: str | None = None,
@@ -261,6 +261,33 @@ class Driver(World):
             },
         )
 
+    async def user_joins(self, user: User, chat: Chat) -> ChatMessage:
+        """The user joins a group: a service message and, for an admin bot, a chat_member update."""
+        return self._membership(user, chat, "member", {"new_chat_members": [user.to_api()]})
+
+    async def user_leaves(self, user: User, chat: Chat) -> ChatMessage:
+        return self._membership(user, chat, "left", {"left_chat_member": user.to_api()})
+
+    def _membership(self, user: User, chat: Chat, status: str, service: dict[str, Any]) -> ChatMessage:
+        old = chat.members.get(user.id)
+        old_state = old.to_api(self.bot.id) if old else {"status": "left", "user": user.to_api()}
+        self.set_member(chat, user, status)
+        message = self.new_message(chat, user, service)
+        bot = chat.members.get(self.bot.id)
+        if bot is not None and bot.status in ("administrator", "creator"):
+            message.update_id = self.enqueue("message", message.to_api())
+            self.enqueue(
+                "chat_member",
+                {
+                    "chat": chat.to_api(),
+                    "from": user.to_api(),
+                    "date": self.now(),
+                    "old_chat_member": old_state,
+                    "new_chat_member": chat.members[user.id].to_api(self.bot.id),
+                },
+            )
+        return message
+
     async def user_creates_topic(self, user: User, chat: Chat, name: str) -> Topic:
         topic = self.open_topic(chat, name, None, None, user)
         created = chat.messages[topic.thread_id]
@@ -282,7 +309,7 @@ class Driver(World):
         """The bytes behind a file_id (what the bot sent, or what a user sent)."""
         return self.files[file_id].data
 
-    async def wait_for_edit(self, message: Message, versions: int = 1, timeout: float = 5.0) -> Message:
+    async def wait_for_edit(self, message: ChatMessage, versions: int = 1, timeout: float = 5.0) -> ChatMessage:
         """Wait until the bot has edited `message` (at least `versions` times in all)."""
         return await self.wait_for_output(
             lambda: message if len(message.history) >= versions else None,

@@ -1,4 +1,4 @@
-"""Message text the way Telegram turns it into plain text and entities.
+"""ChatMessage text the way Telegram turns it into plain text and entities.
 
 The HTML parser follows the rules (and the error texts) of Telegram's own parser: the supported tags,
 attribute syntax, the four named character references plus numeric ones, byte offsets in errors.

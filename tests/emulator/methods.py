@@ -14,7 +14,7 @@ import aiohttp
 from .core import DEFAULT_UPDATE_TYPES, describe_file
 from .formatting import CAPTION_LIMIT, TEXT_LIMIT, EntityParseError, render
 from .media import DOWNLOAD_LIMIT, UPLOAD_LIMIT
-from .models import CONTENT_KEYS, ApiError, Chat, Message, StoredFile, Topic, bad_request, compact, forbidden
+from .models import CONTENT_KEYS, ApiError, Chat, ChatMessage, StoredFile, Topic, bad_request, compact, forbidden
 from .params import Params, Upload
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ class BotApi:
             return thread_id
         raise bad_request("message thread not found")
 
-    def reply_target(self, chat: Chat, p: Params) -> Message | None:
+    def reply_target(self, chat: Chat, p: Params) -> ChatMessage | None:
         params = p.json("reply_parameters") or {}
         message_id = params.get("message_id") if params else p.int("reply_to_message_id")
         if message_id is None:
@@ -207,7 +207,7 @@ class BotApi:
         if url is not None and not str(url).lower().startswith(("http://", "https://", "tg://")):
             raise bad_request("BUTTON_URL_INVALID")
 
-    def deliver(self, chat: Chat, content: dict[str, Any], p: Params, method_name: str) -> Message:
+    def deliver(self, chat: Chat, content: dict[str, Any], p: Params, method_name: str) -> ChatMessage:
         thread_id = self.thread(chat, p)
         reply_to = self.reply_target(chat, p)
         markup = self.reply_markup(p)
@@ -270,7 +270,7 @@ class BotApi:
         assert upload is not None
         return {kind: self.file_content(kind, upload)}
 
-    def own_message(self, p: Params, action: str) -> Message:
+    def own_message(self, p: Params, action: str) -> ChatMessage:
         if p.has("inline_message_id"):
             raise bad_request("MESSAGE_ID_INVALID")
         chat = self.emu.chat(p.chat_ref())
@@ -281,7 +281,7 @@ class BotApi:
             raise bad_request(f"message can't be {action}ed")
         return message
 
-    def apply_edit(self, message: Message, changes: dict[str, Any]) -> dict[str, Any]:
+    def apply_edit(self, message: ChatMessage, changes: dict[str, Any]) -> dict[str, Any]:
         """Edit the bot's message in place (None removes a field); the old version goes into its history."""
         if all(message.data.get(key) == value for key, value in changes.items()):
             raise bad_request(NOT_MODIFIED)
@@ -559,7 +559,7 @@ async def send_media_group(api: BotApi, p: Params) -> Any:
     return sent
 
 
-def _source_message(api: BotApi, p: Params, action: str) -> Message:
+def _source_message(api: BotApi, p: Params, action: str) -> ChatMessage:
     source_chat = api.emu.chat(p.chat_ref("from_chat_id"))
     source = api.emu.find_message(source_chat, p.int("message_id", required=True) or 0)
     if source is None:
@@ -580,8 +580,6 @@ async def copy_message(api: BotApi, p: Params) -> Any:
         content.pop("caption", None)
         content.pop("caption_entities", None)
         content.update(api.caption(p))
-    if "media_group_id" in source.data:
-        content["media_group_id"] = source.data["media_group_id"]
     message = api.deliver(chat, content, p, "copyMessage")
     return {"message_id": message.message_id}
 

@@ -182,7 +182,7 @@ class StoredFile:
 
 
 @dataclass
-class Message:
+class ChatMessage:
     """A message in a chat, by a user or by the bot, with its Telegram JSON in `data`."""
 
     chat_id: int
@@ -272,7 +272,7 @@ class Chat:
     user: User | None = None  # the other side of a private chat
     members: dict[int, Member] = field(default_factory=dict)
     topics: dict[int, Topic] = field(default_factory=dict)
-    messages: dict[int, Message] = field(default_factory=dict)
+    messages: dict[int, ChatMessage] = field(default_factory=dict)
     last_message_id: int = 0
 
     def to_api(self) -> dict[str, Any]:
@@ -300,5 +300,5 @@ class Chat:
         self.last_message_id += 1
         return self.last_message_id
 
-    def live_messages(self) -> Iterator[Message]:
+    def live_messages(self) -> Iterator[ChatMessage]:
         return (m for m in self.messages.values() if not m.deleted)

@@ -340,13 +340,23 @@ class BotAPIEmulator(Driver):
         return [record for record in self.requests if record.method.lower() == method.lower()]
 
     async def wait_until_polling(self, timeout: float = 5.0) -> None:
-        """Wait until the bot is waiting in getUpdates (it has started and handled everything queued)."""
+        """Wait until the bot is waiting in a long getUpdates call (it has started and taken what was queued)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while self.polls_waiting == 0 or self.pending_update_count:
+        while self.polls_waiting == 0:
             if loop.time() > deadline:
                 raise AssertionError("the bot is not polling")
             await asyncio.sleep(0.01)
+
+    async def deliver_to(self, url: str, update_id: int, secret_token: str | None = None) -> int:
+        """POST an update (again) to any webhook URL, e.g. a second bot instance; returns the HTTP status."""
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret_token} if secret_token else {}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, json=self.updates[update_id], headers=headers) as r,
+        ):
+            self.deliveries[update_id] += 1
+            return r.status
 
     async def wait_for_deliveries(self, update_id: int, times: int = 1, timeout: float = 5.0) -> None:
         """Wait until an update has been handed to the bot (by getUpdates or a webhook POST) `times` times."""
