@@ -1,5 +1,8 @@
 """The Bot API emulator against the real aiogram client: polling, webhook, errors, files, topics, faults."""
 
+import asyncio
+import json
+
 import aiohttp
 import pytest
 from aiogram import Bot, Dispatcher, F, Router
@@ -444,3 +447,47 @@ async def test_settle_shows_a_silent_bot_and_markdown_is_checked(emulator: BotAP
         await tg_bot.send_message(user.id, "Спасибо.", parse_mode="MarkdownV2")
     ok = await tg_bot.send_message(user.id, r"*Спасибо*\.", parse_mode="MarkdownV2")
     assert ok.text == "Спасибо." and ok.entities and ok.entities[0].type == "bold"
+
+
+async def test_get_updates_offsets_limits_long_poll_and_conflicts(emulator: BotAPIEmulator, tg_bot: Bot):
+    user = emulator.create_user()
+    waiting = asyncio.create_task(tg_bot.get_updates(timeout=30))
+    await emulator.wait_until_polling()
+    first = await emulator.user_sends(user, "раз")
+    updates = await asyncio.wait_for(waiting, 5)  # the long poll answers as soon as the update is there
+    assert [u.update_id for u in updates] == [first.update_id]
+
+    second = await emulator.user_sends(user, "два")
+    await emulator.user_sends(user, "три")
+    assert [u.update_id for u in await tg_bot.get_updates(limit=1)] == [first.update_id]
+    confirmed = await tg_bot.get_updates(offset=second.update_id, limit=1)
+    assert [u.update_id for u in confirmed] == [second.update_id]
+    assert emulator.pending_update_count == 2  # "раз" is gone for good
+    only_buttons = await tg_bot.get_updates(offset=second.update_id + 1, allowed_updates=["callback_query"])
+    assert only_buttons == [] and emulator.pending_update_count == 0
+
+    older = asyncio.create_task(tg_bot.get_updates(timeout=30))
+    await emulator.wait_until_polling()
+    assert await tg_bot.get_updates(timeout=0) == []
+    with pytest.raises(TelegramConflictError, match="terminated by other getUpdates request"):
+        await asyncio.wait_for(older, 5)
+
+
+async def test_raw_requests_in_json_and_form_encodings(emulator: BotAPIEmulator):
+    user = emulator.create_user()
+    url = f"{emulator.base_url}/bot{emulator.token}"
+    keyboard = {"inline_keyboard": [[{"text": "Да", "callback_data": "yes"}]]}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            f"{url}/sendMessage", json={"chat_id": user.id, "text": "json", "reply_markup": keyboard}
+        ):
+            pass
+        form = {"chat_id": str(user.id), "text": "форма", "reply_markup": json.dumps(keyboard)}
+        async with session.post(f"{url}/sendMessage", data=form) as response:
+            assert (await response.json())["result"]["reply_markup"] == keyboard
+        async with session.get(f"{url}/sendChatAction", params={"chat_id": user.id, "action": "typing"}) as response:
+            assert response.status == 200
+        async with session.post(f"{url}/sendChatAction", json={"chat_id": user.id, "action": "dancing"}) as response:
+            assert response.status == 400
+    assert [m.text for m in emulator.sent(user)] == ["json", "форма"]
+    assert emulator.chat_actions == [(user.id, "typing", None)]
