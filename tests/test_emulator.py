@@ -72,6 +72,7 @@ async def test_echo_and_button_through_long_polling(emulator: BotAPIEmulator, tg
         assert sent.entities == [{"type": "bot_command", "offset": 0, "length": 6}]
         reply = await emulator.wait_for_bot_message(user)
         assert reply.text == "Вы написали: /start привет"
+        assert reply.source == "<b>Вы написали:</b> /start привет" and reply.parse_mode == "HTML"
         assert {"type": "bold", "offset": 0, "length": 12} in reply.entities
         assert reply.button_texts == ["Готово"]
 

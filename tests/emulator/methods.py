@@ -208,6 +208,7 @@ class BotApi:
             raise bad_request("BUTTON_URL_INVALID")
 
     def deliver(self, chat: Chat, content: dict[str, Any], p: Params, method_name: str) -> ChatMessage:
+        """Put the bot's message into the chat (thread, reply and keyboard checked as Telegram does)."""
         thread_id = self.thread(chat, p)
         reply_to = self.reply_target(chat, p)
         markup = self.reply_markup(p)
@@ -215,7 +216,10 @@ class BotApi:
             content["reply_markup"] = markup
         if p.bool("has_protected_content") or p.bool("protect_content"):
             content["has_protected_content"] = True
-        return self.emu.new_message(chat, self.emu.bot, content, thread_id, reply_to, method_name)
+        message = self.emu.new_message(chat, self.emu.bot, content, thread_id, reply_to, method_name)
+        message.source = p.str("text") if "text" in content else p.str("caption")
+        message.parse_mode = p.str("parse_mode")
+        return message
 
     def caption(self, p: Params) -> dict[str, Any]:
         text = p.str("caption")
@@ -621,7 +625,9 @@ async def edit_message_text(api: BotApi, p: Params) -> Any:
     if not plain:
         raise bad_request("text must be non-empty")
     changes = {"text": plain, "entities": entities or None, "reply_markup": api.reply_markup(p)}
-    return api.apply_edit(message, changes)
+    edited = api.apply_edit(message, changes)
+    message.source, message.parse_mode = text, p.str("parse_mode")
+    return edited
 
 
 @method("editMessageCaption")

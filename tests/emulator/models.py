@@ -194,6 +194,8 @@ class ChatMessage:
     history: list[dict[str, Any]] = field(default_factory=list)  # earlier versions, oldest first
     seen: bool = False
     update_id: int | None = None  # the update that brought a user's message to the bot
+    source: str | None = None  # the bot's text or caption as sent, markup included
+    parse_mode: str | None = None
 
     def to_api(self) -> dict[str, Any]:
         return copy.deepcopy(self.data)

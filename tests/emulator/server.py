@@ -53,7 +53,8 @@ class RateLimit:
     messages: int
     per: float
     chat_id: int | None
-    sent: dict[int | None, deque[float]] = field(default_factory=dict)
+    across_chats: bool
+    sent: dict[str | None, deque[float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -179,9 +180,12 @@ class BotAPIEmulator(Driver):
         self.faults.append(fault)
         return fault
 
-    def limit_rate(self, messages: int, per: float, chat_id: int | None = None) -> None:
-        """Enforce a flood limit on sending methods: over `messages` in `per` seconds (per chat) gets a 429."""
-        self.rate_limits.append(RateLimit(messages, per, chat_id))
+    def limit_rate(self, messages: int, per: float, chat_id: int | None = None, across_chats: bool = False) -> None:
+        """Flood control on sending methods: more than `messages` in `per` seconds gets a 429 with the wait.
+
+        Counted per chat (only `chat_id` if given), or over all chats together with `across_chats=True`.
+        """
+        self.rate_limits.append(RateLimit(messages, per, chat_id, across_chats))
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -201,7 +205,7 @@ class BotAPIEmulator(Driver):
         for limit in self.rate_limits:
             if limit.chat_id is not None and str(limit.chat_id) != str(chat_id):
                 continue
-            key = None if chat_id is None else int(chat_id) if str(chat_id).lstrip("-").isdigit() else None
+            key = None if limit.across_chats else str(chat_id)
             window = limit.sent.setdefault(key, deque())
             while window and window[0] <= now - limit.per:
                 window.popleft()
