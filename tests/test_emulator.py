@@ -29,11 +29,10 @@ from aiogram.types import (
     Update,
 )
 from aiogram.utils.backoff import BackoffConfig
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from tests.emulator import BotAPIEmulator, sample_gif, sample_jpeg, sample_pdf, sample_png
-from tests.emulator.fixtures import close_bot, polling
+from tests.emulator.fixtures import close_bot, polling, webhook_server
 
 FAST_BACKOFF = BackoffConfig(min_delay=0.05, max_delay=0.2, factor=1.5, jitter=0.01)
 
@@ -364,8 +363,6 @@ async def test_user_side_updates_are_realistic(emulator: BotAPIEmulator, tg_bot:
 
 async def test_webhook_mode_with_secret_and_redelivery(emulator: BotAPIEmulator):
     bot = emulator.make_bot(default=DefaultBotProperties(parse_mode="HTML"))
-    dispatcher = echo_dispatcher()
-    app = web.Application()
     failures_left = [1]
 
     @web.middleware
@@ -375,39 +372,31 @@ async def test_webhook_mode_with_secret_and_redelivery(emulator: BotAPIEmulator)
             return web.Response(status=500)
         return await handler(request)
 
-    app.middlewares.append(flaky)
-    SimpleRequestHandler(dispatcher, bot, secret_token="s3cret").register(app, path="/hook")
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
-        await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret")
-        with pytest.raises(TelegramConflictError):
-            await bot.get_updates()
-        user = emulator.create_user()
-        await emulator.user_sends(user, "через вебхук")
-        reply = await emulator.wait_for_bot_message(user)
-        assert reply.text == "Вы написали: через вебхук"
-        info = await bot.get_webhook_info()
-        assert info.last_error_message and "500" in info.last_error_message
-        assert info.pending_update_count == 0
+        async with webhook_server(echo_dispatcher(), bot, middlewares=(flaky,), secret_token="s3cret") as url:
+            await bot.set_webhook(url, secret_token="s3cret")
+            with pytest.raises(TelegramConflictError):
+                await bot.get_updates()
+            user = emulator.create_user()
+            await emulator.user_sends(user, "через вебхук")
+            reply = await emulator.wait_for_bot_message(user)
+            assert reply.text == "Вы написали: через вебхук"
+            info = await bot.get_webhook_info()
+            assert info.last_error_message and "500" in info.last_error_message
+            assert info.pending_update_count == 0
 
-        await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="wrong")
-        refused = await emulator.user_sends(user, "чужой секрет")
-        assert refused.update_id is not None
-        await emulator.wait_for_deliveries(refused.update_id, 2)  # aiogram refuses the secret, Telegram retries
-        assert emulator.pending_update_count == 1 and emulator.sent(user)[-1].text == reply.text
-        await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret")
-        assert (await emulator.wait_for_bot_message(user)).text == "Вы написали: чужой секрет"
-        await bot.delete_webhook()
-        # the same update POSTed to an instance once more (as to a second instance behind one URL)
-        status = await emulator.deliver_to(f"http://127.0.0.1:{port}/hook", refused.update_id, "s3cret")
-        assert status == 200
-        assert (await emulator.wait_for_bot_message(user)).text == "Вы написали: чужой секрет"
+            await bot.set_webhook(url, secret_token="wrong")
+            refused = await emulator.user_sends(user, "чужой секрет")
+            assert refused.update_id is not None
+            await emulator.wait_for_deliveries(refused.update_id, 2)  # aiogram refuses the secret, Telegram retries
+            assert emulator.pending_update_count == 1 and emulator.sent(user)[-1].text == reply.text
+            await bot.set_webhook(url, secret_token="s3cret")
+            assert (await emulator.wait_for_bot_message(user)).text == "Вы написали: чужой секрет"
+            await bot.delete_webhook()
+            # the same update POSTed to an instance once more (as to a second instance behind one URL)
+            assert await emulator.deliver_to(url, refused.update_id, "s3cret") == 200
+            assert (await emulator.wait_for_bot_message(user)).text == "Вы написали: чужой секрет"
     finally:
-        await runner.cleanup()
         await close_bot(bot)
 
 
@@ -492,3 +481,25 @@ async def test_raw_requests_in_json_and_form_encodings(emulator: BotAPIEmulator)
             assert response.status == 400
     assert [m.text for m in emulator.sent(user)] == ["json", "форма"]
     assert emulator.chat_actions == [(user.id, "typing", None)]
+
+
+async def test_a_method_returned_in_the_webhook_answer_is_executed(emulator: BotAPIEmulator):
+    router = Router()
+
+    @router.message(F.text)
+    async def reply_in_answer(message: Message):
+        return message.answer(f"ответ в вебхуке: {message.text}")  # not awaited: sent back in the HTTP answer
+
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    bot = emulator.make_bot()
+    try:
+        async with webhook_server(dispatcher, bot, handle_in_background=False) as url:
+            await bot.set_webhook(url)
+            user = emulator.create_user()
+            await emulator.user_sends(user, "привет")
+            reply = await emulator.wait_for_bot_message(user)
+            assert reply.text == "ответ в вебхуке: привет"
+            assert emulator.calls["sendMessage"] == 1
+    finally:
+        await close_bot(bot)

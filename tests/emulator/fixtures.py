@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 from .server import BotAPIEmulator
 
@@ -59,3 +60,29 @@ async def polling(dispatcher: Any, bot: Any, emu: BotAPIEmulator, **kwargs: Any)
                 await dispatcher.stop_polling()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, 5)
+
+
+@contextlib.asynccontextmanager
+async def webhook_server(
+    dispatcher: Any, bot: Any, path: str = "/hook", middlewares: tuple[Any, ...] = (), **handler_kwargs: Any
+) -> AsyncIterator[str]:
+    """Serve aiogram's SimpleRequestHandler on a free loopback port; yields the webhook URL.
+
+    Extra keyword arguments go to SimpleRequestHandler (secret_token, handle_in_background, ...);
+    `middlewares` are aiohttp middlewares in front of it (a flaky proxy, a counter).
+    """
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+
+    app = web.Application(middlewares=middlewares)
+    SimpleRequestHandler(dispatcher, bot, **handler_kwargs).register(app, path=path)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    assert server is not None
+    port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}{path}"
+    finally:
+        await runner.cleanup()

@@ -306,6 +306,7 @@ class BotAPIEmulator(Driver):
         self.calls[canonical] += 1
         if canonical != "getUpdates":
             self._last_activity = asyncio.get_running_loop().time()
+        params: Params | None = None
         try:
             params = await Params.from_request(request)
             fault = self._take_fault(canonical, params.raw("chat_id"))
@@ -322,7 +323,7 @@ class BotAPIEmulator(Driver):
             result = await self.api.call(canonical, params)
         except ApiError as error:
             self.failures[canonical] += 1
-            self.requests.append(CallRecord(canonical, _summary(locals().get("params")), error.code))
+            self.requests.append(CallRecord(canonical, _summary(params), error.code))
             return web.json_response(error.payload(), status=error.code, dumps=_dumps)
         self.requests.append(CallRecord(canonical, _summary(params), 200))
         if isinstance(result, Described):
