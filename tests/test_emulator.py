@@ -503,3 +503,58 @@ async def test_a_method_returned_in_the_webhook_answer_is_executed(emulator: Bot
             assert emulator.calls["sendMessage"] == 1
     finally:
         await close_bot(bot)
+
+
+async def test_every_kind_of_update_parses_in_aiogram(emulator: BotAPIEmulator, tg_bot: Bot):
+    user, agent, newcomer = emulator.create_user("Анна"), emulator.create_user("Олег"), emulator.create_user("Ира")
+    group = emulator.create_group("Агенты", admins=[agent])
+    topic = await emulator.user_creates_topic(agent, group, "#3 · вопрос")
+    await emulator.user_sends(agent, "в теме", chat=group, thread_id=topic.thread_id)
+    await emulator.user_joins(newcomer, group)
+    await emulator.user_leaves(newcomer, group)
+    card = await tg_bot.send_message(
+        user.id,
+        "карточка",
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Да", callback_data="y")]]),
+    )
+    await emulator.user_presses(user, emulator.sent(user)[0], "y")
+    await emulator.user_sends(user, document=("скрин.pdf", sample_pdf()), reply_to=card.message_id)
+    await emulator.user_sends(user, "пересланное", forwarded_from=agent)
+    await emulator.user_sends_video(user, b"\x00\x00\x00\x18ftypmp42")
+    emulator.block_bot(user)
+    emulator.unblock_bot(user)
+    raw = list(emulator.updates.values())
+    parsed = [Update.model_validate(data, context={"bot": tg_bot}) for data in raw]
+    assert [u.event_type for u in parsed] == [
+        "message",  # forum_topic_created
+        "message",
+        "message",  # new_chat_members
+        "chat_member",
+        "message",  # left_chat_member
+        "chat_member",
+        "callback_query",
+        "message",
+        "message",
+        "message",
+        "my_chat_member",
+        "my_chat_member",
+    ]
+    assert parsed[0].message and parsed[0].message.forum_topic_created
+    assert parsed[7].message and parsed[7].message.reply_to_message and parsed[7].message.document
+
+
+async def test_rights_and_membership_are_checked(emulator: BotAPIEmulator, tg_bot: Bot):
+    agent, stranger = emulator.create_user("Олег"), emulator.create_user("Пётр", started=False)
+    weak = emulator.create_group("Без прав", admins=[agent], bot_status="member")
+    with pytest.raises(TelegramBadRequest, match="not enough rights to create a topic"):
+        await tg_bot.create_forum_topic(weak.id, "тема")
+    plain = emulator.create_group("Обычная группа", admins=[agent], forum=False)
+    with pytest.raises(TelegramBadRequest, match="the chat is not a forum"):
+        await tg_bot.create_forum_topic(plain.id, "тема")
+    emulator.set_member(plain, emulator.bot, "kicked")
+    with pytest.raises(TelegramForbiddenError, match="bot was kicked from the supergroup chat"):
+        await tg_bot.send_message(plain.id, "привет")
+    with pytest.raises(TelegramForbiddenError, match="bot can't initiate conversation with a user"):
+        await tg_bot.send_message(stranger.id, "привет")
+    await emulator.user_sends(stranger, "/start")
+    await tg_bot.send_message(stranger.id, "теперь можно")

@@ -534,6 +534,8 @@ async def send_location(api: BotApi, p: Params) -> Any:
 async def send_media_group(api: BotApi, p: Params) -> Any:
     chat = api.writable_chat(p)
     media = p.json("media")
+    if not media:
+        raise bad_request("media to send are not specified")
     if not isinstance(media, list) or not 2 <= len(media) <= 10:
         raise bad_request("wrong number of media items")
     kinds = {item.get("type") for item in media if isinstance(item, dict)}
@@ -808,7 +810,9 @@ async def create_forum_topic(api: BotApi, p: Params) -> Any:
     chat = api.writable_chat(p)
     if not chat.is_forum:
         raise bad_request("the chat is not a forum")
-    api.require_right(chat, "can_manage_topics")
+    member = chat.members.get(api.emu.bot.id)
+    if member is None or not member.can("can_manage_topics"):
+        raise bad_request("not enough rights to create a topic")
     name = (p.str("name") or "").strip()
     if not 1 <= len(name) <= 128:
         raise bad_request("TOPIC_TITLE_EMPTY" if not name else "TOPIC_TITLE_INVALID")
