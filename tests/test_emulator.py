@@ -558,3 +558,15 @@ async def test_rights_and_membership_are_checked(emulator: BotAPIEmulator, tg_bo
         await tg_bot.send_message(stranger.id, "привет")
     await emulator.user_sends(stranger, "/start")
     await tg_bot.send_message(stranger.id, "теперь можно")
+
+
+async def test_polling_helper_raises_when_the_bot_cannot_start(emulator: BotAPIEmulator, tg_bot: Bot):
+    dispatcher = echo_dispatcher()
+
+    @dispatcher.startup()
+    async def broken_startup() -> None:
+        raise RuntimeError("database is unreachable")
+
+    with pytest.raises(RuntimeError, match="database is unreachable"):
+        async with polling(dispatcher, tg_bot, emulator):
+            pass

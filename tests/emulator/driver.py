@@ -62,6 +62,9 @@ class Driver(World):
             topic = chat.topics.get(thread_id)
             if topic is None or topic.deleted:
                 raise ValueError(f"no topic {thread_id} in {chat.title}")
+            member = chat.members.get(user.id)
+            if topic.closed and not (member and member.can("can_manage_topics")):
+                raise ValueError(f"topic {thread_id} is closed: only admins can write there")
         message = self.new_message(chat, user, content, thread_id, reply)
         if self._bot_sees(chat, message):
             message.update_id = self.enqueue("message", message.to_api())

@@ -48,18 +48,29 @@ async def close_bot(bot: Any) -> None:
 
 @contextlib.asynccontextmanager
 async def polling(dispatcher: Any, bot: Any, emu: BotAPIEmulator, **kwargs: Any) -> AsyncIterator[asyncio.Task[None]]:
-    """Run `dispatcher.start_polling(bot)` in a task while the block runs; stop it cleanly afterwards."""
+    """Run `dispatcher.start_polling(bot)` in a task while the block runs; stop it cleanly afterwards.
+
+    The block starts once the bot waits in getUpdates; if polling dies first (a failing startup hook),
+    its exception is raised here. Keyword arguments go to start_polling (polling_timeout defaults to 1 s).
+    """
     kwargs.setdefault("polling_timeout", 1)
     task = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False, **kwargs))
+    ready = asyncio.create_task(emu.wait_until_polling())
     try:
-        await emu.wait_until_polling()
+        await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            ready.cancel()
+            task.result()
+            raise RuntimeError("polling stopped before it started")
+        ready.result()
         yield task
     finally:
-        if dispatcher._running_lock.locked():
+        ready.cancel()
+        if not task.done():
             with contextlib.suppress(RuntimeError):
                 await dispatcher.stop_polling()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 5)
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, 5)
 
 
 @contextlib.asynccontextmanager
