@@ -570,3 +570,34 @@ async def test_polling_helper_raises_when_the_bot_cannot_start(emulator: BotAPIE
     with pytest.raises(RuntimeError, match="database is unreachable"):
         async with polling(dispatcher, tg_bot, emulator):
             pass
+
+
+async def test_webhook_delivers_chats_in_parallel_and_each_chat_in_order(emulator: BotAPIEmulator):
+    bot = emulator.make_bot()
+    release = asyncio.Event()
+    arrivals: list[str] = []
+
+    @web.middleware
+    async def slow_first(request: web.Request, handler):
+        text = (await request.json())["message"]["text"]
+        arrivals.append(text)
+        if text == "A1":
+            await release.wait()
+        return await handler(request)
+
+    anna, boris = emulator.create_user("Анна"), emulator.create_user("Борис")
+    try:
+        async with webhook_server(echo_dispatcher(), bot, middlewares=(slow_first,)) as url:
+            await bot.set_webhook(url)
+            for user, text in ((anna, "A1"), (anna, "A2"), (boris, "B1")):
+                await emulator.user_sends(user, text)
+            assert (await emulator.wait_for_bot_message(boris)).text == "Вы написали: B1"
+            assert arrivals == ["A1", "B1"]  # A2 waits for A1 to be answered
+            release.set()
+            assert [m.text for m in await emulator.wait_for_bot_messages(anna, 2)] == [
+                "Вы написали: A1",
+                "Вы написали: A2",
+            ]
+            assert arrivals == ["A1", "B1", "A2"]
+    finally:
+        await close_bot(bot)

@@ -63,6 +63,15 @@ class PendingUpdate:
     def kind(self) -> str:
         return next(key for key in self.data if key != "update_id")
 
+    @property
+    def chat_key(self) -> int | None:
+        """The chat an update belongs to (webhook deliveries keep order within it)."""
+        payload = self.data[self.kind]
+        if not isinstance(payload, dict):
+            return None
+        chat = payload.get("chat") or (payload.get("message") or {}).get("chat") or payload.get("from") or {}
+        return chat.get("id")
+
 
 @dataclass
 class CallbackAnswer:

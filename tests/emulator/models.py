@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -195,6 +196,7 @@ class ChatMessage:
     seen: bool = False
     update_id: int | None = None  # the update that brought a user's message to the bot
     source: str | None = None  # the bot's text or caption as sent, markup included
+    created: float = field(default_factory=time.perf_counter)  # for latency figures in benchmarks
     parse_mode: str | None = None
 
     def to_api(self) -> dict[str, Any]:

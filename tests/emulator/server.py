@@ -237,24 +237,42 @@ class BotAPIEmulator(Driver):
         self.wake_pollers()
 
     async def _webhook_loop(self) -> None:
-        delay = self.webhook_retry_delay
+        """Deliver the queue to the webhook: up to max_connections at once, one at a time per chat (so each
+        chat's updates arrive in order), retrying a failed update with a growing delay before later ones
+        of its chat."""
+        busy: dict[int | None, asyncio.Task[None]] = {}
         async with aiohttp.ClientSession() as session:
             while self.webhook_url:
                 changed = self._updates_changed
-                pending = next(iter(self._queue), None)
-                if pending is None:
-                    await changed.wait()
-                    continue
-                if pending.kind not in self.allowed_updates:
-                    self._queue.remove(pending)
-                    continue
-                if await self._post_update(session, pending.data):
-                    with contextlib.suppress(ValueError):
+                for pending in list(self._queue):
+                    if len(busy) >= self.webhook_max_connections:
+                        break
+                    if pending.kind not in self.allowed_updates:
                         self._queue.remove(pending)
-                    delay = self.webhook_retry_delay
-                else:
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 1.0)
+                        continue
+                    key = pending.chat_key
+                    if key in busy:
+                        continue
+                    busy[key] = asyncio.create_task(self._deliver_with_retries(session, pending))
+                wake = asyncio.ensure_future(changed.wait())
+                try:
+                    await asyncio.wait({wake, *busy.values()}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    wake.cancel()
+                    for key, task in list(busy.items()):
+                        if task.done():
+                            del busy[key]
+                    if not self.webhook_url:
+                        for task in busy.values():
+                            task.cancel()
+
+    async def _deliver_with_retries(self, session: aiohttp.ClientSession, pending: Any) -> None:
+        delay = self.webhook_retry_delay
+        while self.webhook_url and not await self._post_update(session, pending.data):
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+        with contextlib.suppress(ValueError):
+            self._queue.remove(pending)
 
     async def _post_update(self, session: aiohttp.ClientSession, update: dict[str, Any]) -> bool:
         headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret} if self.webhook_secret else {}
