@@ -548,6 +548,9 @@ async def test_rights_and_membership_are_checked(emulator: BotAPIEmulator, tg_bo
     weak = emulator.create_group("Без прав", admins=[agent], bot_status="member")
     with pytest.raises(TelegramBadRequest, match="not enough rights to create a topic"):
         await tg_bot.create_forum_topic(weak.id, "тема")
+    # privacy mode: a bot that is not an admin sees only commands, mentions and replies to itself
+    assert (await emulator.user_sends(agent, "просто текст", chat=weak)).update_id is None
+    assert (await emulator.user_sends(agent, "/queue", chat=weak)).update_id is not None
     plain = emulator.create_group("Обычная группа", admins=[agent], forum=False)
     with pytest.raises(TelegramBadRequest, match="the chat is not a forum"):
         await tg_bot.create_forum_topic(plain.id, "тема")

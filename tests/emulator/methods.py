@@ -413,6 +413,8 @@ async def get_updates(api: BotApi, p: Params) -> Any:
     try:
         while True:
             changed = emu.updates_changed_event()
+            if p.client_gone():
+                return []
             batch = emu.take_updates(limit)
             if batch or loop.time() >= deadline or emu.closing:
                 return batch

@@ -23,14 +23,22 @@ class Upload:
 class Params:
     """Typed access to a method's parameters, with Telegram's errors for missing or malformed ones."""
 
-    def __init__(self, values: dict[str, Any]) -> None:
+    def __init__(self, values: dict[str, Any], request: web.Request | None = None) -> None:
         self.values = values
+        self.request = request
+
+    def client_gone(self) -> bool:
+        """The client closed the connection (a killed bot process): nothing can be handed to it."""
+        if self.request is None:
+            return False
+        transport = self.request.transport
+        return transport is None or transport.is_closing()
 
     @classmethod
     async def from_request(cls, request: web.Request) -> Params:
         values: dict[str, Any] = dict(request.query)
         if request.method != "POST" or not request.can_read_body:
-            return cls(values)
+            return cls(values, request)
         content_type = request.content_type
         if content_type == "application/json":
             try:
@@ -52,7 +60,7 @@ class Params:
                     values[part.name] = bytes(data).decode("utf-8", errors="replace")
         else:
             values.update(await request.post())
-        return cls(values)
+        return cls(values, request)
 
     def has(self, name: str) -> bool:
         return self.values.get(name) not in (None, "")
