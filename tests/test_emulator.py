@@ -136,13 +136,16 @@ async def test_injected_errors_become_aiogram_exceptions(emulator: BotAPIEmulato
     emulator.drop_next("sendMessage")
     with pytest.raises(TelegramNetworkError):
         await tg_bot.send_message(user.id, "четыре")
+    emulator.drop_next("sendMessage", after_executing=True)  # sent, but the answer is lost
+    with pytest.raises(TelegramNetworkError):
+        await tg_bot.send_message(user.id, "четыре с половиной")
 
     emulator.block_bot(user)
     with pytest.raises(TelegramForbiddenError, match="bot was blocked by the user"):
         await tg_bot.send_message(user.id, "пять")
 
-    assert [m.text for m in emulator.sent(user)] == ["три"]
-    assert emulator.calls["sendMessage"] == 6 and emulator.failures["sendMessage"] == 5
+    assert [m.text for m in emulator.sent(user)] == ["три", "четыре с половиной"]
+    assert emulator.calls["sendMessage"] == 7 and emulator.failures["sendMessage"] == 6
 
 
 async def test_rate_limit_answers_429_with_the_wait(emulator: BotAPIEmulator, tg_bot: Bot):

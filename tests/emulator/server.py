@@ -39,7 +39,7 @@ class Fault:
     description: str | None = None
     retry_after: int | None = None
     chat_id: int | None = None
-    action: str = "error"  # error, drop (close the connection without an answer), delay
+    action: str = "error"  # error, drop / drop_after (close the connection before / after executing), delay
     delay: float = 0.0
 
     def matches(self, method: str, chat_id: Any) -> bool:
@@ -168,9 +168,12 @@ class BotAPIEmulator(Driver):
         self.faults.append(fault)
         return fault
 
-    def drop_next(self, method: str, count: int = 1) -> Fault:
-        """Close the connection of the next `count` calls without an answer (the client sees a network error)."""
-        fault = Fault(method.lower(), count, action="drop")
+    def drop_next(self, method: str, count: int = 1, after_executing: bool = False) -> Fault:
+        """Close the connection of the next `count` calls without an answer (the client sees a network error).
+
+        `after_executing=True`: the call takes effect first and only the answer is lost (a retry duplicates).
+        """
+        fault = Fault(method.lower(), count, action="drop_after" if after_executing else "drop")
         self.faults.append(fault)
         return fault
 
@@ -328,17 +331,18 @@ class BotAPIEmulator(Driver):
         try:
             params = await Params.from_request(request)
             fault = self._take_fault(canonical, params.raw("chat_id"))
-            if fault is not None and fault.action == "drop":
+            if fault is not None and fault.action == "delay":
+                await asyncio.sleep(fault.delay)
+            elif fault is not None and fault.action == "error":
+                raise ApiError(fault.code, fault.description or "Error", fault.retry_after)
+            if fault is None or fault.action != "drop":
+                self._check_rate(canonical, params.raw("chat_id"))
+                result = await self.api.call(canonical, params)
+            if fault is not None and fault.action.startswith("drop"):
                 self.failures[canonical] += 1
                 assert request.transport is not None
                 request.transport.close()
                 return web.Response()
-            if fault is not None and fault.action == "delay":
-                await asyncio.sleep(fault.delay)
-            elif fault is not None:
-                raise ApiError(fault.code, fault.description or "Error", fault.retry_after)
-            self._check_rate(canonical, params.raw("chat_id"))
-            result = await self.api.call(canonical, params)
         except ApiError as error:
             self.failures[canonical] += 1
             self.requests.append(CallRecord(canonical, _summary(params), error.code))
