@@ -371,12 +371,6 @@ class World:
                 self._queue.remove(pending)
         return batch
 
-    def drop_update(self, update_id: int) -> None:
-        for pending in self._queue:
-            if pending.update_id == update_id:
-                self._queue.remove(pending)
-                return
-
     # --- what the bot sent ----------------------------------------------------------------------------
 
     def bot_output_changed(self, chat_id: int | None = None) -> None:

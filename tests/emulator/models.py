@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -303,6 +302,3 @@ class Chat:
     def next_message_id(self) -> int:
         self.last_message_id += 1
         return self.last_message_id
-
-    def live_messages(self) -> Iterator[ChatMessage]:
-        return (m for m in self.messages.values() if not m.deleted)

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .models import ApiError, bad_request
+from .models import bad_request
 
 
 @dataclass
@@ -125,8 +125,3 @@ class Params:
                 raise bad_request("wrong file identifier/HTTP URL specified")
             return found
         return value
-
-
-def check_type(value: Any, expected: type, message: str) -> None:
-    if not isinstance(value, expected):
-        raise ApiError(400, f"Bad Request: {message}")
