@@ -164,7 +164,7 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
     if stack:
         raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"')
     plain = out.text()
-    return plain, _merge_pre_code(entities)
+    return plain, sort_entities(_merge_pre_code(entities))
 
 
 def _parse_start_tag(text: str, begin: int, i: int, stack: list[_OpenTag], offset: int) -> int:
