@@ -1,0 +1,248 @@
+"""Russian text processing for the help-center search.
+
+One `Analyzer` turns documents and queries into the same terms: case and ё folding, word
+boundaries (hyphenated words give their parts and the joined form), stop words, morphology
+(a pymorphy3 lemma when the word is in its dictionary, then a Snowball stem, so that
+«массово» and «массовый» meet), and, for queries only, transliteration of Latin spellings
+(«sdelki» → «сделки»), domain slang and synonyms (`knowledge.vocabulary`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pymorphy3
+import snowballstemmer
+from rapidfuzz import fuzz
+
+from knowledge import vocabulary
+
+_TOKEN = re.compile(r"[0-9a-zа-я]+(?:[-.'][0-9a-zа-я]+)*")
+_SPLIT = re.compile(r"[-.']")
+_LATIN = re.compile(r"[a-z]")
+_CYRILLIC = re.compile(r"[а-я]")
+
+# Latin → Cyrillic, longest sequences first (the common "volapuk" of Russian chats).
+_TRANSLIT: tuple[tuple[str, str], ...] = (
+    ("shch", "щ"), ("tsya", "тся"), ("tsja", "тся"), ("sch", "щ"),
+    ("yj", "ый"), ("ij", "ий"), ("iy", "ий"),
+    ("zh", "ж"), ("kh", "х"), ("ch", "ч"), ("sh", "ш"), ("ts", "ц"), ("ck", "к"),
+    ("yu", "ю"), ("ju", "ю"), ("ya", "я"), ("ja", "я"), ("yo", "е"), ("jo", "е"), ("ye", "е"),
+    ("a", "а"), ("b", "б"), ("c", "ц"), ("d", "д"), ("e", "е"), ("f", "ф"), ("g", "г"), ("h", "х"),
+    ("i", "и"), ("j", "й"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"),
+    ("q", "к"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"), ("v", "в"), ("w", "в"), ("x", "кс"),
+    ("y", "ы"), ("z", "з"), ("'", "ь"),
+)
+_TRANSLIT_MAX = max(len(src) for src, _ in _TRANSLIT)
+_TRANSLIT_MAP = dict(_TRANSLIT)
+
+
+def fold(text: str) -> str:
+    """Lower case, ё → е, typographic dashes and apostrophes to ASCII."""
+    return (
+        text.lower()
+        .replace("ё", "е")
+        .replace("\u2010", "-").replace("\u2011", "-").replace("\u2012", "-").replace("\u2013", "-")
+        .replace("\u2019", "'").replace("\u02bc", "'").replace("`", "'")
+    )
+
+
+def words(text: str) -> list[str]:
+    """The folded word tokens of a text; a hyphenated or dotted word stays one token."""
+    return _TOKEN.findall(fold(text))
+
+
+def pieces(token: str) -> list[str]:
+    """The pieces of a compound token («чек-листы» → «чек», «листы»)."""
+    return [p for p in _SPLIT.split(token) if p]
+
+
+def parts(token: str) -> list[str]:
+    """The pieces of a compound token and the joined form («чеклисты»), as documents index them."""
+    split = pieces(token)
+    return split if len(split) <= 1 else [*split, "".join(split)]
+
+
+def transliterate(word: str) -> str:
+    """Latin spelling of a Russian word → Cyrillic («sdelki» → «сделки», «etap» → «этап»)."""
+    out: list[str] = []
+    i = 0
+    while i < len(word):
+        for size in range(min(_TRANSLIT_MAX, len(word) - i), 0, -1):
+            chunk = word[i : i + size]
+            if chunk in _TRANSLIT_MAP:
+                letter = _TRANSLIT_MAP[chunk]
+                if chunk == "e" and i == 0:
+                    letter = "э"
+                out.append(letter)
+                i += size
+                break
+        else:
+            out.append(word[i])
+            i += 1
+    return "".join(out)
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Two spellings of one word, one Latin and one Cyrillic («crm»/«црм», «webhook»/«вебхук»)."""
+    if is_latin(a) == is_latin(b):
+        return False
+    latin, cyrillic = (fold(a), fold(b)) if is_latin(a) else (fold(b), fold(a))
+    return fuzz.ratio(transliterate(latin), cyrillic) >= 65
+
+
+def is_latin(word: str) -> bool:
+    return bool(_LATIN.search(word)) and not _CYRILLIC.search(word)
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """One term that satisfies a query word, with how much it is worth (1.0 = the word itself)."""
+
+    term: str
+    weight: float
+
+
+@dataclass(slots=True)
+class Slot:
+    """One meaningful word of a query and the terms that may stand for it in a document."""
+
+    word: str
+    alternatives: dict[str, float] = field(default_factory=dict)
+    known_word: bool = False  # a dictionary word (so not a typo) even if the index lacks it
+    noun: bool = False  # a dictionary noun: what a question is about, unlike verbs and adverbs
+
+    def add(self, term: str, weight: float) -> None:
+        if weight > self.alternatives.get(term, 0.0):
+            self.alternatives[term] = weight
+
+
+class Analyzer:
+    """Words → terms, shared by the index and the queries (cached; thread-safe for reads)."""
+
+    def __init__(self) -> None:
+        self._morph = pymorphy3.MorphAnalyzer()
+        self._stemmer = snowballstemmer.stemmer("russian")
+        self._english_stemmer = snowballstemmer.stemmer("english")
+        self.term = lru_cache(maxsize=200_000)(self._term)
+        self.is_dictionary_word = lru_cache(maxsize=200_000)(self._is_dictionary_word)
+        self.stop_terms = frozenset(self.term(w) for w in vocabulary.STOP_WORDS if "-" not in w)
+        self.synonyms = self._build_synonyms()
+        self.slang = self._build_slang()
+        self._slang_max = max((len(k) for k in self.slang), default=0)
+
+    # --- single words -------------------------------------------------------------------------
+    def _term(self, word: str) -> str:
+        """The index term of one folded word piece (no separators)."""
+        if is_latin(word):
+            return self._english_stemmer.stemWord(word)
+        if _CYRILLIC.search(word) and self._morph.word_is_known(word):
+            word = self._morph.parse(word)[0].normal_form.replace("ё", "е")
+        return self._stemmer.stemWord(word)
+
+    def _is_dictionary_word(self, word: str) -> bool:
+        return bool(_CYRILLIC.search(word)) and self._morph.word_is_known(word)
+
+    def is_noun(self, word: str) -> bool:
+        return self.is_dictionary_word(word) and self._morph.parse(word)[0].tag.POS == "NOUN"
+
+    def terms_of_token(self, token: str) -> list[str]:
+        return [self.term(p) for p in parts(token)]
+
+    # --- documents ----------------------------------------------------------------------------
+    def document_terms(self, text: str) -> Iterator[str]:
+        """Every term of a document text in order (stop words dropped), compound parts included."""
+        stop = vocabulary.STOP_WORDS
+        for token in words(text):
+            if token in stop:
+                continue
+            for piece in parts(token):
+                if piece not in stop:
+                    yield self.term(piece)
+
+    def surface_words(self, text: str) -> Iterator[tuple[str, str]]:
+        """(word, term) pairs of a text: the vocabulary typo correction matches against."""
+        for token in words(text):
+            for piece in parts(token):
+                if len(piece) >= 3 and piece not in vocabulary.STOP_WORDS:
+                    yield piece, self.term(piece)
+
+    # --- vocabularies -------------------------------------------------------------------------
+    def _phrase_terms(self, phrase: str) -> list[str]:
+        return [t for t in self.document_terms(phrase)]
+
+    def _build_synonyms(self) -> dict[str, dict[str, float]]:
+        """term → {term of another member: weight} over every group the term is in.
+
+        Another spelling of the same word («crm»/«црм», «webhook»/«вебхук») is worth the word
+        itself; a synonym less; one word of a phrase less again.
+        """
+        table: dict[str, dict[str, float]] = {}
+        for group in vocabulary.SYNONYM_GROUPS:
+            members = [self._phrase_terms(m) for m in group]
+            for i, own in enumerate(members):
+                if len(own) != 1:
+                    continue  # a phrase leads to its group, but only a single word is looked up
+                others = table.setdefault(own[0], {})
+                for j, member in enumerate(members):
+                    if i == j:
+                        continue
+                    weight = 0.8 if len(member) == 1 else 0.6
+                    if len(member) == 1 and _same_word(group[i], group[j]):
+                        weight = 1.0
+                    for term in member:
+                        if term != own[0]:
+                            others[term] = max(others.get(term, 0.0), weight)
+        return table
+
+    def _build_slang(self) -> dict[tuple[str, ...], list[str]]:
+        return {tuple(words(k)): words(v) for k, v in vocabulary.SLANG.items()}
+
+    def vocabulary_words(self) -> Iterable[str]:
+        """Words the vocabularies know (typo correction may land on them too)."""
+        for group in vocabulary.SYNONYM_GROUPS:
+            for member in group:
+                for token in words(member):
+                    yield from parts(token)
+
+    # --- queries ------------------------------------------------------------------------------
+    def query_units(self, query: str, indexed: Container[str] = ()) -> list[list[str]]:
+        """The query as units of meaning, each a list of folded words (usually one).
+
+        Latin words stay as they are when they are terms of the index (`indexed`) or of the
+        vocabularies («api», «crm», «excel»); otherwise they are English words or transliterations.
+        A slang phrase becomes one unit holding the help center's words for it.
+        """
+        tokens: list[str] = []
+        for token in words(query):
+            if is_latin(token) and token not in vocabulary.STOP_WORDS and not self._latin_is_term(token, indexed):
+                english = vocabulary.ENGLISH.get(token)
+                if english is not None:
+                    tokens.extend(words(english))
+                    continue
+                token = transliterate(token)
+            tokens.append(token)
+        return self._rewrite_slang(tokens)
+
+    def _latin_is_term(self, token: str, indexed: Container[str]) -> bool:
+        terms = self.terms_of_token(token)
+        return all(t in self.synonyms or t in indexed for t in terms)
+
+    def _rewrite_slang(self, tokens: list[str]) -> list[list[str]]:
+        out: list[list[str]] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self._slang_max, len(tokens) - i), 0, -1):
+                replacement = self.slang.get(tuple(tokens[i : i + size]))
+                if replacement is not None:
+                    if replacement:
+                        out.append(replacement)
+                    i += size
+                    break
+            else:
+                out.append([tokens[i]])
+                i += 1
+        return out
