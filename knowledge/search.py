@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -43,16 +44,18 @@ MAX_SLOTS = 40
 TYPO_WEIGHT = 0.85  # a corrected word is worth less than a word spelt right
 PREFIX_WEIGHT = 0.7  # a term of the same root with a longer ending (a derived word)
 OOV_NAME, OOV_NOUN, OOV_OTHER = 1.0, 0.7, 0.3  # weights (× max idf) of words absent from the index
+TITLE_BOOST = 1.0  # ranking: a query fully named by an article's title doubles its BM25F score
 CANDIDATES = 30  # articles re-ranked by the calibrated model, taken by BM25F score
 SNIPPET_CHARS = 200
+HEADING_BONUS = 1.5  # choosing the section to link: a query word in its heading counts this much more
 
 # Calibration: P(the article answers the query) = sigmoid(CAL_BIAS + CAL_WEIGHTS · features), a
 # logistic regression fitted on labelled queries (benchmarks/bench_search.py refits it on half the dev
 # set and reports the other half). Nothing is shown when the best article is below `threshold`;
 # the next ones are shown when they reach FOLLOWER_SHARE of it.
-CAL_BIAS = -6.103
-CAL_WEIGHTS = np.array([1.425, 2.04, 0.53, 1.098, -1.081, 1.261], dtype=np.float32)
-DEFAULT_THRESHOLD = 0.55
+CAL_BIAS = -6.327
+CAL_WEIGHTS = np.array([1.421, 1.919, 0.343, 0.841, -1.309, 1.539], dtype=np.float32)
+DEFAULT_THRESHOLD = 0.5
 FOLLOWER_SHARE = 0.5
 
 _analyzer: Analyzer | None = None
@@ -133,7 +136,8 @@ class SearchIndex:
             for text in texts:
                 for word, term in self._an.surface_words(text):
                     surface.setdefault(word, term)
-        avg = {f: (sum(v) / n if n else 0.0) or 1.0 for f, v in lengths.items()}
+        # average over the articles that have the field (most have no breadcrumbs beyond the title)
+        avg = {f: statistics.fmean([x for x in v if x] or [1]) for f, v in lengths.items()}
 
         pseudo_tf: dict[str, dict[int, float]] = defaultdict(dict)
         in_title: dict[str, list[int]] = defaultdict(list)
@@ -327,7 +331,9 @@ class SearchIndex:
             return []
         logits = CAL_BIAS + features[candidates] @ CAL_WEIGHTS
         probs = 1.0 / (1.0 + np.exp(-logits))
-        order = sorted(range(len(candidates)), key=lambda i: (-float(total[candidates[i]]), int(candidates[i])))
+        # rank: BM25F, boosted by how much of the query the title and breadcrumbs name
+        rank = total[candidates] * (1.0 + TITLE_BOOST * features[candidates, 3])
+        order = sorted(range(len(candidates)), key=lambda i: (-float(rank[i]), int(candidates[i])))
         return [
             Explanation(
                 self._articles[int(candidates[i])].page_url,
@@ -376,7 +382,8 @@ class SearchIndex:
         best_score = -1.0
         for i in article.sections:
             section = self._sections[i]
-            score = self._match_weight(f"{section.heading or ''} {section.heading or ''} {section.text}", slots)
+            score = self._match_weight(section.text, slots)
+            score += HEADING_BONUS * self._match_weight(section.heading or "", slots)
             if score > best_score + 1e-9:
                 best, best_score = section, score
         return best
