@@ -43,7 +43,8 @@ MAX_QUERY_CHARS = 1000  # a longer message is cut: its start says what it is abo
 MAX_SLOTS = 40
 TYPO_WEIGHT = 0.85  # a corrected word is worth less than a word spelt right
 PREFIX_WEIGHT = 0.7  # a term of the same root with a longer ending (a derived word)
-OOV_NAME, OOV_NOUN, OOV_OTHER = 1.0, 0.7, 0.3  # weights (× max idf) of words absent from the index
+OOV_NAME, OOV_NOUN, OOV_OTHER = 1.0, 0.8, 0.3
+MIN_SPECIFIC = 0.25  # the least weight of a very common word  # weights (× max idf) of words absent from the index
 TITLE_BOOST = 1.0  # ranking: a query fully named by an article's title doubles its BM25F score
 CANDIDATES = 30  # articles re-ranked by the calibrated model, taken by BM25F score
 SNIPPET_CHARS = 200
@@ -53,9 +54,9 @@ HEADING_BONUS = 1.5  # choosing the section to link: a query word in its heading
 # logistic regression fitted on labelled queries (benchmarks/bench_search.py refits it on half the dev
 # set and reports the other half). Nothing is shown when the best article is below `threshold`;
 # the next ones are shown when they reach FOLLOWER_SHARE of it.
-CAL_BIAS = -6.327
-CAL_WEIGHTS = np.array([1.421, 1.919, 0.343, 0.841, -1.309, 1.539], dtype=np.float32)
-DEFAULT_THRESHOLD = 0.5
+CAL_BIAS = -4.747
+CAL_WEIGHTS = np.array([1.492, 1.638, 0.749, 0.845, -0.873, 1.0, -1.362], dtype=np.float32)
+DEFAULT_THRESHOLD = 0.45
 FOLLOWER_SHARE = 0.5
 
 _analyzer: Analyzer | None = None
@@ -168,9 +169,12 @@ class SearchIndex:
         for word in self._an.vocabulary_words():
             if len(word) >= 3 and not is_latin(word):
                 term = self._an.term(word)
-                if term in self._idf:
+                if term in self._idf or any(t in self._idf for t in self._an.synonyms.get(term, ())):
                     surface.setdefault(word, term)
-        self._surface = {w: t for w, t in surface.items() if t in self._idf}
+        synonyms = self._an.synonyms
+        self._surface = {
+            w: t for w, t in surface.items() if t in self._idf or any(s in self._idf for s in synonyms.get(t, ()))
+        }
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for word in self._surface:
             self._by_length[len(word)].append(word)
@@ -178,7 +182,7 @@ class SearchIndex:
 
     # --- query analysis -----------------------------------------------------------------------
     def _correct(self, word: str) -> tuple[str, float] | None:
-        """A typo or a word cut short → (term of the index, confidence), or None."""
+        """A typo or a word cut short → (the word of the index it stands for, confidence), or None."""
         if word in self._fuzzy_cache:
             return self._fuzzy_cache[word]
         result: tuple[str, float] | None = None
@@ -189,12 +193,12 @@ class SearchIndex:
             cutoff = 80.0 if len(word) >= 6 else 84.0
             best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
             if best is not None:
-                result = (self._surface[best[0]], best[1] / 100.0)
+                result = (best[0], best[1] / 100.0)
             elif len(word) >= 5:
                 # a word cut short: the most specific completion that starts with it
                 i = bisect_left(self._sorted_words, word)
                 if i < len(self._sorted_words) and self._sorted_words[i].startswith(word):
-                    result = (self._surface[self._sorted_words[i]], 0.8)
+                    result = (self._sorted_words[i], 0.8)
         if len(self._fuzzy_cache) > 50_000:
             self._fuzzy_cache.clear()
         self._fuzzy_cache[word] = result
@@ -217,7 +221,12 @@ class SearchIndex:
                         continue
                     seen.add(term)
                     if slot is None or len(unit) == 1:
-                        slot = Slot(piece, known_word=an.is_dictionary_word(piece), noun=an.is_noun(piece))
+                        slot = Slot(
+                            piece,
+                            known_word=an.is_dictionary_word(piece),
+                            noun=an.is_noun(piece),
+                            zipf=an.commonness(piece),
+                        )
                         slots.append(slot)
                     self._fill(slot, piece, term, joined)
             if len(slots) >= MAX_SLOTS:
@@ -233,8 +242,15 @@ class SearchIndex:
         elif not an.is_dictionary_word(piece):
             corrected = self._correct(piece)
             if corrected is not None:
-                found[corrected[0]] = TYPO_WEIGHT * corrected[1]
-                term = corrected[0]
+                word, confidence = corrected
+                term = self._surface[word]
+                slot.zipf = an.commonness(word)
+                weight = TYPO_WEIGHT * confidence
+                if term in self._idf:
+                    found[term] = weight
+                for other, ow in an.synonyms.get(term, {}).items():
+                    if other in self._idf:
+                        found[other] = max(found.get(other, 0.0), weight * ow)
         if joined is not None and joined in self._idf:
             found[joined] = 1.0
         for base, w in list(found.items()) or [(term, 1.0)]:
@@ -263,13 +279,18 @@ class SearchIndex:
         return out
 
     def _slot_weight(self, slot: Slot) -> float:
-        """How much a slot matters: the idf of its best alternative, or of a word the index lacks."""
+        """How much a slot matters: the idf of its best alternative, or of a word the index lacks,
+        lowered for words common in Russian at large («три», «раз», «большой»)."""
+        specific = min(1.0, max(MIN_SPECIFIC, (7.0 - slot.zipf) / 3.0))
         if not slot.alternatives:
             # A word the help never uses: a noun or a name the help does not know says the question
             # is about something else; a verb or an adverb is mostly the way the user talks.
             if not slot.known_word:
-                return self._max_idf * OOV_NAME
-            return self._max_idf * (OOV_NOUN if slot.noun else OOV_OTHER)
+                return self._max_idf * OOV_NAME * specific
+            return self._max_idf * (OOV_NOUN if slot.noun else OOV_OTHER) * specific
+        return self._plain_weight(slot) * specific
+
+    def _plain_weight(self, slot: Slot) -> float:
         return max(self._idf[t] * w for t, w in slot.alternatives.items()) / max(slot.alternatives.values())
 
     # --- scoring ------------------------------------------------------------------------------
@@ -279,12 +300,13 @@ class SearchIndex:
         total = np.zeros(n, dtype=np.float32)
         covered = np.zeros(n, dtype=np.float32)
         titled = np.zeros(n, dtype=np.float32)
-        weight_sum = oov = 0.0
+        weight_sum = oov = max_oov = 0.0
         for slot in slots:
             w_slot = self._slot_weight(slot)
             weight_sum += w_slot
             if not slot.alternatives:
                 oov += w_slot
+                max_oov = max(max_oov, w_slot)
                 continue
             best = np.zeros(n, dtype=np.float32)
             match = np.zeros(n, dtype=np.float32)
@@ -296,7 +318,7 @@ class SearchIndex:
                 tids = self._title_ids.get(term)
                 if tids is not None:
                     title[tids] = np.maximum(title[tids], w)
-            total += best
+            total += best * (w_slot / self._plain_weight(slot))
             covered += match * w_slot
             titled += title * w_slot
         known = weight_sum - oov
@@ -310,6 +332,7 @@ class SearchIndex:
                 titled / known,  # share of the query's known words in the title and breadcrumbs
                 np.full(n, oov / weight_sum, dtype=np.float32),  # share of words the help never uses
                 np.log1p(covered),  # how much of the query is answered, in absolute terms
+                np.full(n, max_oov / self._max_idf, dtype=np.float32),  # the most specific word the help lacks
             ],
             axis=1,
         )

@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import pymorphy3
 import snowballstemmer
+import wordfreq
 from rapidfuzz import fuzz
 
 from knowledge import vocabulary
@@ -114,6 +115,7 @@ class Slot:
     alternatives: dict[str, float] = field(default_factory=dict)
     known_word: bool = False  # a dictionary word (so not a typo) even if the index lacks it
     noun: bool = False  # a dictionary noun: what a question is about, unlike verbs and adverbs
+    zipf: float = 0.0  # how common the word is in Russian at large (wordfreq's Zipf scale, 0 = rare)
 
     def add(self, term: str, weight: float) -> None:
         if weight > self.alternatives.get(term, 0.0):
@@ -129,6 +131,8 @@ class Analyzer:
         self._english_stemmer = snowballstemmer.stemmer("english")
         self.term = lru_cache(maxsize=200_000)(self._term)
         self.is_dictionary_word = lru_cache(maxsize=200_000)(self._is_dictionary_word)
+        # the small list (words down to Zipf 3) is enough to tell common words from specific ones
+        self._zipf = lru_cache(maxsize=200_000)(partial(wordfreq.zipf_frequency, lang="ru", wordlist="small"))
         self.stop_terms = frozenset(self.term(w) for w in vocabulary.STOP_WORDS if "-" not in w)
         self.synonyms = self._build_synonyms()
         self.slang = self._build_slang()
@@ -145,6 +149,13 @@ class Analyzer:
 
     def _is_dictionary_word(self, word: str) -> bool:
         return bool(_CYRILLIC.search(word)) and self._morph.word_is_known(word)
+
+    def commonness(self, word: str) -> float:
+        """Zipf frequency of a word (or its lemma) in general Russian: 7 ≈ «и», 3 = rare, 0 = unlisted."""
+        zipf = self._zipf(word)
+        if self.is_dictionary_word(word):
+            zipf = max(zipf, self._zipf(self._morph.parse(word)[0].normal_form))
+        return zipf
 
     def is_noun(self, word: str) -> bool:
         return self.is_dictionary_word(word) and self._morph.parse(word)[0].tag.POS == "NOUN"
@@ -218,13 +229,21 @@ class Analyzer:
         """
         tokens: list[str] = []
         for token in words(query):
-            if is_latin(token) and token not in vocabulary.STOP_WORDS and not self._latin_is_term(token, indexed):
-                english = vocabulary.ENGLISH.get(token)
-                if english is not None:
-                    tokens.extend(words(english))
-                    continue
-                token = transliterate(token)
-            tokens.append(token)
+            if not is_latin(token) or token in vocabulary.STOP_WORDS or self._latin_is_term(token, indexed):
+                tokens.append(token)
+                continue
+            split = pieces(token)
+            if len(split) > 1 and "." in token and split[-1] in vocabulary.DOMAIN_ENDINGS:
+                # a web address: ours («name.aspro.cloud») is an account address, another is a domain
+                tokens.extend(vocabulary.OWN_ADDRESS_WORDS if token.endswith(vocabulary.OWN_DOMAIN) else ["домен"])
+                continue
+            for piece in split:
+                if piece in vocabulary.STOP_WORDS or self._latin_is_term(piece, indexed):
+                    tokens.append(piece)
+                elif piece in vocabulary.ENGLISH:
+                    tokens.extend(words(vocabulary.ENGLISH[piece]))
+                else:
+                    tokens.append(transliterate(piece))
         return self._rewrite_slang(tokens)
 
     def _latin_is_term(self, token: str, indexed: Container[str]) -> bool:

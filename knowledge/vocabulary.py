@@ -249,6 +249,11 @@ SLANG: dict[str, str] = {
     "по ip": "ip",
 }
 
+# Web addresses: the product's own domain names an account; other domains are the user's sites.
+OWN_DOMAIN = "aspro.cloud"
+OWN_ADDRESS_WORDS = ("адрес", "аккаунта")
+DOMAIN_ENDINGS = frozenset({"ru", "com", "net", "org", "io", "cloud", "su", "рф", "info", "biz", "pro", "online"})
+
 # English words a user may type (or transliterate) meaning a help-center term in Russian.
 ENGLISH: dict[str, str] = {
     "notifications": "уведомления",
