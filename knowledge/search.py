@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -46,6 +47,7 @@ PREFIX_WEIGHT = 0.7  # a term of the same root with a longer ending (a derived w
 OOV_NAME, OOV_NOUN, OOV_OTHER = 1.0, 0.8, 0.3
 MIN_SPECIFIC = 0.25  # the least weight of a very common word  # weights (× max idf) of words absent from the index
 TITLE_BOOST = 1.0  # ranking: a query fully named by an article's title doubles its BM25F score
+PHRASE_BOOST = 2.0  # ranking: a query found as phrases in an article triples its score at most
 CANDIDATES = 30  # articles re-ranked by the calibrated model, taken by BM25F score
 SNIPPET_CHARS = 200
 HEADING_BONUS = 1.5  # choosing the section to link: a query word in its heading counts this much more
@@ -54,9 +56,9 @@ HEADING_BONUS = 1.5  # choosing the section to link: a query word in its heading
 # logistic regression fitted on labelled queries (benchmarks/bench_search.py refits it on half the dev
 # set and reports the other half). Nothing is shown when the best article is below `threshold`;
 # the next ones are shown when they reach FOLLOWER_SHARE of it.
-CAL_BIAS = -4.747
-CAL_WEIGHTS = np.array([1.492, 1.638, 0.749, 0.845, -0.873, 1.0, -1.362], dtype=np.float32)
-DEFAULT_THRESHOLD = 0.45
+CAL_BIAS = -5.648
+CAL_WEIGHTS = np.array([1.21, 1.73, 0.6, 0.685, -0.797, 1.369, -1.432, 1.267], dtype=np.float32)
+DEFAULT_THRESHOLD = 0.5
 FOLLOWER_SHARE = 0.5
 
 _analyzer: Analyzer | None = None
@@ -126,9 +128,13 @@ class SearchIndex:
         per_article: list[dict[str, Counter[str]]] = []
         lengths: dict[str, list[int]] = {f: [] for f in FIELDS}
         surface: dict[str, str] = {}
+        pairs: dict[tuple[str, str], list[int]] = defaultdict(list)  # adjacent terms → articles
         for article in self._articles:
             fields = self._article_fields(article)
             per_article.append({f: Counter(terms) for f, terms in fields.items()})
+            for terms in fields.values():
+                for pair in set(pairwise(terms)):
+                    pairs[pair].append(len(per_article) - 1)
             for f, terms in fields.items():
                 lengths[f].append(len(terms))
             first = self._sections[article.sections[0]]
@@ -164,6 +170,7 @@ class SearchIndex:
             self._idf[term] = idf
         self._max_idf = math.log(1.0 + (n + 0.5) / 0.5)
         self._title_ids = {t: np.asarray(ids, dtype=np.int32) for t, ids in in_title.items()}
+        self._pair_ids = {p: np.unique(np.asarray(ids, dtype=np.int32)) for p, ids in pairs.items()}
         self._sorted_terms = sorted(self._idf)
         # Typo correction and prefix completion run against the words of the index and vocabularies.
         for word in self._an.vocabulary_words():
@@ -321,6 +328,7 @@ class SearchIndex:
             total += best * (w_slot / self._plain_weight(slot))
             covered += match * w_slot
             titled += title * w_slot
+        phrased = self._phrases(slots, n)
         known = weight_sum - oov
         if weight_sum <= 0 or known <= 0:
             return None
@@ -333,10 +341,27 @@ class SearchIndex:
                 np.full(n, oov / weight_sum, dtype=np.float32),  # share of words the help never uses
                 np.log1p(covered),  # how much of the query is answered, in absolute terms
                 np.full(n, max_oov / self._max_idf, dtype=np.float32),  # the most specific word the help lacks
+                phrased / weight_sum,  # share of the query found as phrases (adjacent words) in the article
             ],
             axis=1,
         )
         return total, features
+
+    def _phrases(self, slots: Sequence[Slot], n: int) -> np.ndarray:
+        """Per article, the weight of the query's adjacent word pairs that it has side by side."""
+        phrased = np.zeros(n, dtype=np.float32)
+        for left, right in pairwise(slots):
+            weight = (self._slot_weight(left) + self._slot_weight(right)) / 2.0
+            match = np.zeros(n, dtype=np.float32)
+            for t1, w1 in left.alternatives.items():
+                for t2, w2 in right.alternatives.items():
+                    ids = self._pair_ids.get((t1, t2))
+                    if ids is None:
+                        ids = self._pair_ids.get((t2, t1))
+                    if ids is not None:
+                        match[ids] = np.maximum(match[ids], w1 * w2)
+            phrased += match * weight
+        return phrased
 
     def explain(self, query: str, limit: int = 3) -> list[Explanation]:
         """The top articles by calibrated probability, with their features, before the cut-off."""
@@ -356,6 +381,7 @@ class SearchIndex:
         probs = 1.0 / (1.0 + np.exp(-logits))
         # rank: BM25F, boosted by how much of the query the title and breadcrumbs name
         rank = total[candidates] * (1.0 + TITLE_BOOST * features[candidates, 3])
+        rank *= 1.0 + PHRASE_BOOST * features[candidates, 7]
         order = sorted(range(len(candidates)), key=lambda i: (-float(rank[i]), int(candidates[i])))
         return [
             Explanation(
