@@ -1,22 +1,27 @@
 """Search over help-center sections: an inverted index scored with BM25F at article level.
 
-* Articles are the unit of relevance (a user needs the right page); the section shown is the
+* Articles are the unit of relevance (a user needs the right page); the section linked is the
   one of that article that matches the query best, so the link goes deep.
 * Fields weigh differently: title and breadcrumbs above headings above body.
 * A query is a list of slots, one per meaningful word, each satisfied by the word's term or by a
-  synonym, a slang rewrite, a transliteration or a typo correction (worth less than the word).
-  A slot counts once however many of its alternatives a document has.
-* Impacts (idf × saturated field-weighted tf) are precomputed per term and article, so a query
-  costs a few vector operations per slot, whatever the size of the index.
-* The score shown is calibrated: a logistic function of how much of the query the article
-  covers and how strongly. Below `threshold`, nothing is returned: a wrong link is worse than none.
+  synonym, a slang rewrite, a transliteration, a typo correction or a derived word (each worth
+  less than the word itself). A slot counts once however many of its alternatives an article has,
+  and weighs by its idf, less for words common in Russian at large.
+* Impacts (idf × saturated field-weighted tf) are precomputed per term and article in numpy
+  arrays, so a query costs a few vector operations per slot, whatever the size of the index.
+* Ranking: BM25F, boosted when the title names the query and when the query's adjacent words
+  stand side by side in the article.
+* The score shown is calibrated: P(the article answers the query) from a logistic regression
+  over how much of the query the article covers, how strongly, and what the query has that the
+  help never mentions. Nothing is returned when the best article is below `threshold`: for a
+  support bot a wrong link is worse than none.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import statistics
+from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -44,11 +49,13 @@ MAX_QUERY_CHARS = 1000  # a longer message is cut: its start says what it is abo
 MAX_SLOTS = 40
 TYPO_WEIGHT = 0.85  # a corrected word is worth less than a word spelt right
 PREFIX_WEIGHT = 0.7  # a term of the same root with a longer ending (a derived word)
-OOV_NAME, OOV_NOUN, OOV_OTHER = 1.0, 0.8, 0.3
-MIN_SPECIFIC = 0.25  # the least weight of a very common word  # weights (× max idf) of words absent from the index
+OOV_NAME, OOV_NOUN, OOV_OTHER = 1.0, 0.8, 0.3  # weights (× max idf) of words absent from the index
+MIN_SPECIFIC = 0.25  # the least weight of a very common word
 TITLE_BOOST = 1.0  # ranking: a query fully named by an article's title doubles its BM25F score
 PHRASE_BOOST = 2.0  # ranking: a query found as phrases in an article triples its score at most
-CANDIDATES = 30  # articles re-ranked by the calibrated model, taken by BM25F score
+CANDIDATES = 30  # articles ranked by the boosts, taken by BM25F score
+PHRASE_MIN_WEIGHT = 0.8  # alternatives that count in phrases: the word, its spellings, close synonyms
+PAIR_SHIFT = 32  # a pair of adjacent terms is keyed as left_id << 32 | right_id
 SNIPPET_CHARS = 200
 HEADING_BONUS = 1.5  # choosing the section to link: a query word in its heading counts this much more
 
@@ -56,9 +63,21 @@ HEADING_BONUS = 1.5  # choosing the section to link: a query word in its heading
 # logistic regression fitted on labelled queries (benchmarks/bench_search.py refits it on half the dev
 # set and reports the other half). Nothing is shown when the best article is below `threshold`;
 # the next ones are shown when they reach FOLLOWER_SHARE of it.
-CAL_BIAS = -5.648
-CAL_WEIGHTS = np.array([1.21, 1.73, 0.6, 0.685, -0.797, 1.369, -1.432, 1.267], dtype=np.float32)
-DEFAULT_THRESHOLD = 0.5
+FEATURES = (
+    "coverage",  # share of the query's weight the article has (synonyms etc. at their weight)
+    "strength",  # BM25F score per unit of query weight, capped at 2
+    "known_coverage",  # coverage of the words the help uses at all
+    "title_coverage",  # of those, the share the title and breadcrumbs have
+    "unknown_share",  # share of the query's weight in words the help never uses
+    "answered",  # log(1 + covered weight): how much is answered in absolute terms
+    "unknown_max",  # the most specific word the help never uses (× max idf)
+    "phrases",  # share of the query found as adjacent words in the article
+)
+_TITLE = FEATURES.index("title_coverage")
+_PHRASES = FEATURES.index("phrases")
+CAL_BIAS = -5.570
+CAL_WEIGHTS = np.array([1.222, 1.712, 0.609, 0.759, -0.802, 1.344, -1.434, 1.105], dtype=np.float32)
+DEFAULT_THRESHOLD = 0.45
 FOLLOWER_SHARE = 0.5
 
 _analyzer: Analyzer | None = None
@@ -88,6 +107,55 @@ class Explanation:
     probability: float
 
 
+class _Postings:
+    """Compressed rows: for each integer key, the sorted article ids (and a value per id).
+
+    Built once from parallel arrays. With `dense=n` the keys are 0..n-1 and a row is found by
+    offset; otherwise keys are sparse and found by binary search (`rows` looks up many at once).
+    """
+
+    def __init__(self, keys: np.ndarray, docs: np.ndarray, values: np.ndarray | None = None, dense: int = 0) -> None:
+        order = np.lexsort((docs, keys))
+        keys, docs = keys[order], docs[order]
+        values = values[order] if values is not None else None
+        if len(keys):  # merge repeated (key, doc) rows, summing their values
+            first = np.ones(len(keys), dtype=bool)
+            first[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
+            starts = np.flatnonzero(first)
+            if values is not None:
+                values = np.add.reduceat(values, starts)
+            keys, docs = keys[starts], docs[starts]
+        self.docs = docs.astype(np.int32)
+        self.values = values.astype(np.float32) if values is not None else None
+        if dense:
+            self.keys = np.arange(dense, dtype=np.int64)
+            counts = np.bincount(keys, minlength=dense) if len(keys) else np.zeros(dense, dtype=np.int64)
+            self.starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        else:
+            self.keys, starts = np.unique(keys, return_index=True)
+            self.starts = np.append(starts, len(docs)).astype(np.int64)
+        self._dense = bool(dense)
+
+    def row(self, key: int) -> slice:
+        """The row of a key (empty when the key has none)."""
+        if self._dense:
+            return slice(int(self.starts[key]), int(self.starts[key + 1]))
+        i = int(np.searchsorted(self.keys, key))
+        if i == len(self.keys) or self.keys[i] != key:
+            return slice(0, 0)
+        return slice(int(self.starts[i]), int(self.starts[i + 1]))
+
+    def rows(self, keys: np.ndarray) -> list[tuple[int, slice]]:
+        """(position in `keys`, row) of the given sparse keys that have rows."""
+        at = np.searchsorted(self.keys, keys)
+        at[at == len(self.keys)] = 0
+        found = np.flatnonzero(self.keys[at] == keys) if len(self.keys) else np.array([], dtype=np.int64)
+        return [(int(j), slice(int(self.starts[at[j]]), int(self.starts[at[j] + 1]))) for j in found]
+
+    def df(self) -> np.ndarray:
+        return np.diff(self.starts)
+
+
 class SearchIndex:
     """An in-memory index of sections; `search` returns the best article links for a query."""
 
@@ -102,85 +170,96 @@ class SearchIndex:
         for page_url, idx in by_page.items():
             idx.sort(key=lambda i: self._sections[i].position)
             self._articles.append(_Article(page_url, self._sections[idx[0]].title, tuple(idx)))
+        self._by_url = {a.page_url: a for a in self._articles}
         self._build()
         self._fuzzy_cache: dict[str, tuple[str, float] | None] = {}
         self._slots = lru_cache(maxsize=4096)(self._query_slots)
+        self._terms_of_section = lru_cache(maxsize=4096)(self._section_terms)
 
     def __len__(self) -> int:
         return len(self._sections)
 
     # --- building -----------------------------------------------------------------------------
-    def _article_fields(self, article: _Article) -> dict[str, list[str]]:
-        an = self._an
+    def _article_fields(self, article: _Article, surface: dict[str, str]) -> dict[str, list[str]]:
+        """The terms of each field of an article; its words go into `surface` (word → term)."""
         first = self._sections[article.sections[0]]
         crumbs = [c for c in first.breadcrumbs if fold(c) != fold(first.title)]
-        headings = [self._sections[i].heading or "" for i in article.sections]
-        body = [self._sections[i].text for i in article.sections]
-        return {
-            "title": list(an.document_terms(first.title)),
-            "crumbs": list(an.document_terms(" . ".join(crumbs))),
-            "headings": list(an.document_terms(" . ".join(headings))),
-            "body": list(an.document_terms("\n".join(body))),
+        texts = {
+            "title": first.title,
+            "crumbs": " . ".join(crumbs),
+            "headings": " . ".join(self._sections[i].heading or "" for i in article.sections),
+            "body": "\n".join(self._sections[i].text for i in article.sections),
         }
+        fields: dict[str, list[str]] = {}
+        for name, text in texts.items():
+            pairs = list(self._an.document_words(text))
+            fields[name] = [term for _, term in pairs]
+            for word, term in pairs:
+                if len(word) >= 3:
+                    surface.setdefault(word, term)
+        return fields
 
     def _build(self) -> None:
+        """One pass over the articles into flat arrays, then postings; no per-article dicts kept."""
         n = len(self._articles)
-        per_article: list[dict[str, Counter[str]]] = []
-        lengths: dict[str, list[int]] = {f: [] for f in FIELDS}
-        surface: dict[str, str] = {}
-        pairs: dict[tuple[str, str], list[int]] = defaultdict(list)  # adjacent terms → articles
-        for article in self._articles:
-            fields = self._article_fields(article)
-            per_article.append({f: Counter(terms) for f, terms in fields.items()})
-            for terms in fields.values():
-                for pair in set(pairwise(terms)):
-                    pairs[pair].append(len(per_article) - 1)
-            for f, terms in fields.items():
-                lengths[f].append(len(terms))
-            first = self._sections[article.sections[0]]
-            texts = [first.title, *first.breadcrumbs]
-            texts += [(self._sections[i].heading or "") + " " + self._sections[i].text for i in article.sections]
-            for text in texts:
-                for word, term in self._an.surface_words(text):
-                    surface.setdefault(word, term)
-        # average over the articles that have the field (most have no breadcrumbs beyond the title)
-        avg = {f: statistics.fmean([x for x in v if x] or [1]) for f, v in lengths.items()}
+        self._term_id: dict[str, int] = {}
+        term_of = self._term_id.setdefault
+        rows: dict[str, array[int]] = {k: array("i") for k in ("term", "doc", "field", "tf")}
+        pair_keys, pair_docs = array("q"), array("i")
+        lengths = np.zeros((n, len(FIELDS)), dtype=np.float32)
+        surface: dict[str, str] = {}  # word → term, for typo correction
+        for a, article in enumerate(self._articles):
+            pairs: set[int] = set()
+            fields = self._article_fields(article, surface)
+            for f, name in enumerate(FIELDS):
+                terms = fields[name]
+                ids = [term_of(t, len(self._term_id)) for t in terms]
+                lengths[a, f] = len(ids)
+                for tid, tf in Counter(ids).items():
+                    rows["term"].append(tid)
+                    rows["doc"].append(a)
+                    rows["field"].append(f)
+                    rows["tf"].append(tf)
+                pairs.update(left << PAIR_SHIFT | right for left, right in pairwise(ids))
+            pair_keys.extend(pairs)
+            pair_docs.extend([a] * len(pairs))
+        columns = {k: np.frombuffer(v, dtype=np.int32) for k, v in rows.items()}
+        self._index_terms(n, columns, lengths)
+        self._pairs = _Postings(np.frombuffer(pair_keys, dtype=np.int64), np.frombuffer(pair_docs, dtype=np.int32))
+        self._index_words(surface)
 
-        pseudo_tf: dict[str, dict[int, float]] = defaultdict(dict)
-        in_title: dict[str, list[int]] = defaultdict(list)
-        for a, fields in enumerate(per_article):
-            for term in set(fields["title"]) | set(fields["crumbs"]):
-                in_title[term].append(a)
-            for f, counts in fields.items():
-                weight, b = FIELDS[f]
-                norm = 1.0 - b + b * lengths[f][a] / avg[f]
-                for term, tf in counts.items():
-                    row = pseudo_tf[term]
-                    row[a] = row.get(a, 0.0) + weight * tf / norm
-        self._ids: dict[str, np.ndarray] = {}
-        self._impacts: dict[str, np.ndarray] = {}
-        self._idf: dict[str, float] = {}
-        for term, row in pseudo_tf.items():
-            df = len(row)
-            idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-            ids = np.fromiter(row.keys(), dtype=np.int32, count=df)
-            tfs = np.fromiter(row.values(), dtype=np.float32, count=df)
-            self._ids[term] = ids
-            self._impacts[term] = (idf * tfs * (K1 + 1.0) / (tfs + K1)).astype(np.float32)
-            self._idf[term] = idf
+    def _index_terms(self, n: int, rows: dict[str, np.ndarray], lengths: np.ndarray) -> None:
+        """BM25F impacts per term and article; the articles whose title or breadcrumbs have a term."""
+        weight = np.array([w for w, _ in FIELDS.values()], dtype=np.float32)
+        b = np.array([b for _, b in FIELDS.values()], dtype=np.float32)
+        # average over the articles that have the field (many have no breadcrumbs beyond the title)
+        avg = np.array([lengths[lengths[:, f] > 0, f].mean() if (lengths[:, f] > 0).any() else 1.0
+                        for f in range(len(FIELDS))], dtype=np.float32)
+        field, doc = rows["field"], rows["doc"]
+        norm = 1.0 - b[field] + b[field] * lengths[doc, field] / avg[field]
+        pseudo_tf = weight[field] * rows["tf"] / norm
+        self._postings = _Postings(rows["term"], doc, pseudo_tf, dense=len(self._term_id))
+        df = self._postings.df().astype(np.float32)
+        self._idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        tf = self._postings.values
+        assert tf is not None
+        term_of_row = np.repeat(np.arange(len(df)), self._postings.df())
+        self._postings.values = self._idf[term_of_row] * tf * (K1 + 1.0) / (tf + K1)
+        in_title = np.isin(field, [list(FIELDS).index("title"), list(FIELDS).index("crumbs")])
+        self._titles = _Postings(rows["term"][in_title], doc[in_title], dense=len(self._term_id))
         self._max_idf = math.log(1.0 + (n + 0.5) / 0.5)
-        self._title_ids = {t: np.asarray(ids, dtype=np.int32) for t, ids in in_title.items()}
-        self._pair_ids = {p: np.unique(np.asarray(ids, dtype=np.int32)) for p, ids in pairs.items()}
-        self._sorted_terms = sorted(self._idf)
-        # Typo correction and prefix completion run against the words of the index and vocabularies.
+        self._sorted_terms = sorted(self._term_id)
+
+    def _index_words(self, surface: dict[str, str]) -> None:
+        """The words typo correction and completion may land on: the index's and the vocabularies'
+        whose term (or a synonym of it) the index has."""
+        synonyms = self._an.synonyms
         for word in self._an.vocabulary_words():
             if len(word) >= 3 and not is_latin(word):
-                term = self._an.term(word)
-                if term in self._idf or any(t in self._idf for t in self._an.synonyms.get(term, ())):
-                    surface.setdefault(word, term)
-        synonyms = self._an.synonyms
+                surface.setdefault(word, self._an.term(word))
+        known = self._term_id
         self._surface = {
-            w: t for w, t in surface.items() if t in self._idf or any(s in self._idf for s in synonyms.get(t, ()))
+            w: t for w, t in surface.items() if t in known or any(s in known for s in synonyms.get(t, ()))
         }
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for word in self._surface:
@@ -215,7 +294,7 @@ class SearchIndex:
         an = self._an
         slots: list[Slot] = []
         seen: set[str] = set()
-        for unit in an.query_units(query[:MAX_QUERY_CHARS], self._idf):
+        for unit in an.query_units(query[:MAX_QUERY_CHARS], self._term_id):
             slot: Slot | None = None
             for token in unit:
                 split = pieces(token)
@@ -238,13 +317,16 @@ class SearchIndex:
                     self._fill(slot, piece, term, joined)
             if len(slots) >= MAX_SLOTS:
                 break
+        for slot in slots[:MAX_SLOTS]:
+            slot.base = self._plain_weight(slot)
+            slot.weight = self._slot_weight(slot)
         return tuple(slots[:MAX_SLOTS])
 
     def _fill(self, slot: Slot, piece: str, term: str, joined: str | None) -> None:
         """Add the terms that stand for one query word: itself or its correction, synonyms, derivations."""
         an = self._an
         found: dict[str, float] = {}
-        if term in self._idf:
+        if term in self._term_id:
             found[term] = 1.0
         elif not an.is_dictionary_word(piece):
             corrected = self._correct(piece)
@@ -253,16 +335,16 @@ class SearchIndex:
                 term = self._surface[word]
                 slot.zipf = an.commonness(word)
                 weight = TYPO_WEIGHT * confidence
-                if term in self._idf:
+                if term in self._term_id:
                     found[term] = weight
                 for other, ow in an.synonyms.get(term, {}).items():
-                    if other in self._idf:
+                    if other in self._term_id:
                         found[other] = max(found.get(other, 0.0), weight * ow)
-        if joined is not None and joined in self._idf:
+        if joined is not None and joined in self._term_id:
             found[joined] = 1.0
         for base, w in list(found.items()) or [(term, 1.0)]:
             for other, ow in an.synonyms.get(base, {}).items():
-                if other in self._idf:
+                if other in self._term_id:
                     found[other] = max(found.get(other, 0.0), w * ow)
         for base, w in list(found.items()):
             for longer in self._extensions(base):
@@ -295,80 +377,101 @@ class SearchIndex:
             if not slot.known_word:
                 return self._max_idf * OOV_NAME * specific
             return self._max_idf * (OOV_NOUN if slot.noun else OOV_OTHER) * specific
-        return self._plain_weight(slot) * specific
+        return slot.base * specific
 
     def _plain_weight(self, slot: Slot) -> float:
-        return max(self._idf[t] * w for t, w in slot.alternatives.items()) / max(slot.alternatives.values())
+        """The idf of a slot's best alternative (0 when the index lacks the word)."""
+        if not slot.alternatives:
+            return 0.0
+        idf, ids = self._idf, self._term_id
+        return max(float(idf[ids[t]]) * w for t, w in slot.alternatives.items()) / max(slot.alternatives.values())
 
     # --- scoring ------------------------------------------------------------------------------
     def _features(self, slots: Sequence[Slot]) -> tuple[np.ndarray, np.ndarray] | None:
-        """BM25F score per article and the calibration features of each article."""
+        """BM25F score per article and the calibration features of each article (see FEATURES)."""
         n = len(self._articles)
         total = np.zeros(n, dtype=np.float32)
         covered = np.zeros(n, dtype=np.float32)
         titled = np.zeros(n, dtype=np.float32)
-        weight_sum = oov = max_oov = 0.0
-        for slot in slots:
-            w_slot = self._slot_weight(slot)
-            weight_sum += w_slot
+        postings, titles = self._postings, self._titles
+        impacts = postings.values
+        assert impacts is not None
+        weights = [slot.weight for slot in slots]
+        weight_sum = sum(weights)
+        oov = sum(w for slot, w in zip(slots, weights, strict=True) if not slot.alternatives)
+        max_oov = max((w for slot, w in zip(slots, weights, strict=True) if not slot.alternatives), default=0.0)
+        for slot, w_slot in zip(slots, weights, strict=True):
             if not slot.alternatives:
-                oov += w_slot
-                max_oov = max(max_oov, w_slot)
                 continue
             best = np.zeros(n, dtype=np.float32)
             match = np.zeros(n, dtype=np.float32)
             title = np.zeros(n, dtype=np.float32)
             for term, w in slot.alternatives.items():
-                ids = self._ids[term]
-                best[ids] = np.maximum(best[ids], self._impacts[term] * w)
+                tid = self._term_id[term]
+                row = postings.row(tid)
+                ids = postings.docs[row]
+                best[ids] = np.maximum(best[ids], impacts[row] * w)
                 match[ids] = np.maximum(match[ids], w)
-                tids = self._title_ids.get(term)
-                if tids is not None:
-                    title[tids] = np.maximum(title[tids], w)
-            total += best * (w_slot / self._plain_weight(slot))
+                ids = titles.docs[titles.row(tid)]
+                if len(ids):
+                    title[ids] = np.maximum(title[ids], w)
+            total += best * (w_slot / slot.base)
             covered += match * w_slot
             titled += title * w_slot
-        phrased = self._phrases(slots, n)
         known = weight_sum - oov
         if weight_sum <= 0 or known <= 0:
             return None
+        phrased = self._phrases(slots, weights, n)
         features = np.stack(
             [
-                covered / weight_sum,  # share of the query the article answers
-                np.minimum(total / weight_sum, 2.0),  # how strongly (BM25F per unit of query)
-                covered / known,  # share of the query's known words the article answers
-                titled / known,  # share of the query's known words in the title and breadcrumbs
-                np.full(n, oov / weight_sum, dtype=np.float32),  # share of words the help never uses
-                np.log1p(covered),  # how much of the query is answered, in absolute terms
-                np.full(n, max_oov / self._max_idf, dtype=np.float32),  # the most specific word the help lacks
-                phrased / weight_sum,  # share of the query found as phrases (adjacent words) in the article
+                covered / weight_sum,
+                np.minimum(total / weight_sum, 2.0),
+                covered / known,
+                titled / known,
+                np.full(n, oov / weight_sum, dtype=np.float32),
+                np.log1p(covered),
+                np.full(n, max_oov / self._max_idf, dtype=np.float32),
+                phrased / weight_sum,
             ],
             axis=1,
         )
         return total, features
 
-    def _phrases(self, slots: Sequence[Slot], n: int) -> np.ndarray:
-        """Per article, the weight of the query's adjacent word pairs that it has side by side."""
+    def _phrases(self, slots: Sequence[Slot], weights: Sequence[float], n: int) -> np.ndarray:
+        """Per article, the weight of the query's adjacent word pairs that it has side by side
+        (the words themselves, their spellings and close synonyms; not weaker alternatives)."""
         phrased = np.zeros(n, dtype=np.float32)
-        for left, right in pairwise(slots):
-            weight = (self._slot_weight(left) + self._slot_weight(right)) / 2.0
+        pairs, ids = self._pairs, self._term_id
+        for i in range(len(slots) - 1):
+            left = [(ids[t], w) for t, w in slots[i].alternatives.items() if w >= PHRASE_MIN_WEIGHT]
+            right = [(ids[t], w) for t, w in slots[i + 1].alternatives.items() if w >= PHRASE_MIN_WEIGHT]
+            if not left or not right:
+                continue
+            combos = [(t1, t2, w1 * w2) for t1, w1 in left for t2, w2 in right]
+            forward = [t1 << PAIR_SHIFT | t2 for t1, t2, _ in combos]
+            backward = [t2 << PAIR_SHIFT | t1 for t1, t2, _ in combos]
+            keys = np.array(forward + backward, dtype=np.int64)
+            found = pairs.rows(keys)
+            if not found:
+                continue
             match = np.zeros(n, dtype=np.float32)
-            for t1, w1 in left.alternatives.items():
-                for t2, w2 in right.alternatives.items():
-                    ids = self._pair_ids.get((t1, t2))
-                    if ids is None:
-                        ids = self._pair_ids.get((t2, t1))
-                    if ids is not None:
-                        match[ids] = np.maximum(match[ids], w1 * w2)
-            phrased += match * weight
+            for j, row in found:
+                docs = pairs.docs[row]
+                match[docs] = np.maximum(match[docs], combos[j % len(combos)][2])
+            phrased += match * (weights[i] + weights[i + 1]) / 2.0
         return phrased
+
+    def _parse(self, query: str) -> tuple[Slot, ...]:
+        """The slots of a query (cached); nothing for what is not text or has no words."""
+        if not isinstance(query, str):
+            return ()
+        text = " ".join(query[:MAX_QUERY_CHARS].split())
+        return self._slots(text) if text else ()
 
     def explain(self, query: str, limit: int = 3) -> list[Explanation]:
         """The top articles by calibrated probability, with their features, before the cut-off."""
-        if not isinstance(query, str) or not query.strip() or not self._articles:
-            return []
-        slots = self._slots(" ".join(query[:MAX_QUERY_CHARS].split()))
-        scored = self._features(slots) if slots else None
+        slots = self._parse(query)
+        scored = self._features(slots) if slots and self._articles else None
         if scored is None:
             return []
         total, features = scored
@@ -379,9 +482,9 @@ class SearchIndex:
             return []
         logits = CAL_BIAS + features[candidates] @ CAL_WEIGHTS
         probs = 1.0 / (1.0 + np.exp(-logits))
-        # rank: BM25F, boosted by how much of the query the title and breadcrumbs name
-        rank = total[candidates] * (1.0 + TITLE_BOOST * features[candidates, 3])
-        rank *= 1.0 + PHRASE_BOOST * features[candidates, 7]
+        # rank: BM25F, boosted by how much of the query the title names and how much of it is phrases
+        rank = total[candidates] * (1.0 + TITLE_BOOST * features[candidates, _TITLE])
+        rank *= 1.0 + PHRASE_BOOST * features[candidates, _PHRASES]
         order = sorted(range(len(candidates)), key=lambda i: (-float(rank[i]), int(candidates[i])))
         return [
             Explanation(
@@ -396,16 +499,15 @@ class SearchIndex:
         """Best articles first (one hit per page), [] when nothing is relevant enough."""
         if limit <= 0:
             return []
-        explained = self.explain(query, max(limit, 1))
-        hits: list[Hit] = []
-        slots = self._slots(" ".join(query[:MAX_QUERY_CHARS].split())) if explained else ()
-        by_url = {a.page_url: a for a in self._articles}
+        explained = self.explain(query, limit)
         if not explained or explained[0].probability < self.threshold:
             return []  # the best match is not convincing: no link rather than a wrong one
+        slots = self._parse(query)
+        hits: list[Hit] = []
         for ex in explained:
             if ex.probability < self.threshold * FOLLOWER_SHARE:
                 continue
-            section = self._best_section(by_url[ex.page_url], slots)
+            section = self._best_section(self._by_url[ex.page_url], slots)
             hits.append(
                 Hit(
                     url=section.url,
@@ -415,24 +517,32 @@ class SearchIndex:
                     score=round(ex.probability, 4),
                 )
             )
-        return hits[:limit]
+        return hits
 
     # --- presentation -------------------------------------------------------------------------
     def _match_weight(self, text: str, slots: Sequence[Slot]) -> float:
-        terms = set(self._an.document_terms(text))
+        return self._match_terms(frozenset(self._an.document_terms(text)), slots)
+
+    def _match_terms(self, terms: frozenset[str], slots: Sequence[Slot]) -> float:
         score = 0.0
         for slot in slots:
             w = max((w for t, w in slot.alternatives.items() if t in terms), default=0.0)
-            score += w * self._slot_weight(slot)
+            score += w * slot.weight
         return score
+
+    def _section_terms(self, i: int) -> tuple[frozenset[str], frozenset[str]]:
+        """(heading terms, body terms) of a section; cached for the sections that get shown."""
+        section = self._sections[i]
+        terms = self._an.document_terms
+        return frozenset(terms(section.heading or "")), frozenset(terms(section.text))
 
     def _best_section(self, article: _Article, slots: Sequence[Slot]) -> Section:
         best = self._sections[article.sections[0]]
         best_score = -1.0
         for i in article.sections:
             section = self._sections[i]
-            score = self._match_weight(section.text, slots)
-            score += HEADING_BONUS * self._match_weight(section.heading or "", slots)
+            heading, body = self._terms_of_section(i)
+            score = self._match_terms(body, slots) + HEADING_BONUS * self._match_terms(heading, slots)
             if score > best_score + 1e-9:
                 best, best_score = section, score
         return best

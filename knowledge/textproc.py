@@ -116,6 +116,8 @@ class Slot:
     known_word: bool = False  # a dictionary word (so not a typo) even if the index lacks it
     noun: bool = False  # a dictionary noun: what a question is about, unlike verbs and adverbs
     zipf: float = 0.0  # how common the word is in Russian at large (wordfreq's Zipf scale, 0 = rare)
+    base: float = 0.0  # idf of the best alternative (set by the index)
+    weight: float = 0.0  # how much the slot matters in the query (set by the index)
 
     def add(self, term: str, weight: float) -> None:
         if weight > self.alternatives.get(term, 0.0):
@@ -130,7 +132,7 @@ class Analyzer:
         self._stemmer = snowballstemmer.stemmer("russian")
         self._english_stemmer = snowballstemmer.stemmer("english")
         self.term = lru_cache(maxsize=200_000)(self._term)
-        self.is_dictionary_word = lru_cache(maxsize=200_000)(self._is_dictionary_word)
+        self._lookup = lru_cache(maxsize=200_000)(self._dictionary_lookup)
         # the small list (words down to Zipf 3) is enough to tell common words from specific ones
         self._zipf = lru_cache(maxsize=200_000)(partial(wordfreq.zipf_frequency, lang="ru", wordlist="small"))
         self.stop_terms = frozenset(self.term(w) for w in vocabulary.STOP_WORDS if "-" not in w)
@@ -139,26 +141,31 @@ class Analyzer:
         self._slang_max = max((len(k) for k in self.slang), default=0)
 
     # --- single words -------------------------------------------------------------------------
+    def _dictionary_lookup(self, word: str) -> tuple[str, str] | None:
+        """(lemma, part of speech) of a word pymorphy3's dictionary knows, else None."""
+        if not _CYRILLIC.search(word) or not self._morph.word_is_known(word):
+            return None
+        parse = self._morph.parse(word)[0]
+        return parse.normal_form.replace("ё", "е"), str(parse.tag.POS or "")
+
     def _term(self, word: str) -> str:
         """The index term of one folded word piece (no separators)."""
         if is_latin(word):
             return self._english_stemmer.stemWord(word)
-        if _CYRILLIC.search(word) and self._morph.word_is_known(word):
-            word = self._morph.parse(word)[0].normal_form.replace("ё", "е")
-        return self._stemmer.stemWord(word)
+        known = self._lookup(word)
+        return self._stemmer.stemWord(known[0] if known else word)
 
-    def _is_dictionary_word(self, word: str) -> bool:
-        return bool(_CYRILLIC.search(word)) and self._morph.word_is_known(word)
+    def is_dictionary_word(self, word: str) -> bool:
+        return self._lookup(word) is not None
 
     def commonness(self, word: str) -> float:
         """Zipf frequency of a word (or its lemma) in general Russian: 7 ≈ «и», 3 = rare, 0 = unlisted."""
-        zipf = self._zipf(word)
-        if self.is_dictionary_word(word):
-            zipf = max(zipf, self._zipf(self._morph.parse(word)[0].normal_form))
-        return zipf
+        known = self._lookup(word)
+        return max(self._zipf(word), self._zipf(known[0]) if known else 0.0)
 
     def is_noun(self, word: str) -> bool:
-        return self.is_dictionary_word(word) and self._morph.parse(word)[0].tag.POS == "NOUN"
+        known = self._lookup(word)
+        return known is not None and known[1] == "NOUN"
 
     def terms_of_token(self, token: str) -> list[str]:
         return [self.term(p) for p in parts(token)]
@@ -166,20 +173,19 @@ class Analyzer:
     # --- documents ----------------------------------------------------------------------------
     def document_terms(self, text: str) -> Iterator[str]:
         """Every term of a document text in order (stop words dropped), compound parts included."""
+        for _, term in self.document_words(text):
+            yield term
+
+    def document_words(self, text: str) -> Iterator[tuple[str, str]]:
+        """(word, term) of every word of a text in order, as `document_terms`."""
         stop = vocabulary.STOP_WORDS
+        term = self.term
         for token in words(text):
             if token in stop:
                 continue
             for piece in parts(token):
                 if piece not in stop:
-                    yield self.term(piece)
-
-    def surface_words(self, text: str) -> Iterator[tuple[str, str]]:
-        """(word, term) pairs of a text: the vocabulary typo correction matches against."""
-        for token in words(text):
-            for piece in parts(token):
-                if len(piece) >= 3 and piece not in vocabulary.STOP_WORDS:
-                    yield piece, self.term(piece)
+                    yield piece, term(piece)
 
     # --- vocabularies -------------------------------------------------------------------------
     def _phrase_terms(self, phrase: str) -> list[str]:
