@@ -75,8 +75,8 @@ FEATURES = (
 )
 _TITLE = FEATURES.index("title_coverage")
 _PHRASES = FEATURES.index("phrases")
-CAL_BIAS = -5.570
-CAL_WEIGHTS = np.array([1.222, 1.712, 0.609, 0.759, -0.802, 1.344, -1.434, 1.105], dtype=np.float32)
+CAL_BIAS = -5.615
+CAL_WEIGHTS = np.array([1.239, 1.681, 0.593, 0.823, -0.812, 1.356, -1.462, 1.092], dtype=np.float32)
 DEFAULT_THRESHOLD = 0.45
 FOLLOWER_SHARE = 0.5
 

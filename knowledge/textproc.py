@@ -24,6 +24,7 @@ from knowledge import vocabulary
 _TOKEN = re.compile(r"[0-9a-zа-я]+(?:[-.'][0-9a-zа-я]+)*")
 _SPLIT = re.compile(r"[-.']")
 _LATIN = re.compile(r"[a-z]")
+_EMAIL = re.compile(r"[\w.+-]+@(?:[\w-]+(?:\.[\w-]+)*)?")
 _CYRILLIC = re.compile(r"[а-я]")
 
 # Latin → Cyrillic, longest sequences first (the common "volapuk" of Russian chats).
@@ -234,6 +235,7 @@ class Analyzer:
         A slang phrase becomes one unit holding the help center's words for it.
         """
         tokens: list[str] = []
+        query = _EMAIL.sub(" почтовый ящик ", query)  # an address says the question is about mail
         for token in words(query):
             if not is_latin(token) or token in vocabulary.STOP_WORDS or self._latin_is_term(token, indexed):
                 tokens.append(token)

@@ -16,6 +16,9 @@ REST_API = "/help/articles/9280-9281--rest-api-nachalo-raboty"
 CHECKLISTS = "/help/articles/9108-9159--chek-listy"
 MAIL_IN = "/help/articles/9250-9252--pisma-ne-prihodyat-v-crm"
 LOGIN = "/help/articles/9102-9125--ne-mogu-vojti-v-sistemu"
+WEBHOOKS = "/help/articles/9280-9285--vebhuki-format-zaprosa-i-proverka-dostavki"
+SHARED_MAILBOX = "/help/articles/9113-9179--obshchij-pochtovyj-yashchik"
+ACCOUNT_ADDRESS = "/help/articles/9101-9123--kak-izmenit-adres-akkaunta"
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +90,22 @@ def test_joined_and_hyphenated_compounds_meet(index: SearchIndex) -> None:
 def test_symptom_wording_finds_the_troubleshooting_article(index: SearchIndex) -> None:
     assert paths(index.search("не могу зайти в систему, неверный пароль"))[0] == LOGIN
     assert MAIL_IN in paths(index.search("письма от клиентов не приходят в црм"))
+
+
+def test_webhook_in_latin_or_cyrillic(index: SearchIndex) -> None:
+    assert WEBHOOKS in paths(index.search("webhook не доходит до сервера"))
+    assert WEBHOOKS in paths(index.search("вебхук не доходит до сервера"))
+
+
+def test_email_and_account_addresses_are_read_as_mail_and_account(index: SearchIndex) -> None:
+    assert SHARED_MAILBOX in paths(index.search("доступ к общему ящику sales@firma.ru для всего отдела"))
+    assert ACCOUNT_ADDRESS in paths(index.search("хотим сменить адрес на newname.aspro.cloud"))
+
+
+def test_common_words_weigh_less_than_domain_words(index: SearchIndex, analyzer: Analyzer) -> None:
+    slots = {s.word: s for s in index._parse("три раза в день приходят дубли контактов")}
+    assert slots["дубли"].weight > slots["три"].weight
+    assert analyzer.commonness("три") > analyzer.commonness("вебхук")
 
 
 # --- ranking and result shape -------------------------------------------------------------------
