@@ -24,6 +24,8 @@ from knowledge import vocabulary
 _TOKEN = re.compile(r"[0-9a-zа-я]+(?:[-.'][0-9a-zа-я]+)*")
 _SPLIT = re.compile(r"[-.']")
 _LATIN = re.compile(r"[a-z]")
+_STRETCHED = re.compile(r"([а-яa-z])\1{2,}")
+_LOOKALIKES = str.maketrans("aeopcxykmthbu", "аеорсхукмтнви")
 _EMAIL = re.compile(r"[\w.+-]+@(?:[\w-]+(?:\.[\w-]+)*)?")
 _CYRILLIC = re.compile(r"[а-я]")
 
@@ -55,6 +57,21 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """The folded word tokens of a text; a hyphenated or dotted word stays one token."""
     return _TOKEN.findall(fold(text))
+
+
+def deobfuscate(token: str) -> str:
+    """Undo common disguises of a typed word: Latin look-alike letters inside a Cyrillic word
+    («сдeлкa» → «сделка») and letters stretched three times or more («пррривет» → «привет»)."""
+    if _LATIN.search(token) and _CYRILLIC.search(token):
+        token = "-".join(_cyrillic_lookalikes(p) for p in token.split("-"))
+    return _STRETCHED.sub(r"\1", token)
+
+
+def _cyrillic_lookalikes(piece: str) -> str:
+    if not _CYRILLIC.search(piece):
+        return piece
+    swapped = piece.translate(_LOOKALIKES)
+    return swapped if not _LATIN.search(swapped) else piece
 
 
 def pieces(token: str) -> list[str]:
@@ -236,7 +253,7 @@ class Analyzer:
         """
         tokens: list[str] = []
         query = _EMAIL.sub(" почтовый ящик ", query)  # an address says the question is about mail
-        for token in words(query):
+        for token in map(deobfuscate, words(query)):
             if not is_latin(token) or token in vocabulary.STOP_WORDS or self._latin_is_term(token, indexed):
                 tokens.append(token)
                 continue

@@ -6,7 +6,7 @@ import pytest
 
 from knowledge.model import Section
 from knowledge.search import SearchIndex
-from knowledge.textproc import Analyzer, fold, transliterate, words
+from knowledge.textproc import Analyzer, deobfuscate, fold, transliterate, words
 from tests.helpcenter import mirror_sections, url_path
 
 CRM_SETTINGS = "/help/articles/3301-7327--nastrojki-modulya-crm"
@@ -52,6 +52,16 @@ def test_transliteration_of_russian_written_in_latin() -> None:
     assert transliterate("voronku") == "воронку"
     assert transliterate("etap") == "этап"
     assert transliterate("proigryvaetsya") == "проигрывается"
+
+
+def test_disguised_words_are_restored() -> None:
+    assert deobfuscate("сдeлкa") == "сделка"  # Latin e and a inside a Cyrillic word
+    assert deobfuscate("нееет") == "нет"
+    assert deobfuscate("push-уведомления") == "push-уведомления"  # a real mixed compound stays
+
+
+def test_disguised_query_finds_what_the_plain_one_does(index: SearchIndex) -> None:
+    assert paths(index.search("кaк сoздaть вoрoнку прoдaж")) == paths(index.search("как создать воронку продаж"))
 
 
 def test_latin_terms_and_their_russian_spellings_are_one_word(analyzer: Analyzer) -> None:
