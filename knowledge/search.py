@@ -75,8 +75,8 @@ FEATURES = (
 )
 _TITLE = FEATURES.index("title_coverage")
 _PHRASES = FEATURES.index("phrases")
-CAL_BIAS = -5.615
-CAL_WEIGHTS = np.array([1.239, 1.681, 0.593, 0.823, -0.812, 1.356, -1.462, 1.092], dtype=np.float32)
+CAL_BIAS = -5.500
+CAL_WEIGHTS = np.array([1.202, 1.684, 0.552, 0.813, -0.819, 1.34, -1.504, 1.102], dtype=np.float32)
 DEFAULT_THRESHOLD = 0.45
 FOLLOWER_SHARE = 0.5
 
