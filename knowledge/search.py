@@ -75,8 +75,8 @@ FEATURES = (
 )
 _TITLE = FEATURES.index("title_coverage")
 _PHRASES = FEATURES.index("phrases")
-CAL_BIAS = -5.500
-CAL_WEIGHTS = np.array([1.202, 1.684, 0.552, 0.813, -0.819, 1.34, -1.504, 1.102], dtype=np.float32)
+CAL_BIAS = -5.458
+CAL_WEIGHTS = np.array([1.165, 1.776, 0.537, 0.859, -0.771, 1.296, -1.371, 1.029], dtype=np.float32)
 DEFAULT_THRESHOLD = 0.45
 FOLLOWER_SHARE = 0.5
 

@@ -233,8 +233,12 @@ class Analyzer:
                             others[term] = max(others.get(term, 0.0), weight)
         return table
 
-    def _build_slang(self) -> dict[tuple[str, ...], list[str]]:
-        return {tuple(words(k)): words(v) for k, v in vocabulary.SLANG.items()}
+    def _build_slang(self) -> dict[tuple[str, ...], list[list[str]]]:
+        """phrase → its replacement as units of meaning, each a list of alternative words."""
+        return {
+            tuple(words(k)): [words(part.replace("/", " ")) for part in v.split()]
+            for k, v in vocabulary.SLANG.items()
+        }
 
     def vocabulary_words(self) -> Iterable[str]:
         """Words the vocabularies know (typo correction may land on them too)."""
@@ -282,8 +286,7 @@ class Analyzer:
             for size in range(min(self._slang_max, len(tokens) - i), 0, -1):
                 replacement = self.slang.get(tuple(tokens[i : i + size]))
                 if replacement is not None:
-                    if replacement:
-                        out.append(replacement)
+                    out.extend(replacement)
                     i += size
                     break
             else:
