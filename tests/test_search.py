@@ -178,9 +178,10 @@ def test_len_counts_sections(index: SearchIndex) -> None:
 @pytest.mark.parametrize(
     "query",
     [
-        "какая погода завтра в казани",
-        "как в python отсортировать словарь по значению",
+        "какой курс доллара будет завтра",
+        "как в javascript отсортировать массив объектов по дате",
         "посоветуйте рецепт борща",
+        "как в гугл таблицах сделать выпадающий список",
     ],
 )
 def test_off_topic_gets_no_link(index: SearchIndex, query: str) -> None:
