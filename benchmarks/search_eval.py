@@ -1,0 +1,105 @@
+"""Shared helpers of the search benchmarks: the dev set, the metrics, the calibration fit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.helpcenter import url_path  # noqa: E402
+
+DEV = ROOT / "benchmarks" / "data" / "search_dev.jsonl"
+
+
+@dataclass(frozen=True)
+class Query:
+    q: str
+    expected: frozenset[str]  # paths
+    kind: str
+
+
+def load_dev(path: Path = DEV) -> list[Query]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [Query(r["q"], frozenset(url_path(u) for u in r["expected"]), r["kind"]) for r in rows]
+
+
+def split_halves(queries: Sequence[Query]) -> tuple[list[Query], list[Query]]:
+    """Two halves stratified by kind: every other query of each kind, in file order."""
+    tune: list[Query] = []
+    held: list[Query] = []
+    seen: dict[str, int] = {}
+    for query in queries:
+        i = seen.get(query.kind, 0)
+        seen[query.kind] = i + 1
+        (tune if i % 2 == 0 else held).append(query)
+    return tune, held
+
+
+@dataclass
+class Figures:
+    n_answerable: int = 0
+    hit1: float = 0.0
+    hit3: float = 0.0
+    mrr: float = 0.0
+    n_no_answer: int = 0
+    no_answer_precision: float = 0.0
+
+    def row(self) -> str:
+        na = f"{self.no_answer_precision:.3f} (n={self.n_no_answer})" if self.n_no_answer else "   -"
+        if not self.n_answerable:
+            return f"hit@1    -    hit@3    -    MRR    -    no-answer precision {na}"
+        return (
+            f"hit@1 {self.hit1:.3f}  hit@3 {self.hit3:.3f}  MRR {self.mrr:.3f} (n={self.n_answerable})  "
+            f"no-answer precision {na}"
+        )
+
+
+def evaluate(search: Callable[[str], list[str]], queries: Sequence[Query]) -> Figures:
+    """`search` returns result paths best first (at most 3)."""
+    fig = Figures()
+    for query in queries:
+        got = search(query.q)[:3]
+        if not query.expected:
+            fig.n_no_answer += 1
+            fig.no_answer_precision += not got
+            continue
+        fig.n_answerable += 1
+        rank = next((i + 1 for i, p in enumerate(got) if p in query.expected), 0)
+        fig.hit1 += rank == 1
+        fig.hit3 += 0 < rank <= 3
+        fig.mrr += 1.0 / rank if rank else 0.0
+    if fig.n_answerable:
+        fig.hit1 /= fig.n_answerable
+        fig.hit3 /= fig.n_answerable
+        fig.mrr /= fig.n_answerable
+    if fig.n_no_answer:
+        fig.no_answer_precision /= fig.n_no_answer
+    return fig
+
+
+def by_kind(search: Callable[[str], list[str]], queries: Sequence[Query]) -> dict[str, Figures]:
+    kinds = sorted({q.kind for q in queries})
+    return {k: evaluate(search, [q for q in queries if q.kind == k]) for k in kinds}
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.05, steps: int = 3000) -> tuple[float, np.ndarray]:
+    """Plain L2-regularised logistic regression (gradient descent): (bias, weights)."""
+    xb = np.hstack([np.ones((len(x), 1)), x])
+    w = np.zeros(xb.shape[1])
+    pos = max(float(y.sum()), 1.0)
+    neg = max(float(len(y) - y.sum()), 1.0)
+    sample_w = np.where(y > 0, len(y) / (2 * pos), len(y) / (2 * neg))  # balance the classes
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(xb @ w)))
+        grad = xb.T @ ((p - y) * sample_w) / len(y)
+        grad[1:] += l2 * w[1:]
+        w -= 1.0 * grad
+    return float(w[0]), w[1:]

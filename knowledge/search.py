@@ -1,0 +1,562 @@
+"""Search over help-center sections: an inverted index scored with BM25F at article level.
+
+* Articles are the unit of relevance (a user needs the right page); the section linked is the
+  one of that article that matches the query best, so the link goes deep.
+* Fields weigh differently: title and breadcrumbs above headings above body.
+* A query is a list of slots, one per meaningful word, each satisfied by the word's term or by a
+  synonym, a slang rewrite, a transliteration, a typo correction or a derived word (each worth
+  less than the word itself). A slot counts once however many of its alternatives an article has,
+  and weighs by its idf, less for words common in Russian at large.
+* Impacts (idf × saturated field-weighted tf) are precomputed per term and article in numpy
+  arrays, so a query costs a few vector operations per slot, whatever the size of the index.
+* Ranking: BM25F, boosted when the title names the query and when the query's adjacent words
+  stand side by side in the article.
+* The score shown is calibrated: P(the article answers the query) from a logistic regression
+  over how much of the query the article covers, how strongly, and what the query has that the
+  help never mentions. Nothing is returned when the best article is below `threshold`: for a
+  support bot a wrong link is worse than none.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from array import array
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from knowledge import vocabulary
+from knowledge.model import Hit, Section
+from knowledge.textproc import Analyzer, Slot, fold, is_latin, pieces
+
+# BM25F parameters. Field weights: the title and breadcrumbs name the topic, headings name a
+# sub-topic, the body mentions many things in passing.
+K1 = 1.2
+FIELDS: dict[str, tuple[float, float]] = {  # field -> (weight, length normalisation b)
+    "title": (4.0, 0.3),
+    "crumbs": (1.5, 0.3),
+    "headings": (1.5, 0.5),
+    "body": (1.0, 0.75),
+}
+MAX_QUERY_CHARS = 1000  # a longer message is cut: its start says what it is about
+MAX_SLOTS = 40
+TYPO_WEIGHT = 0.85  # a corrected word is worth less than a word spelt right
+PREFIX_WEIGHT = 0.7  # a term of the same root with a longer ending (a derived word)
+OOV_NAME, OOV_NOUN, OOV_OTHER = 1.0, 0.8, 0.3  # weights (× max idf) of words absent from the index
+MIN_SPECIFIC = 0.25  # the least weight of a very common word
+TITLE_BOOST = 1.0  # ranking: a query fully named by an article's title doubles its BM25F score
+PHRASE_BOOST = 2.0  # ranking: a query found as phrases in an article triples its score at most
+CANDIDATES = 30  # articles ranked by the boosts, taken by BM25F score
+PHRASE_MIN_WEIGHT = 0.8  # alternatives that count in phrases: the word, its spellings, close synonyms
+PAIR_SHIFT = 32  # a pair of adjacent terms is keyed as left_id << 32 | right_id
+SNIPPET_CHARS = 200
+HEADING_BONUS = 1.5  # choosing the section to link: a query word in its heading counts this much more
+
+# Calibration: P(the article answers the query) = sigmoid(CAL_BIAS + CAL_WEIGHTS · features), a
+# logistic regression fitted on labelled queries (benchmarks/bench_search.py refits it on half the dev
+# set and reports the other half; `--fit` prints the constants below, fitted on the whole dev set).
+# Nothing is shown when the best article is below `threshold`; the next ones are shown when they
+# reach FOLLOWER_SHARE of it. 0.45 keeps ~0.9 of off-topic questions without a link on the dev set.
+FEATURES = (
+    "coverage",  # share of the query's weight the article has (synonyms etc. at their weight)
+    "strength",  # BM25F score per unit of query weight, capped at 2
+    "known_coverage",  # coverage of the words the help uses at all
+    "title_coverage",  # of those, the share the title and breadcrumbs have
+    "unknown_share",  # share of the query's weight in words the help never uses
+    "answered",  # log(1 + covered weight): how much is answered in absolute terms
+    "unknown_max",  # the most specific word the help never uses (× max idf)
+    "phrases",  # share of the query found as adjacent words in the article
+)
+_TITLE = FEATURES.index("title_coverage")
+_PHRASES = FEATURES.index("phrases")
+CAL_BIAS = -5.458
+CAL_WEIGHTS = np.array([1.165, 1.776, 0.537, 0.859, -0.771, 1.296, -1.371, 1.029], dtype=np.float32)
+DEFAULT_THRESHOLD = 0.45
+FOLLOWER_SHARE = 0.5
+
+_analyzer: Analyzer | None = None
+
+
+def shared_analyzer() -> Analyzer:
+    """One analyzer per process: the morphology dictionary and caches are shared by indexes."""
+    global _analyzer
+    if _analyzer is None:
+        _analyzer = Analyzer()
+    return _analyzer
+
+
+@dataclass(frozen=True, slots=True)
+class _Article:
+    page_url: str
+    title: str
+    sections: tuple[int, ...]  # indexes into SearchIndex._sections, in page order
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why an article scored as it did (for benchmarks and debugging)."""
+
+    page_url: str
+    features: tuple[float, ...]  # see SearchIndex._features
+    probability: float
+
+
+class _Postings:
+    """Compressed rows: for each integer key, the sorted article ids (and a value per id).
+
+    Built once from parallel arrays. With `dense=n` the keys are 0..n-1 and a row is found by
+    offset; otherwise keys are sparse and found by binary search (`rows` looks up many at once).
+    """
+
+    def __init__(self, keys: np.ndarray, docs: np.ndarray, values: np.ndarray | None = None, dense: int = 0) -> None:
+        order = np.lexsort((docs, keys))
+        keys, docs = keys[order], docs[order]
+        values = values[order] if values is not None else None
+        if len(keys):  # merge repeated (key, doc) rows, summing their values
+            first = np.ones(len(keys), dtype=bool)
+            first[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
+            starts = np.flatnonzero(first)
+            if values is not None:
+                values = np.add.reduceat(values, starts)
+            keys, docs = keys[starts], docs[starts]
+        self.docs = docs.astype(np.int32)
+        self.values = values.astype(np.float32) if values is not None else None
+        if dense:
+            self.keys = np.arange(dense, dtype=np.int64)
+            counts = np.bincount(keys, minlength=dense) if len(keys) else np.zeros(dense, dtype=np.int64)
+            self.starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        else:
+            self.keys, starts = np.unique(keys, return_index=True)
+            self.starts = np.append(starts, len(docs)).astype(np.int64)
+        self._dense = bool(dense)
+
+    def row(self, key: int) -> slice:
+        """The row of a key (empty when the key has none)."""
+        if self._dense:
+            return slice(int(self.starts[key]), int(self.starts[key + 1]))
+        i = int(np.searchsorted(self.keys, key))
+        if i == len(self.keys) or self.keys[i] != key:
+            return slice(0, 0)
+        return slice(int(self.starts[i]), int(self.starts[i + 1]))
+
+    def rows(self, keys: np.ndarray) -> list[tuple[int, slice]]:
+        """(position in `keys`, row) of the given sparse keys that have rows."""
+        at = np.searchsorted(self.keys, keys)
+        at[at == len(self.keys)] = 0
+        found = np.flatnonzero(self.keys[at] == keys) if len(self.keys) else np.array([], dtype=np.int64)
+        return [(int(j), slice(int(self.starts[at[j]]), int(self.starts[at[j] + 1]))) for j in found]
+
+    def df(self) -> np.ndarray:
+        return np.diff(self.starts)
+
+
+class SearchIndex:
+    """An in-memory index of sections; `search` returns the best article links for a query."""
+
+    def __init__(self, sections: Sequence[Section], *, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.threshold = threshold
+        self._an = shared_analyzer()
+        self._sections: list[Section] = list(sections)
+        self._articles: list[_Article] = []
+        by_page: dict[str, list[int]] = defaultdict(list)
+        for i, section in enumerate(self._sections):
+            by_page[section.page_url].append(i)
+        for page_url, idx in by_page.items():
+            idx.sort(key=lambda i: self._sections[i].position)
+            self._articles.append(_Article(page_url, self._sections[idx[0]].title, tuple(idx)))
+        self._by_url = {a.page_url: a for a in self._articles}
+        self._build()
+        self._fuzzy_cache: dict[str, tuple[str, float] | None] = {}
+        self._slots = lru_cache(maxsize=4096)(self._query_slots)
+        self._terms_of_section = lru_cache(maxsize=4096)(self._section_terms)
+
+    def __len__(self) -> int:
+        return len(self._sections)
+
+    # --- building -----------------------------------------------------------------------------
+    def _article_fields(self, article: _Article, surface: dict[str, str]) -> dict[str, list[str]]:
+        """The terms of each field of an article; its words go into `surface` (word → term)."""
+        first = self._sections[article.sections[0]]
+        crumbs = [c for c in first.breadcrumbs if fold(c) != fold(first.title)]
+        texts = {
+            "title": first.title,
+            "crumbs": " . ".join(crumbs),
+            "headings": " . ".join(self._sections[i].heading or "" for i in article.sections),
+            "body": "\n".join(self._sections[i].text for i in article.sections),
+        }
+        fields: dict[str, list[str]] = {}
+        for name, text in texts.items():
+            pairs = list(self._an.document_words(text))
+            fields[name] = [term for _, term in pairs]
+            for word, term in pairs:
+                if len(word) >= 3:
+                    surface.setdefault(word, term)
+        return fields
+
+    def _build(self) -> None:
+        """One pass over the articles into flat arrays, then postings; no per-article dicts kept."""
+        n = len(self._articles)
+        self._term_id: dict[str, int] = {}
+        term_of = self._term_id.setdefault
+        rows: dict[str, array[int]] = {k: array("i") for k in ("term", "doc", "field", "tf")}
+        pair_keys, pair_docs = array("q"), array("i")
+        lengths = np.zeros((n, len(FIELDS)), dtype=np.float32)
+        surface: dict[str, str] = {}  # word → term, for typo correction
+        for a, article in enumerate(self._articles):
+            pairs: set[int] = set()
+            fields = self._article_fields(article, surface)
+            for f, name in enumerate(FIELDS):
+                terms = fields[name]
+                ids = [term_of(t, len(self._term_id)) for t in terms]
+                lengths[a, f] = len(ids)
+                for tid, tf in Counter(ids).items():
+                    rows["term"].append(tid)
+                    rows["doc"].append(a)
+                    rows["field"].append(f)
+                    rows["tf"].append(tf)
+                pairs.update(left << PAIR_SHIFT | right for left, right in pairwise(ids))
+            pair_keys.extend(pairs)
+            pair_docs.extend([a] * len(pairs))
+        columns = {k: np.frombuffer(v, dtype=np.int32) for k, v in rows.items()}
+        self._index_terms(n, columns, lengths)
+        self._pairs = _Postings(np.frombuffer(pair_keys, dtype=np.int64), np.frombuffer(pair_docs, dtype=np.int32))
+        self._index_words(surface)
+
+    def _index_terms(self, n: int, rows: dict[str, np.ndarray], lengths: np.ndarray) -> None:
+        """BM25F impacts per term and article; the articles whose title or breadcrumbs have a term."""
+        weight = np.array([w for w, _ in FIELDS.values()], dtype=np.float32)
+        b = np.array([b for _, b in FIELDS.values()], dtype=np.float32)
+        # average over the articles that have the field (many have no breadcrumbs beyond the title)
+        avg = np.array([lengths[lengths[:, f] > 0, f].mean() if (lengths[:, f] > 0).any() else 1.0
+                        for f in range(len(FIELDS))], dtype=np.float32)
+        field, doc = rows["field"], rows["doc"]
+        norm = 1.0 - b[field] + b[field] * lengths[doc, field] / avg[field]
+        pseudo_tf = weight[field] * rows["tf"] / norm
+        self._postings = _Postings(rows["term"], doc, pseudo_tf, dense=len(self._term_id))
+        df = self._postings.df().astype(np.float32)
+        self._idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        tf = self._postings.values
+        assert tf is not None
+        term_of_row = np.repeat(np.arange(len(df)), self._postings.df())
+        self._postings.values = self._idf[term_of_row] * tf * (K1 + 1.0) / (tf + K1)
+        in_title = np.isin(field, [list(FIELDS).index("title"), list(FIELDS).index("crumbs")])
+        self._titles = _Postings(rows["term"][in_title], doc[in_title], dense=len(self._term_id))
+        self._max_idf = math.log(1.0 + (n + 0.5) / 0.5)
+        self._sorted_terms = sorted(self._term_id)
+
+    def _index_words(self, surface: dict[str, str]) -> None:
+        """The words typo correction and completion may land on: the index's and the vocabularies'
+        whose term (or a synonym of it) the index has."""
+        synonyms = self._an.synonyms
+        for word in self._an.vocabulary_words():
+            if len(word) >= 3 and not is_latin(word):
+                surface.setdefault(word, self._an.term(word))
+        known = self._term_id
+        self._surface = {
+            w: t for w, t in surface.items() if t in known or any(s in known for s in synonyms.get(t, ()))
+        }
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for word in self._surface:
+            self._by_length[len(word)].append(word)
+        self._sorted_words = sorted(self._surface)
+
+    # --- query analysis -----------------------------------------------------------------------
+    def _correct(self, word: str) -> tuple[str, float] | None:
+        """A typo or a word cut short → (the word of the index it stands for, confidence), or None."""
+        if word in self._fuzzy_cache:
+            return self._fuzzy_cache[word]
+        result: tuple[str, float] | None = None
+        if len(word) >= 4:
+            candidates: list[str] = []
+            for size in range(len(word) - 2, len(word) + 3):
+                candidates.extend(self._by_length.get(size, ()))
+            cutoff = 80.0 if len(word) >= 6 else 84.0
+            best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+            if best is not None:
+                result = (best[0], best[1] / 100.0)
+            elif len(word) >= 5:
+                # a word cut short: the most specific completion that starts with it
+                i = bisect_left(self._sorted_words, word)
+                if i < len(self._sorted_words) and self._sorted_words[i].startswith(word):
+                    result = (self._sorted_words[i], 0.8)
+        if len(self._fuzzy_cache) > 50_000:
+            self._fuzzy_cache.clear()
+        self._fuzzy_cache[word] = result
+        return result
+
+    def _query_slots(self, query: str) -> tuple[Slot, ...]:
+        an = self._an
+        slots: list[Slot] = []
+        seen: set[str] = set()
+        for unit in an.query_units(query[:MAX_QUERY_CHARS], self._term_id):
+            slot: Slot | None = None
+            for token in unit:
+                split = pieces(token)
+                joined = an.term("".join(split)) if len(split) > 1 else None
+                for piece in split:
+                    if piece in vocabulary.STOP_WORDS or len(piece) < 2 or piece.isdigit():
+                        continue
+                    term = an.term(piece)
+                    if term in an.stop_terms or term in seen:
+                        continue
+                    seen.add(term)
+                    if slot is None or len(unit) == 1:
+                        slot = Slot(
+                            piece,
+                            known_word=an.is_dictionary_word(piece),
+                            noun=an.is_noun(piece),
+                            zipf=an.commonness(piece),
+                        )
+                        slots.append(slot)
+                    self._fill(slot, piece, term, joined)
+            if len(slots) >= MAX_SLOTS:
+                break
+        for slot in slots[:MAX_SLOTS]:
+            slot.base = self._plain_weight(slot)
+            slot.weight = self._slot_weight(slot)
+        return tuple(slots[:MAX_SLOTS])
+
+    def _fill(self, slot: Slot, piece: str, term: str, joined: str | None) -> None:
+        """Add the terms that stand for one query word: itself or its correction, synonyms, derivations."""
+        an = self._an
+        found: dict[str, float] = {}
+        if term in self._term_id:
+            found[term] = 1.0
+        elif not an.is_dictionary_word(piece):
+            corrected = self._correct(piece)
+            if corrected is not None:
+                word, confidence = corrected
+                term = self._surface[word]
+                slot.zipf = an.commonness(word)
+                weight = TYPO_WEIGHT * confidence
+                if term in self._term_id:
+                    found[term] = weight
+                for other, ow in an.synonyms.get(term, {}).items():
+                    if other in self._term_id:
+                        found[other] = max(found.get(other, 0.0), weight * ow)
+        if joined is not None and joined in self._term_id:
+            found[joined] = 1.0
+        for base, w in list(found.items()) or [(term, 1.0)]:
+            for other, ow in an.synonyms.get(base, {}).items():
+                if other in self._term_id:
+                    found[other] = max(found.get(other, 0.0), w * ow)
+        for base, w in list(found.items()):
+            for longer in self._extensions(base):
+                found[longer] = max(found.get(longer, 0.0), w * PREFIX_WEIGHT)
+        for t, w in found.items():
+            slot.add(t, w)
+
+    def _extensions(self, term: str) -> list[str]:
+        """Index terms that extend a term by a few letters: «созда» → «создан» (создать → создание)."""
+        if len(term) < 4 or is_latin(term):
+            return []
+        out: list[str] = []
+        i = bisect_left(self._sorted_terms, term)
+        while i < len(self._sorted_terms) and self._sorted_terms[i].startswith(term):
+            other = self._sorted_terms[i]
+            if 0 < len(other) - len(term) <= 3:
+                out.append(other)
+            i += 1
+            if len(out) >= 8:
+                break
+        return out
+
+    def _slot_weight(self, slot: Slot) -> float:
+        """How much a slot matters: the idf of its best alternative, or of a word the index lacks,
+        lowered for words common in Russian at large («три», «раз», «большой»)."""
+        specific = min(1.0, max(MIN_SPECIFIC, (7.0 - slot.zipf) / 3.0))
+        if not slot.alternatives:
+            # A word the help never uses: a noun or a name the help does not know says the question
+            # is about something else; a verb or an adverb is mostly the way the user talks.
+            if not slot.known_word:
+                return self._max_idf * OOV_NAME * specific
+            return self._max_idf * (OOV_NOUN if slot.noun else OOV_OTHER) * specific
+        return slot.base * specific
+
+    def _plain_weight(self, slot: Slot) -> float:
+        """The idf of a slot's best alternative (0 when the index lacks the word)."""
+        if not slot.alternatives:
+            return 0.0
+        idf, ids = self._idf, self._term_id
+        return max(float(idf[ids[t]]) * w for t, w in slot.alternatives.items()) / max(slot.alternatives.values())
+
+    # --- scoring ------------------------------------------------------------------------------
+    def _features(self, slots: Sequence[Slot]) -> tuple[np.ndarray, np.ndarray] | None:
+        """BM25F score per article and the calibration features of each article (see FEATURES)."""
+        n = len(self._articles)
+        total = np.zeros(n, dtype=np.float32)
+        covered = np.zeros(n, dtype=np.float32)
+        titled = np.zeros(n, dtype=np.float32)
+        postings, titles = self._postings, self._titles
+        impacts = postings.values
+        assert impacts is not None
+        weights = [slot.weight for slot in slots]
+        weight_sum = sum(weights)
+        oov = sum(w for slot, w in zip(slots, weights, strict=True) if not slot.alternatives)
+        max_oov = max((w for slot, w in zip(slots, weights, strict=True) if not slot.alternatives), default=0.0)
+        for slot, w_slot in zip(slots, weights, strict=True):
+            if not slot.alternatives:
+                continue
+            best = np.zeros(n, dtype=np.float32)
+            match = np.zeros(n, dtype=np.float32)
+            title = np.zeros(n, dtype=np.float32)
+            for term, w in slot.alternatives.items():
+                tid = self._term_id[term]
+                row = postings.row(tid)
+                ids = postings.docs[row]
+                best[ids] = np.maximum(best[ids], impacts[row] * w)
+                match[ids] = np.maximum(match[ids], w)
+                ids = titles.docs[titles.row(tid)]
+                if len(ids):
+                    title[ids] = np.maximum(title[ids], w)
+            total += best * (w_slot / slot.base)
+            covered += match * w_slot
+            titled += title * w_slot
+        known = weight_sum - oov
+        if weight_sum <= 0 or known <= 0:
+            return None
+        phrased = self._phrases(slots, weights, n)
+        features = np.stack(
+            [
+                covered / weight_sum,
+                np.minimum(total / weight_sum, 2.0),
+                covered / known,
+                titled / known,
+                np.full(n, oov / weight_sum, dtype=np.float32),
+                np.log1p(covered),
+                np.full(n, max_oov / self._max_idf, dtype=np.float32),
+                phrased / weight_sum,
+            ],
+            axis=1,
+        )
+        return total, features
+
+    def _phrases(self, slots: Sequence[Slot], weights: Sequence[float], n: int) -> np.ndarray:
+        """Per article, the weight of the query's adjacent word pairs that it has side by side
+        (the words themselves, their spellings and close synonyms; not weaker alternatives)."""
+        phrased = np.zeros(n, dtype=np.float32)
+        pairs, ids = self._pairs, self._term_id
+        for i in range(len(slots) - 1):
+            left = [(ids[t], w) for t, w in slots[i].alternatives.items() if w >= PHRASE_MIN_WEIGHT]
+            right = [(ids[t], w) for t, w in slots[i + 1].alternatives.items() if w >= PHRASE_MIN_WEIGHT]
+            if not left or not right:
+                continue
+            combos = [(t1, t2, w1 * w2) for t1, w1 in left for t2, w2 in right]
+            forward = [t1 << PAIR_SHIFT | t2 for t1, t2, _ in combos]
+            backward = [t2 << PAIR_SHIFT | t1 for t1, t2, _ in combos]
+            keys = np.array(forward + backward, dtype=np.int64)
+            found = pairs.rows(keys)
+            if not found:
+                continue
+            match = np.zeros(n, dtype=np.float32)
+            for j, row in found:
+                docs = pairs.docs[row]
+                match[docs] = np.maximum(match[docs], combos[j % len(combos)][2])
+            phrased += match * (weights[i] + weights[i + 1]) / 2.0
+        return phrased
+
+    def _parse(self, query: str) -> tuple[Slot, ...]:
+        """The slots of a query (cached); nothing for what is not text or has no words."""
+        if not isinstance(query, str):
+            return ()
+        text = " ".join(query[:MAX_QUERY_CHARS].split())
+        return self._slots(text) if text else ()
+
+    def explain(self, query: str, limit: int = 3) -> list[Explanation]:
+        """The top articles by calibrated probability, with their features, before the cut-off."""
+        slots = self._parse(query)
+        scored = self._features(slots) if slots and self._articles else None
+        if scored is None:
+            return []
+        total, features = scored
+        k = min(CANDIDATES, len(total))
+        candidates = np.argpartition(-total, k - 1)[:k] if k < len(total) else np.arange(len(total))
+        candidates = candidates[total[candidates] > 0]
+        if not len(candidates):
+            return []
+        logits = CAL_BIAS + features[candidates] @ CAL_WEIGHTS
+        probs = 1.0 / (1.0 + np.exp(-logits))
+        # rank: BM25F, boosted by how much of the query the title names and how much of it is phrases
+        rank = total[candidates] * (1.0 + TITLE_BOOST * features[candidates, _TITLE])
+        rank *= 1.0 + PHRASE_BOOST * features[candidates, _PHRASES]
+        order = sorted(range(len(candidates)), key=lambda i: (-float(rank[i]), int(candidates[i])))
+        return [
+            Explanation(
+                self._articles[int(candidates[i])].page_url,
+                tuple(float(x) for x in features[candidates[i]]),
+                float(probs[i]),
+            )
+            for i in order[:limit]
+        ]
+
+    def search(self, query: str, limit: int = 3) -> list[Hit]:
+        """Best articles first (one hit per page), [] when nothing is relevant enough."""
+        if limit <= 0:
+            return []
+        explained = self.explain(query, limit)
+        if not explained or explained[0].probability < self.threshold:
+            return []  # the best match is not convincing: no link rather than a wrong one
+        slots = self._parse(query)
+        hits: list[Hit] = []
+        for ex in explained:
+            if ex.probability < self.threshold * FOLLOWER_SHARE:
+                continue
+            section = self._best_section(self._by_url[ex.page_url], slots)
+            hits.append(
+                Hit(
+                    url=section.url,
+                    title=section.title,
+                    heading=section.heading,
+                    snippet=self._snippet(section, slots),
+                    score=round(ex.probability, 4),
+                )
+            )
+        return hits
+
+    # --- presentation -------------------------------------------------------------------------
+    def _match_weight(self, text: str, slots: Sequence[Slot]) -> float:
+        return self._match_terms(frozenset(self._an.document_terms(text)), slots)
+
+    def _match_terms(self, terms: frozenset[str], slots: Sequence[Slot]) -> float:
+        score = 0.0
+        for slot in slots:
+            w = max((w for t, w in slot.alternatives.items() if t in terms), default=0.0)
+            score += w * slot.weight
+        return score
+
+    def _section_terms(self, i: int) -> tuple[frozenset[str], frozenset[str]]:
+        """(heading terms, body terms) of a section; cached for the sections that get shown."""
+        section = self._sections[i]
+        terms = self._an.document_terms
+        return frozenset(terms(section.heading or "")), frozenset(terms(section.text))
+
+    def _best_section(self, article: _Article, slots: Sequence[Slot]) -> Section:
+        best = self._sections[article.sections[0]]
+        best_score = -1.0
+        for i in article.sections:
+            section = self._sections[i]
+            heading, body = self._terms_of_section(i)
+            score = self._match_terms(body, slots) + HEADING_BONUS * self._match_terms(heading, slots)
+            if score > best_score + 1e-9:
+                best, best_score = section, score
+        return best
+
+    def _snippet(self, section: Section, slots: Sequence[Slot]) -> str:
+        sentences = [s for s in re.split(r"(?<=[.!?…])\s+|\n+", section.text) if s.strip()]
+        if not sentences:
+            return ""
+        scored = [(self._match_weight(s, slots), -i, s) for i, s in enumerate(sentences)]
+        _, neg_i, _ = max(scored)
+        text = " ".join(sentences[-neg_i:])
+        if len(text) <= SNIPPET_CHARS:
+            return text
+        cut = text[:SNIPPET_CHARS]
+        space = cut.rfind(" ")
+        return (cut[:space] if space > SNIPPET_CHARS // 2 else cut).rstrip(" ,;:—-") + "…"

@@ -1,0 +1,295 @@
+"""Russian text processing for the help-center search.
+
+One `Analyzer` turns documents and queries into the same terms: case and ё folding, word
+boundaries (hyphenated words give their parts and the joined form), stop words, morphology
+(a pymorphy3 lemma when the word is in its dictionary, then a Snowball stem, so that
+«массово» and «массовый» meet), and, for queries only, transliteration of Latin spellings
+(«sdelki» → «сделки»), domain slang and synonyms (`knowledge.vocabulary`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
+
+import pymorphy3
+import snowballstemmer
+import wordfreq
+from rapidfuzz import fuzz
+
+from knowledge import vocabulary
+
+_TOKEN = re.compile(r"[0-9a-zа-я]+(?:[-.'][0-9a-zа-я]+)*")
+_SPLIT = re.compile(r"[-.']")
+_LATIN = re.compile(r"[a-z]")
+_STRETCHED = re.compile(r"([а-яa-z])\1{2,}")
+_LOOKALIKES = str.maketrans("aeopcxykmthbu", "аеорсхукмтнви")
+_EMAIL = re.compile(r"[\w.+-]+@(?:[\w-]+(?:\.[\w-]+)*)?")
+_CYRILLIC = re.compile(r"[а-я]")
+
+# Latin → Cyrillic, longest sequences first (the common "volapuk" of Russian chats).
+_TRANSLIT: tuple[tuple[str, str], ...] = (
+    ("shch", "щ"), ("tsya", "тся"), ("tsja", "тся"), ("sch", "щ"),
+    ("yj", "ый"), ("ij", "ий"), ("iy", "ий"),
+    ("zh", "ж"), ("kh", "х"), ("ch", "ч"), ("sh", "ш"), ("ts", "ц"), ("ck", "к"),
+    ("yu", "ю"), ("ju", "ю"), ("ya", "я"), ("ja", "я"), ("yo", "е"), ("jo", "е"), ("ye", "е"),
+    ("a", "а"), ("b", "б"), ("c", "ц"), ("d", "д"), ("e", "е"), ("f", "ф"), ("g", "г"), ("h", "х"),
+    ("i", "и"), ("j", "й"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"),
+    ("q", "к"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"), ("v", "в"), ("w", "в"), ("x", "кс"),
+    ("y", "ы"), ("z", "з"), ("'", "ь"),
+)
+_TRANSLIT_MAX = max(len(src) for src, _ in _TRANSLIT)
+_TRANSLIT_MAP = dict(_TRANSLIT)
+
+
+def fold(text: str) -> str:
+    """Lower case, ё → е, typographic dashes and apostrophes to ASCII."""
+    return (
+        text.lower()
+        .replace("ё", "е")
+        .replace("\u2010", "-").replace("\u2011", "-").replace("\u2012", "-").replace("\u2013", "-")
+        .replace("\u2019", "'").replace("\u02bc", "'").replace("`", "'")
+    )
+
+
+def words(text: str) -> list[str]:
+    """The folded word tokens of a text; a hyphenated or dotted word stays one token."""
+    return _TOKEN.findall(fold(text))
+
+
+def deobfuscate(token: str) -> str:
+    """Undo common disguises of a typed word: Latin look-alike letters inside a Cyrillic word
+    («сдeлкa» → «сделка») and letters stretched three times or more («пррривет» → «привет»)."""
+    if _LATIN.search(token) and _CYRILLIC.search(token):
+        token = "-".join(_cyrillic_lookalikes(p) for p in token.split("-"))
+    return _STRETCHED.sub(r"\1", token)
+
+
+def _cyrillic_lookalikes(piece: str) -> str:
+    if not _CYRILLIC.search(piece):
+        return piece
+    swapped = piece.translate(_LOOKALIKES)
+    return swapped if not _LATIN.search(swapped) else piece
+
+
+def pieces(token: str) -> list[str]:
+    """The pieces of a compound token («чек-листы» → «чек», «листы»)."""
+    return [p for p in _SPLIT.split(token) if p]
+
+
+def parts(token: str) -> list[str]:
+    """The pieces of a compound token and the joined form («чеклисты»), as documents index them."""
+    split = pieces(token)
+    return split if len(split) <= 1 else [*split, "".join(split)]
+
+
+def transliterate(word: str) -> str:
+    """Latin spelling of a Russian word → Cyrillic («sdelki» → «сделки», «etap» → «этап»)."""
+    out: list[str] = []
+    i = 0
+    while i < len(word):
+        for size in range(min(_TRANSLIT_MAX, len(word) - i), 0, -1):
+            chunk = word[i : i + size]
+            if chunk in _TRANSLIT_MAP:
+                letter = _TRANSLIT_MAP[chunk]
+                if chunk == "e" and i == 0:
+                    letter = "э"
+                out.append(letter)
+                i += size
+                break
+        else:
+            out.append(word[i])
+            i += 1
+    return "".join(out)
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Two spellings of one word, one Latin and one Cyrillic («crm»/«црм», «webhook»/«вебхук»)."""
+    if is_latin(a) == is_latin(b):
+        return False
+    latin, cyrillic = (fold(a), fold(b)) if is_latin(a) else (fold(b), fold(a))
+    return fuzz.ratio(transliterate(latin), cyrillic) >= 65
+
+
+def is_latin(word: str) -> bool:
+    return bool(_LATIN.search(word)) and not _CYRILLIC.search(word)
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """One term that satisfies a query word, with how much it is worth (1.0 = the word itself)."""
+
+    term: str
+    weight: float
+
+
+@dataclass(slots=True)
+class Slot:
+    """One meaningful word of a query and the terms that may stand for it in a document."""
+
+    word: str
+    alternatives: dict[str, float] = field(default_factory=dict)
+    known_word: bool = False  # a dictionary word (so not a typo) even if the index lacks it
+    noun: bool = False  # a dictionary noun: what a question is about, unlike verbs and adverbs
+    zipf: float = 0.0  # how common the word is in Russian at large (wordfreq's Zipf scale, 0 = rare)
+    base: float = 0.0  # idf of the best alternative (set by the index)
+    weight: float = 0.0  # how much the slot matters in the query (set by the index)
+
+    def add(self, term: str, weight: float) -> None:
+        if weight > self.alternatives.get(term, 0.0):
+            self.alternatives[term] = weight
+
+
+class Analyzer:
+    """Words → terms, shared by the index and the queries (cached; thread-safe for reads)."""
+
+    def __init__(self) -> None:
+        self._morph = pymorphy3.MorphAnalyzer()
+        self._stemmer = snowballstemmer.stemmer("russian")
+        self._english_stemmer = snowballstemmer.stemmer("english")
+        self.term = lru_cache(maxsize=200_000)(self._term)
+        self._lookup = lru_cache(maxsize=200_000)(self._dictionary_lookup)
+        # the small list (words down to Zipf 3) is enough to tell common words from specific ones
+        self._zipf = lru_cache(maxsize=200_000)(partial(wordfreq.zipf_frequency, lang="ru", wordlist="small"))
+        self.stop_terms = frozenset(self.term(w) for w in vocabulary.STOP_WORDS if "-" not in w)
+        self.synonyms = self._build_synonyms()
+        self.slang = self._build_slang()
+        self._slang_max = max((len(k) for k in self.slang), default=0)
+
+    # --- single words -------------------------------------------------------------------------
+    def _dictionary_lookup(self, word: str) -> tuple[str, str] | None:
+        """(lemma, part of speech) of a word pymorphy3's dictionary knows, else None."""
+        if not _CYRILLIC.search(word) or not self._morph.word_is_known(word):
+            return None
+        parse = self._morph.parse(word)[0]
+        return parse.normal_form.replace("ё", "е"), str(parse.tag.POS or "")
+
+    def _term(self, word: str) -> str:
+        """The index term of one folded word piece (no separators)."""
+        if is_latin(word):
+            return self._english_stemmer.stemWord(word)
+        known = self._lookup(word)
+        return self._stemmer.stemWord(known[0] if known else word)
+
+    def is_dictionary_word(self, word: str) -> bool:
+        return self._lookup(word) is not None
+
+    def commonness(self, word: str) -> float:
+        """Zipf frequency of a word (or its lemma) in general Russian: 7 ≈ «и», 3 = rare, 0 = unlisted."""
+        known = self._lookup(word)
+        return max(self._zipf(word), self._zipf(known[0]) if known else 0.0)
+
+    def is_noun(self, word: str) -> bool:
+        known = self._lookup(word)
+        return known is not None and known[1] == "NOUN"
+
+    def terms_of_token(self, token: str) -> list[str]:
+        return [self.term(p) for p in parts(token)]
+
+    # --- documents ----------------------------------------------------------------------------
+    def document_terms(self, text: str) -> Iterator[str]:
+        """Every term of a document text in order (stop words dropped), compound parts included."""
+        for _, term in self.document_words(text):
+            yield term
+
+    def document_words(self, text: str) -> Iterator[tuple[str, str]]:
+        """(word, term) of every word of a text in order, as `document_terms`."""
+        stop = vocabulary.STOP_WORDS
+        term = self.term
+        for token in words(text):
+            if token in stop:
+                continue
+            for piece in parts(token):
+                if piece not in stop:
+                    yield piece, term(piece)
+
+    # --- vocabularies -------------------------------------------------------------------------
+    def _phrase_terms(self, phrase: str) -> list[str]:
+        return [t for t in self.document_terms(phrase)]
+
+    def _build_synonyms(self) -> dict[str, dict[str, float]]:
+        """term → {term of another member: weight} over every group the term is in.
+
+        Another spelling of the same word («crm»/«црм», «webhook»/«вебхук») is worth the word
+        itself; a synonym less; one word of a phrase less again.
+        """
+        table: dict[str, dict[str, float]] = {}
+        for group in vocabulary.SYNONYM_GROUPS:
+            members = [self._phrase_terms(m) for m in group]
+            for i, own in enumerate(members):
+                if len(own) != 1:
+                    continue  # a phrase leads to its group, but only a single word is looked up
+                others = table.setdefault(own[0], {})
+                for j, member in enumerate(members):
+                    if i == j:
+                        continue
+                    weight = 0.8 if len(member) == 1 else 0.6
+                    if len(member) == 1 and _same_word(group[i], group[j]):
+                        weight = 1.0
+                    for term in member:
+                        if term != own[0]:
+                            others[term] = max(others.get(term, 0.0), weight)
+        return table
+
+    def _build_slang(self) -> dict[tuple[str, ...], list[list[str]]]:
+        """phrase → its replacement as units of meaning, each a list of alternative words."""
+        return {
+            tuple(words(k)): [words(part.replace("/", " ")) for part in v.split()]
+            for k, v in vocabulary.SLANG.items()
+        }
+
+    def vocabulary_words(self) -> Iterable[str]:
+        """Words the vocabularies know (typo correction may land on them too)."""
+        for group in vocabulary.SYNONYM_GROUPS:
+            for member in group:
+                for token in words(member):
+                    yield from parts(token)
+
+    # --- queries ------------------------------------------------------------------------------
+    def query_units(self, query: str, indexed: Container[str] = ()) -> list[list[str]]:
+        """The query as units of meaning, each a list of folded words (usually one).
+
+        Latin words stay as they are when they are terms of the index (`indexed`) or of the
+        vocabularies («api», «crm», «excel»); otherwise they are English words or transliterations.
+        A slang phrase becomes one unit holding the help center's words for it.
+        """
+        tokens: list[str] = []
+        query = _EMAIL.sub(" почтовый ящик ", query)  # an address says the question is about mail
+        for token in map(deobfuscate, words(query)):
+            if not is_latin(token) or token in vocabulary.STOP_WORDS or self._latin_is_term(token, indexed):
+                tokens.append(token)
+                continue
+            split = pieces(token)
+            if len(split) > 1 and "." in token and split[-1] in vocabulary.DOMAIN_ENDINGS:
+                # a web address: ours («name.aspro.cloud») is an account address, another is a domain
+                tokens.extend(vocabulary.OWN_ADDRESS_WORDS if token.endswith(vocabulary.OWN_DOMAIN) else ["домен"])
+                continue
+            for piece in split:
+                if piece in vocabulary.STOP_WORDS or self._latin_is_term(piece, indexed):
+                    tokens.append(piece)
+                elif piece in vocabulary.ENGLISH:
+                    tokens.extend(words(vocabulary.ENGLISH[piece]))
+                else:
+                    tokens.append(transliterate(piece))
+        return self._rewrite_slang(tokens)
+
+    def _latin_is_term(self, token: str, indexed: Container[str]) -> bool:
+        terms = self.terms_of_token(token)
+        return all(t in self.synonyms or t in indexed for t in terms)
+
+    def _rewrite_slang(self, tokens: list[str]) -> list[list[str]]:
+        out: list[list[str]] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self._slang_max, len(tokens) - i), 0, -1):
+                replacement = self.slang.get(tuple(tokens[i : i + size]))
+                if replacement is not None:
+                    out.extend(replacement)
+                    i += size
+                    break
+            else:
+                out.append([tokens[i]])
+                i += 1
+        return out

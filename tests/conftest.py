@@ -1,0 +1,3 @@
+from tests.emulator.fixtures import emulator, tg_bot
+
+__all__ = ["emulator", "tg_bot"]

@@ -1,0 +1,213 @@
+"""Search over the help-center mirror: Russian normalisation, field weights, the cut-off, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.model import Section
+from knowledge.search import SearchIndex
+from knowledge.textproc import Analyzer, deobfuscate, fold, transliterate, words
+from tests.helpcenter import mirror_sections, url_path
+
+CRM_SETTINGS = "/help/articles/3301-7327--nastrojki-modulya-crm"
+NEW_DEAL = "/help/articles/9201-9203--sozdanie-sdelki"
+FUNNEL = "/help/articles/9210-9211--sozdanie-voronki-prodazh"
+REST_API = "/help/articles/9280-9281--rest-api-nachalo-raboty"
+CHECKLISTS = "/help/articles/9108-9159--chek-listy"
+MAIL_IN = "/help/articles/9250-9252--pisma-ne-prihodyat-v-crm"
+LOGIN = "/help/articles/9102-9125--ne-mogu-vojti-v-sistemu"
+WEBHOOKS = "/help/articles/9280-9285--vebhuki-format-zaprosa-i-proverka-dostavki"
+SHARED_MAILBOX = "/help/articles/9113-9179--obshchij-pochtovyj-yashchik"
+ACCOUNT_ADDRESS = "/help/articles/9101-9123--kak-izmenit-adres-akkaunta"
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    return SearchIndex(mirror_sections())
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+def paths(hits) -> list[str]:
+    return [url_path(h.url) for h in hits]
+
+
+# --- normalisation ------------------------------------------------------------------------------
+def test_fold_lowers_case_and_yo() -> None:
+    assert fold("ЁЛКА Счёт") == "елка счет"
+    assert words("Счёт-фактура, «CRM»!") == ["счет-фактура", "crm"]
+
+
+def test_inflections_and_yo_share_a_term(analyzer: Analyzer) -> None:
+    assert analyzer.term("сделками") == analyzer.term("сделка") == analyzer.term("СДЕЛКИ".lower())
+    assert analyzer.term("счёт") == analyzer.term("счета")
+    assert analyzer.term("массово") == analyzer.term("массовый")  # lemma, then stem
+
+
+def test_transliteration_of_russian_written_in_latin() -> None:
+    assert transliterate("sdelki") == "сделки"
+    assert transliterate("voronku") == "воронку"
+    assert transliterate("etap") == "этап"
+    assert transliterate("proigryvaetsya") == "проигрывается"
+
+
+def test_disguised_words_are_restored() -> None:
+    assert deobfuscate("сдeлкa") == "сделка"  # Latin e and a inside a Cyrillic word
+    assert deobfuscate("нееет") == "нет"
+    assert deobfuscate("push-уведомления") == "push-уведомления"  # a real mixed compound stays
+
+
+def test_disguised_query_finds_what_the_plain_one_does(index: SearchIndex) -> None:
+    assert paths(index.search("кaк сoздaть вoрoнку прoдaж")) == paths(index.search("как создать воронку продаж"))
+
+
+def test_latin_terms_and_their_russian_spellings_are_one_word(analyzer: Analyzer) -> None:
+    for latin, cyrillic in [("crm", "црм"), ("api", "апи"), ("webhook", "вебхук")]:
+        assert analyzer.synonyms[analyzer.term(cyrillic)][analyzer.term(latin)] == 1.0
+
+
+def test_case_and_yo_do_not_change_results(index: SearchIndex) -> None:
+    assert paths(index.search("как создать сделку")) == paths(index.search("КАК СОЗДАТЬ СДЕЛКУ"))
+    assert paths(index.search("выставить счёт из сделки")) == paths(index.search("выставить счет из сделки"))
+
+
+def test_stemming_matches_other_word_forms(index: SearchIndex) -> None:
+    assert paths(index.search("создание сделок"))[0] == NEW_DEAL
+
+
+def test_transliterated_query_finds_the_article(index: SearchIndex) -> None:
+    assert paths(index.search("kak sozdat voronku prodazh"))[0] == FUNNEL
+
+
+def test_cyrillic_spelling_of_latin_term(index: SearchIndex) -> None:
+    assert REST_API in paths(index.search("где получить ключ апи"))
+    assert CRM_SETTINGS in paths(index.search("настройки модуля црм"))
+
+
+def test_typos_are_corrected_against_the_index(index: SearchIndex) -> None:
+    assert paths(index.search("как создать варонку продаж"))[0] == FUNNEL
+    assert paths(index.search("добавить чеклист в задачю"))[0] == CHECKLISTS
+
+
+def test_joined_and_hyphenated_compounds_meet(index: SearchIndex) -> None:
+    assert CHECKLISTS in paths(index.search("чек-лист"))
+    assert CHECKLISTS in paths(index.search("чеклист"))
+
+
+def test_symptom_wording_finds_the_troubleshooting_article(index: SearchIndex) -> None:
+    assert paths(index.search("не могу зайти в систему, неверный пароль"))[0] == LOGIN
+    assert MAIL_IN in paths(index.search("письма от клиентов не приходят в црм"))
+
+
+def test_webhook_in_latin_or_cyrillic(index: SearchIndex) -> None:
+    assert WEBHOOKS in paths(index.search("webhook не доходит до сервера"))
+    assert WEBHOOKS in paths(index.search("вебхук не доходит до сервера"))
+
+
+def test_email_and_account_addresses_are_read_as_mail_and_account(index: SearchIndex) -> None:
+    assert SHARED_MAILBOX in paths(index.search("доступ к общему ящику sales@firma.ru для всего отдела"))
+    assert ACCOUNT_ADDRESS in paths(index.search("хотим сменить адрес на newname.aspro.cloud"))
+
+
+def test_common_words_weigh_less_than_domain_words(index: SearchIndex, analyzer: Analyzer) -> None:
+    slots = {s.word: s for s in index._parse("три раза в день приходят дубли контактов")}
+    assert slots["дубли"].weight > slots["три"].weight
+    assert analyzer.commonness("три") > analyzer.commonness("вебхук")
+
+
+# --- ranking and result shape -------------------------------------------------------------------
+def _section(page: str, title: str, heading: str | None, text: str, pos: int = 0) -> Section:
+    url = f"https://help.test/{page}"
+    return Section(url + (f"#s{pos}" if heading else ""), url, title, ("Раздел",), heading, text, pos)
+
+
+def test_title_weighs_more_than_body() -> None:
+    filler = "Здесь описано, как работать с разделом и что в нём бывает."
+    sections = [
+        _section("a", "Импорт контактов", None, filler),
+        _section("b", "Работа с разделом", None, f"{filler} Иногда упоминается импорт контактов."),
+        *[_section(f"x{i}", f"Статья {i}", None, f"{filler} Другая тема номер {i}.") for i in range(8)],
+    ]
+    index = SearchIndex(sections, threshold=0.0)
+    assert paths(index.search("импорт контактов"))[:2] == ["/a", "/b"]
+
+
+def test_heading_weighs_more_than_body() -> None:
+    filler = "Здесь описано, как работать с разделом и что в нём бывает."
+    sections = [
+        _section("a", "Работа с карточкой", None, filler),
+        _section("a", "Работа с карточкой", "Объединение дублей", filler, 1),
+        _section("b", "Работа со списком", None, f"{filler} Бывает и объединение дублей."),
+        *[_section(f"x{i}", f"Статья {i}", None, f"{filler} Другая тема номер {i}.") for i in range(8)],
+    ]
+    index = SearchIndex(sections, threshold=0.0)
+    hits = index.search("объединение дублей")
+    assert paths(hits)[:2] == ["/a", "/b"]
+    assert hits[0].url.endswith("#s1") and hits[0].heading == "Объединение дублей"
+
+
+def test_one_hit_per_article_best_first_with_scores(index: SearchIndex) -> None:
+    hits = index.search("импорт сделок и контактов из excel", limit=3)
+    assert hits
+    assert len({url_path(h.url) for h in hits}) == len(hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True) or len(hits) == 1
+    for h in hits:
+        assert 0.0 <= h.score <= 1.0
+        assert h.title and 0 < len(h.snippet) <= 201
+
+
+def test_limit_is_respected(index: SearchIndex) -> None:
+    assert len(index.search("задачи", limit=1)) <= 1
+    assert index.search("задачи", limit=0) == []
+
+
+def test_deep_link_points_at_the_matching_section(index: SearchIndex) -> None:
+    hit = index.search("частые ошибки smtp при отправке писем из crm")[0]
+    assert url_path(hit.url) == "/help/articles/9250-9253--pisma-ne-otpravlyayutsya-iz-crm"
+    assert hit.heading == "Частые ошибки SMTP" and hit.url.endswith("#s1")
+
+
+def test_len_counts_sections(index: SearchIndex) -> None:
+    assert len(index) == len(mirror_sections())
+
+
+# --- the cut-off and bad input ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "query",
+    [
+        "какой курс доллара будет завтра",
+        "как в javascript отсортировать массив объектов по дате",
+        "посоветуйте рецепт борща",
+        "как в гугл таблицах сделать выпадающий список",
+    ],
+)
+def test_off_topic_gets_no_link(index: SearchIndex, query: str) -> None:
+    assert index.search(query) == []
+
+
+@pytest.mark.parametrize("query", ["", "   ", "???!!!", "как что где", "ъъъ ыыы", "\x00\ud800", "😀😀😀"])
+def test_empty_or_garbage_input_gives_nothing(index: SearchIndex, query: str) -> None:
+    assert index.search(query) == []
+
+
+def test_huge_input_does_not_fail(index: SearchIndex) -> None:
+    query = "как создать сделку " + "абракадабра " * 9000
+    assert len(query) > 100_000
+    assert isinstance(index.search(query), list)
+
+
+def test_empty_index() -> None:
+    index = SearchIndex([])
+    assert len(index) == 0
+    assert index.search("сделка") == []
+
+
+def test_results_are_deterministic(index: SearchIndex) -> None:
+    queries = ["как создать сделку", "письма не приходят", "kak sozdat proekt"]
+    first = [index.search(q) for q in queries]
+    again = SearchIndex(mirror_sections())
+    assert [again.search(q) for q in queries] == first
+    assert [index.search(q) for q in queries] == first
