@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.texts import plain, render
-from tests.botrunner import BotRunner, bot_settings
+from tests.botrunner import BotRunner, MirrorSearcher, bot_settings
 from tests.emulator import BotAPIEmulator
 
 
@@ -36,6 +36,7 @@ class Scenario:
     steps: str | None = "Открываю сделку, меняю сумму и нажимаю «Сохранить»"
     environment: str | None = "Яндекс Браузер 24, Windows 10"
     prior: str | None = None  # an earlier ticket by the same user, filed before counting
+    helped: bool = False      # a help-center link answers them
 
 
 SCENARIOS = (
@@ -43,6 +44,7 @@ SCENARIOS = (
              "Не сохраняется сделка в romashka.aspro.cloud: открываю CRM → Сделки → Новая сделка, заполняю поля и "
              "жму «Сохранить» — ошибка 500. Браузер Chrome 120, Windows 11."),
     Scenario("a bug told over several messages", "Не сохраняется сделка, выдаёт ошибку"),
+    Scenario("a question a help link answers", "Как настроить воронку продаж?", helped=True),
     Scenario("a question without the account", "Как настроить права доступа сотрудников к сделкам?"),
     Scenario("an outage (steps unknown)",
              "Аккаунт romashka.aspro.cloud не открывается ни у кого с утра, всё лежит!", steps=None),
@@ -94,8 +96,8 @@ async def _answers(emu: BotAPIEmulator, user) -> list:
     return replies
 
 
-async def questions(emu: BotAPIEmulator, scenario: Scenario) -> int:
-    """Questions the bot asks before the card (the card's confirmation not counted)."""
+async def questions(emu: BotAPIEmulator, scenario: Scenario) -> tuple[int, str]:
+    """Questions the bot asks before the card (its confirmation not counted; help links offered count)."""
     user = emu.create_user("Пользователь")
     if scenario.prior:
         await emu.user_sends(user, scenario.prior)
@@ -110,9 +112,13 @@ async def questions(emu: BotAPIEmulator, scenario: Scenario) -> int:
     asked = 0
     while not is_card(replies[-1]):
         asked += 1
+        if scenario.helped and "helped:" in _data(replies[-1]):
+            await emu.user_presses(user, replies[-1], "helped:")
+            await _answers(emu, user)
+            return asked, "self-served by a help link"
         await _reply(emu, user, scenario, replies[-1])
         replies = await _answers(emu, user)
-    return asked
+    return asked, "ticket card"
 
 
 async def latency(emu: BotAPIEmulator, users: int) -> list[float]:
@@ -147,12 +153,15 @@ async def main(users: int) -> None:
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory() as folder:
         async with BotAPIEmulator() as emu:
-            runner = BotRunner(emu, bot_settings(emu, Path(folder) / "bench.sqlite3"))
+            # the real search over the help-center mirror's articles, as a crawl of the mirror would give
+            runner = BotRunner(emu, bot_settings(emu, Path(folder) / "bench.sqlite3"), MirrorSearcher())
             await runner.start()
             try:
-                print("Questions the bot asks before the ticket card (confirming the card not counted):")
+                print("Questions the bot asks before the ticket card (confirming the card not counted, "
+                      "help links offered counted):")
                 for scenario in SCENARIOS:
-                    print(f"  {scenario.name:<48} {await questions(emu, scenario)}")
+                    asked, end = await questions(emu, scenario)
+                    print(f"  {scenario.name:<48} {asked}   ({end})")
                 for count in (1, users):
                     timings = await latency(emu, count)
                     print(f"\nTime from a user's message to the bot's first answer, {count} user(s) writing at once, "

@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot import intake, screenshots, texts
+from bot import extraction, intake, screenshots, texts
 from bot.intake import DialogueState, HitLike, ReadingLike, Reply
 from bot.storage import (
     Attachment,
@@ -113,6 +113,7 @@ class Outgoing:
 
 
 SERVICE_COMMANDS = frozenset({"status", "history"})
+RELATIVE_SCORE = 0.8  # a link is shown when it scores at least this share of the best one
 
 
 class ConversationService:
@@ -377,18 +378,21 @@ class ConversationService:
         if new_request and reading.scope == "in" and reading.category not in intake.WISH_CATEGORIES \
                 and not reading.critical:
             problems = list(reading.problems)
-            query = problems[0].text if reading.multi_problem and problems else text
-            hits = await self._search(query)
+            query = extraction.original_span(text, problems[0].text) if reading.multi_problem and problems else text
+            hits = await self._search(extraction.search_query(query))
         return intake.Text(text, message_id, reading, False, hits)
 
     async def _search(self, query: str) -> Sequence[HitLike]:
         if self.searcher is None:
             return ()
         try:
-            return list(await self.searcher.search(query, limit=self.search_limit))[: self.search_limit]
+            hits = list(await self.searcher.search(query, limit=self.search_limit))[: self.search_limit]
         except Exception:
             log.exception("help-center search failed; answering without links")
             return ()
+        # The search decides whether anything is convincing; links far weaker than the best are noise.
+        best = max((hit.score for hit in hits), default=0.0)
+        return [hit for hit in hits if hit.score >= RELATIVE_SCORE * best]
 
     async def _probe(self, file_id: str) -> bytes | None:
         if self.prober is None:

@@ -173,3 +173,13 @@ def original_span(text: str, fragment: str) -> str:
     start, end = words[best[1]][0], words[best[2]][1]
     tail = re.match(r"[^\w\s]*", text[end:])
     return text[start:end + (tail.end() if tail else 0)].strip()
+
+
+_URL_OR_DOMAIN = re.compile(r"https?://\S+|(?<![\w@])(?:[\w-]+\.)+(?:cloud|ru|com|net|org|рф|su|io|pro)\b\S*",
+                            re.IGNORECASE)
+
+
+def search_query(text: str) -> str:
+    """The question without the details that only mislead a help-center search: addresses, browser, OS."""
+    cleaned = _ENVIRONMENT.sub(" ", _URL_OR_DOMAIN.sub(" ", text))
+    return " ".join(cleaned.split())

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Application
+from bot.conversation import Searcher
 from bot.settings import Settings
+from knowledge.model import Hit
 from tests.emulator import BotAPIEmulator
 
 
@@ -29,15 +31,31 @@ def bot_settings(emulator: BotAPIEmulator, database: Path, **extra: Any) -> Sett
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+class MirrorSearcher:
+    """The real search over the help-center mirror's articles, built from the fixture (no crawl)."""
+
+    def __init__(self) -> None:
+        from knowledge.search import SearchIndex
+        from tests.helpcenter import mirror_sections
+
+        self.index = SearchIndex(mirror_sections())
+
+    async def search(self, query: str, limit: int = 3) -> list[Hit]:
+        return self.index.search(query, limit)
+
+
 class BotRunner:
-    def __init__(self, emulator: BotAPIEmulator, settings: Settings) -> None:
+    def __init__(self, emulator: BotAPIEmulator, settings: Settings, searcher: Searcher | None = None) -> None:
         self.emulator = emulator
         self.settings = settings
+        self.searcher = searcher  # in place of the crawled index, e.g. an index of the mirror's articles
         self.app: Application | None = None
         self.task: asyncio.Task[None] | None = None
 
     async def start(self) -> Application:
         self.app = Application.create(self.settings)
+        if self.searcher is not None:
+            self.app.service.searcher = self.searcher
         self.task = asyncio.create_task(self.app.run(handle_signals=False, polling_timeout=1))
         await self.emulator.wait_until_polling(timeout=10)
         return self.app

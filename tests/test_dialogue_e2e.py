@@ -5,17 +5,22 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.storage import Attachment, Ticket, Wish
-from tests.botrunner import BotRunner, bot_settings
+from bot.storage import Attachment, SelfServed, Ticket, Wish
+from tests.botrunner import BotRunner, MirrorSearcher, bot_settings
 from tests.emulator import sample_pdf, sample_png, utf16_len
 
 FULL = ("Не сохраняется сделка в romashka.aspro.cloud: открываю CRM → Сделки → Новая сделка, заполняю "
         "поля и жму «Сохранить» — появляется ошибка 500. Браузер Chrome 120, Windows 11.")
 
 
+@pytest.fixture(scope="module")
+def mirror_searcher():
+    return MirrorSearcher()
+
+
 @pytest.fixture
-async def runner(emulator, tmp_path):
-    runner = BotRunner(emulator, bot_settings(emulator, tmp_path / "bot.sqlite3"))
+async def runner(emulator, tmp_path, mirror_searcher):
+    runner = BotRunner(emulator, bot_settings(emulator, tmp_path / "bot.sqlite3"), mirror_searcher)
     await runner.start()
     try:
         yield runner
@@ -25,6 +30,15 @@ async def runner(emulator, tmp_path):
 
 def has_button(data: str):
     return lambda message: any(b.get("callback_data") == data for b in message.buttons)
+
+
+async def next_question(emulator, user):
+    """The bot's next message; help links offered first are declined («Нужна помощь специалиста»)."""
+    message = await emulator.wait_for_bot_message(user)
+    if has_button("specialist:")(message):
+        await emulator.user_presses(user, message, "specialist:")
+        message = await emulator.wait_for_bot_message(user)
+    return message
 
 
 async def count(runner: BotRunner, model, *where) -> int:
@@ -57,7 +71,7 @@ async def test_full_intake_in_one_message_asks_only_to_confirm(runner, emulator)
 async def test_intake_over_several_messages(runner, emulator):
     user = emulator.create_user("Борис")
     await emulator.user_sends(user, "Не сохраняется сделка, выдаёт ошибку")
-    assert "адрес вашего аккаунта" in (await emulator.wait_for_bot_message(user)).text
+    assert "адрес вашего аккаунта" in (await next_question(emulator, user)).text
     await emulator.user_sends(user, "https://romashka.aspro.cloud/crm/deals/12")
     assert "по шагам" in (await emulator.wait_for_bot_message(user)).text
     await emulator.user_sends(user, "не знаю")
@@ -134,7 +148,7 @@ async def test_pdf_sent_as_a_screenshot_is_refused_by_content(runner, emulator):
 async def test_restart_mid_dialogue_continues(runner, emulator):
     user = emulator.create_user("Зоя")
     await emulator.user_sends(user, "Не сохраняется сделка, ошибка 500")
-    assert "адрес вашего аккаунта" in (await emulator.wait_for_bot_message(user)).text
+    assert "адрес вашего аккаунта" in (await next_question(emulator, user)).text
     await runner.restart()
     await emulator.user_sends(user, "romashka.aspro.cloud")
     assert "по шагам" in (await emulator.wait_for_bot_message(user)).text
@@ -189,7 +203,7 @@ async def test_edited_message_updates_the_draft(runner, emulator):
     user = emulator.create_user("Мария")
     text = "Не сохраняется сделка в romashka.aspro.cloud: ошибка, {}"
     first = await emulator.user_sends(user, text.format("Chrome 119 Windows 10"))
-    assert "по шагам" in (await emulator.wait_for_bot_message(user)).text
+    assert "по шагам" in (await next_question(emulator, user)).text
     await emulator.user_edits(user, first, text.format("Chrome 120 Windows 11"))
     assert "Учёл исправление" in (await emulator.wait_for_bot_message(user)).text
     await emulator.user_sends(user, "Открываю сделку и нажимаю сохранить")
@@ -208,3 +222,27 @@ async def test_status_and_history(runner, emulator):
     history = await emulator.wait_for_bot_message(user)
     assert "Вы" in history.text and "Сделки" in history.text
 
+
+
+async def test_a_link_that_helped_ends_self_served(runner, emulator):
+    user = emulator.create_user("Ольга")
+    await emulator.user_sends(user, "Как настроить воронку продаж?")
+    offer = await emulator.wait_for_bot_message(user)
+    links = [e["url"] for e in offer.entities if e["type"] == "text_link"]
+    assert links and all(link.startswith("https://aspro.cloud/help/") for link in links)
+    assert offer.button_texts == ["Это помогло", "Нужна помощь специалиста"]
+    await emulator.user_presses(user, offer, button="Это помогло")
+    assert "помогла" in (await emulator.wait_for_bot_message(user)).text
+    assert await count(runner, SelfServed) == 1 and await count(runner, Ticket) == 0
+
+
+async def test_links_that_did_not_help_lead_to_a_ticket_with_them(runner, emulator):
+    user = emulator.create_user("Пётр")
+    await emulator.user_sends(user, "Как подключить почту в romashka.aspro.cloud?")
+    card = await emulator.wait_for_bot_message(user)
+    assert card.button_texts[0] == "Это помогло" and "Отправить" in card.button_texts  # complete: links on the card
+    await emulator.user_presses(user, card, "send:")
+    await emulator.wait_for_bot_message(user)
+    async with runner.app.service.sessions() as session:
+        ticket = (await session.execute(select(Ticket))).scalar_one()
+    assert ticket.help_links and ticket.help_links[0]["url"].startswith("https://aspro.cloud/help/")
