@@ -138,6 +138,8 @@ def _attr_text(tag: Tag, name: str) -> str:
 
 
 BREADCRUMB = re.compile("breadcrumb", re.IGNORECASE)
+# A separator drawn next to a crumb ("CRM ›"), not a closing quote ("модуле «CRM»").
+CRUMB_SEPARATOR = re.compile(r"^(?:[/›>→|·»]\s+)+|(?:\s+[/›>→|·»])+$")
 
 
 def _breadcrumbs(tags: list[Tag]) -> tuple[str, ...]:
@@ -149,8 +151,8 @@ def _breadcrumbs(tags: list[Tag]) -> tuple[str, ...]:
     if container is None:
         return ()
     items = container.find_all("li") or container.find_all(["a", "span"])
-    crumbs = [normalize_space(item.get_text(" ")).strip("/›»>→ ") for item in items]
-    return tuple(crumb for crumb in crumbs if crumb)
+    crumbs = [CRUMB_SEPARATOR.sub("", normalize_space(item.get_text(" "))) for item in items]
+    return tuple(crumb for crumb in crumbs if crumb.strip("/›»>→|·- "))
 
 
 def _is_noise(tag: Tag) -> bool:
@@ -219,10 +221,11 @@ def _is_link_list(tag: Tag) -> bool:
     """A block of links: a related-articles list, a "see also" row, a table of contents, a catalogue."""
     text = normalize_space(tag.get_text(" "))
     anchors = tag.find_all("a")
-    if not text or len(anchors) < 3:
+    if not text or not anchors:
         return False
     linked = sum(len(normalize_space(a.get_text(" "))) for a in anchors)
-    if linked / len(text) >= 0.6:
+    share = linked / len(text)
+    if (len(anchors) >= 3 and share >= 0.6) or (tag.name in ("ul", "ol") and share >= 0.9):
         return True
     if tag.name in ("ul", "ol"):
         items = tag.find_all("li", recursive=False)
