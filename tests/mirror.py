@@ -8,6 +8,8 @@ import sqlite3
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -45,6 +47,15 @@ class Mirror:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=5)
+
+
+@contextmanager
+def serving(revision: int = 1) -> Iterator[Mirror]:
+    server = Mirror(revision)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @cache

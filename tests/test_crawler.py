@@ -14,7 +14,7 @@ import pytest
 from knowledge.db import make_engine
 from knowledge.model import Section
 from knowledge.storage import IndexStore
-from tests.mirror import PUBLIC_BASE, Mirror, articles, db_url, query, run_crawl, site_module, snapshot
+from tests.mirror import PUBLIC_BASE, Mirror, articles, db_url, query, run_crawl, serving, site_module, snapshot
 
 FIRST = urlsplit(articles()[0]["url"]).path
 SECOND = urlsplit(articles()[1]["url"]).path
@@ -36,16 +36,14 @@ def public(path: str) -> str:
 
 @pytest.fixture(scope="module")
 def mirror() -> Iterator[Mirror]:
-    server = Mirror(revision=1)
-    yield server
-    server.stop()
+    with serving(1) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def mirror_rev2() -> Iterator[Mirror]:
-    server = Mirror(revision=2)
-    yield server
-    server.stop()
+    with serving(2) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
