@@ -12,6 +12,7 @@ import asyncio
 import gzip
 import hashlib
 import inspect
+import itertools
 import logging
 import random
 import time
@@ -36,6 +37,7 @@ XML_TYPES = ("application/xml", "text/xml", "application/x-gzip", "application/g
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_RETRY_AFTER = 30.0
+FRONT, SITEMAP, RECHECK = 0, 1, 2  # frontier tiers: found through links, listed in the sitemap, only known
 MAX_CRAWL_DELAY = 10.0
 MAX_SITEMAPS = 50
 ROBOTS_MAX_BYTES = 512_000
@@ -145,14 +147,16 @@ class Crawler:
         self.user_agent = user_agent
         self.progress = progress
         self.concurrency = concurrency
-        self._frontier: asyncio.LifoQueue[tuple[str, str]] = asyncio.LifoQueue()
+        self._frontier: asyncio.PriorityQueue[tuple[int, int, str]] = asyncio.PriorityQueue()
+        self._order = itertools.count()
         self._robots: Protego | None = None
         self._delay = 0.0
         self._pace = asyncio.Lock()
         self._last_request = 0.0
-        self._claimed: set[str] = set()
+        self._seen: set[str] = set()      # every address queued (or refused) this crawl
+        self._tier: dict[str, int] = {}
+        self._started: set[str] = set()   # every address fetched or being fetched
         self._offsite: set[str] = set()
-        self._sitemaps: set[str] = set()
         self._done = 0
         self._fetched = 0
         self._unchanged = 0
@@ -165,18 +169,15 @@ class Crawler:
         try:
             if not await self._load_robots():
                 return self.result
+            # The frontier: pages found through links first, newest first (the links of the page
+            # just read are fetched next, so a slow page found early starts early); then the
+            # sitemap's backlog in the site's own order; pages only the old index knows come last.
+            await self._read_sitemaps()
             async with asyncio.TaskGroup() as group:
                 workers = [group.create_task(self._worker()) for _ in range(self.concurrency)]
-                # The frontier is a stack, so the links of the page just read are fetched next (a
-                # slow page found early starts early) and a big sitemap is a backlog, not a wall.
-                for sitemap in self._robots.sitemaps if self._robots else ():
-                    self._schedule_sitemap(sitemap)
-                if not self._sitemaps:
-                    self._schedule_sitemap(origin_of(self.base) + "/sitemap.xml")
                 self.enqueue_all([self.base])
                 await self._frontier.join()
-                # Pages the index holds that nothing links to any more: ask whether they still exist.
-                self.enqueue_all(self.known)
+                self.enqueue_all(self.known, tier=RECHECK)
                 await self._frontier.join()
                 for worker in workers:
                     worker.cancel()
@@ -190,9 +191,9 @@ class Crawler:
     def allowed(self, url: str) -> bool:
         return self._robots is None or self._robots.can_fetch(url, self.user_agent)
 
-    def enqueue_all(self, urls: Iterable[str]) -> None:
-        """Schedule addresses under the prefix, each once; the first given is fetched first."""
-        batch: list[tuple[str, str]] = []
+    def enqueue_all(self, urls: Iterable[str], tier: int = FRONT) -> None:
+        """Schedule addresses under the prefix, each once; of one batch, the first given goes first."""
+        batch: list[str] = []
         for url in urls:
             normal = normalize_url(url)
             if normal is None:
@@ -202,26 +203,33 @@ class Crawler:
                     self._offsite.add(normal)
                     self.result.skipped["offsite"] += 1
                 continue
-            if normal in self._claimed:
+            queued = self._tier.get(normal)
+            if queued is not None:
+                if queued > tier and normal not in self._started:
+                    self._tier[normal] = tier  # linked from a page: it leaves the backlog for the front
+                    batch.append(normal)
                 continue
-            self._claimed.add(normal)
+            self._tier[normal] = tier
+            self._seen.add(normal)
             if not self.allowed(normal):
                 self._skip(normal, "robots")
-                continue
-            if len(self._claimed) > self.max_pages:
+            elif len(self._seen) > self.max_pages:
                 self.result.skipped["max_pages"] += 1
-                continue
-            batch.append(("page", normal))
-        for item in reversed(batch):
-            self._frontier.put_nowait(item)
+            else:
+                batch.append(normal)
+        if tier == FRONT:
+            for normal in reversed(batch):  # a stack: the batch's first address comes up first
+                self._frontier.put_nowait((tier, -next(self._order), normal))
+        else:
+            for normal in batch:
+                self._frontier.put_nowait((tier, next(self._order), normal))
 
     async def _worker(self) -> None:
         while True:
-            kind, url = await self._frontier.get()
+            _, _, url = await self._frontier.get()
             try:
-                if kind == "sitemap":
-                    await self._read_sitemap(url)
-                else:
+                if url not in self._started:  # a redirect may have fetched it already
+                    self._started.add(url)
                     await self._visit(url)
             finally:
                 self._frontier.task_done()
@@ -253,42 +261,44 @@ class Crawler:
             self._delay = min(float(delay), MAX_CRAWL_DELAY)
         return True
 
-    def _schedule_sitemap(self, url: str) -> None:
-        normal = normalize_url(url)
-        if normal is None or normal in self._sitemaps or len(self._sitemaps) >= MAX_SITEMAPS:
-            return
-        if origin_of(normal) != origin_of(self.base):
-            return
-        self._sitemaps.add(normal)
-        self._frontier.put_nowait(("sitemap", normal))
+    async def _read_sitemaps(self) -> None:
+        found = self._robots.sitemaps if self._robots else ()
+        pending = [url for url in map(normalize_url, found) if url] or [origin_of(self.base) + "/sitemap.xml"]
+        read: set[str] = set()
+        while pending and len(read) < MAX_SITEMAPS:
+            url = pending.pop(0)
+            if url in read or origin_of(url) != origin_of(self.base):
+                continue
+            read.add(url)
+            pending += await self._read_sitemap(url)
 
-    async def _read_sitemap(self, url: str) -> None:
+    async def _read_sitemap(self, url: str) -> list[str]:
+        """Queue the pages a sitemap lists; return the sitemaps a sitemap index lists."""
         try:
             response = await self._follow(url, accept=XML_TYPES + HTML_TYPES, max_bytes=50 * self.max_page_bytes)
         except PageFailed as exc:
             self.result.errors.append(f"{url}: {exc}")
-            return
+            return []
         if response.status != 200 or not response.body:
-            return
+            return []
         body = response.body
         if body[:2] == b"\x1f\x8b":
             try:
                 body = gzip.decompress(body)
             except OSError:
-                return
+                return []
         parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
         try:
             root = etree.fromstring(body, parser)
         except etree.XMLSyntaxError:
-            return
+            return []
         if root is None:
-            return
-        targets = [(loc.text or "").strip() for loc in root.iter("{*}loc")]
+            return []
+        targets = [text for loc in root.iter("{*}loc") if (text := (loc.text or "").strip())]
         if etree.QName(root).localname == "sitemapindex":
-            for target in reversed(targets):
-                self._schedule_sitemap(target)
-        else:
-            self.enqueue_all(target for target in targets if target)
+            return [url for url in map(normalize_url, targets) if url]
+        self.enqueue_all(targets, tier=SITEMAP)
+        return []
 
     # ---- pages ---------------------------------------------------------
     async def _visit(self, url: str) -> None:
@@ -373,7 +383,7 @@ class Crawler:
             return
         update = CrawlProgress(
             done=self._done,
-            discovered=len(self._claimed),
+            discovered=len(self._seen),
             fetched=self._fetched,
             unchanged=self._unchanged,
             errors=len(self.result.errors),
@@ -414,10 +424,11 @@ class Crawler:
                     return _Response(current, response.status, response.headers, skipped="redirect_offsite")
                 if not self.allowed(target):
                     return _Response(current, response.status, response.headers, skipped="robots")
-                if target in self._claimed:
-                    # Another address of a page this crawl already has (or will have): no duplicate.
+                if target in self._started:
+                    # Another address of a page this crawl already has: no duplicate.
                     return _Response(target, response.status, response.headers, skipped="duplicate")
-                self._claimed.add(target)
+                self._started.add(target)
+                self._seen.add(target)
             chain.append(target)
             current = target
 
