@@ -6,7 +6,7 @@ import asyncio
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from knowledge.crawler import USER_AGENT, Crawler, CrawlProgress, ProgressCallback
 from knowledge.db import make_engine
 from knowledge.model import Hit, Section
-from knowledge.search import SearchIndex
 from knowledge.settings import KnowledgeSettings
 from knowledge.storage import IndexStats, IndexStore
 from knowledge.urls import normalize_url
+
+if TYPE_CHECKING:
+    from knowledge.search import SearchIndex
 
 __all__ = ["CrawlProgress", "CrawlSummary", "IndexStats", "Knowledge"]
 
@@ -109,6 +111,8 @@ class Knowledge:
             generation = await self.store.generation()
             self._checked_at = time.monotonic()
             if self._index is None or generation != self._generation:
+                from knowledge.search import SearchIndex  # the crawler and the CLI's crawl run without it
+
                 found: list[Section] = await self.store.load_sections()
                 self._index = await asyncio.to_thread(SearchIndex, found)
                 self._index_size = len(found)
@@ -132,8 +136,9 @@ class Knowledge:
             known = await self.store.known_pages(base, public_base)
             client = self._http_client or httpx.AsyncClient(
                 timeout=httpx.Timeout(settings.crawl_timeout),
-                limits=httpx.Limits(max_connections=settings.crawl_concurrency,
-                                    max_keepalive_connections=settings.crawl_concurrency),
+                # The crawler's workers bound the requests in flight; a pool limit on top would
+                # make a request wait for a connection an abandoned download has not yet freed.
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=settings.crawl_concurrency),
                 headers={"User-Agent": USER_AGENT},
             )
             try:
