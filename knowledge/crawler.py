@@ -153,8 +153,9 @@ class Crawler:
         self._delay = 0.0
         self._pace = asyncio.Lock()
         self._last_request = 0.0
-        self._seen: set[str] = set()      # every address queued (or refused) this crawl
-        self._tier: dict[str, int] = {}
+        self._tier: dict[str, int] = {}   # every address queued (or refused) this crawl, by tier
+        self._queued = 0
+        self._fetched_by_redirect: set[str] = set()
         self._started: set[str] = set()   # every address fetched or being fetched
         self._offsite: set[str] = set()
         self._done = 0
@@ -210,12 +211,12 @@ class Crawler:
                     batch.append(normal)
                 continue
             self._tier[normal] = tier
-            self._seen.add(normal)
             if not self.allowed(normal):
                 self._skip(normal, "robots")
-            elif len(self._seen) > self.max_pages:
+            elif self._queued >= self.max_pages:
                 self.result.skipped["max_pages"] += 1
             else:
+                self._queued += 1
                 batch.append(normal)
         if tier == FRONT:
             for normal in reversed(batch):  # a stack: the batch's first address comes up first
@@ -228,9 +229,13 @@ class Crawler:
         while True:
             _, _, url = await self._frontier.get()
             try:
-                if url not in self._started:  # a redirect may have fetched it already
+                if url not in self._started:
                     self._started.add(url)
                     await self._visit(url)
+                elif url in self._fetched_by_redirect:  # done already, as a redirect's target
+                    self._fetched_by_redirect.discard(url)
+                    self._done += 1
+                    await self._report(url)
             finally:
                 self._frontier.task_done()
 
@@ -383,7 +388,7 @@ class Crawler:
             return
         update = CrawlProgress(
             done=self._done,
-            discovered=len(self._seen),
+            discovered=self._queued,
             fetched=self._fetched,
             unchanged=self._unchanged,
             errors=len(self.result.errors),
@@ -428,7 +433,9 @@ class Crawler:
                     # Another address of a page this crawl already has: no duplicate.
                     return _Response(target, response.status, response.headers, skipped="duplicate")
                 self._started.add(target)
-                self._seen.add(target)
+                if target in self._tier:
+                    self._fetched_by_redirect.add(target)  # its turn in the queue only counts it done
+                self._tier.setdefault(target, FRONT)
             chain.append(target)
             current = target
 

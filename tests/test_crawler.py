@@ -52,9 +52,10 @@ def first(mirror: Mirror, tmp_path_factory: pytest.TempPathFactory) -> SimpleNam
     db = tmp_path_factory.mktemp("first") / "index.sqlite3"
     mirror.reset()
     requested: list[str] = []
-    summary = asyncio.run(run_crawl(db, mirror.base, requested=requested))
+    progress: list = []
+    summary = asyncio.run(run_crawl(db, mirror.base, requested=requested, progress=progress.append))
     return SimpleNamespace(db=db, summary=summary, hits=mirror.stats()["hits"], status=mirror.stats()["status"],
-                           requested=requested)
+                           requested=requested, progress=progress)
 
 
 def copy_db(source: Path, tmp_path: Path) -> Path:
@@ -87,6 +88,14 @@ def test_first_crawl_indexes_every_article_under_its_public_canonical_url(first)
     assert page_urls(first.db) == expected
     assert first.summary.new == len(expected)
     assert all(url.startswith(PUBLIC_BASE) for url in page_urls(first.db, articles_only=False))
+
+
+def test_progress_counts_every_address_once_and_ends_complete(first):
+    assert [update.done for update in first.progress] == list(range(1, len(first.progress) + 1))
+    last = first.progress[-1]
+    assert last.done == last.discovered
+    assert last.fetched == first.summary.fetched
+    assert last.errors == len(first.summary.errors)
 
 
 def test_robots_txt_is_honoured(first):
