@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from knowledge.crawler import USER_AGENT, Crawler, CrawlProgress, ProgressCallback
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from knowledge.search import SearchIndex
 
 __all__ = ["CrawlProgress", "CrawlSummary", "IndexStats", "Knowledge"]
+
+logger = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 30.0  # how often a running bot looks for an index another process rebuilt
 
@@ -59,7 +63,7 @@ class CrawlSummary:
         if not self.reached_site:
             lines.append("the site could not be reached: the index was left unchanged")
         elif not self.completed:
-            lines.append("the crawl did not complete: the index was left unchanged")
+            lines.append("the crawl did not complete: the index was left as it was")
         return lines
 
 
@@ -163,14 +167,25 @@ class Knowledge:
                 not_modified=result.not_modified,
             )
             if result.completed:
-                counts = await self.store.apply(result, base=base, public_base=public_base,
-                                                started_at=started_at, summary=summary.to_dict())
-                summary.new, summary.updated, summary.removed = counts.new, counts.updated, counts.removed
-                self._checked_at = 0.0  # the next search reloads
+                try:
+                    counts = await self.store.apply(result, base=base, public_base=public_base,
+                                                    started_at=started_at, summary=summary.to_dict())
+                except SQLAlchemyError as exc:  # rolled back: the previous index stands
+                    logger.exception("writing the crawled index failed")
+                    summary.completed = False
+                    summary.errors.append(f"could not write the index: {type(exc).__name__}: {exc}")
+                else:
+                    summary.new, summary.updated, summary.removed = counts.new, counts.updated, counts.removed
+                    self._checked_at = 0.0  # the next search reloads
             summary.duration = (datetime.now(UTC) - started_at).total_seconds()
             return summary
 
     # ---- state -----------------------------------------------------------
+    @property
+    def crawling(self) -> bool:
+        """Whether a crawl is running in this process (a second one would wait for it)."""
+        return self._crawl_lock.locked()
+
     async def stats(self) -> IndexStats:
         await self._ensure_schema()
         return await self.store.stats()
