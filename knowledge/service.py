@@ -86,7 +86,7 @@ class Knowledge:
         self._http_client = http_client
         self._schema_ready = False
         self._index: SearchIndex | None = None
-        self._index_size = 0
+        self._loaded = False
         self._generation = -1
         self._checked_at = 0.0
         self._load_lock = asyncio.Lock()
@@ -107,21 +107,21 @@ class Knowledge:
         return index.search(query, limit)
 
     async def _current_index(self) -> SearchIndex | None:
-        now = time.monotonic()
-        if self._index is not None and now - self._checked_at < REFRESH_SECONDS:
+        """The search index over the stored sections; None while the index is empty."""
+        if self._loaded and time.monotonic() - self._checked_at < REFRESH_SECONDS:
             return self._index
         async with self._load_lock:
             await self._ensure_schema()
             generation = await self.store.generation()
             self._checked_at = time.monotonic()
-            if self._index is None or generation != self._generation:
+            if not self._loaded or generation != self._generation:
                 from knowledge.search import SearchIndex  # the crawler and the CLI's crawl run without it
 
                 found: list[Section] = await self.store.load_sections()
-                self._index = await asyncio.to_thread(SearchIndex, found)
-                self._index_size = len(found)
+                self._index = await asyncio.to_thread(SearchIndex, found) if found else None
                 self._generation = generation
-        return self._index if self._index_size else None
+                self._loaded = True
+        return self._index
 
     # ---- crawl -----------------------------------------------------------
     async def crawl(self, *, base_url: str | None = None, public_base_url: str | None = None,
@@ -195,6 +195,7 @@ class Knowledge:
 
     async def close(self) -> None:
         self._index = None
+        self._loaded = False
         if self._own_engine:
             await self.engine.dispose()
 

@@ -129,12 +129,14 @@ def test_bad_arguments_get_a_clear_line(tmp_path):
     assert result.returncode == 2 and "at least 1" in result.stderr
 
 
-async def test_the_facade_searches_what_its_crawl_stored(mirror, tmp_path):
+async def test_the_facade_searches_what_its_crawl_stored(mirror, tmp_path, monkeypatch):
     settings = KnowledgeSettings(DATABASE_URL=db_url(tmp_path / "index.sqlite3"), CRAWL_TIMEOUT=2)
     knowledge = Knowledge(settings)
+    elsewhere = Knowledge(settings)  # another process, say the bot, holding the index already
     try:
         assert await knowledge.is_empty()
         assert await knowledge.search(articles()[0]["title"]) == []
+        assert await elsewhere.search(articles()[0]["title"]) == []
         assert (await knowledge.stats()).last_crawl_at is None
 
         summary = await knowledge.crawl(base_url=mirror.base, public_base_url=PUBLIC_BASE)
@@ -148,5 +150,11 @@ async def test_the_facade_searches_what_its_crawl_stored(mirror, tmp_path):
         stats = await knowledge.stats()
         assert stats.pages == 132 and stats.sections >= 132
         assert stats.last_crawl_at is not None and stats.last_crawl_at.tzinfo == UTC
+
+        assert await elsewhere.search(articles()[0]["title"]) == []  # not looked again yet
+        monkeypatch.setattr("knowledge.service.REFRESH_SECONDS", 0.0)
+        found = await elsewhere.search(articles()[0]["title"])
+        assert found and found[0].url.split("#")[0] == articles()[0]["url"]
     finally:
         await knowledge.close()
+        await elsewhere.close()
