@@ -28,6 +28,11 @@ NOISE_WORDS = re.compile(
     r"material-icons|material-symbols(?:-\w+)?|icon|icons|glyphicon|fa|article-meta|meta|print)(?:$|[\s_-])",
     re.IGNORECASE,
 )
+# Names of icon-font ligatures (Material Icons and the like) drawn as text.
+ICON_LIGATURE = re.compile(
+    r"^(?:keyboard_arrow|arrow|expand|chevron|navigate|unfold|more|check_box|radio_button|arrow_drop|"
+    r"first_page|last_page|open_in)(?:_[a-z]+)+$"
+)
 NOISE_ROLES = {"navigation", "banner", "contentinfo", "search", "complementary", "menu", "menubar", "dialog"}
 BLOCK_TAGS = {
     "p", "div", "section", "article", "main", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody",
@@ -165,6 +170,8 @@ def _is_noise(tag: Tag) -> bool:
     style = str(tag.get("style", "")).replace(" ", "").lower()
     if "display:none" in style or "visibility:hidden" in style:
         return True
+    if tag.name in ("i", "span", "em") and ICON_LIGATURE.match(tag.get_text().strip()):
+        return True  # an icon font's ligature, e.g. <i>keyboard_arrow_right</i> without a telling class
     classes = tag.get("class") or []
     words = " ".join([*classes, str(tag.get("id", ""))]) if not isinstance(classes, str) else classes
     return bool(words) and NOISE_WORDS.search(words) is not None
