@@ -189,6 +189,7 @@ class IndexStore:
                 change = await self._write_page(conn, row, address, result_page, public, now)
                 new += change == "new"
                 updated += change == "updated"
+                removed += change == "removed"
             fetched = {public(url) for url in result.pages}
             gone = {public(url) for url in result.gone} - fetched
             # Pages outside the help center being indexed are no longer part of it.
@@ -198,7 +199,7 @@ class IndexStore:
                 ids = [row.id for row in doomed]
                 await conn.execute(delete(sections).where(sections.c.page_id.in_(ids)))
                 await conn.execute(delete(pages).where(pages.c.id.in_(ids)))
-                removed = sum(1 for row in doomed if row.is_article)
+                removed += sum(1 for row in doomed if row.is_article)
             await self._refresh_public_urls(conn, public_base)
             await conn.execute(insert(crawls).values(
                 started_at=started_at, finished_at=now, base_url=base,
@@ -236,9 +237,8 @@ class IndexStore:
             page_id = row.id
             await conn.execute(update(pages).where(pages.c.id == page_id).values(**values))
             await conn.execute(delete(sections).where(sections.c.page_id == page_id))
-            change = "updated" if page.is_article or row.is_article else "same"
-            if page.is_article != row.is_article:
-                change = "new" if page.is_article else "updated"
+            change = {(True, True): "updated", (False, True): "new", (True, False): "removed"}.get(
+                (bool(row.is_article), page.is_article), "same")
         if page.is_article:
             await conn.execute(insert(sections), [
                 {"page_id": page_id, "position": n, "anchor": s.anchor, "heading": s.heading, "text": s.text}
