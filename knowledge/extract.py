@@ -38,6 +38,7 @@ BLOCK_TAGS = {
     "p", "div", "section", "article", "main", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody",
     "tr", "td", "th", "pre", "blockquote", "figure", "figcaption", "br", "hr", "h1", *HEADINGS,
 }
+KEPT_TAGS = frozenset({"html", "head", "body", "article", "main"})
 FIGURE_LABEL = re.compile(r"^(?:рисунок|рис\.|скриншот|изображение|figure|fig\.|image)\s*\d*\.?$", re.IGNORECASE)
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 WHITESPACE = re.compile(r"\s+")
@@ -97,41 +98,41 @@ class ExtractedPage:
 def extract(html: str, url: str) -> ExtractedPage:
     """Parse one page. `url` is the address it was fetched from (links and canonical resolve against it)."""
     soup = BeautifulSoup(html, "lxml")
-    base = _base_href(soup, url)
-    links = _links(soup, base)
-    canonical = _canonical(soup, base)
-    breadcrumbs = _breadcrumbs(soup.find_all(True))
-    title = _title(soup, _content_root(soup))  # before stripping: an article's <header> may hold its h1
-    _strip_noise(soup)
-    root = _content_root(soup)
+    tags: list[Tag] = soup.find_all(True)  # one walk; the helpers filter this list
+    base = next((urljoin(url, str(t["href"])) for t in tags if t.name == "base" and t.get("href")), url)
+    links = _links(tags, base)
+    canonical = _canonical(tags, base)
+    breadcrumbs = _breadcrumbs(tags)
+    root = _content_root(tags, soup)
+    title = _title(soup, root)  # before stripping: an article's <header> may hold its h1
+    _strip_noise(soup, tags)
+    if root.decomposed:
+        root = _content_root(soup.find_all(True), soup)
     _strip_link_lists(root)
     sections = _sections(root)
     return ExtractedPage(title=title, canonical=canonical, breadcrumbs=breadcrumbs, sections=sections, links=links)
 
 
-def _base_href(soup: BeautifulSoup, url: str) -> str:
-    base = soup.find("base", href=True)
-    return urljoin(url, str(base["href"])) if isinstance(base, Tag) else url
+SKIPPED_HREF = ("#", "javascript:", "mailto:", "tel:", "data:")
 
 
-def _links(soup: BeautifulSoup, base: str) -> list[str]:
+def _links(tags: list[Tag], base: str) -> list[str]:
     seen: dict[str, None] = {}
-    for anchor in soup.find_all("a", href=True):
-        rel = anchor.get("rel") or []
-        if "nofollow" in rel:
+    for anchor in tags:
+        if anchor.name != "a" or "nofollow" in (anchor.get("rel") or ()):
             continue
-        href = str(anchor["href"]).strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
-            continue
-        seen.setdefault(urljoin(base, href), None)
-    return list(seen)
+        href = str(anchor.get("href") or "").strip()
+        if href and not href.startswith(SKIPPED_HREF):
+            seen.setdefault(href, None)
+    return list(dict.fromkeys(urljoin(base, href) for href in seen))
 
 
-def _canonical(soup: BeautifulSoup, base: str) -> str | None:
-    for link in soup.find_all("link", href=True):
-        rel = [str(value).lower() for value in (link.get("rel") or [])]
-        if "canonical" in rel:
-            return urljoin(base, str(link["href"]).strip())
+def _canonical(tags: list[Tag], base: str) -> str | None:
+    for link in tags:
+        if link.name == "link" and link.get("href"):
+            rel = [str(value).lower() for value in (link.get("rel") or [])]
+            if "canonical" in rel:
+                return urljoin(base, str(link["href"]).strip())
     return None
 
 
@@ -177,26 +178,21 @@ def _is_noise(tag: Tag) -> bool:
     return bool(words) and NOISE_WORDS.search(words) is not None
 
 
-def _strip_noise(soup: BeautifulSoup) -> None:
+def _strip_noise(soup: BeautifulSoup, tags: list[Tag]) -> None:
     for node in soup.find_all(string=lambda s: isinstance(s, (Comment, CData, ProcessingInstruction, Declaration))):
         node.extract()
-    body = soup.body or soup
-    # Collect first, then decompose: the tree must not change while it is being walked.
-    doomed = [tag for tag in body.find_all(True) if _is_noise(tag) and tag.name not in ("article", "main", "body")]
-    for tag in doomed:
-        if not tag.decomposed:
+    for tag in tags:  # in document order: a parent goes before its children are looked at
+        if tag.decomposed or tag.name in KEPT_TAGS:
+            continue
+        if _is_noise(tag) or (tag.name == "figcaption" and FIGURE_LABEL.match(normalize_space(tag.get_text(" ")))):
             tag.decompose()
-    for caption in body.find_all("figcaption"):
-        if FIGURE_LABEL.match(normalize_space(caption.get_text(" "))):
-            caption.decompose()
 
 
 CONTENT_CLASS = re.compile(r"^(?:article|content|post)(?:[-_]?body|[-_]?content)?$", re.IGNORECASE)
 
 
-def _content_root(soup: BeautifulSoup) -> Tag:
+def _content_root(tags: list[Tag], soup: BeautifulSoup) -> Tag:
     """The element holding the article: <article>, <main>, role=main, or a content-like class."""
-    tags = soup.find_all(True)
     tests = (
         lambda t: t.name == "article",
         lambda t: t.name == "main",
