@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -15,6 +16,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from knowledge.__main__ import ProgressPrinter
+from knowledge.crawler import CrawlProgress
 from knowledge.service import Knowledge
 from knowledge.settings import KnowledgeSettings
 from tests.mirror import PUBLIC_BASE, Mirror, articles, db_url, serving, snapshot
@@ -158,3 +161,27 @@ async def test_the_facade_searches_what_its_crawl_stored(mirror, tmp_path, monke
     finally:
         await knowledge.close()
         await elsewhere.close()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_a_bar_on_a_terminal_and_plain_lines_otherwise():
+    updates = [CrawlProgress(done=n, discovered=60, fetched=n, unchanged=0, errors=0, url=f"u{n}")
+               for n in range(1, 61)]
+    terminal, log = _Terminal(), io.StringIO()
+    bar, lines = ProgressPrinter(terminal), ProgressPrinter(log)
+    for update in updates:
+        bar(update)
+        lines(update)
+    bar.finish()
+    lines.finish()
+    assert terminal.getvalue().count("\r") == 60 and terminal.getvalue().endswith("\n")
+    assert "60/60 pages" in terminal.getvalue().rsplit("\r", 1)[-1]
+    assert log.getvalue().splitlines() == [
+        "crawl: 25/60 pages, 25 fetched, 0 unchanged, 0 errors",
+        "crawl: 50/60 pages, 50 fetched, 0 unchanged, 0 errors",
+        "crawl: 60/60 pages, 60 fetched, 0 unchanged, 0 errors",
+    ]
