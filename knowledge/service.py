@@ -63,7 +63,7 @@ class CrawlSummary:
         if not self.reached_site:
             lines.append("the site could not be reached: the index was left unchanged")
         elif not self.completed:
-            lines.append("the crawl did not complete: the index was left as it was")
+            lines.append("the crawl did not complete or found nothing: the index was left as it was")
         return lines
 
 
@@ -166,7 +166,11 @@ class Knowledge:
                 requests=result.requests,
                 not_modified=result.not_modified,
             )
-            if result.completed:
+            if result.completed and not result.pages:
+                # Nothing at all under the base (a mistyped --base-url, say): not a reason to empty the index.
+                summary.completed = False
+                summary.errors.append(f"no pages found under {base}")
+            if summary.completed:
                 try:
                     counts = await self.store.apply(result, base=base, public_base=public_base,
                                                     started_at=started_at, summary=summary.to_dict())

@@ -267,6 +267,15 @@ def test_an_unreachable_site_changes_nothing(first, tmp_path, free_port):
     assert snapshot(db) == before
 
 
+def test_a_base_with_no_pages_under_it_changes_nothing(first, mirror, tmp_path):
+    db = copy_db(first.db, tmp_path)
+    before = snapshot(db)
+    summary = asyncio.run(run_crawl(db, mirror.origin + "/hlep/"))
+    assert summary.reached_site and not summary.completed
+    assert any("no pages found" in error for error in summary.errors)
+    assert snapshot(db) == before
+
+
 @pytest.fixture
 def free_port() -> int:
     import socket
