@@ -50,16 +50,17 @@ class CrawlSummary:
 
     def lines(self) -> list[str]:
         skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(self.skipped.items())) or "none"
+        shown = [f"  {error}" for error in self.errors[:20]]
+        if len(self.errors) > 20:
+            shown.append(f"  … and {len(self.errors) - 20} more")
         lines = [
             f"fetched {self.fetched}, unchanged {self.unchanged} ({self.not_modified} not modified), "
             f"new {self.new}, updated {self.updated}, removed {self.removed}",
             f"skipped: {skipped}",
             f"errors: {len(self.errors)}",
-            *(f"  {error}" for error in self.errors[:20]),
+            *shown,
             f"requests {self.requests} in {self.duration:.1f} s",
         ]
-        if len(self.errors) > 20:
-            lines.insert(4 + 20, f"  … and {len(self.errors) - 20} more")
         if not self.reached_site:
             lines.append("the site could not be reached: the index was left unchanged")
         elif not self.completed:
