@@ -207,16 +207,18 @@ def _content_root(tags: list[Tag], soup: BeautifulSoup) -> Tag:
 
 
 def _title(soup: BeautifulSoup, root: Tag) -> str:
-    heading = root.find("h1") or soup.find("h1")
-    if isinstance(heading, Tag):
-        text = normalize_space(heading.get_text(" "))
+    """The article's h1; else og:title or <title> without the site's name; else any h1 (a logo, maybe)."""
+    candidates = [root.find("h1")]
+    og_title = soup.find("meta", attrs={"property": "og:title"})
+    if isinstance(og_title, Tag):
+        candidates.append(str(og_title.get("content") or ""))
+    if soup.title and soup.title.string:
+        candidates.append(TITLE_SUFFIX.sub("", normalize_space(soup.title.string)))
+    candidates.append(soup.find("h1"))
+    for candidate in candidates:
+        text = normalize_space(candidate.get_text(" ") if isinstance(candidate, Tag) else candidate or "")
         if text:
             return text
-    og_title = soup.find("meta", attrs={"property": "og:title"})
-    if isinstance(og_title, Tag) and og_title.get("content"):
-        return normalize_space(str(og_title["content"]))
-    if soup.title and soup.title.string:
-        return TITLE_SUFFIX.sub("", normalize_space(soup.title.string))
     return ""
 
 

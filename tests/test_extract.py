@@ -83,6 +83,14 @@ def test_title_falls_back_to_the_title_tag_without_the_site_name():
     assert page.sections[0].text == "Текст."
 
 
+def test_a_logo_h1_outside_the_article_is_not_its_title():
+    html = ("<html><head><title>Импорт сделок | Справка</title></head><body><header><h1>Аспро.Cloud</h1></header>"
+            "<article><p>Загрузите файл Excel.</p></article></body></html>")
+    page = extract(html, "http://x/help/import")
+    assert page.title == "Импорт сделок"
+    assert [s.text for s in page.sections] == ["Загрузите файл Excel."]
+
+
 @pytest.mark.parametrize(("header", "body"), [
     ("windows-1251", "<html><body><p>Кириллица</p></body></html>"),
     (None, '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'
