@@ -7,6 +7,7 @@ link lists and icon ligatures ("keyboard_arrow_right") are stripped before the t
 from __future__ import annotations
 
 import codecs
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -155,10 +156,33 @@ def _breadcrumbs(tags: list[Tag]) -> tuple[str, ...]:
         if container is not None:
             break
     if container is None:
-        return ()
+        return _json_ld_breadcrumbs(tags)
     items = container.find_all("li") or container.find_all(["a", "span"])
     crumbs = [CRUMB_SEPARATOR.sub("", normalize_space(item.get_text(" "))) for item in items]
     return tuple(crumb for crumb in crumbs if crumb.strip("/›»>→|·- "))
+
+
+def _json_ld_breadcrumbs(tags: list[Tag]) -> tuple[str, ...]:
+    """Breadcrumbs given only as schema.org data: <script type="application/ld+json">."""
+    for tag in tags:
+        if tag.name != "script" or "ld+json" not in _attr_text(tag, "type"):
+            continue
+        try:
+            data = json.loads(tag.get_text())
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                if node.get("@type") == "BreadcrumbList":
+                    items = sorted(node.get("itemListElement") or [], key=lambda i: i.get("position", 0))
+                    names = [i.get("name") or (i.get("item") or {}).get("name") for i in items if isinstance(i, dict)]
+                    return tuple(normalize_space(str(name)) for name in names if name)
+                stack.extend(node.get("@graph") or [])
+    return ()
 
 
 def _is_noise(tag: Tag) -> bool:

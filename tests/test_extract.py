@@ -91,6 +91,15 @@ def test_a_logo_h1_outside_the_article_is_not_its_title():
     assert [s.text for s in page.sections] == ["Загрузите файл Excel."]
 
 
+def test_breadcrumbs_from_schema_org_data_when_the_page_draws_none():
+    html = ('<html><head><script type="application/ld+json">{"@context": "https://schema.org", "@graph": ['
+            '{"@type": "BreadcrumbList", "itemListElement": ['
+            '{"@type": "ListItem", "position": 2, "name": "CRM"},'
+            '{"@type": "ListItem", "position": 1, "item": {"name": "Центр поддержки"}}]}]}</script></head>'
+            "<body><article><h1>Воронки</h1><p>Текст.</p></article></body></html>")
+    assert extract(html, "http://x/help/a").breadcrumbs == ("Центр поддержки", "CRM")
+
+
 @pytest.mark.parametrize(("header", "body"), [
     ("windows-1251", "<html><body><p>Кириллица</p></body></html>"),
     (None, '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'
