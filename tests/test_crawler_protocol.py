@@ -147,3 +147,24 @@ async def test_known_pages_are_asked_conditionally_and_a_404_removes_them(serve)
     assert result.not_modified == 1
     assert result.pages[origin + "/help/"].page is None  # not parsed again
     assert result.gone == {origin + "/help/old"}
+
+
+async def test_robots_txt_unavailable_means_no_crawl(serve):
+    down = Answer(503, b"down", {"Content-Type": "text/plain"})
+    origin, script = await serve({"/robots.txt": [down], "/help/": [Answer()]})
+    result = await crawl(origin, retries=1)
+    assert script.hits["/robots.txt"] == 2
+    assert script.hits["/help/"] == 0
+    assert result.reached_site and not result.completed
+    assert "robots.txt unavailable" in (result.aborted or "")
+
+
+async def test_robots_rules_are_applied_to_links(serve):
+    robots = Answer(200, b"User-agent: *\nDisallow: /help/private\nCrawl-delay: 0.05\n", {"Content-Type": "text/plain"})
+    page = Answer(body=b'<html><body><main><p>Hi <a href="/help/private/x">p</a> <a href="/help/ok">o</a></p>'
+                       b"</main></body></html>")
+    origin, script = await serve({"/robots.txt": [robots], "/help/": [page], "/help/ok": [Answer()]})
+    result = await crawl(origin)
+    assert script.hits["/help/private/x"] == 0
+    assert script.hits["/help/ok"] == 1
+    assert result.skipped["robots"] == 1
