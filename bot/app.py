@@ -79,8 +79,9 @@ class Application:
         except Exception:
             log.exception("the background crawl of the help center failed")
             return
+        level = logging.INFO if summary.completed else logging.WARNING
         for line in summary.lines():
-            log.info("crawl: %s", line)
+            log.log(level, "crawl: %s", line)
 
     async def run(self, handle_signals: bool = True, polling_timeout: int = 30) -> None:
         await self.prepare()

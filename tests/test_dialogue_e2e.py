@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 import pytest
 from sqlalchemy import func, select
 
 from bot.storage import Attachment, SelfServed, Ticket, Wish
 from tests.botrunner import BotRunner, MirrorSearcher, bot_settings
 from tests.emulator import sample_pdf, sample_png, utf16_len
+from tests.mirror import serving
 
 FULL = ("Не сохраняется сделка в romashka.aspro.cloud: открываю CRM → Сделки → Новая сделка, заполняю "
         "поля и жму «Сохранить» — появляется ошибка 500. Браузер Chrome 120, Windows 11.")
@@ -246,3 +250,23 @@ async def test_links_that_did_not_help_lead_to_a_ticket_with_them(runner, emulat
     async with runner.app.service.sessions() as session:
         ticket = (await session.execute(select(Ticket))).scalar_one()
     assert ticket.help_links and ticket.help_links[0]["url"].startswith("https://aspro.cloud/help/")
+
+
+async def test_an_empty_index_is_crawled_in_the_background(emulator, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="bot")
+    with serving() as mirror:
+        settings = bot_settings(emulator, tmp_path / "fresh.sqlite3", HELP_BASE_URL=mirror.base,
+                                HELP_PUBLIC_BASE_URL="https://aspro.cloud/help/", CRAWL_TIMEOUT=1)
+        runner = BotRunner(emulator, settings)
+        app = await runner.start()
+        try:
+            assert "crawling it in the background" in caplog.text
+            assert app._crawl is not None
+            await asyncio.wait_for(app._crawl, 60)
+            user = emulator.create_user("Роза")
+            await emulator.user_sends(user, "Как подключить почтовый ящик по IMAP?")
+            offer = await emulator.wait_for_bot_message(user)
+            assert any(e["type"] == "text_link" and e["url"].startswith("https://aspro.cloud/help/articles/")
+                       for e in offer.entities)
+        finally:
+            await runner.stop()
