@@ -36,6 +36,16 @@ class Outbox:
         self.attempts = attempts
         self.max_wait = max_wait
 
+    async def clear_buttons(self, chat_id: int, message_id: int) -> None:
+        """Take the buttons off a message once one was pressed, so an answered question is not asked twice."""
+        if not message_id:
+            return
+        try:
+            await self.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
+        except (TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter, TelegramServerError,
+                TelegramNetworkError) as error:
+            log.debug("buttons of message %s in chat %s not removed: %s", message_id, chat_id, error)
+
     async def send_all(self, messages: list[Outgoing]) -> None:
         """Send in order (one chat's replies never overtake each other), then record them as sent."""
         done: list[tuple[Outgoing, int | None]] = []

@@ -86,6 +86,11 @@ async def on_press(query: CallbackQuery, event_update: Update, worker: Worker) -
                         name=query.from_user.full_name, username=query.from_user.username, type="press",
                         text=query.data or "", message_id=query.message.message_id if query.message else 0)
     await worker.accept(incoming)
+    worker.spawn(_answer(query), f"answer-{query.id}")
+
+
+async def _answer(query: CallbackQuery) -> None:
+    """Stop the button's spinner (in the background: the polling path only stores)."""
     try:
         await query.answer()
     except Exception:  # an old query cannot be answered; the press is still handled

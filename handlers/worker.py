@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from bot.conversation import ConversationService, Incoming
 from handlers.outbox import Outbox
@@ -27,12 +29,18 @@ class Worker:
     async def accept(self, incoming: Incoming) -> None:
         """Store the update now; handle it in the background unless it was handled before."""
         if await self.service.store(incoming):
-            task = asyncio.create_task(self._run(incoming), name=f"update-{incoming.update_id}")
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            self.spawn(self._run(incoming), f"update-{incoming.update_id}")
+
+    def spawn(self, job: Coroutine[Any, Any, None], name: str | None = None) -> None:
+        """Run a job in the background, off the polling path; kept until it ends and drained at a stop."""
+        task = asyncio.create_task(job, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     async def _run(self, incoming: Incoming) -> None:
         try:
+            if incoming.type == "press":
+                await self.outbox.clear_buttons(incoming.chat_id, incoming.message_id)
             await self.outbox.send_all(await self.service.process(incoming))
         except Exception:
             log.exception("update %s of chat %s: replies not sent", incoming.update_id, incoming.chat_id)

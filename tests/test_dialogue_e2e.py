@@ -70,6 +70,8 @@ async def test_full_intake_in_one_message_asks_only_to_confirm(runner, emulator)
     created = await emulator.wait_for_bot_message(user)
     assert "Обращение №1 зарегистрировано" in created.text and "Место в очереди: 1" in created.text
     assert await count(runner, Ticket) == 1
+    await emulator.settle()
+    assert emulator.sent(user)[0].buttons == []  # the card answered: its buttons are gone
 
 
 async def test_intake_over_several_messages(runner, emulator):
