@@ -425,6 +425,11 @@ class ConversationService:
             incoming_row = (await session.execute(
                 select(Message.id).where(Message.update_id == incoming.update_id)
             )).scalar_one_or_none()
+            if _flagged(event):  # SLA 4.2: kept for the record, never passed on with the ticket
+                target = (Message.id == incoming_row) if incoming.type != "edit" else (
+                    (Message.chat_id == incoming.chat_id) & (Message.direction == "in")
+                    & (Message.telegram_message_id == incoming.message_id))
+                await session.execute(update(Message).where(target).values(flagged=True))
             if isinstance(event, intake.Media):
                 session.add(Attachment(chat_id=incoming.chat_id, message_id=incoming_row, file_id=incoming.file_id,
                                        file_unique_id=incoming.file_unique_id, kind=incoming.kind,
@@ -496,7 +501,7 @@ class ConversationService:
             # the whole dialogue that produced the ticket is its transcript (SLA 4.4)
             await session.execute(
                 update(Message).where(Message.chat_id == conversation.chat_id, Message.ticket_id.is_(None),
-                                      Message.id >= started).values(ticket_id=ticket.id)
+                                      Message.id >= started, Message.flagged.is_(False)).values(ticket_id=ticket.id)
             )
             await session.execute(
                 update(Attachment).where(Attachment.chat_id == conversation.chat_id, Attachment.ticket_id.is_(None),
@@ -544,6 +549,14 @@ class ConversationService:
                 {"author": m.author_kind, "text": texts.plain(m.text or "") if m.author_kind == "bot" else m.text,
                  "kind": m.kind, "at": m.created_at.astimezone(self.zone), "edited": m.edited_at is not None}
                 for m in messages]})]
+
+
+def _flagged(event: intake.Event | None) -> bool:
+    if isinstance(event, intake.Text | intake.Edit):
+        return event.flagged
+    if isinstance(event, intake.Media):
+        return event.caption is not None and event.caption.flagged
+    return False
 
 
 def _buttons(data: list[Any] | None) -> list[list[tuple[str, str]]]:

@@ -154,6 +154,7 @@ class Message(Base):
     text: Mapped[str | None] = mapped_column(Text)
     buttons: Mapped[list[Any] | None] = mapped_column()        # inline keyboard of an outgoing message
     internal: Mapped[bool] = mapped_column(Boolean, default=False)  # an agents' note, never sent to the user
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)   # obscene or insulting: never passed on (SLA 4.2)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)  # in the user's chat
     topic_message_id: Mapped[int | None] = mapped_column(BigInteger)     # its copy in the agents' topic
     sent_at: Mapped[datetime | None] = mapped_column()          # outgoing: when Telegram accepted it

@@ -166,6 +166,22 @@ async def test_profanity_twice_suspends_and_is_not_passed_on(env):
         assert conversation.data["draft"]["description"] == "Не сохраняется сделка"
 
 
+async def test_an_offending_message_stays_out_of_the_ticket(env):
+    service, _, _, _ = env
+    chat = Chat(service)
+    await chat.say("Как подключить почту?")
+    await chat.say("хрень какая-то, romashka.aspro.cloud")
+    await chat.say("romashka.aspro.cloud")
+    sent = await chat.press("send:")
+    assert "№1" in sent[0].text
+    async with service.sessions() as session:
+        transcript = (await session.execute(select(Message.text).where(Message.ticket_id == 1,
+                                                                       Message.direction == "in"))).scalars().all()
+        flagged = (await session.execute(select(Message.text).where(Message.flagged.is_(True)))).scalars().all()
+    assert transcript == ["Как подключить почту?", "romashka.aspro.cloud"]
+    assert flagged == ["хрень какая-то, romashka.aspro.cloud"]
+
+
 async def test_pdf_refused_png_document_accepted_by_content(env):
     service, _engine, _, _ = env
     chat = Chat(service)
