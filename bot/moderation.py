@@ -1,0 +1,772 @@
+"""Moderation of a user's message: obscene language and insults to support staff.
+
+SLA 4.2: a request must not contain нецензурная лексика or оскорбление сотрудников; SLA 4.8: such a
+request may be left unanswered. The labelling policy (which roots are мат, which words are only
+euphemisms or vulgar, whom an insult must be aimed at) is described in ``benchmarks/data/README.md``.
+
+How a text is read:
+
+1. Unicode is folded (NFKC), invisible characters (zero-width, soft hyphen, combining marks,
+   bidi controls) are dropped, «3.14»/«π» glued to letters is read as «пи».
+2. Whitespace tokens are cut into parts on inner separators (``х-у-й``, ``п.и.з.д.а``); the parts, the
+   joined token and runs of single letters or short fragments split by spaces (``х у й н я``,
+   ``пиз дец``) are all candidates.
+3. A candidate word is folded (ё→е, э→е, stretched letters collapsed); mixed-script or digit-laden
+   words are read through look-alike tables (x→х, 3→з, 6→б …), pure Latin words through
+   transliteration (``nahuj`` → «нахуй``) and checked for English *fuck*.
+4. The folded word is matched against morphology-aware root patterns: a root is only obscene at the
+   start of a word or after a chain of real prefixes (за-, на-, по-, от(ъ)-, раз(ъ)- …), with the
+   continuations that root really has. This is what keeps рубля, страхуй, тебя, скипидар,
+   команда, мудрый clean without listing them.
+5. Masked words (``бл*``, ``п**да``, ``еб@ть``) are matched against a lexicon of obscene forms
+   generated from the same roots: the visible letters must fit one of them, the mask standing for
+   one to three letters.
+
+An insult (SLA 4.2) needs a demeaning label (a noun such as «идиоты», «мудаки», an adjective such
+as «тупые», «криворукие» said of people, or «руки из жопы») or obscene abuse («идите нахуй»), aimed
+at support: said to «вы»/«ты», of staff nouns (операторы, разработчики, поддержка), or as a bare
+vocative in a message to support. Labels aimed at the user's own people (наш менеджер, клиент) or
+at the bot are not insults; quoted speech is not the user's own words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["Moderation", "moderate"]
+
+
+@dataclass(frozen=True, slots=True)
+class Moderation:
+    """What moderation found in one message."""
+
+    profanity: bool
+    insult: bool
+    matches: tuple[str, ...] = ()  # the normalised words that triggered, for logs
+
+    @property
+    def flagged(self) -> bool:
+        return self.profanity or self.insult
+
+
+# --------------------------------------------------------------------------------------------
+# Character-level normalisation
+# --------------------------------------------------------------------------------------------
+
+_CYR = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+_LAT = "abcdefghijklmnopqrstuvwxyz"
+_DIGITS = "0123456789"
+_MASKS = "*@#!$%…"
+_SEPARATORS = ".-_/|\\+~=,:;'`"
+# Punctuation stripped from both ends of a whitespace token (masks are kept).
+_EDGE = "\"'«»„“”‚‘’()[]{}<>,;:?.!…—–-―_/|\\~^`"
+
+_INVISIBLE_RE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
+_PI_RE = re.compile(r"(?:3[.,]14|π)(?=[^\W\d_])|(?<=[^\W\d_])(?:3[.,]14|π)")
+_REPEAT_RE = re.compile(r"(.)\1+")
+_CYR_WORD_RE = re.compile(f"[{_CYR}]+")
+
+
+def _strip_invisible(text: str) -> str:
+    """NFKC, drop invisible and combining characters, turn other controls into spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE_RE.sub("", text)
+    if text.isascii():
+        return "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat in ("Mn", "Me", "Cf"):
+            continue
+        if cat[0] in "CZ" and ch != "\n":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _fold(word: str) -> str:
+    """Lower case, ё→е, э→е, stretched letters collapsed: the form root patterns are written in."""
+    word = word.lower().replace("ё", "е").replace("э", "е")
+    return _REPEAT_RE.sub(r"\1", word)
+
+
+# Look-alikes used inside mixed-script or digit-laden words. Several readings where ambiguous.
+_LOOKALIKE: dict[str, str] = {
+    "a": "а", "b": "бвь", "c": "с", "d": "д", "e": "е", "f": "ф", "g": "гд", "h": "нх", "i": "ий",
+    "j": "й", "k": "к", "l": "л", "m": "м", "n": "пн", "o": "о", "p": "р", "q": "к", "r": "гр",
+    "s": "с", "t": "т", "u": "иу", "v": "в", "w": "шв", "x": "х", "y": "уй", "z": "з",
+    "0": "о", "3": "з", "4": "ч", "6": "б", "9": "я", "1": "и", "@": "аи", "$": "с", "€": "е",
+}
+# Transliteration of whole Latin words (multi-letter groups first).
+_TRANSLIT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("shch", ("щ",)), ("sch", ("щ",)), ("sh", ("ш",)), ("ch", ("ч",)), ("zh", ("ж",)), ("kh", ("х",)),
+    ("ts", ("ц",)), ("ya", ("я",)), ("yu", ("ю",)), ("yo", ("е",)), ("ye", ("е",)), ("ja", ("я",)),
+    ("ju", ("ю",)), ("jo", ("е",)), ("ia", ("я", "иа")), ("iu", ("ю",)), ("ck", ("к",)),
+    ("a", ("а",)), ("b", ("б",)), ("c", ("ц", "к", "с")), ("d", ("д",)), ("e", ("е",)), ("f", ("ф",)),
+    ("g", ("г",)), ("h", ("х",)), ("i", ("и", "й")), ("j", ("й", "ж")), ("k", ("к",)), ("l", ("л",)),
+    ("m", ("м",)), ("n", ("н",)), ("o", ("о",)), ("p", ("п",)), ("q", ("к",)), ("r", ("р",)),
+    ("s", ("с",)), ("t", ("т",)), ("u", ("у",)), ("v", ("в",)), ("w", ("в",)), ("x", ("х", "кс")),
+    ("y", ("ы", "й", "у")), ("z", ("з",)), ("'", ("ь",)),
+    ("0", ("о",)), ("3", ("з",)), ("4", ("ч",)), ("6", ("б",)),
+)
+_MAX_VARIANTS = 48
+
+
+def _variants(word: str, options: Iterable[tuple[str, tuple[str, ...]]]) -> list[str]:
+    """All readings of ``word`` under ``options`` (group → choices), capped; unknown chars kept."""
+    table = tuple(options)
+    results = [""]
+    i = 0
+    while i < len(word):
+        for group, choices in table:
+            if word.startswith(group, i):
+                i += len(group)
+                break
+        else:
+            choices = (word[i],)
+            i += 1
+        results = [r + c for r in results for c in choices][:_MAX_VARIANTS]
+    return results
+
+
+def _lookalike_variants(word: str) -> list[str]:
+    return _variants(word, ((k, tuple(v)) for k, v in _LOOKALIKE.items()))
+
+
+def _translit_variants(word: str) -> list[str]:
+    return _variants(word, _TRANSLIT_GROUPS)
+
+
+# --------------------------------------------------------------------------------------------
+# Obscene roots (мат), in folded form: ё→е, э→е, no doubled letters
+# --------------------------------------------------------------------------------------------
+
+# Prefixes ending in a vowel attach directly; those ending in a consonant need ъ/ь before е- roots.
+_PFX_VOWEL = "за|на|по|до|вы|у|о|а|при|про|пере|недо|не|ни|подо|изо|обо|разо|со|во|взо|надо"
+_PFX_CONS = "с|в|из|об|от|под|над|раз|рас|вз|вс|без|бес|пред"
+_PFX_ANY = f"(?:{_PFX_VOWEL}|{_PFX_CONS})"
+
+_ROOT_PATTERNS = (
+    # хуй / хуе / хуя / хую / хуи: at the start or after real prefixes (нахуй, охуеть, схуяли).
+    rf"{_PFX_ANY}{{0,2}}ху[йяеюи]\w*",
+    r"(?:на|а)?хул[еи]",
+    # пизд and its phonetic spellings: no innocent Russian word contains these letters.
+    r"\w*(?:пи|пе)[зс][дж]\w*",
+    rf"{_PFX_ANY}{{0,2}}пзд\w*",
+    # еб / ёб after a prefix (заебали, отъебись, долбоеб); ъ/ь required after a consonant prefix.
+    rf"(?:{_PFX_VOWEL}|(?:{_PFX_CONS})[ъь])+(?:еб|йоб|йеб)\w*",
+    r"(?:долб[ао]|муд[ао]|пизд[ао]|мозг[ао]|хуе|хуй)(?:еб|йоб)\w*",
+    r"\w{3,}[ое]еб(?:ы|а|ов|ам|ами|у|ом|ск\w*|ств\w*|ин\w*)?",
+    # bare еб-/йоб- at the start of a word, with the continuations the root has.
+    r"(?:е|йо|йе)б(?:а[лнтшцвк]\w*|у[тчщнх]?\w*|е[тшм]\w*|ен(?:я|ях|ей|ям)|л[аоияеу]\w*|н[уиеыо]\w*"
+    r"|и(?:с\w*|ч\w*|т|те)?|ыр\w*|ош\w*|т(?:в|ф)\w*|к\w*|с[ья]?)?",
+    # phonetic ипать / ибать / епать, only in the forms people write.
+    rf"(?:{_PFX_VOWEL})?(?:и|е)[пб](?:ат[ьъ]?(?:ся|са|ца)?|ал[аио]?(?:сь|ся)?|ан(?:ут|у|ый|ая|ое|ые|ат|ашк|ьк)\w*"
+    r"|ну(?:л|т|в)\w*|ись|ица|уч\w*)",
+    # бля / блять / блядь and their derivatives; бляха (a euphemism) is not one of them.
+    r"(?:вы|по|раз|рас|за|на)?бляд\w+",
+    r"бл(?:я|еа|иа|йа)(?:[дт]\w*)?",
+    r"бле(?:ат|ад|т|ть|д|дь)",
+    # муд(ак) family; мудрый, мудрость, мудрец are not.
+    rf"(?:{_PFX_VOWEL})?муд(?:ак|аг|ач|ац|ил|оз|ох|оеб|ищ)\w*",
+    # пидор / пидар / пидр; скипидар, лапидарный, эпидермис are not (start-anchored).
+    rf"(?:{_PFX_ANY})?пид[оаеи]р(?:|ы|а|у|ом|ов|ам|ами|ах|е|ас\w*|аст\w*|ск\w*|ок\w*|к\w*|н\w*|ил\w*|ищ\w*|юг\w*)",
+    rf"(?:{_PFX_ANY})?п[ие]др\w*",
+    # залуп
+    rf"{_PFX_ANY}{{0,2}}залуп\w*",
+    # манда (not мандат, мандарин, команда)
+    r"манд(?:а|ы|е|у|ой|ою|ами|ах|ам|авош\w*)",
+    # English in Cyrillic letters
+    r"(?:мазер|маза)?фак(?:инг|ин|ер|еры|ерс|ерша)|мазафак\w*",
+)
+_OBSCENE_RE = re.compile("|".join(f"(?:{p})" for p in _ROOT_PATTERNS))
+
+# Words these patterns would otherwise take (folded forms): proper names and loanwords.
+_INNOCENT = frozenset(
+    {"ебург", "ебурге", "ебурга", "ебола", "еболы", "ебонит", "ебонита", "ебитда", "ебай", "ебеи",
+     "хуи", "ипан", "ипатия", "ипатий", "мандела", "манде", "бле", "блеть"}
+)
+_INNOCENT_LATIN = frozenset({"hue", "hues", "ebay", "ebitda", "ebook", "ebooks", "ebola", "ebb", "eben", "mandela"})
+_SHORT_LATIN = frozenset({"huy", "hui", "huj", "xuy", "xyu", "xui", "xuj"})
+
+_ENGLISH_RE = re.compile(
+    r"fuck|fukk|^fuk(?:ing|in|ed|er|s)?$|^fck|^fcuk|^phuck|^fking|^wtf$|^stfu$|^mothaf|^motherf"
+)
+
+# A lexicon of common obscene forms, generated from the roots, for reading masked words.
+_LEXICON_CYR_BASE = """
+хуй хуя хую хуем хуе хуи хуев хуям хуями хуях хуйня хуйни хуйне хуйню хуйней хуйло хуйла хуило
+хуила хуета хуеты хуету хуетой хуево хуевый хуевая хуевое хуевые хуевина хуевину хуяк хуярить
+хуярит хуячить хуесос хуесосы хуеплет хуеплеты хуйнуть хуйнул хуйнула хуле хули хуеть
+нахуй нахуя похуй похую нихуя дохуя охуеть охуел охуели охуела охуенно охуенный охуенная охуительно
+охуевший охуевшие ахуеть ахуенно захуярить отхуярить расхуярить схуяли нехуй прихуел
+пизда пизды пизде пизду пиздой пиздец пиздеца пиздецом пиздеть пиздит пиздишь пиздеж пиздато
+пиздатый пиздос пиздюк пиздюли пиздабол пиздаболы пиздобол пиздобол пиздорукий пиздорукие
+пизданулось пизданулся пизданутый пиздануть спиздить спиздили спизжено распиздяй распиздяи
+распиздяйство распиздон опизденеть запиздячить пиздуй пиздуйте песдец пездец писдец пздц
+ебать ебал ебала ебали ебало ебаный ебаная ебаное ебаные ебаным ебаных ебаного ебанутый
+ебанутая ебанутые ебанат ебанаты ебанатик ебанатики еблан ебланы ебланище ебло ебля ебучий
+ебучая ебучие ебучее ебу ебут ебет ебешь ебись ебнуть ебнул ебнулась ебнулось ебнулся ебнутый
+ебашить ебошить ебический ебанько ебаться ебутся ебется еби ебырь ебеня ебенях
+заебать заебал заебала заебали заебало заебись заебался заебут заебешь наебать наебали наебка
+наебнулось поебень поебать поебота уебать уебок уебки уебище уебища уебан уебаны выебать выебон
+выебываться доебаться доебались отъебаться отъебись съебать съебались съебался разъебать
+разъебали разъебай подъебнуть подъебка переебать проебать проебали проеб приебаться объебать
+въебать изъебнуться долбоеб долбоебы долбаеб мудоеб мозгоеб недоебаный
+йобаный йобнулся ипать ибать заипали ибанутый
+бля блять блядь блят бляд бляди блядей блядям блядина блядство блядский блядская блядун выблядок
+блеать блиать
+мудак мудаки мудака мудаку мудаком мудачье мудачок мудачина мудила мудилы мудило мудозвон
+мудозвоны мудоеб мудохаться замудохаться мудацкий мудацкая
+пидор пидоры пидора пидору пидором пидорас пидорасы пидорасов пидорасина пидар пидары пидарас
+пидарасы пидер пидераст пидр пидрила пидорский распидорасило
+залупа залупы залупу залупой залупиться залупился залупаться
+манда манды манду мандой мандавошка мандавошки
+факинг мазафака мазафакер
+"""
+_LEXICON_LATIN = (
+    "fuck fucking fucked fucker fuckers fuckin fucks motherfucker fck fcking fuk fuking"
+).split()
+
+
+def _match_folded(word: str) -> bool:
+    return bool(word) and word not in _INNOCENT and _OBSCENE_RE.fullmatch(word) is not None
+
+
+def _lexicon() -> tuple[str, str]:
+    words = {_fold(w) for w in _LEXICON_CYR_BASE.split()}
+    cyr = "\n".join(sorted(w for w in words if _match_folded(w)))
+    latin = "\n".join(_LEXICON_LATIN)
+    return cyr, latin
+
+
+_LEX_CYR, _LEX_LATIN = _lexicon()
+
+
+def _has(word: str, alphabet: str) -> bool:
+    return any(ch in alphabet for ch in word)
+
+
+def _match_cyrillic(word: str) -> str | None:
+    folded = _fold(word)
+    if not _CYR_WORD_RE.fullmatch(folded):
+        return None
+    return folded if _match_folded(folded) else None
+
+
+def _match_masked(word: str) -> str | None:
+    """A masked word is obscene when its visible letters plus the mask fit a lexicon form."""
+    word = word.lower().replace("...", "…")
+    word = word.strip("".join(ch for ch in _SEPARATORS if ch not in "…"))
+    visible = [ch for ch in word if ch not in _MASKS]
+    letters = [ch for ch in visible if ch in _CYR or ch in _LAT or ch in _DIGITS]
+    if len(letters) < 2 or len(letters) != len(visible):
+        return None
+    latin_only = not _has(word, _CYR) and not _has(word, _DIGITS)
+    parts: list[str] = []
+    i = 0
+    while i < len(word):
+        if word[i] in _MASKS:
+            j = i
+            while j < len(word) and word[j] in _MASKS:
+                j += 1
+            ellipsis = "…" in word[i:j]
+            if i == 0:
+                parts.append(".{1,2}")
+            elif j == len(word):
+                parts.append(".{1,2}" if ellipsis else ".{1,3}")
+            else:
+                parts.append(".{1,4}" if ellipsis else ".{1,3}")
+            i = j
+            continue
+        ch = word[i]
+        if latin_only:
+            parts.append(re.escape(ch))
+        else:
+            reading = _LOOKALIKE.get(ch, ch) if ch not in _CYR else ch.replace("ё", "е").replace("э", "е")
+            parts.append(f"[{reading}]" if len(reading) > 1 else re.escape(reading))
+        i += 1
+    if not any(p.startswith("[") or not p.startswith(".") for p in parts):
+        return None
+    pattern = "".join(parts)
+    pattern = re.sub(r"(\[[^\]]+\]|[^.\[\]{}\d,])\1+", r"\1", pattern)  # stretched visible letters
+    lexicon = _LEX_LATIN if latin_only else _LEX_CYR
+    found = re.search(f"^(?:{pattern})$", lexicon, re.MULTILINE)
+    return found.group(0) if found else None
+
+
+@lru_cache(maxsize=65536)
+def obscene_form(word: str) -> str | None:
+    """The normalised obscene word ``word`` reads as, or None. ``word`` is one token, any script."""
+    word = word.lower()
+    if not word:
+        return None
+    if _has(word, _MASKS):
+        return _match_masked(word)
+    has_cyr = _has(word, _CYR)
+    has_lat = _has(word, _LAT)
+    has_digit = _has(word, _DIGITS)
+    if not has_cyr and not has_lat:
+        return None
+    if has_lat and not has_cyr:
+        folded = _REPEAT_RE.sub(r"\1", word)
+        if _ENGLISH_RE.search(folded):
+            return folded
+        if word in _INNOCENT_LATIN or folded in _INNOCENT_LATIN:
+            return None
+        if len(folded) < 4 and folded not in _SHORT_LATIN:
+            return None
+        for candidate in (*_translit_variants(folded), *_lookalike_variants(folded)):
+            found = _match_cyrillic(candidate)
+            if found:
+                return found
+        return None
+    if has_lat or has_digit:
+        for candidate in _lookalike_variants(word):
+            found = _match_cyrillic(candidate)
+            if found:
+                return found
+        return None
+    return _match_cyrillic(word)
+
+
+# --------------------------------------------------------------------------------------------
+# Tokens
+# --------------------------------------------------------------------------------------------
+
+_SPLIT_RE = re.compile(f"[{re.escape(_SEPARATORS)}]+")
+_WORDISH = set(_CYR + _LAT + _DIGITS + _MASKS)
+# Short words that are never the first piece of a word split by spaces.
+_COMMON_SHORT = frozenset(
+    "в к с у о и а я за на по до от из не ни но да же ли бы ну то ты вы мы он она оно они её их ей им "
+    "мне все всё там тут как так что где кто это его без для под над при про уже еще ещё вот нет или "
+    "если раз два три ой ах эх эй ага угу мой моя наш ваш".split()
+)
+
+
+@dataclass(slots=True)
+class _Token:
+    text: str  # the token without edge punctuation, as written
+    norm: str  # folded reading used for vocabularies
+    obscene: str | None
+    capital: bool
+    sentence_start: bool
+    comma_before: bool
+    break_after: bool  # a sentence ends after this token
+    pause_after: bool  # a comma, dash or colon follows
+
+
+def _norm_word(word: str) -> str:
+    """A folded Cyrillic reading of a word for vocabulary look-ups (look-alikes mapped)."""
+    low = word.lower()
+    if (_has(low, _LAT) or _has(low, _DIGITS)) and _has(low, _CYR):
+        low = "".join(_LOOKALIKE.get(ch, ch)[0] if ch not in _CYR else ch for ch in low)
+    return _fold("".join(ch for ch in low if ch.isalnum()))
+
+
+def _check_parts(core: str) -> str | None:
+    """The obscene reading of one whitespace token: its parts, the parts joined, the masked form."""
+    inner = core
+    while len(inner) > 2 and inner[0] == inner[-1] and inner[0] in "*_~":
+        inner = inner[1:-1]  # *emphasis*, _emphasis_
+    parts = [p for p in _SPLIT_RE.split(inner) if p]
+    for part in parts:
+        found = obscene_form(part)
+        if found:
+            return found
+    if len(parts) > 1:
+        joined = "".join(parts)
+        found = obscene_form(joined)
+        if found:
+            return found
+        if _has(inner, "_.-"):
+            masked = re.sub(r"(?<=\w)[_.\-](?=\w)", "*", inner)
+            return obscene_form(masked)
+    return None
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    sentence_start = True
+    comma_before = False
+    for raw_match in re.finditer(r"\S+", text):
+        raw = raw_match.group(0)
+        core = raw.strip(_EDGE)
+        tail = raw[len(raw.rstrip(_EDGE)) :] if core else raw
+        lead = raw[: len(raw) - len(raw.lstrip(_EDGE))] if core else ""
+        if core and (tail.startswith("...") or tail.startswith("…")):
+            core += "…"
+        if core and "*" in raw and not core.endswith("*") and tail.startswith("*"):
+            core += "*"
+        if core and lead.endswith("*") and not core.startswith("*"):
+            core = "*" + core
+        if not any(ch in _WORDISH for ch in core.lower()):
+            if raw.strip() in ("—", "–", "-", ":", "―") and tokens:
+                tokens[-1].pause_after = True
+            if any(ch in ".!?…" for ch in raw) and tokens:
+                tokens[-1].break_after = True
+                sentence_start = True
+            continue
+        break_after = any(ch in ".!?…" for ch in tail.replace("…", "…" if not core.endswith("…") else ""))
+        newline_after = "\n" in text[raw_match.end() : raw_match.end() + 2]
+        tokens.append(
+            _Token(
+                text=core,
+                norm=_norm_word(core),
+                obscene=_check_parts(core),
+                capital=core[:1].isupper(),
+                sentence_start=sentence_start,
+                comma_before=comma_before,
+                break_after=break_after or newline_after,
+                pause_after=any(ch in ",:;—–-" for ch in tail),
+            )
+        )
+        comma_before = any(ch in ",:;—–-" for ch in tail)
+        sentence_start = break_after or newline_after
+    _join_split_words(tokens)
+    return tokens
+
+
+def _is_letters(word: str) -> bool:
+    return bool(word) and all(ch in _WORDISH and ch not in "…" for ch in word.lower())
+
+
+def _join_split_words(tokens: list[_Token]) -> None:
+    """Read words split by spaces: «х у й н я», «пиз дец»; the run becomes one token."""
+    i = 0
+    while i < len(tokens):
+        best: tuple[int, str] | None = None
+        if _is_letters(tokens[i].text) and len(tokens[i].text) <= 3 and tokens[i].obscene is None:
+            singles = len(tokens[i].text) == 1
+            j = i + 1
+            while j < len(tokens) and not tokens[j - 1].break_after and not tokens[j - 1].pause_after:
+                piece = tokens[j].text
+                if not _is_letters(piece) or tokens[j].obscene:
+                    break
+                singles = singles and len(piece) == 1
+                run = tokens[i : j + 1]
+                pieces = [t.text for t in run]
+                plausible = singles and len(run) >= 3 or (
+                    len(run) <= 4 and all(len(p) <= 3 for p in pieces[:-1]) and len(piece) <= 8
+                    and not any(p.lower() in _COMMON_SHORT for p in pieces[:-1])
+                )
+                if plausible:
+                    found = obscene_form("".join(pieces))
+                    if found:
+                        best = (j, found)
+                if len(piece) > 3 and not singles:
+                    break
+                j += 1
+        if best is not None:
+            j, found = best
+            run = tokens[i : j + 1]
+            joined = "".join(t.text for t in run)
+            tokens[i : j + 1] = [
+                _Token(joined, _fold(found), found, run[0].capital, run[0].sentence_start, run[0].comma_before,
+                       run[-1].break_after, run[-1].pause_after)
+            ]
+        i += 1
+
+
+# --------------------------------------------------------------------------------------------
+# Insults (SLA 4.2)
+# --------------------------------------------------------------------------------------------
+
+_NOUN_END = r"(?:ищ[еаиу]|ищам?и?|ин[аыу]|)(?:|а|я|ы|и|у|ю|о|е|ов|ев|ей|ам|ям|ами|ями|ах|ях|ом|ем|ой|ою|ье|ья|ьи|ьев)"
+_ADJ_END = r"(?:ый|ий|ой|ая|яя|ое|ее|ые|ие|ого|его|ому|ему|ым|им|ыми|ими|ых|их|ую|юю|ы|а|о)"
+
+
+def _stems(words: str) -> str:
+    return "|".join(sorted({_fold(w) for w in words.split()}, key=len, reverse=True))
+
+
+# Demeaning nouns that are insults whenever they are said to support (default target).
+_STRONG_NOUNS = _stems(
+    "идиот идиотк идеот дебил дибил дебилоид кретин имбецил олигофрен дегенерат даун придурок придурк "
+    "недоумок недоумк недоносок недоноск тупиц тупорыл бестолоч бездар бездарност олух болван балбес "
+    "остолоп дурак дурач дуралей дурн глупц тупен долдон недотеп неумех неуч невежд профан дилетант "
+    "халтурщик лентя лодыр бездельник тунеядц тунеядец дармоед нахлебник урод уродин ублюдок ублюдк "
+    "выродок выродк мраз мерзавц мерзавец подонок подонк сволоч скотин твар гнид паскуд падл сучар "
+    "сучонок сучонк гондон гандон чмо чмошник лох лошар лузер неудачник ничтожеств говнюк говноед "
+    "говнокодер засранц засранец рукожоп криворук быдл отморозок отморозк неадекват маразматик шизик "
+    "кретинк бестолков"
+)
+_STRONG_MAT_NOUNS = _stems(
+    "мудак мудач мудил мудозвон мудоеб долбоеб долбаеб еблан ебанат ебанатик ебаньк ебантя уебок уебк "
+    "уебищ уебан хуесос хуеплет хуил хуйл пиздабол пиздобол пиздюк пидор пидар пидр пидорас пидарас "
+    "пидераст пидрил блядин выблядок выблядк мандавошк распиздя"
+)
+# Nouns with an innocent meaning too (animals, objects): insults only when said of staff or to «вы».
+_WEAK_NOUNS = _stems(
+    "баран овц осел осл козел козл дятел дятл обезьян макак клоун шут овощ свин крыс скот животн олен "
+    "петух петух куриц коров тормоз пень пн дуб дубин чурбан тюлен упыр кровопийц паразит пиявк "
+    "мошенник жулик ворюг аферист шарлатан убожеств позорищ психопат шизофреник стадо сборищ "
+    "суки бляди блядей блядям блядями пизд залуп"
+)
+_LABEL_ADJ = _stems(
+    "туп тупорыл тупоголов тупоум безмозгл безголов криворук косорук безрук рукожоп некомпетентн "
+    "бездарн бестолков безграмотн слабоумн отстал дебильн идиотск кретинск придурочн убог никчемн "
+    "ущербн конченн кончен ебанут ебнут долбанут двинут чокнут ненормальн неадекватн глуп тупеньк "
+    "пиздорук хуерук узколоб"
+)
+_WEAK_ADJ = _stems("охуевш ленив жалк бесполезн недалек")
+
+_STRONG_NOUN_RE = re.compile(f"(?:{_STRONG_NOUNS}|{_STRONG_MAT_NOUNS}){_NOUN_END}")
+_WEAK_NOUN_RE = re.compile(f"(?:{_WEAK_NOUNS}){_NOUN_END}")
+_ADJ_RE = re.compile(f"(?:{_LABEL_ADJ}){_ADJ_END}")
+_WEAK_ADJ_RE = re.compile(f"(?:{_WEAK_ADJ}){_ADJ_END}")
+
+_STAFF_RE = re.compile(
+    "(?:"
+    + _stems(
+        "оператор поддержк техподдержк саппорт суппорт специалист разработчик разраб программист "
+        "прогер кодер девелопер тестировщик тестер сотрудник консультант инженер аспро техник админ"
+    )
+    + f"){_NOUN_END}|aspro"
+)
+_OWN_RE = re.compile(
+    "(?:"
+    + _stems(
+        "клиент покупател заказчик контрагент подрядчик партнер поставщик коллег начальник шеф директор "
+        "руководител бухгалтер стажер юрист кадровик сосед конкурент подчинен продавц продавец курьер "
+        "водител кассир посетител абонент пользовател дочь сын жена муж"
+    )
+    + f"){_NOUN_END}"
+)
+_BOT_RE = re.compile(f"(?:бот|ботяр|робот|чатбот|чат-бот|нейросет|автоответчик|ии){_NOUN_END}|ai|gpt|chatgpt")
+_NEUTRAL_PERSON_RE = re.compile(f"(?:менеджер|человек|люд|ребят|парн|девушк|сотрудниц){_NOUN_END}")
+_OWN_POSSESSIVE = frozenset(
+    _fold(w)
+    for w in "наш наша наше наши нашего нашей нашему нашим нашими наших мой моя мое моё мои моего моей "
+    "моему моим моими моих свой своя свои своего своей своих".split()
+)
+_YOUR_POSSESSIVE = frozenset(
+    _fold(w) for w in "ваш ваша ваше ваши вашего вашей вашему вашим вашими ваших твой твоя твои твоего".split()
+)
+_SECOND_PLURAL = frozenset("вы вас вам вами".split())
+_SECOND_SINGULAR = frozenset(_fold(w) for w in "ты тебя тебе тобой тя".split())
+# Words that neither name a target nor end a phrase: skipped when looking for a label's target.
+_FILLERS = frozenset(
+    _fold(w)
+    for w in "там тут совсем вообще просто реально такие такой такая такое же ж и ну ли что уж все всё "
+    "очень полные полный полная полное полным абсолютно конечно одни одна сплошные какие какой какая "
+    "эй слышь да вот у из в на или а но же просто прям прямо натуральные натуральный самые самый "
+    "настоящие настоящий обычные редкие редкостные редкостный то-есть типа как будто ребята".split()
+)
+# Words after which an adjective has no head noun: «тупые или притворяетесь», «тупая как пробка».
+_HEAD_STOPS = frozenset(_fold(w) for w in "как или что ли чтобы потому если когда а но да раз ведь".split())
+_REPORTING = re.compile(
+    "(?:обозвал|обзыва|назвал|называ|написал|пишет|пишут|сказал|говорит|ругает|ругал|оскорбил|"
+    "оскорбля)\\w*"
+)
+_GO_VERBS = frozenset(
+    _fold(w)
+    for w in "иди идите пошел пошли пошёл пошла валите вали катитесь катись проваливайте ступайте".split()
+)
+_GO_TARGETS = frozenset(_fold(w) for w in "нахуй нахуя нахер нахрен похуй".split())
+_GO_PHRASES = frozenset(
+    tuple(_fold(w) for w in p.split())
+    for p in ("на хуй", "на хер", "на хрен", "в пизду", "в жопу", "в задницу", "к хуям", "в очко",
+              "к херам", "на три буквы", "на")
+)
+_FUCK_YOU_OBJECTS = frozenset(_fold(w) for w in "вас тебя вашу твою вашего ваших ваш".split())
+_HANDS_RE = re.compile(r"рук[аи]?")
+_ASS_RE = re.compile(r"(?:жоп|задниц|попы|пятой)\w*")
+
+
+def _label_kind(token: _Token) -> str | None:
+    """'strong', 'weak' (noun labels), 'adj', 'weak_adj' or None."""
+    words = {token.norm}
+    if token.obscene:
+        words.add(_fold(token.obscene))
+    for word in words:
+        if _STRONG_NOUN_RE.fullmatch(word):
+            return "strong"
+    for word in words:
+        if _ADJ_RE.fullmatch(word):
+            return "adj"
+    for word in words:
+        if _WEAK_NOUN_RE.fullmatch(word):
+            return "weak"
+        if _WEAK_ADJ_RE.fullmatch(word):
+            return "weak_adj"
+    return None
+
+
+def _target(tokens: list[_Token], i: int, bot_in_sentence: bool) -> str | None:
+    """'staff', 'own', 'bot', 'person' (unknown person) or None for the token at ``i``."""
+    word = tokens[i].norm
+    if word in _SECOND_PLURAL:
+        return "staff"
+    if word in _SECOND_SINGULAR:
+        return "bot" if bot_in_sentence else "staff"
+    if _BOT_RE.fullmatch(word):
+        return "bot"
+    prev = {tokens[k].norm for k in range(max(0, i - 2), i)}
+    own_pos = bool(prev & _OWN_POSSESSIVE)
+    your_pos = bool(prev & _YOUR_POSSESSIVE)
+    if _STAFF_RE.fullmatch(word):
+        return "own" if own_pos else "staff"
+    if _OWN_RE.fullmatch(word):
+        return "staff" if your_pos and not own_pos else "own"
+    if _NEUTRAL_PERSON_RE.fullmatch(word):
+        if own_pos:
+            return "own"
+        nxt = tokens[i + 1].norm if i + 1 < len(tokens) else ""
+        if your_pos or _STAFF_RE.fullmatch(nxt) or nxt in _SECOND_PLURAL:
+            return "staff"
+        return "person"
+    return None
+
+
+def _sentences(tokens: list[_Token]) -> Iterator[tuple[int, int]]:
+    start = 0
+    for i, token in enumerate(tokens):
+        if token.break_after:
+            yield start, i + 1
+            start = i + 1
+    if start < len(tokens):
+        yield start, len(tokens)
+
+
+def _nearest_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> str | None:
+    for distance in range(1, hi - lo):
+        for k in (i - distance, i + distance):
+            if lo <= k < hi:
+                target = _target(tokens, k, bot)
+                if target and target != "person":
+                    return target
+    return None
+
+
+def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> str | None:
+    """Whom a label adjective is said of: its head noun, else its subject, else a vocative."""
+    # Head noun after the adjective: «тупые сотрудники», «криворукие уёбки», «тупой бот».
+    k = i
+    while not tokens[k].pause_after and not tokens[k].break_after and k + 1 < hi:
+        k += 1
+        target = _target(tokens, k, bot)
+        if target == "person":
+            return _nearest_target(tokens, k, lo, hi, bot)
+        if target:
+            return target
+        kind = _label_kind(tokens[k])
+        if kind in ("strong", "weak"):
+            return _noun_target(tokens, k, lo, hi, bot, kind)
+        if tokens[k].norm in _HEAD_STOPS:
+            break
+        if kind or tokens[k].norm in _FILLERS:
+            continue
+        if tokens[k].capital and not tokens[k].sentence_start:
+            continue  # a name: «тупая Маша»
+        return None  # a thing: «тупая ошибка», «ебанутая логика»
+    # Predicate or vocative: look back for the subject.
+    k = i
+    while k > lo:
+        if tokens[k - 1].pause_after and not tokens[k - 1].text in ("—", "–"):
+            if tokens[k - 1].norm in _SECOND_PLURAL | _SECOND_SINGULAR:
+                return "staff"
+            if _target(tokens, k - 1, bot) or _label_kind(tokens[k - 1]) or tokens[k - 1].norm in _FILLERS:
+                pass
+            elif tokens[k].comma_before and not _any_target(tokens, lo, hi, bot):
+                return "staff"  # «…, тупые»
+        k -= 1
+        target = _target(tokens, k, bot)
+        if target == "person":
+            return _nearest_target(tokens, k, lo, hi, bot)
+        if target:
+            return target
+        if _label_kind(tokens[k]) or tokens[k].norm in _FILLERS:
+            continue
+        if tokens[k].capital and not tokens[k].sentence_start:
+            continue
+        return None
+    return "staff" if not _any_target(tokens, lo, hi, bot) else None  # vocative: «Тупые, верните…»
+
+
+def _any_target(tokens: list[_Token], lo: int, hi: int, bot: bool) -> bool:
+    return any(_target(tokens, k, bot) in ("own", "bot") for k in range(lo, hi))
+
+
+def _noun_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, kind: str) -> str | None:
+    target = _nearest_target(tokens, i, lo, hi, bot)
+    if target:
+        return target
+    if kind == "weak":
+        return None
+    if any(_REPORTING.fullmatch(tokens[k].norm) for k in range(lo, hi)):
+        return None
+    return "staff"  # a bare label in a message to support is said to support
+
+
+def _is_abuse(tokens: list[_Token], i: int, hi: int) -> bool:
+    """«идите нахуй», «пошли вы в жопу», «ебал я вас»."""
+    word = tokens[i].norm
+    window = [t.norm for t in tokens[i + 1 : min(hi, i + 5)]]
+    if word in _GO_VERBS:
+        if word in ("пошли", "пошел", "пошла") and window[:1] and window[0] in ("вы", "ты"):
+            rest = window[1:]
+            if not rest or tokens[i + 1].pause_after or tokens[i + 1].break_after:
+                return True
+            window = rest
+        for k, w in enumerate(window):
+            if w in _GO_TARGETS:
+                return True
+            for phrase in _GO_PHRASES:
+                if len(phrase) > 1 and tuple(window[k : k + len(phrase)]) == phrase:
+                    return True
+        return False
+    if tokens[i].obscene and re.fullmatch(r"(?:вы|от|за)?еб(?:ал|у|ать)", word):
+        return any(w in _FUCK_YOU_OBJECTS for w in window[:3])
+    return False
+
+
+_QUOTED_RE = re.compile(r"«[^«»]*»|“[^“”]*”|„[^„“”]*[“”]|\"[^\"]*\"")
+
+
+def _insult(tokens: list[_Token]) -> bool:
+    for lo, hi in _sentences(tokens):
+        bot = any(_BOT_RE.fullmatch(t.norm) for t in tokens[lo:hi])
+        for i in range(lo, hi):
+            token = tokens[i]
+            if _is_abuse(tokens, i, hi):
+                target = _nearest_target(tokens, i, lo, hi, bot)
+                if target in (None, "staff"):
+                    return True
+                continue
+            if _HANDS_RE.fullmatch(token.norm) and i + 2 < hi and tokens[i + 1].norm == "из" \
+                    and _ASS_RE.fullmatch(tokens[i + 2].norm):
+                target = _nearest_target(tokens, i, lo, hi, bot)
+                if target in (None, "staff"):
+                    return True
+                continue
+            kind = _label_kind(token)
+            if kind is None:
+                continue
+            if kind in ("adj", "weak_adj"):
+                target = _adj_target(tokens, i, lo, hi, bot)
+                if kind == "weak_adj" and target == "staff":
+                    target = _nearest_target(tokens, i, lo, hi, bot)
+            else:
+                target = _noun_target(tokens, i, lo, hi, bot, kind)
+            if target == "staff":
+                return True
+    return False
+
+
+def moderate(text: str) -> Moderation:
+    """Read one message: obscene language (SLA 4.2, 4.8) and insults to support staff (SLA 4.2)."""
+    clean = _PI_RE.sub("пи", _strip_invisible(text))
+    tokens = _tokens(clean)
+    matches = tuple(dict.fromkeys(t.obscene for t in tokens if t.obscene))
+    unquoted = _QUOTED_RE.sub(" , ", clean)
+    insult_tokens = tokens if unquoted == clean else _tokens(unquoted)
+    return Moderation(profanity=bool(matches), insult=_insult(insult_tokens), matches=matches)
