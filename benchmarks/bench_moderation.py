@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.moderation import moderate  # noqa: E402
+from bot.moderation import moderate, obscene_form
 
 DATA = Path(__file__).resolve().parent / "data"
 SETS = ("moderation_dev.jsonl", "moderation_extra.jsonl")
@@ -39,10 +39,8 @@ _OBFUSCATION_RULES = (
 def is_obfuscated(text: str) -> bool:
     if any(rule.search(text) for rule in _OBFUSCATION_RULES):
         return True
-    for word in re.findall(r"\w+", text):
-        if _LATIN.search(word) and _CYRILLIC.search(word):
-            return True  # look-alike letters mixed into a word
-    return False
+    # look-alike letters mixed into a word
+    return any(_LATIN.search(word) and _CYRILLIC.search(word) for word in re.findall(r"\w+", text))
 
 
 def _ratio(a: int, b: int) -> float:
@@ -94,7 +92,7 @@ def main(argv: list[str]) -> int:
         for text in all_texts:
             moderate(text)
     warm = time.perf_counter() - start
-    moderate.__globals__["obscene_form"].cache_clear()
+    obscene_form.cache_clear()
     start = time.perf_counter()
     for text in all_texts:
         moderate(text)

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Moderation", "moderate"]
+__all__ = ["Moderation", "moderate", "obscene_form"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +65,11 @@ _SEPARATORS = ".-_/|\\+~=,:;'`"
 # Punctuation stripped from both ends of a whitespace token (masks are kept).
 _EDGE = "\"'«»„“”‚‘’()[]{}<>,;:?.!…—–-―_/|\\~^`"
 
+_MAX_SPLIT_RUN = 16  # letters of one word split by spaces, at most
+_MAX_WORD = 48  # longer "words" (after collapsing stretched letters) are not read as one word
+_WINDOW = 10  # how far from a label its target is looked for, in tokens
+
+
 _INVISIBLE_RE = re.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
     "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
@@ -72,6 +77,10 @@ _INVISIBLE_RE = re.compile(
 _PI_RE = re.compile(r"(?:3[.,]14|π)(?=[^\W\d_])|(?<=[^\W\d_])(?:3[.,]14|π)")
 _REPEAT_RE = re.compile(r"(.)\1+")
 _CYR_WORD_RE = re.compile(f"[{_CYR}]+")
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
 
 
 def _strip_invisible(text: str) -> str:
@@ -126,13 +135,13 @@ def _variants(word: str, options: Iterable[tuple[str, tuple[str, ...]]]) -> list
     results = [""]
     i = 0
     while i < len(word):
-        for group, choices in table:
+        choices: tuple[str, ...] = (word[i],)
+        step = 1
+        for group, readings in table:
             if word.startswith(group, i):
-                i += len(group)
+                choices, step = readings, len(group)
                 break
-        else:
-            choices = (word[i],)
-            i += 1
+        i += step
         results = [r + c for r in results for c in choices][:_MAX_VARIANTS]
     return results
 
@@ -187,14 +196,17 @@ _ROOT_PATTERNS = (
     # English in Cyrillic letters
     r"(?:мазер|маза)?фак(?:инг|ин|ер|еры|ерс|ерша)|мазафак\w*",
 )
+_ANYWHERE_RE = re.compile(r"(?:пи|пе)[зс][дж]|пзд")
 _OBSCENE_RE = re.compile("|".join(f"(?:{p})" for p in _ROOT_PATTERNS))
 
 # Words these patterns would otherwise take (folded forms): proper names and loanwords.
 _INNOCENT = frozenset(
     {"ебург", "ебурге", "ебурга", "ебола", "еболы", "ебонит", "ебонита", "ебитда", "ебай", "ебеи",
-     "хуи", "ипан", "ипатия", "ипатий", "мандела", "манде", "бле", "блеть"}
+     "ипан", "ипатия", "ипатий", "мандела", "манде", "бле", "блеть"}
 )
-_INNOCENT_LATIN = frozenset({"hue", "hues", "ebay", "ebitda", "ebook", "ebooks", "ebola", "ebb", "eben", "mandela"})
+_INNOCENT_LATIN = frozenset(
+    _words("hue hues hyundai huawei ebay ebitda ebook ebooks ebola ebb eben mandela")
+)
 _SHORT_LATIN = frozenset({"huy", "hui", "huj", "xuy", "xyu", "xui", "xuj"})
 
 _ENGLISH_RE = re.compile(
@@ -232,9 +244,7 @@ _LEXICON_CYR_BASE = """
 манда манды манду мандой мандавошка мандавошки
 факинг мазафака мазафакер
 """
-_LEXICON_LATIN = (
-    "fuck fucking fucked fucker fuckers fuckin fucks motherfucker fck fcking fuk fuking"
-).split()
+_LEXICON_LATIN = _words("fuck fucking fucked fucker fuckers fuckin fucks motherfucker fck fcking fuk fuking")
 
 
 def _match_folded(word: str) -> bool:
@@ -307,10 +317,21 @@ def _match_masked(word: str) -> str | None:
 def obscene_form(word: str) -> str | None:
     """The normalised obscene word ``word`` reads as, or None. ``word`` is one token, any script."""
     word = word.lower()
-    if not word:
+    if not word or len(_REPEAT_RE.sub(r"\1", word)) > _MAX_WORD:
         return None
     if _has(word, _MASKS):
-        return _match_masked(word)
+        found = _match_masked(word)
+        if found:
+            return found
+        # «пизд@тая»: the visible letters alone may already carry a root; «п@здец»: @ read as a letter.
+        # Only the part before the mask starts the word; пизд is obscene anywhere.
+        parts = re.split(f"[{re.escape(_MASKS)}]+", word)
+        for k, part in enumerate(parts):
+            found = obscene_form(part) if len(part) >= 3 else None
+            if found and (k == 0 or _ANYWHERE_RE.search(found)):
+                return found
+        unmasked = word.replace("@", "а").replace("$", "с")
+        return None if _has(unmasked, _MASKS) else obscene_form(unmasked)
     has_cyr = _has(word, _CYR)
     has_lat = _has(word, _LAT)
     has_digit = _has(word, _DIGITS)
@@ -346,9 +367,11 @@ _SPLIT_RE = re.compile(f"[{re.escape(_SEPARATORS)}]+")
 _WORDISH = set(_CYR + _LAT + _DIGITS + _MASKS)
 # Short words that are never the first piece of a word split by spaces.
 _COMMON_SHORT = frozenset(
-    "в к с у о и а я за на по до от из не ни но да же ли бы ну то ты вы мы он она оно они её их ей им "
-    "мне все всё там тут как так что где кто это его без для под над при про уже еще ещё вот нет или "
-    "если раз два три ой ах эх эй ага угу мой моя наш ваш".split()
+    _words(
+        "в к с у о и а я за на по до от из не ни но да же ли бы ну то ты вы мы он она оно они её их ей им "
+        "мне все всё там тут как так что где кто это его без для под над при про уже еще ещё вот нет или "
+        "если раз два три ой ах эх эй ага угу мой моя наш ваш"
+    )
 )
 
 
@@ -444,17 +467,21 @@ def _join_split_words(tokens: list[_Token]) -> None:
     i = 0
     while i < len(tokens):
         best: tuple[int, str] | None = None
-        if _is_letters(tokens[i].text) and len(tokens[i].text) <= 3 and tokens[i].obscene is None:
+        deep_in_run = i >= 2 and all(
+            len(tokens[k].text) == 1 and not tokens[k].break_after and not tokens[k].pause_after for k in (i - 2, i - 1)
+        )  # a run of single letters is read from its first or second letter only
+        if not deep_in_run and _is_letters(tokens[i].text) and len(tokens[i].text) <= 3 and tokens[i].obscene is None:
             singles = len(tokens[i].text) == 1
             j = i + 1
-            while j < len(tokens) and not tokens[j - 1].break_after and not tokens[j - 1].pause_after:
+            end = min(len(tokens), i + _MAX_SPLIT_RUN)
+            while j < end and not tokens[j - 1].break_after and not tokens[j - 1].pause_after:
                 piece = tokens[j].text
                 if not _is_letters(piece) or tokens[j].obscene:
                     break
                 singles = singles and len(piece) == 1
                 run = tokens[i : j + 1]
                 pieces = [t.text for t in run]
-                plausible = singles and len(run) >= 3 or (
+                plausible = (singles and len(run) >= 3) or (
                     len(run) <= 4 and all(len(p) <= 3 for p in pieces[:-1]) and len(piece) <= 8
                     and not any(p.lower() in _COMMON_SHORT for p in pieces[:-1])
                 )
@@ -496,7 +523,7 @@ _STRONG_NOUNS = _stems(
     "халтурщик лентя лодыр бездельник тунеядц тунеядец дармоед нахлебник урод уродин ублюдок ублюдк "
     "выродок выродк мраз мерзавц мерзавец подонок подонк сволоч скотин твар гнид паскуд падл сучар "
     "сучонок сучонк гондон гандон чмо чмошник лох лошар лузер неудачник ничтожеств говнюк говноед "
-    "говнокодер засранц засранец рукожоп криворук быдл отморозок отморозк неадекват маразматик шизик "
+    "суки сучар говнокодер засранц засранец рукожоп криворук быдл отморозок отморозк неадекват маразматик шизик "
     "кретинк бестолков"
 )
 _STRONG_MAT_NOUNS = _stems(
@@ -509,7 +536,7 @@ _WEAK_NOUNS = _stems(
     "баран овц осел осл козел козл дятел дятл обезьян макак клоун шут овощ свин крыс скот животн олен "
     "петух петух куриц коров тормоз пень пн дуб дубин чурбан тюлен упыр кровопийц паразит пиявк "
     "мошенник жулик ворюг аферист шарлатан убожеств позорищ психопат шизофреник стадо сборищ "
-    "суки бляди блядей блядям блядями пизд залуп"
+    "бляди блядей блядям блядями пизд залуп"
 )
 _LABEL_ADJ = _stems(
     "туп тупорыл тупоголов тупоум безмозгл безголов криворук косорук безрук рукожоп некомпетентн "
@@ -545,39 +572,44 @@ _BOT_RE = re.compile(f"(?:бот|ботяр|робот|чатбот|чат-бо�
 _NEUTRAL_PERSON_RE = re.compile(f"(?:менеджер|человек|люд|ребят|парн|девушк|сотрудниц){_NOUN_END}")
 _OWN_POSSESSIVE = frozenset(
     _fold(w)
-    for w in "наш наша наше наши нашего нашей нашему нашим нашими наших мой моя мое моё мои моего моей "
-    "моему моим моими моих свой своя свои своего своей своих".split()
+    for w in _words(
+        "наш наша наше наши нашего нашей нашему нашим нашими наших мой моя мое моё мои моего моей моему "
+        "моим моими моих свой своя свои своего своей своих"
+    )
 )
 _YOUR_POSSESSIVE = frozenset(
-    _fold(w) for w in "ваш ваша ваше ваши вашего вашей вашему вашим вашими ваших твой твоя твои твоего".split()
+    _fold(w) for w in _words("ваш ваша ваше ваши вашего вашей вашему вашим вашими ваших твой твоя твои твоего")
 )
-_SECOND_PLURAL = frozenset("вы вас вам вами".split())
-_SECOND_SINGULAR = frozenset(_fold(w) for w in "ты тебя тебе тобой тя".split())
+_FIRST_PERSON = frozenset(_fold(w) for w in _words("я меня мне мной себя сам сама мы нас нам сами"))
+_SECOND_PLURAL = frozenset(["вы", "вас", "вам", "вами"])
+_SECOND_SINGULAR = frozenset(_fold(w) for w in ["ты", "тебя", "тебе", "тобой", "тя"])
 # Words that neither name a target nor end a phrase: skipped when looking for a label's target.
 _FILLERS = frozenset(
     _fold(w)
-    for w in "там тут совсем вообще просто реально такие такой такая такое же ж и ну ли что уж все всё "
-    "очень полные полный полная полное полным абсолютно конечно одни одна сплошные какие какой какая "
-    "эй слышь да вот у из в на или а но же просто прям прямо натуральные натуральный самые самый "
-    "настоящие настоящий обычные редкие редкостные редкостный то-есть типа как будто ребята".split()
+    for w in _words(
+        "там тут совсем вообще просто реально такие такой такая такое же ж и ну ли что уж все всё очень "
+        "полные полный полная полное полным абсолютно конечно одни одна сплошные какие какой какая эй "
+        "слышь да вот у из в на или а но же просто прям прямо натуральные натуральный самые самый "
+        "настоящие настоящий обычные редкие редкостные редкостный то-есть типа как будто ребята"
+    )
 )
 # Words after which an adjective has no head noun: «тупые или притворяетесь», «тупая как пробка».
-_HEAD_STOPS = frozenset(_fold(w) for w in "как или что ли чтобы потому если когда а но да раз ведь".split())
+_HEAD_STOPS = frozenset(_fold(w) for w in _words("как или что ли чтобы потому если когда а но да раз ведь"))
 _REPORTING = re.compile(
     "(?:обозвал|обзыва|назвал|называ|написал|пишет|пишут|сказал|говорит|ругает|ругал|оскорбил|"
     "оскорбля)\\w*"
 )
 _GO_VERBS = frozenset(
     _fold(w)
-    for w in "иди идите пошел пошли пошёл пошла валите вали катитесь катись проваливайте ступайте".split()
+    for w in _words("иди идите пошел пошли пошёл пошла валите вали катитесь катись проваливайте ступайте")
 )
-_GO_TARGETS = frozenset(_fold(w) for w in "нахуй нахуя нахер нахрен похуй".split())
+_GO_TARGETS = frozenset(_fold(w) for w in ["нахуй", "нахуя", "нахер", "нахрен", "похуй"])
 _GO_PHRASES = frozenset(
     tuple(_fold(w) for w in p.split())
     for p in ("на хуй", "на хер", "на хрен", "в пизду", "в жопу", "в задницу", "к хуям", "в очко",
               "к херам", "на три буквы", "на")
 )
-_FUCK_YOU_OBJECTS = frozenset(_fold(w) for w in "вас тебя вашу твою вашего ваших ваш".split())
+_FUCK_YOU_OBJECTS = frozenset(_fold(w) for w in _words("вас тебя вашу твою вашего ваших ваш"))
 _HANDS_RE = re.compile(r"рук[аи]?")
 _ASS_RE = re.compile(r"(?:жоп|задниц|попы|пятой)\w*")
 
@@ -601,9 +633,15 @@ def _label_kind(token: _Token) -> str | None:
     return None
 
 
-def _target(tokens: list[_Token], i: int, bot_in_sentence: bool) -> str | None:
-    """'staff', 'own', 'bot', 'person' (unknown person) or None for the token at ``i``."""
+def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = False) -> str | None:
+    """'staff', 'own', 'bot', 'self', 'person' (unknown person) or None for the token at ``i``.
+
+    ``before``: the token stands before the label, where «я»/«себя» make it the writer's own word
+    about themselves («я не идиот», «чувствую себя идиотом»).
+    """
     word = tokens[i].norm
+    if before and word in _FIRST_PERSON:
+        return "self"
     if word in _SECOND_PLURAL:
         return "staff"
     if word in _SECOND_SINGULAR:
@@ -641,7 +679,7 @@ def _nearest_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -
     for distance in range(1, hi - lo):
         for k in (i - distance, i + distance):
             if lo <= k < hi:
-                target = _target(tokens, k, bot)
+                target = _target(tokens, k, bot, before=k < i)
                 if target and target != "person":
                     return target
     return None
@@ -671,7 +709,7 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
     # Predicate or vocative: look back for the subject.
     k = i
     while k > lo:
-        if tokens[k - 1].pause_after and not tokens[k - 1].text in ("—", "–"):
+        if tokens[k - 1].pause_after and tokens[k - 1].text not in ("—", "–"):
             if tokens[k - 1].norm in _SECOND_PLURAL | _SECOND_SINGULAR:
                 return "staff"
             if _target(tokens, k - 1, bot) or _label_kind(tokens[k - 1]) or tokens[k - 1].norm in _FILLERS:
@@ -679,7 +717,7 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
             elif tokens[k].comma_before and not _any_target(tokens, lo, hi, bot):
                 return "staff"  # «…, тупые»
         k -= 1
-        target = _target(tokens, k, bot)
+        target = _target(tokens, k, bot, before=True)
         if target == "person":
             return _nearest_target(tokens, k, lo, hi, bot)
         if target:
@@ -733,10 +771,11 @@ _QUOTED_RE = re.compile(r"«[^«»]*»|“[^“”]*”|„[^„“”]*[“”]
 
 
 def _insult(tokens: list[_Token]) -> bool:
-    for lo, hi in _sentences(tokens):
-        bot = any(_BOT_RE.fullmatch(t.norm) for t in tokens[lo:hi])
-        for i in range(lo, hi):
+    for sentence_lo, sentence_hi in _sentences(tokens):
+        bot = any(_BOT_RE.fullmatch(t.norm) for t in tokens[sentence_lo:sentence_hi])
+        for i in range(sentence_lo, sentence_hi):
             token = tokens[i]
+            lo, hi = max(sentence_lo, i - _WINDOW), min(sentence_hi, i + _WINDOW + 1)
             if _is_abuse(tokens, i, hi):
                 target = _nearest_target(tokens, i, lo, hi, bot)
                 if target in (None, "staff"):
