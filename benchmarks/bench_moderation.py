@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.moderation import moderate, obscene_form
+from bot.moderation import clear_caches, moderate
 
 DATA = Path(__file__).resolve().parent / "data"
 SETS = ("moderation_dev.jsonl", "moderation_extra.jsonl")
@@ -92,7 +92,7 @@ def main(argv: list[str]) -> int:
         for text in all_texts:
             moderate(text)
     warm = time.perf_counter() - start
-    obscene_form.cache_clear()
+    clear_caches()
     start = time.perf_counter()
     for text in all_texts:
         moderate(text)
