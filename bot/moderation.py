@@ -84,21 +84,30 @@ def _words(text: str) -> list[str]:
 
 
 def _strip_invisible(text: str) -> str:
-    """NFKC, drop invisible and combining characters, turn other controls into spaces."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE_RE.sub("", text)
+    """Fold compatibility forms, drop invisible characters and accents, turn controls into spaces.
+
+    Accents are dropped (NFKD, then marks removed) except the breve of й and the diaeresis of ё:
+    «ху́йня», «хўйня» read as «хуйня».
+    """
+    text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFKD", text))
     if text.isascii():
         return "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
-    out = []
+    out: list[str] = []
+    prev = ""
     for ch in text:
         cat = unicodedata.category(ch)
-        if cat in ("Mn", "Me", "Cf"):
+        if cat == "Mn":
+            if (ch == "\u0306" and prev in "иИ") or (ch == "\u0308" and prev in "еЕ"):
+                out.append(ch)
+            continue
+        if cat in ("Me", "Cf"):
             continue
         if cat[0] in "CZ" and ch != "\n":
             out.append(" ")
         else:
             out.append(ch)
-    return "".join(out)
+        prev = ch
+    return unicodedata.normalize("NFC", "".join(out))
 
 
 def _fold(word: str) -> str:
@@ -252,13 +261,15 @@ def _match_folded(word: str) -> bool:
 
 
 def _lexicon() -> tuple[str, str]:
-    words = {_fold(w) for w in _LEXICON_CYR_BASE.split()}
-    cyr = "\n".join(sorted(w for w in words if _match_folded(w)))
+    words = dict.fromkeys(_fold(w) for w in _LEXICON_CYR_BASE.split())  # standard spellings come first
+    cyr = "\n".join(w for w in words if _match_folded(w))
     latin = "\n".join(_LEXICON_LATIN)
     return cyr, latin
 
 
 _LEX_CYR, _LEX_LATIN = _lexicon()
+# Beginnings of obscene words: a word split by spaces («пиз дец», «ху йня») starts with one of them.
+_LEX_STARTS = frozenset(w[:n] for w in _LEX_CYR.split() for n in (1, 2, 3))
 
 
 _CLASS_RES: dict[str, re.Pattern[str]] = {}
@@ -498,7 +509,8 @@ def _join_split_words(tokens: list[_Token]) -> None:
                 pieces = [t.text for t in run]
                 plausible = (singles and len(run) >= 3) or (
                     len(run) <= 4 and all(len(p) <= 3 for p in pieces[:-1]) and len(piece) <= 8
-                    and not any(p.lower() in _COMMON_SHORT for p in pieces[:-1])
+                    and not any(p.lower() in _COMMON_SHORT for p in pieces)
+                    and _fold(pieces[0]) in _LEX_STARTS
                 )
                 if plausible:
                     found = obscene_form("".join(pieces))
