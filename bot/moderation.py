@@ -117,6 +117,13 @@ def _fold(word: str) -> str:
 
 
 # Look-alikes used inside mixed-script or digit-laden words. Several readings where ambiguous.
+# Letters of other alphabets that look like Cyrillic ones (Greek, Ukrainian, Serbian, Latin IPA …).
+_EXOTIC = str.maketrans(
+    {"χ": "х", "υ": "у", "α": "а", "ε": "е", "ο": "о", "ρ": "р", "κ": "к", "μ": "м", "τ": "т", "β": "б",
+     "δ": "д", "η": "н", "ι": "и", "λ": "л", "σ": "о", "ω": "ш", "ν": "v", "γ": "у", "і": "и", "ї": "и",
+     "є": "е", "ґ": "г", "ј": "й", "ѕ": "s", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ɑ": "a", "ɡ": "g",
+     "ɩ": "i", "ʏ": "y", "ɪ": "i", "ʜ": "h", "ᴋ": "k", "ᴍ": "m", "ᴛ": "t", "ᴏ": "o", "ᴇ": "e", "ᴀ": "a"}
+)
 _LOOKALIKE: dict[str, str] = {
     "a": "а", "b": "бвь", "c": "с", "d": "д", "e": "е", "f": "ф", "g": "гд", "h": "нх", "i": "ий",
     "j": "й", "k": "к", "l": "л", "m": "м", "n": "пн", "o": "о", "p": "р", "q": "к", "r": "гр",
@@ -136,6 +143,7 @@ _TRANSLIT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("0", ("о",)), ("3", ("з",)), ("4", ("ч",)), ("6", ("б",)),
 )
 _MAX_VARIANTS = 48
+_CYR_TO_LAT = str.maketrans("асеорхукмтн", "aceopxykmth")
 
 
 def _variants(word: str, options: Iterable[tuple[str, tuple[str, ...]]]) -> list[str]:
@@ -184,11 +192,11 @@ _ROOT_PATTERNS = (
     r"(?:долб[ао]|муд[ао]|пизд[ао]|мозг[ао]|хуе|хуй)(?:еб|йоб)\w*",
     r"\w{3,}[ое]еб(?:ы|а|ов|ам|ами|у|ом|ск\w*|ств\w*|ин\w*)?",
     # bare еб-/йоб- at the start of a word, with the continuations the root has.
-    r"(?:е|йо|йе)б(?:а[лнтшцвк]\w*|у[тчщнх]?\w*|е[тшм]\w*|ен(?:я|ях|ей|ям)|л[аоияеу]\w*|н[уиеыо]\w*"
+    r"(?:е|йо|йе)б(?:а[лнтшцвкр]\w*|у[тчщнх]?\w*|е[тшм]\w*|ен(?:я|ях|ей|ям|а|у)|от\w*|л[аоияеу]\w*|н[уиеыо]\w*"
     r"|и(?:с\w*|ч\w*|т|те)?|ыр\w*|ош\w*|т(?:в|ф)\w*|к\w*|с[ья]?)?",
     # phonetic ипать / ибать / епать, only in the forms people write.
     rf"(?:{_PFX_VOWEL})?(?:и|е)[пб](?:ат[ьъ]?(?:ся|са|ца)?|ал[аио]?(?:сь|ся)?|ан(?:ут|у|ый|ая|ое|ые|ат|ашк|ьк)\w*"
-    r"|ну(?:л|т|в)\w*|ись|ица|уч\w*)",
+    r"|ну(?:л|т|в)\w*|ись|ац\w*|уч\w*)",
     # бля / блять / блядь and their derivatives; бляха (a euphemism) is not one of them.
     r"(?:вы|по|раз|рас|за|на)?бляд\w+",
     r"бл(?:я|еа|иа|йа)(?:[дт]\w*)?",
@@ -327,13 +335,20 @@ def _match_masked(word: str) -> str | None:
     pattern = re.sub(r"(\[[^\]]+\]|[^.\[\]{}\d,])\1+", r"\1", pattern)  # stretched visible letters
     lexicon = _LEX_LATIN if latin_only else _LEX_CYR
     found = re.search(f"^(?:{pattern})$", lexicon, re.MULTILINE)
+    if found:
+        return found.group(0)
+    if latin_only:  # «p*zdec», «bl@t»: the visible Latin letters transliterated
+        cyrillic = "".join(
+            p if p.startswith(".") else _translit_variants(re.sub(r"\\(.)", r"\1", p))[0] for p in parts
+        )
+        found = re.search(f"^(?:{cyrillic})$", _LEX_CYR, re.MULTILINE)
     return found.group(0) if found else None
 
 
 @lru_cache(maxsize=65536)
 def obscene_form(word: str) -> str | None:
     """The normalised obscene word ``word`` reads as, or None. ``word`` is one token, any script."""
-    word = word.lower()
+    word = word.lower().translate(_EXOTIC)
     if not word or len(_REPEAT_RE.sub(r"\1", word)) > _MAX_WORD:
         return None
     if _has(word, _MASKS):
@@ -348,7 +363,9 @@ def obscene_form(word: str) -> str | None:
             if found and (k == 0 or _ANYWHERE_RE.search(found)):
                 return found
         unmasked = word.replace("@", "а").replace("$", "с")
-        return None if _has(unmasked, _MASKS) else obscene_form(unmasked)
+        if not _has(unmasked, _MASKS):
+            return obscene_form(unmasked)
+        return obscene_form(re.sub(f"[{re.escape(_MASKS)}]", "", word))  # «х*у*й»: masks as separators
     has_cyr = _has(word, _CYR)
     has_lat = _has(word, _LAT)
     has_digit = _has(word, _DIGITS)
@@ -368,6 +385,8 @@ def obscene_form(word: str) -> str | None:
                 return found
         return None
     if has_lat or has_digit:
+        if has_lat and _ENGLISH_RE.search(_REPEAT_RE.sub(r"\1", word.translate(_CYR_TO_LAT))):
+            return _REPEAT_RE.sub(r"\1", word.translate(_CYR_TO_LAT))  # «fuсk» with a Cyrillic с
         for candidate in _lookalike_variants(word):
             found = _match_cyrillic(candidate)
             if found:
@@ -380,7 +399,8 @@ def obscene_form(word: str) -> str | None:
 # Tokens
 # --------------------------------------------------------------------------------------------
 
-_SPLIT_RE = re.compile(f"[{re.escape(_SEPARATORS)}]+")
+# Anything between letters that is neither a letter, a digit nor a mask separates pieces of a word.
+_SPLIT_RE = re.compile(f"(?:[^\\w{re.escape(_MASKS)}]|_)+")
 _WORDISH_RE = re.compile(f"[{_CYR}{_LAT}{_DIGITS}{re.escape(_MASKS)}]", re.IGNORECASE)
 _LETTERS_RE = re.compile(f"[{_CYR}{_LAT}{_DIGITS}{re.escape(_MASKS.replace('…', ''))}]+", re.IGNORECASE)
 # Short words that are never the first piece of a word split by spaces.
@@ -407,7 +427,7 @@ class _Token:
 
 def _norm_word(word: str) -> str:
     """A folded Cyrillic reading of a word for vocabulary look-ups (look-alikes mapped)."""
-    low = word.lower()
+    low = word.lower().translate(_EXOTIC)
     if (_has(low, _LAT) or _has(low, _DIGITS)) and _has(low, _CYR):
         low = "".join(_LOOKALIKE.get(ch, ch)[0] if ch not in _CYR else ch for ch in low)
     return _fold("".join(ch for ch in low if ch.isalnum()))
@@ -545,7 +565,7 @@ def _stems(words: str) -> str:
 # Demeaning nouns that are insults whenever they are said to support (default target).
 _STRONG_NOUNS = _stems(
     "идиот идиотк идеот дебил дибил дебилоид кретин имбецил олигофрен дегенерат даун придурок придурк "
-    "недоумок недоумк недоносок недоноск тупиц тупорыл бестолоч бездар бездарност олух болван балбес "
+    "недоумок недоумк недоучк недоучек недоносок недоноск тупиц тупорыл бестолоч бездар бездарност олух болван балбес "
     "остолоп дурак дурач дуралей дурн глупц тупен долдон недотеп неумех неуч невежд профан дилетант "
     "халтурщик лентя лодыр бездельник тунеядц тунеядец дармоед нахлебник урод уродин ублюдок ублюдк "
     "выродок выродк мраз мерзавц мерзавец подонок подонк сволоч скотин твар гнид паскуд падл сучар "
@@ -605,7 +625,8 @@ _OWN_POSSESSIVE = frozenset(
     )
 )
 _YOUR_POSSESSIVE = frozenset(
-    _fold(w) for w in _words("ваш ваша ваше ваши вашего вашей вашему вашим вашими ваших твой твоя твои твоего")
+    _fold(w)
+    for w in _words("ваш ваша ваше ваши вашего вашей вашему вашим вашими ваших вашу твой твоя твои твоего твою твоей")
 )
 _FIRST_PERSON = frozenset(_fold(w) for w in _words("я меня мне мной себя сам сама мы нас нам сами"))
 _SECOND_PLURAL = frozenset(["вы", "вас", "вам", "вами"])
@@ -636,7 +657,7 @@ _GO_PHRASES = frozenset(
     for p in ("на хуй", "на хер", "на хрен", "в пизду", "в жопу", "в задницу", "к хуям", "в очко",
               "к херам", "на три буквы", "на")
 )
-_FUCK_YOU_OBJECTS = frozenset(_fold(w) for w in _words("вас тебя вашу твою вашего ваших ваш"))
+_SUCK_VERBS = frozenset(_words("соси сосите отсоси отсосите пососи пососите"))
 _HANDS_RE = re.compile(r"рук[аи]?")
 _ASS_RE = re.compile(r"(?:жоп|задниц|попы|пятой)\w*")
 
@@ -646,6 +667,11 @@ def _label_kind(token: _Token) -> str | None:
     words = {token.norm}
     if token.obscene:
         words.add(_fold(token.obscene))
+    if "-" in token.text:  # «программисты-недоучки», «горе-специалисты»
+        parts = [_norm_word(part) for part in token.text.split("-")]
+        if parts[0] == "горе" and any(_STAFF_RE.fullmatch(part) for part in parts[1:]):
+            return "strong"
+        words.update(parts)
     for word in words:
         if _STRONG_NOUN_RE.fullmatch(word):
             return "strong"
@@ -776,12 +802,11 @@ def _is_abuse(tokens: list[_Token], i: int, hi: int) -> bool:
     """«идите нахуй», «пошли вы в жопу», «ебал я вас»."""
     word = tokens[i].norm
     window = [t.norm for t in tokens[i + 1 : min(hi, i + 5)]]
+    if word in _SUCK_VERBS:
+        return True
     if word in _GO_VERBS:
-        if word in ("пошли", "пошел", "пошла") and window[:1] and window[0] in ("вы", "ты"):
-            rest = window[1:]
-            if not rest or tokens[i + 1].pause_after or tokens[i + 1].break_after:
-                return True
-            window = rest
+        if window[:1] and window[0] in ("вы", "ты"):
+            return True  # «пошли вы», «иди ты»
         for k, w in enumerate(window):
             if w in _GO_TARGETS:
                 return True
@@ -790,7 +815,12 @@ def _is_abuse(tokens: list[_Token], i: int, hi: int) -> bool:
                     return True
         return False
     if tokens[i].obscene and re.fullmatch(r"(?:вы|от|за)?еб(?:ал|у|ать)", word):
-        return any(w in _FUCK_YOU_OBJECTS for w in window[:3])
+        for k, w in enumerate(window[:3]):
+            if w in _SECOND_PLURAL or w in _SECOND_SINGULAR:
+                return True
+            if w in _YOUR_POSSESSIVE and k + 1 < len(window):
+                following = window[k + 1]
+                return following == "мать" or _STAFF_RE.fullmatch(following) is not None
     return False
 
 
