@@ -11,7 +11,7 @@ How a text is read:
 2. Whitespace tokens are cut into parts on inner separators (``х-у-й``, ``п.и.з.д.а``); the parts, the
    joined token and runs of single letters or short fragments split by spaces (``х у й н я``,
    ``пиз дец``) are all candidates.
-3. A candidate word is folded (ё→е, э→е, stretched letters collapsed); mixed-script or digit-laden
+3. A candidate word is folded (ё→е, stretched letters collapsed); mixed-script or digit-laden
    words are read through look-alike tables (x→х, 3→з, 6→б …), pure Latin words through
    transliteration (``nahuj`` → «нахуй``) and checked for English *fuck*.
 4. The folded word is matched against morphology-aware root patterns: a root is only obscene at the
@@ -111,8 +111,8 @@ def _strip_invisible(text: str) -> str:
 
 
 def _fold(word: str) -> str:
-    """Lower case, ё→е, э→е, stretched letters collapsed: the form root patterns are written in."""
-    word = word.lower().replace("ё", "е").replace("э", "е")
+    """Lower case, ё→е, stretched letters collapsed: the form root patterns are written in."""
+    word = word.lower().replace("ё", "е")
     return _REPEAT_RE.sub(r"\1", word)
 
 
@@ -179,14 +179,16 @@ def _translit_variants(word: str) -> list[str]:
 _PFX_VOWEL = "за|на|по|до|вы|у|о|а|при|про|пере|недо|не|ни|подо|изо|обо|разо|со|во|взо|надо"
 _PFX_CONS = "с|в|из|об|от|под|над|раз|рас|вз|вс|без|бес|пред"
 _PFX_ANY = f"(?:{_PFX_VOWEL}|{_PFX_CONS})"
+# At most two prefixes, the second one at least two letters long: «с-у-хую» is «сухую», not a prefix chain.
+_PFX_CHAIN = f"(?:{_PFX_ANY}(?:(?!у|о|а|с|в){_PFX_ANY})?)?"
 
 _ROOT_PATTERNS = (
     # хуй / хуе / хуя / хую / хуи: at the start or after real prefixes (нахуй, охуеть, схуяли).
-    rf"{_PFX_ANY}{{0,2}}ху[йяеюи]\w*",
+    rf"{_PFX_CHAIN}ху[йяеюиэ]\w*",
     r"(?:на|а)?хул[еи]",
     # пизд and its phonetic spellings: no innocent Russian word contains these letters.
     r"\w*(?:пи|пе)[зс][дж]\w*",
-    rf"{_PFX_ANY}{{0,2}}пзд\w*",
+    rf"{_PFX_CHAIN}пзд\w*",
     # еб / ёб after a prefix (заебали, отъебись, долбоеб); ъ/ь required after a consonant prefix.
     rf"(?:{_PFX_VOWEL}|(?:{_PFX_CONS})[ъь])+(?:еб|йоб|йеб)\w*",
     r"(?:долб[ао]|муд[ао]|пизд[ао]|мозг[ао]|хуе|хуй)(?:еб|йоб)\w*",
@@ -195,19 +197,19 @@ _ROOT_PATTERNS = (
     r"(?:е|йо|йе)б(?:а[лнтшцвкр]\w*|у[тчщнх]?\w*|е[тшм]\w*|ен(?:я|ях|ей|ям|а|у)|от\w*|л[аоияеу]\w*|н[уиеыо]\w*"
     r"|и(?:с\w*|ч\w*|т|те)?|ыр\w*|ош\w*|т(?:в|ф)\w*|к\w*|с[ья]?)?",
     # phonetic ипать / ибать / епать, only in the forms people write.
-    rf"(?:{_PFX_VOWEL})?(?:и|е)[пб](?:ат[ьъ]?(?:ся|са|ца)?|ал[аио]?(?:сь|ся)?|ан(?:ут|у|ый|ая|ое|ые|ат|ашк|ьк)\w*"
+    rf"(?:{_PFX_VOWEL})?(?:и|е)[пб](?:ат[ьъ](?:ся|са|ца)?|атс[яа]|ал[аио]?(?:сь|ся)?|ан(?:ут|у|ый|ая|ое|ые|ат|ашк|ьк)\w*"
     r"|ну(?:л|т|в)\w*|ись|ац\w*|уч\w*)",
     # бля / блять / блядь and their derivatives; бляха (a euphemism) is not one of them.
     r"(?:вы|по|раз|рас|за|на)?бляд\w+",
     r"бл(?:я|еа|иа|йа)(?:[дт]\w*)?",
-    r"бле(?:ат|ад|т|ть|д|дь)",
+    r"бле(?:ат|ад)\w*|блэ(?:ат|т|ть|д|дь)",
     # муд(ак) family; мудрый, мудрость, мудрец are not.
     rf"(?:{_PFX_VOWEL})?муд(?:ак|аг|ач|ац|ил|оз|ох|оеб|ищ)\w*",
     # пидор / пидар / пидр; скипидар, лапидарный, эпидермис are not (start-anchored).
     rf"(?:{_PFX_ANY})?пид[оаеи]р(?:|ы|а|у|ом|ов|ам|ами|ах|е|ас\w*|аст\w*|ск\w*|ок\w*|к\w*|н\w*|ил\w*|ищ\w*|юг\w*)",
-    rf"(?:{_PFX_ANY})?п[ие]др\w*",
+    rf"(?:{_PFX_ANY})?(?:пидр\w*|педрил\w*)",
     # залуп
-    rf"{_PFX_ANY}{{0,2}}залуп\w*",
+    rf"{_PFX_CHAIN}залуп\w*",
     # манда (not мандат, мандарин, команда)
     r"манд(?:а|ы|е|у|ой|ою|ами|ах|ам|авош\w*)",
     # English in Cyrillic letters
@@ -221,6 +223,7 @@ _INNOCENT = frozenset(
     {"ебург", "ебурге", "ебурга", "ебола", "еболы", "ебонит", "ебонита", "ебитда", "ебай", "ебеи",
      "ипан", "ипатия", "ипатий", "мандела", "манде", "бле", "блеть"}
 )
+_INNOCENT_RE = re.compile(r"ебург\w*|ебол[аыуе]\w*|ебонит\w*")
 _INNOCENT_LATIN = frozenset(
     _words("hue hues hyundai huawei ebay ebitda ebook ebooks ebola ebb eben mandela")
 )
@@ -265,7 +268,12 @@ _LEXICON_LATIN = _words("fuck fucking fucked fucker fuckers fuckin fucks motherf
 
 
 def _match_folded(word: str) -> bool:
-    return bool(word) and word not in _INNOCENT and _OBSCENE_RE.fullmatch(word) is not None
+    return (
+        bool(word)
+        and word not in _INNOCENT
+        and _INNOCENT_RE.fullmatch(word) is None
+        and _OBSCENE_RE.fullmatch(word) is not None
+    )
 
 
 def _lexicon() -> tuple[str, str]:
@@ -326,7 +334,7 @@ def _match_masked(word: str) -> str | None:
         if latin_only:
             parts.append(re.escape(ch))
         else:
-            reading = _LOOKALIKE.get(ch, ch) if ch not in _CYR else ch.replace("ё", "е").replace("э", "е")
+            reading = _LOOKALIKE.get(ch, ch) if ch not in _CYR else ch.replace("ё", "е")
             parts.append(f"[{reading}]" if len(reading) > 1 else re.escape(reading))
         i += 1
     if not any(p.startswith("[") or not p.startswith(".") for p in parts):
@@ -554,7 +562,10 @@ def _join_split_words(tokens: list[_Token]) -> None:
 # Insults (SLA 4.2)
 # --------------------------------------------------------------------------------------------
 
-_NOUN_END = r"(?:ищ[еаиу]|ищам?и?|ин[аыу]|)(?:|а|я|ы|и|у|ю|о|е|ов|ев|ей|ам|ям|ами|ями|ах|ях|ом|ем|ой|ою|ье|ья|ьи|ьев)"
+_NOUN_END = (
+    r"(?:ищ[еаиу]|ищам?и?|ин[аыу]|)"  # augmentatives: «ебланище», «дубина»
+    r"(?:|а|я|ы|и|у|ю|о|е|ов|ев|ей|ам|ям|ами|ями|ах|ях|ом|ем|ой|ою|ье|ья|ьи|ьев|ь|ью|й)"
+)
 _ADJ_END = r"(?:ый|ий|ой|ая|яя|ое|ее|ые|ие|ого|его|ому|ему|ым|им|ыми|ими|ых|их|ую|юю|ы|а|о)"
 
 
@@ -565,13 +576,13 @@ def _stems(words: str) -> str:
 # Demeaning nouns that are insults whenever they are said to support (default target).
 _STRONG_NOUNS = _stems(
     "идиот идиотк идеот дебил дибил дебилоид кретин имбецил олигофрен дегенерат даун придурок придурк "
-    "недоумок недоумк недоучк недоучек недоносок недоноск тупиц тупорыл бестолоч бездар бездарност олух болван балбес "
-    "остолоп дурак дурач дуралей дурн глупц тупен долдон недотеп неумех неуч невежд профан дилетант "
-    "халтурщик лентя лодыр бездельник тунеядц тунеядец дармоед нахлебник урод уродин ублюдок ублюдк "
-    "выродок выродк мраз мерзавц мерзавец подонок подонк сволоч скотин твар гнид паскуд падл сучар "
-    "сучонок сучонк гондон гандон чмо чмошник лох лошар лузер неудачник ничтожеств говнюк говноед "
-    "суки сучар говнокодер засранц засранец рукожоп криворук быдл отморозок отморозк неадекват маразматик шизик "
-    "кретинк бестолков"
+    "недоумок недоумк недоучк недоучек хам хамл хамк недоносок недоноск тупиц тупорыл бестолоч бездар "
+    "бездарност олух болван балбес остолоп дурак дурач дуралей дурен дурни дурням дур глупц тупен долдон "
+    "недотеп неумех неуч невежд профан дилетант халтурщик лентя лодыр бездельник тунеядц тунеядец дармоед "
+    "нахлебник урод уродин ублюдок ублюдк выродок выродк мраз мерзавц мерзавец подонок подонк сволоч "
+    "скотин твар гнид паскуд падл сучар сучонок сучонк гондон гандон чмо чмошник лох лошар лузер "
+    "неудачник ничтожеств говнюк говноед суки сучар говнокодер засранц засранец рукожоп криворук быдл "
+    "отморозок отморозк неадекват маразматик шизик кретинк бестолков"
 )
 _STRONG_MAT_NOUNS = _stems(
     "мудак мудач мудил мудозвон мудоеб долбоеб долбаеб еблан ебанат ебанатик ебаньк ебантя уебок уебк "
@@ -852,6 +863,8 @@ def _insult(tokens: list[_Token]) -> bool:
                 if kind == "weak_adj" and target == "staff":
                     target = _nearest_target(tokens, i, lo, hi, bot)
             else:
+                if i > lo and tokens[i - 1].norm == "как":
+                    kind = "weak"  # a simile («сделал как идиот») needs someone it is said of
                 target = _noun_target(tokens, i, lo, hi, bot, kind)
             if target == "staff":
                 return True
