@@ -140,7 +140,7 @@ _TRANSLIT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("m", ("м",)), ("n", ("н",)), ("o", ("о",)), ("p", ("п",)), ("q", ("к",)), ("r", ("р",)),
     ("s", ("с",)), ("t", ("т",)), ("u", ("у",)), ("v", ("в",)), ("w", ("в",)), ("x", ("х", "кс")),
     ("y", ("ы", "й", "у")), ("z", ("з",)), ("'", ("ь",)),
-    ("0", ("о",)), ("3", ("з",)), ("4", ("ч",)), ("6", ("б",)),
+    ("0", ("о",)), ("3", ("з",)), ("4", ("ч",)), ("6", ("б",)), ("9", ("я",)),
 )
 _MAX_VARIANTS = 48
 _CYR_TO_LAT = str.maketrans("асеорхукмтн", "aceopxykmth")
@@ -194,7 +194,7 @@ _ROOT_PATTERNS = (
     r"(?:долб[ао]|муд[ао]|пизд[ао]|мозг[ао]|хуе|хуй)(?:еб|йоб)\w*",
     r"\w{3,}[ое]еб(?:ы|а|ов|ам|ами|у|ом|ск\w*|ств\w*|ин\w*)?",
     # bare еб-/йоб- at the start of a word, with the continuations the root has.
-    r"(?:е|йо|йе)б(?:а[лнтшцвкр]\w*|у[тчщнх]?\w*|е[тшм]\w*|ен(?:я|ях|ей|ям|а|у)|от\w*|л[аоияеу]\w*|н[уиеыо]\w*"
+    r"(?:е|йо|йе)б(?:а[лтшцвкр]\w*|ан(?:[ыаоуеиья]|н|ут|ат|аш|ул|ис|ц|ем|ой|ько|тя)\w*|у[тчщнх]?\w*|е[тшм]\w*|ен(?:я|ях|ей|ям|а|у)|от\w*|л[аоияеу]\w*|н[уиеыо]\w*"
     r"|и(?:с\w*|ч\w*|т|те)?|ыр\w*|ош\w*|т(?:в|ф)\w*|к\w*|с[ья]?)?",
     # phonetic ипать / ибать / епать, only in the forms people write.
     rf"(?:{_PFX_VOWEL})?(?:и|е)[пб](?:ат[ьъ](?:ся|са|ца)?|атс[яа]|ал[аио]?(?:сь|ся)?|ан(?:ут|у|ый|ая|ое|ые|ат|ашк|ьк)\w*"
@@ -225,7 +225,7 @@ _INNOCENT = frozenset(
 )
 _INNOCENT_RE = re.compile(r"ебург\w*|ебол[аыуе]\w*|ебонит\w*")
 _INNOCENT_LATIN = frozenset(
-    _words("hue hues hyundai huawei ebay ebitda ebook ebooks ebola ebb eben mandela")
+    _words("hue hues hyundai huawei ebay ebit ebita ebitda ebook ebooks ebola ebb eben mandela")
 )
 _SHORT_LATIN = frozenset({"huy", "hui", "huj", "xuy", "xyu", "xui", "xuj"})
 
