@@ -46,7 +46,7 @@ class Moderation:
 
     profanity: bool
     insult: bool
-    matches: tuple[str, ...] = ()  # the normalised words that triggered, for logs
+    matches: tuple[str, ...] = ()  # the normalised words that triggered (obscene words, then the insult), for logs
 
     @property
     def flagged(self) -> bool:
@@ -844,7 +844,8 @@ def _is_abuse(tokens: list[_Token], i: int, hi: int) -> bool:
 _QUOTED_RE = re.compile(r"«[^«»]*»|“[^“”]*”|„[^„“”]*[“”]|\"[^\"]*\"")
 
 
-def _insult(tokens: list[_Token]) -> bool:
+def _insult(tokens: list[_Token]) -> str | None:
+    """The normalised words of the first insult to staff, or None."""
     for sentence_lo, sentence_hi in _sentences(tokens):
         bot = any(_BOT_RE.fullmatch(t.norm) for t in tokens[sentence_lo:sentence_hi])
         for i in range(sentence_lo, sentence_hi):
@@ -853,13 +854,13 @@ def _insult(tokens: list[_Token]) -> bool:
             if _is_abuse(tokens, i, hi):
                 target = _nearest_target(tokens, i, lo, hi, bot)
                 if target in (None, "staff"):
-                    return True
+                    return " ".join(t.norm for t in tokens[i : min(hi, i + 3)])
                 continue
             if _HANDS_RE.fullmatch(token.norm) and i + 2 < hi and tokens[i + 1].norm == "из" \
                     and _ASS_RE.fullmatch(tokens[i + 2].norm):
                 target = _nearest_target(tokens, i, lo, hi, bot)
                 if target in (None, "staff"):
-                    return True
+                    return " ".join(t.norm for t in tokens[i : i + 3])
                 continue
             kind = _label_kind(token)
             if kind is None:
@@ -873,18 +874,19 @@ def _insult(tokens: list[_Token]) -> bool:
                     kind = "weak"  # a simile («сделал как идиот») needs someone it is said of
                 target = _noun_target(tokens, i, lo, hi, bot, kind)
             if target == "staff":
-                return True
-    return False
+                return token.norm
+    return None
 
 
 def moderate(text: str) -> Moderation:
     """Read one message: obscene language (SLA 4.2, 4.8) and insults to support staff (SLA 4.2)."""
     clean = _PI_RE.sub("пи", _strip_invisible(text))
     tokens = _tokens(clean)
-    matches = tuple(dict.fromkeys(t.obscene for t in tokens if t.obscene))
-    unquoted = _QUOTED_RE.sub(" , ", clean)
-    insult_tokens = tokens if unquoted == clean else _tokens(unquoted)
-    return Moderation(profanity=bool(matches), insult=_insult(insult_tokens), matches=matches)
+    obscene = [t.obscene for t in tokens if t.obscene]
+    unquoted = _QUOTED_RE.sub(" , ", clean)  # quoted speech is not the writer's own insult
+    insult = _insult(tokens if unquoted == clean else _tokens(unquoted))
+    matches = tuple(dict.fromkeys([*obscene, *([insult] if insult else [])]))
+    return Moderation(profanity=bool(obscene), insult=insult is not None, matches=matches)
 
 
 def clear_caches() -> None:

@@ -202,6 +202,8 @@ def test_matches_name_the_normalised_words_for_logs() -> None:
     result = moderate("Ху\u200bйня и п@здец, а не рубля")
     assert result.matches == ("хуйня", "пиздец")
     assert result.flagged
+    assert moderate("ХУЕСОСЫ, ответьте").matches == ("хуесосы",)
+    assert moderate("Идите НАХУЙ").matches == ("нахуй", "идите нахуй")
 
 
 def test_obscene_form_reads_one_word() -> None:
@@ -272,7 +274,7 @@ def test_what_is_not_an_insult(text: str, why: str) -> None:
 
 def test_insult_without_obscenity_is_not_profanity() -> None:
     result = moderate("вы бестолочи")
-    assert result == Moderation(profanity=False, insult=True, matches=())
+    assert result == Moderation(profanity=False, insult=True, matches=("бестолочи",))
     assert result.flagged
 
 
