@@ -565,7 +565,7 @@ def _join_split_words(tokens: list[_Token]) -> None:
 # --------------------------------------------------------------------------------------------
 
 _NOUN_END = (
-    r"(?:ищ[еаиу]|ищам?и?|ин[аыу]|)"  # augmentatives: «ебланище», «дубина»
+    r"(?:ищ[еаиу]|ищам?и?|)"  # augmentatives: «ебланище», «уродище»
     r"(?:|а|я|ы|и|у|ю|о|е|ов|ев|ей|ам|ям|ами|ями|ах|ях|ом|ем|ой|ою|ье|ья|ьи|ьев|ь|ью|й)"
 )
 _ADJ_END = r"(?:ый|ий|ой|ая|яя|ое|ее|ые|ие|ого|его|ому|ему|ым|им|ыми|ими|ых|их|ую|юю|ы|а)"
@@ -597,7 +597,7 @@ _STRONG_MAT_NOUNS = _stems(
 # Nouns with an innocent meaning too (animals, objects): insults only when said of staff or to «вы».
 _WEAK_NOUNS = _stems(
     "баран овц осел осл козел козл дятел дятл обезьян макак клоун шут овощ свин крыс скот животн олен "
-    "петух петух куриц коров тормоз пень пн дуб дубин чурбан тюлен упыр кровопийц паразит пиявк "
+    "петух козлин куриц коров тормоз пень дуб дубин чурбан тюлен упыр кровопийц паразит пиявк "
     "мошенник жулик ворюг аферист шарлатан убожеств позорищ психопат шизофреник стадо сборищ "
     "бляди блядей блядям блядями пизд залуп гад нуб ламер болтун врун лжец обманщик вор шлюх петух чушк "
     "сопляк молокосос школот"
@@ -611,7 +611,7 @@ _LABEL_ADJ = _stems(
 _WEAK_ADJ = _stems("охуевш охреневш оборзевш обнаглевш ленив жалк бесполезн недалек")
 
 _STRONG_NOUN_RE = re.compile(f"(?:{_STRONG_NOUNS}|{_STRONG_MAT_NOUNS}){_NOUN_END}|дура|дуры|дурой|дуру")
-_WEAK_NOUN_RE = re.compile(f"(?:{_WEAK_NOUNS}){_NOUN_END}")
+_WEAK_NOUN_RE = re.compile(f"(?:{_WEAK_NOUNS}){_NOUN_END}|пни|пней")
 _ADJ_RE = re.compile(f"(?:{_LABEL_ADJ}){_ADJ_END}")
 _WEAK_ADJ_RE = re.compile(f"(?:{_WEAK_ADJ}){_ADJ_END}")
 
@@ -674,7 +674,11 @@ _GO_TARGETS = frozenset(_fold(w) for w in ["нахуй", "нахуя", "нахе
 _GO_PHRASES = frozenset(
     tuple(_fold(w) for w in p.split())
     for p in ("на хуй", "на хер", "на хрен", "в пизду", "в жопу", "в задницу", "к хуям", "в очко",
-              "к херам", "на три буквы", "на")
+              "к херам", "на три буквы")
+)
+# Finite verbs and infinitives, roughly: «продаёте», «ответил», «сидят», «работать».
+_VERB_RE = re.compile(
+    r"\w{2,}(?:ете|ите|ешь|ишь|ет|ит|ют|ут|ят|ат|ал|ала|али|ило|ил|ила|или|ел|ела|ели|ть|ться|тся|лся|лись)"
 )
 _SUCK_VERBS = frozenset(_words("соси сосите отсоси отсосите пососи пососите"))
 _HANDS_RE = re.compile(r"рук[аи]?")
@@ -747,12 +751,23 @@ def _sentences(tokens: list[_Token]) -> Iterator[tuple[int, int]]:
         yield start, len(tokens)
 
 
-def _nearest_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> str | None:
+def _nearest_target(
+    tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, no_verb_between: bool = False
+) -> str | None:
+    """The nearest word naming whom the label at ``i`` is about.
+
+    ``no_verb_between``: only a target the label is predicated of directly («вы бараны», «дятел из
+    поддержки»), not the subject of a verb whose object the word is («вы продаёте тормоза»).
+    """
     for distance in range(1, hi - lo):
         for k in (i - distance, i + distance):
             if lo <= k < hi:
                 target = _target(tokens, k, bot, before=k < i)
                 if target and target != "person":
+                    if no_verb_between and any(
+                        _VERB_RE.fullmatch(tokens[m].norm) for m in range(min(i, k) + 1, max(i, k))
+                    ):
+                        continue
                     return target
     return None
 
@@ -807,11 +822,17 @@ def _any_target(tokens: list[_Token], lo: int, hi: int, bot: bool) -> bool:
 
 
 def _noun_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, kind: str) -> str | None:
+    if kind == "weak":
+        token = tokens[i]
+        vocative = (token.comma_before or token.sentence_start) and (
+            token.pause_after or token.break_after or i + 1 == len(tokens)
+        )
+        if vocative and any(t.norm in _SECOND_PLURAL for t in tokens[lo:hi]):
+            return "staff"  # «ну вы даёте, клоуны»
+        return _nearest_target(tokens, i, lo, hi, bot, no_verb_between=True)
     target = _nearest_target(tokens, i, lo, hi, bot)
     if target:
         return target
-    if kind == "weak":
-        return None
     if any(_REPORTING.fullmatch(tokens[k].norm) for k in range(lo, hi)):
         return None
     return "staff"  # a bare label in a message to support is said to support

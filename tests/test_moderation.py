@@ -239,6 +239,11 @@ def test_obscene_form_reads_one_word() -> None:
         "м у д а к и",
         "Вы бл*ди",
         "ебал я вашу поддержку",
+        "ну вы даёте, клоуны",
+        "горе-специалисты, ответьте",
+        "программисты-недоучки опять всё сломали",
+        "вы мрази",
+        "да пошли вы",
     ],
 )
 def test_labels_and_abuse_aimed_at_staff_are_insults(text: str) -> None:
@@ -266,6 +271,11 @@ def test_labels_and_abuse_aimed_at_staff_are_insults(text: str) -> None:
         ("магазин овощей и фруктов: как настроить склад?", "an innocent meaning of a weak label"),
         ("ферма баранов, нужен учёт поголовья", "an innocent meaning of a weak label"),
         ("клоуны для детских праздников — как вести заявки?", "an innocent meaning of a weak label"),
+        ("вы продаёте тормоза?", "the object of a verb, not a label of «вы»"),
+        ("вы поставляете баранину и свинину?", "food, not a label"),
+        ("вы работаете в пн?", "an abbreviation, not «пни»"),
+        ("тупо не работает экспорт", "an adverb"),
+        ("я дурею от этих настроек", "a verb"),
     ],
 )
 def test_what_is_not_an_insult(text: str, why: str) -> None:
