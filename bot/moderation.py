@@ -134,7 +134,7 @@ _LOOKALIKE: dict[str, str] = {
 # Transliteration of whole Latin words (multi-letter groups first).
 _TRANSLIT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("shch", ("щ",)), ("sch", ("щ",)), ("sh", ("ш",)), ("ch", ("ч",)), ("zh", ("ж",)), ("kh", ("х",)),
-    ("ts", ("ц",)), ("ya", ("я",)), ("yu", ("ю",)), ("yo", ("е",)), ("ye", ("е",)), ("ja", ("я",)),
+    ("ts", ("ц",)), ("ya", ("я",)), ("yu", ("ю", "уи")), ("yo", ("е",)), ("ye", ("е",)), ("ja", ("я",)),
     ("ju", ("ю",)), ("jo", ("е",)), ("ia", ("я", "иа")), ("iu", ("ю",)), ("ck", ("к",)),
     ("a", ("а",)), ("b", ("б",)), ("c", ("ц", "к", "с")), ("d", ("д",)), ("e", ("е",)), ("f", ("ф",)),
     ("g", ("г",)), ("h", ("х",)), ("i", ("и", "й")), ("j", ("й", "ж")), ("k", ("к",)), ("l", ("л",)),
@@ -197,8 +197,8 @@ _ROOT_PATTERNS = (
     # bare еб-/йоб- at the start of a word, with the continuations the root has.
     r"(?:е|йо|йе)б(?:"
     r"а[лтшцвкр]\w*|ан(?:[ыаоуеиья]|н|ут|ат|аш|ул|ис|ц|ем|ой|ько|тя)\w*"  # ебать, ебаный, ебанько
-    r"|у[тчщнх]?\w*|е[тшм]\w*|ен(?:я|ях|ей|ям|а|у)|от\w*|л[аоияеу]\w*|н[уиеыо]\w*"  # ебут, ебеня, ебло
-    r"|и(?:с\w*|ч\w*|т|те)?|ыр\w*|ош\w*|т(?:в|ф)\w*|к\w*|с[ья]?"  # ебись, ебический, ебырь
+    r"|у(?:[тчщнх]\w*)?|е[тшм]\w*|ен(?:я|ях|ей|ям|а|у)|от\w*|л[аоияеу]\w*|н[уиеыо]\w*"  # ебут, ебеня, ебло
+    r"|и(?:с\w*|ч\w*|т|те)?|ыр\w*|ош\w*|т(?:в|ф)\w*|к\w*"  # ебись, ебический, ебырь
     r")?",
     # phonetic ипать / ибать / епать, only in the forms people write.
     rf"(?:{_PFX_VOWEL})?(?:и|е)[пб](?:ат[ьъ](?:ся|са|ца)?|атс[яа]|ал[аио]?(?:сь|ся)?"
@@ -210,9 +210,9 @@ _ROOT_PATTERNS = (
     # муд(ак) family; мудрый, мудрость, мудрец are not.
     rf"(?:{_PFX_VOWEL})?муд(?:ак|аг|ач|ац|ил|оз|ох|оеб|ищ)\w*|обмуд(?:ок|к)\w*",
     # пидор / пидар / пидр; скипидар, лапидарный, эпидермис are not (start-anchored).
-    rf"(?:{_PFX_ANY})?пид[оаеи]р"
+    r"(?:рас|раз|от|за)?пид[оаеи]р"
     r"(?:|ы|а|у|ом|ов|ам|ами|ах|е|ас\w*|аст\w*|ск\w*|ок\w*|к\w*|н\w*|ил\w*|ищ\w*|юг\w*)",
-    rf"(?:{_PFX_ANY})?(?:пидр\w*|педрил\w*)",
+    r"(?:рас|раз|от|за)?(?:пидр\w*|педрил\w*)",
     # залуп
     rf"{_PFX_CHAIN}залуп\w*",
     # манда (not мандат, мандарин, команда)
@@ -227,8 +227,10 @@ _OBSCENE_RE = re.compile("|".join(f"(?:{p})" for p in _ROOT_PATTERNS))
 _INNOCENT = frozenset({"ебитда", "ебай", "ебеи", "мандела", "манде"})
 _INNOCENT_RE = re.compile(r"ебург\w*|ебол[аыуе]\w*|ебонит\w*")  # Екатеринбург, Эбола, эбонит spelt with е
 _INNOCENT_LATIN = frozenset(
-    _words("hue hues hyundai huawei ebay ebit ebita ebitda ebook ebooks ebola ebb eben mandela")
+    _words("hue hues hued hyundai huawei ebay ebit ebita ebitda ebook ebooks ebola ebb eben mandela mandy")
 )
+# Letter groups of English spelling that transliterated Russian does not use («eyeball», «Wednesday»).
+_ENGLISH_SHAPE_RE = re.compile(r"th|wh|ee|oo|ea|ey|ay|ou|qu|gh|w|ll|ss|bb|tt|pp|ff|ck")
 _SHORT_LATIN = frozenset({"huy", "hui", "huj", "xuy", "xyu", "xui", "xuj"})
 
 _ENGLISH_RE = re.compile(
@@ -387,11 +389,11 @@ def obscene_form(word: str) -> str | None:
             return folded
         if word in _INNOCENT_LATIN or folded in _INNOCENT_LATIN:
             return None
-        if len(folded) < 4 and folded not in _SHORT_LATIN:
+        if (len(folded) < 4 and folded not in _SHORT_LATIN) or _ENGLISH_SHAPE_RE.search(word):
             return None
-        for candidate in (*_translit_variants(folded), *_lookalike_variants(folded)):
+        for candidate in _translit_variants(folded):
             found = _match_cyrillic(candidate)
-            if found:
+            if found and not found.startswith(("фак", "маз")):  # «facing», «faker» are English
                 return found
         return None
     if has_lat or has_digit:
