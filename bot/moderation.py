@@ -389,7 +389,8 @@ def obscene_form(word: str) -> str | None:
             return folded
         if word in _INNOCENT_LATIN or folded in _INNOCENT_LATIN:
             return None
-        if (len(folded) < 4 and folded not in _SHORT_LATIN) or _ENGLISH_SHAPE_RE.search(word):
+        unstretched = re.sub(r"(.)\1{2,}", r"\1", word)  # a doubled letter is English spelling, a tripled one a stretch
+        if (len(folded) < 4 and folded not in _SHORT_LATIN) or _ENGLISH_SHAPE_RE.search(unstretched):
             return None
         for candidate in _translit_variants(folded):
             found = _match_cyrillic(candidate)
