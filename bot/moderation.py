@@ -571,7 +571,7 @@ _NOUN_END = (
     r"(?:ищ[еаиу]|ищам?и?|)"  # augmentatives: «ебланище», «уродище»
     r"(?:|а|я|ы|и|у|ю|о|е|ов|ев|ей|ам|ям|ами|ями|ах|ях|ом|ем|ой|ою|ье|ья|ьи|ьев|ь|ью|й)"
 )
-_ADJ_END = r"(?:ый|ий|ой|ая|яя|ое|ее|ые|ие|ого|его|ому|ему|ым|им|ыми|ими|ых|их|ую|юю|ы|а)"
+_ADJ_END = r"(?:ый|ий|ой|ая|яя|ое|ее|е|ые|ие|ого|его|ому|ему|ым|им|ыми|ими|ых|их|ую|юю|ы|а)"
 
 
 def _stems(words: str) -> str:
@@ -660,9 +660,12 @@ _FILLERS = frozenset(
         "там тут совсем вообще просто реально такие такой такая такое же ж и ну ли что уж все всё очень "
         "полные полный полная полное полным абсолютно конечно одни одна сплошные какие какой какая эй "
         "слышь да вот у из в на или а но же просто прям прямо натуральные натуральный самые самый "
-        "настоящие настоящий обычные редкие редкостные редкостный то-есть типа как будто ребята"
+        "настоящие настоящий обычные редкие редкостные редкостный то-есть типа как будто ребята еще даже "
+        "тоже также более"
     )
 )
+# Words before a label that make it a comparison or a category rather than a name for someone.
+_NOT_ADDRESSING = frozenset(_words("как для про о об"))
 # Words after which an adjective has no head noun: «тупые или притворяетесь», «тупая как пробка».
 _HEAD_STOPS = frozenset(_fold(w) for w in _words("как или что ли чтобы потому если когда а но да раз ведь"))
 _REPORTING = re.compile(
@@ -683,6 +686,8 @@ _GO_PHRASES = frozenset(
 _VERB_RE = re.compile(
     r"\w{2,}(?:ете|ите|ешь|ишь|ет|ит|ют|ут|ят|ат|ал|ала|али|ило|ил|ила|или|ел|ела|ели|ть|ться|тся|лся|лись)"
 )
+# Obscene «go away» imperatives: «съебитесь», «отъебись», «пиздуйте».
+_GO_AWAY_RE = re.compile(r"(?:съ|сь|отъ|оть|у)еб(?:ись|итесь|ывай|ывайте)|(?:от|с|вы)?пиздуй(?:те)?")
 _SUCK_VERBS = frozenset(_words("соси сосите отсоси отсосите пососи пососите"))
 _HANDS_RE = re.compile(r"рук[аи]?")
 _ASS_RE = re.compile(r"(?:жоп|задниц|попы|пятой)\w*")
@@ -777,9 +782,12 @@ def _nearest_target(
 
 def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> str | None:
     """Whom a label adjective is said of: its head noun, else its subject, else a vocative."""
-    # Head noun after the adjective: «тупые сотрудники», «криворукие уёбки», «тупой бот».
+    # Head noun after the adjective: «тупые сотрудники», «криворукие уёбки», «тупой бот». A comparative
+    # has none: «вы тупее бота».
+    word = tokens[i].norm
+    comparative = word.endswith("е") and not word.endswith(("ое", "ие", "ые"))
     k = i
-    while not tokens[k].pause_after and not tokens[k].break_after and k + 1 < hi:
+    while not comparative and not tokens[k].pause_after and not tokens[k].break_after and k + 1 < hi:
         k += 1
         target = _target(tokens, k, bot)
         if target == "person":
@@ -845,7 +853,7 @@ def _is_abuse(tokens: list[_Token], i: int, hi: int) -> bool:
     """«идите нахуй», «пошли вы в жопу», «ебал я вас»."""
     word = tokens[i].norm
     window = [t.norm for t in tokens[i + 1 : min(hi, i + 5)]]
-    if word in _SUCK_VERBS:
+    if word in _SUCK_VERBS or (tokens[i].obscene and _GO_AWAY_RE.fullmatch(word)):
         return True
     if word in _GO_VERBS:
         if window[:1] and window[0] in ("вы", "ты"):
@@ -896,8 +904,8 @@ def _insult(tokens: list[_Token]) -> str | None:
                 if kind == "weak_adj" and target == "staff":
                     target = _nearest_target(tokens, i, lo, hi, bot)
             else:
-                if i > lo and tokens[i - 1].norm == "как":
-                    kind = "weak"  # a simile («сделал как идиот») needs someone it is said of
+                if i > lo and tokens[i - 1].norm in _NOT_ADDRESSING:
+                    kind = "weak"  # «сделал как идиот», «сделано для идиотов»: needs someone it is said of
                 target = _noun_target(tokens, i, lo, hi, bot, kind)
             if target == "staff":
                 return token.norm

@@ -245,6 +245,10 @@ def test_obscene_form_reads_one_word() -> None:
         "программисты-недоучки опять всё сломали",
         "вы мрази",
         "да пошли вы",
+        "пиздуйте отсюда со своими обновлениями",
+        "бот тупой, а операторы ещё тупее",
+        "вы тупее бота",
+        "тот, кто это придумал, — идиот",
     ],
 )
 def test_labels_and_abuse_aimed_at_staff_are_insults(text: str) -> None:
@@ -277,6 +281,11 @@ def test_labels_and_abuse_aimed_at_staff_are_insults(text: str) -> None:
         ("вы работаете в пн?", "an abbreviation, not «пни»"),
         ("тупо не работает экспорт", "an adverb"),
         ("я дурею от этих настроек", "a verb"),
+        ("не считайте нас идиотами", "about the writer's side"),
+        ("это для идиотов сделано?", "a category, not a name for someone"),
+        ("вы что, считаете клиентов идиотами?", "about the user's clients"),
+        ("заебись работает, спасибо", "obscene praise, no label"),
+        ("интерфейс тупее некуда", "a comparative about a thing"),
     ],
 )
 def test_what_is_not_an_insult(text: str, why: str) -> None:
