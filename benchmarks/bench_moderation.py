@@ -61,7 +61,7 @@ def _figures(rows: list[dict], predictions: list) -> str:
     return (
         f"n={len(rows):3d}  profanity P={precision:.3f} R={recall:.3f} F1={f1:.3f}  "
         f"insult P={_ratio(itp, itp + ifp):.3f} R={_ratio(itp, itp + ifn):.3f}  "
-        f"clean flagged {flagged}/{len(clean)} ({_ratio(flagged, len(clean)):.1%})"
+        f"clean flagged {flagged}/{len(clean)}" + (f" ({flagged / len(clean):.1%})" if clean else "")
     )
 
 
