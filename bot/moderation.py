@@ -633,7 +633,7 @@ _OWN_RE = re.compile(
         "клиент покупател заказчик контрагент подрядчик партнер поставщик коллег начальник шеф директор "
         "руководител бухгалтер стажер юрист кадровик сосед конкурент подчинен продавц продавец курьер "
         "водител кассир посетител абонент пользовател дочь сын жена муж кладовщик логист маркетолог "
-        "продажник секретар фрилансер интегратор франчайзи"
+        "продажник секретар фрилансер интегратор франчайзи хакер спамер тролл злоумышленник"
     )
     + f"){_NOUN_END}"
 )
@@ -665,7 +665,7 @@ _FILLERS = frozenset(
     )
 )
 # Words before a label that make it a comparison or a category rather than a name for someone.
-_NOT_ADDRESSING = frozenset(_words("как для про о об"))
+_NOT_ADDRESSING = frozenset(_words("как для про о об какието какойто какаято какихто какимто некие некий"))
 # Words after which an adjective has no head noun: «тупые или притворяетесь», «тупая как пробка».
 _HEAD_STOPS = frozenset(_fold(w) for w in _words("как или что ли чтобы потому если когда а но да раз ведь"))
 _REPORTING = re.compile(
@@ -698,10 +698,13 @@ def _label_kind(token: _Token) -> str | None:
     words = {token.norm}
     if token.obscene:
         words.add(_fold(token.obscene))
-    if "-" in token.text:  # «программисты-недоучки», «горе-специалисты»
-        parts = [_norm_word(part) for part in token.text.split("-")]
-        if parts[0] == "горе" and any(_STAFF_RE.fullmatch(part) for part in parts[1:]):
-            return "strong"
+    if "-" in token.text:  # «программисты-недоучки», «горе-специалисты», «спамеры-идиоты»
+        parts = [_norm_word(part) for part in token.text.split("-") if part]
+        if any(_STAFF_RE.fullmatch(part) for part in parts):
+            if parts[0] == "горе" or any(_STRONG_NOUN_RE.fullmatch(part) for part in parts):
+                return "strong"
+        elif any(_STRONG_NOUN_RE.fullmatch(part) or _WEAK_NOUN_RE.fullmatch(part) for part in parts):
+            return "weak"  # the other part names who: not necessarily support
         words.update(parts)
     for word in words:
         if _STRONG_NOUN_RE.fullmatch(word):

@@ -286,6 +286,9 @@ def test_labels_and_abuse_aimed_at_staff_are_insults(text: str) -> None:
         ("вы что, считаете клиентов идиотами?", "about the user's clients"),
         ("заебись работает, спасибо", "obscene praise, no label"),
         ("интерфейс тупее некуда", "a comparative about a thing"),
+        ("какие-то уроды взломали наш сайт", "unknown third parties"),
+        ("спамеры-идиоты забивают форму заявками", "spammers, not support"),
+        ("у нас в компании одни идиоты, как настроить права?", "the user's own company"),
     ],
 )
 def test_what_is_not_an_insult(text: str, why: str) -> None:
