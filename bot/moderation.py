@@ -1,0 +1,932 @@
+"""Moderation of a user's message: obscene language and insults to support staff.
+
+SLA 4.2: a request must not contain нецензурная лексика or оскорбление сотрудников; SLA 4.8: such a
+request may be left unanswered. The labelling policy (which roots are мат, which words are only
+euphemisms or vulgar, whom an insult must be aimed at) is described in ``benchmarks/data/README.md``.
+
+How a text is read:
+
+1. Unicode is folded (NFKD compatibility forms: fullwidth, math and circled letters), accents and
+   invisible characters (zero-width, soft hyphen, bidi controls) are dropped, keeping only the
+   marks of й and ё; «3.14»/«π» glued to letters is read as «пи».
+2. Whitespace tokens are cut into parts on inner separators (``х-у-й``, ``п.и.з.д.а``); the parts, the
+   joined token and runs of single letters or short fragments split by spaces (``х у й н я``,
+   ``пиз дец``) are all candidates.
+3. A candidate word is folded (ё→е, stretched letters collapsed); mixed-script or digit-laden
+   words are read through look-alike tables (x→х, 3→з, 6→б …), pure Latin words through
+   transliteration (``nahuj`` → «нахуй») and checked for English *fuck*.
+4. The folded word is matched against morphology-aware root patterns: a root is only obscene at the
+   start of a word or after a chain of real prefixes (за-, на-, по-, от(ъ)-, раз(ъ)- …), with the
+   continuations that root really has. This is what keeps рубля, страхуй, тебя, скипидар,
+   команда, мудрый clean without listing them.
+5. Masked words (``бл*``, ``п**да``, ``еб@ть``) are matched against a lexicon of obscene forms
+   generated from the same roots: the visible letters must fit one of them, the mask standing for
+   one to three letters.
+
+An insult (SLA 4.2) needs a demeaning label (a noun such as «идиоты», «мудаки», an adjective such
+as «тупые», «криворукие» said of people, or «руки из жопы») or obscene abuse («идите нахуй»), aimed
+at support: said to «вы»/«ты», of staff nouns (операторы, разработчики, поддержка), or as a bare
+vocative in a message to support. Labels aimed at the user's own people (наш менеджер, клиент) or
+at the bot are not insults; quoted speech is not the user's own words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["Moderation", "clear_caches", "moderate", "obscene_form"]
+
+
+@dataclass(frozen=True, slots=True)
+class Moderation:
+    """What moderation found in one message."""
+
+    profanity: bool
+    insult: bool
+    matches: tuple[str, ...] = ()  # the normalised words that triggered (obscene words, then the insult)
+
+    @property
+    def flagged(self) -> bool:
+        return self.profanity or self.insult
+
+
+# --------------------------------------------------------------------------------------------
+# Character-level normalisation
+# --------------------------------------------------------------------------------------------
+
+_CYR = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+_LAT = "abcdefghijklmnopqrstuvwxyz"
+_DIGITS = "0123456789"
+_MASKS = "*@#!$%…"
+_SEPARATORS = ".-_/|\\+~=,:;'`"
+# Punctuation stripped from both ends of a whitespace token (masks are kept).
+_EDGE = "\"'«»„“”‚‘’()[]{}<>,;:?.!…—–-―_/|\\~^`"
+
+_MAX_SPLIT_RUN = 16  # letters of one word split by spaces, at most
+_MAX_WORD = 48  # longer "words" (after collapsing stretched letters) are not read as one word
+_WINDOW = 10  # how far from a label its target is looked for, in tokens
+
+
+_INVISIBLE_RE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
+_PI_RE = re.compile(r"(?:3[.,]14|π)(?=[^\W\d_])|(?<=[^\W\d_])(?:3[.,]14|π)")
+_REPEAT_RE = re.compile(r"(.)\1+")
+_CYR_WORD_RE = re.compile(f"[{_CYR}]+")
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def _strip_invisible(text: str) -> str:
+    """Fold compatibility forms, drop invisible characters and accents, turn controls into spaces.
+
+    Accents are dropped (NFKD, then marks removed) except the breve of й and the diaeresis of ё:
+    «ху́йня», «хўйня» read as «хуйня».
+    """
+    text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFKD", text))
+    if text.isascii():
+        return "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
+    out: list[str] = []
+    prev = ""
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat == "Mn":
+            if (ch == "\u0306" and prev in "иИ") or (ch == "\u0308" and prev in "еЕ"):
+                out.append(ch)
+            continue
+        if cat in ("Me", "Cf"):
+            continue
+        if cat[0] in "CZ" and ch != "\n":
+            out.append(" ")
+        else:
+            out.append(ch)
+        prev = ch
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+def _fold(word: str) -> str:
+    """Lower case, ё→е, stretched letters collapsed: the form root patterns are written in."""
+    word = word.lower().replace("ё", "е")
+    return _REPEAT_RE.sub(r"\1", word)
+
+
+# Look-alikes used inside mixed-script or digit-laden words. Several readings where ambiguous.
+# Letters of other alphabets that look like Cyrillic ones (Greek, Ukrainian, Serbian, Latin IPA …).
+_EXOTIC = str.maketrans(
+    {"χ": "х", "υ": "у", "α": "а", "ε": "е", "ο": "о", "ρ": "р", "κ": "к", "μ": "м", "τ": "т", "β": "б",
+     "δ": "д", "η": "н", "ι": "и", "λ": "л", "σ": "о", "ω": "ш", "ν": "v", "γ": "у", "і": "и", "ї": "и",
+     "є": "е", "ґ": "г", "ј": "й", "ѕ": "s", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ɑ": "a", "ɡ": "g",
+     "ɩ": "i", "ʏ": "y", "ɪ": "i", "ʜ": "h", "ᴋ": "k", "ᴍ": "m", "ᴛ": "t", "ᴏ": "o", "ᴇ": "e", "ᴀ": "a"}
+)
+_LOOKALIKE: dict[str, str] = {
+    "a": "а", "b": "бвь", "c": "с", "d": "д", "e": "е", "f": "ф", "g": "гд", "h": "нх", "i": "ий",
+    "j": "й", "k": "к", "l": "л", "m": "м", "n": "пн", "o": "о", "p": "р", "q": "к", "r": "гр",
+    "s": "с", "t": "т", "u": "иу", "v": "в", "w": "шв", "x": "х", "y": "уй", "z": "з",
+    "0": "о", "3": "з", "4": "ч", "6": "б", "9": "я", "1": "и", "@": "аи", "$": "с", "€": "е",
+}
+# Transliteration of whole Latin words (multi-letter groups first).
+_TRANSLIT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("shch", ("щ",)), ("sch", ("щ",)), ("sh", ("ш",)), ("ch", ("ч",)), ("zh", ("ж",)), ("kh", ("х",)),
+    ("ts", ("ц",)), ("ya", ("я",)), ("yu", ("ю", "уи")), ("yo", ("е",)), ("ye", ("е",)), ("ja", ("я",)),
+    ("ju", ("ю",)), ("jo", ("е",)), ("ia", ("я", "иа")), ("iu", ("ю",)), ("ck", ("к",)),
+    ("a", ("а",)), ("b", ("б",)), ("c", ("ц", "к", "с")), ("d", ("д",)), ("e", ("е",)), ("f", ("ф",)),
+    ("g", ("г",)), ("h", ("х",)), ("i", ("и", "й")), ("j", ("й", "ж")), ("k", ("к",)), ("l", ("л",)),
+    ("m", ("м",)), ("n", ("н",)), ("o", ("о",)), ("p", ("п",)), ("q", ("к",)), ("r", ("р",)),
+    ("s", ("с",)), ("t", ("т",)), ("u", ("у",)), ("v", ("в",)), ("w", ("в",)), ("x", ("х", "кс")),
+    ("y", ("ы", "й", "у")), ("z", ("з",)), ("'", ("ь",)),
+    ("0", ("о",)), ("3", ("з",)), ("4", ("ч",)), ("6", ("б",)), ("9", ("я",)),
+)
+_MAX_VARIANTS = 48
+_CYR_TO_LAT = str.maketrans("асеорхукмтн", "aceopxykmth")
+
+
+def _variants(word: str, options: Iterable[tuple[str, tuple[str, ...]]]) -> list[str]:
+    """All readings of ``word`` under ``options`` (group → choices), capped; unknown chars kept."""
+    table = tuple(options)
+    results = [""]
+    i = 0
+    while i < len(word):
+        choices: tuple[str, ...] = (word[i],)
+        step = 1
+        for group, readings in table:
+            if word.startswith(group, i):
+                choices, step = readings, len(group)
+                break
+        i += step
+        results = [r + c for r in results for c in choices][:_MAX_VARIANTS]
+    return results
+
+
+def _lookalike_variants(word: str) -> list[str]:
+    return _variants(word, ((k, tuple(v)) for k, v in _LOOKALIKE.items()))
+
+
+def _translit_variants(word: str) -> list[str]:
+    return _variants(word, _TRANSLIT_GROUPS)
+
+
+# --------------------------------------------------------------------------------------------
+# Obscene roots (мат), in folded form: ё→е, no doubled letters
+# --------------------------------------------------------------------------------------------
+
+# Prefixes ending in a vowel attach directly; those ending in a consonant need ъ/ь before е- roots.
+_PFX_VOWEL = "за|на|по|до|вы|у|о|а|при|про|пере|недо|не|ни|подо|изо|обо|разо|со|во|взо|надо"
+_PFX_CONS = "с|в|из|об|от|под|над|раз|рас|вз|вс|без|бес|пред"
+_PFX_ANY = f"(?:{_PFX_VOWEL}|{_PFX_CONS})"
+# At most two prefixes, the second one at least two letters long: «с-у-хую» is «сухую», not a prefix chain.
+_PFX_CHAIN = f"(?:{_PFX_ANY}(?:(?!у|о|а|с|в){_PFX_ANY})?)?"
+
+_ROOT_PATTERNS = (
+    # хуй / хуе / хуя / хую / хуи: at the start or after real prefixes (нахуй, охуеть, схуяли).
+    rf"{_PFX_CHAIN}ху[йяеюиэ]\w*",
+    r"(?:на|а)?хул[еи]",
+    # пизд and its phonetic spellings: no innocent Russian word contains these letters.
+    r"\w*(?:пи|пе)[зс][дж]\w*",
+    rf"{_PFX_CHAIN}пзд\w*",
+    # еб / ёб after a prefix (заебали, отъебись, долбоеб); ъ/ь required after a consonant prefix.
+    rf"(?:{_PFX_VOWEL}|(?:{_PFX_CONS})[ъь])+(?:еб|йоб|йеб)\w*",
+    r"(?:долб[ао]|муд[ао]|пизд[ао]|мозг[ао]|хуе|хуй)(?:еб|йоб)\w*",
+    r"\w{3,}[ое]еб(?:ы|а|ов|ам|ами|у|ом|ск\w*|ств\w*|ин\w*)?",
+    # bare еб-/йоб- at the start of a word, with the continuations the root has.
+    r"(?:е|йо|йе)б(?:"
+    r"а[лтшцвкр]\w*|ан(?:[ыаоуеиья]|н|ут|ат|аш|ул|ис|ц|ем|ой|ько|тя)\w*"  # ебать, ебаный, ебанько
+    r"|у(?:[тчщнх]\w*)?|е[тшм]\w*|ен(?:я|ях|ей|ям|а|у)|от\w*|л[аоияеу]\w*|н[уиеыо]\w*"  # ебут, ебеня, ебло
+    r"|и(?:с\w*|ч\w*|т|те)?|ыр\w*|ош\w*|т(?:в|ф)\w*|к\w*"  # ебись, ебический, ебырь
+    r")?",
+    # phonetic ипать / ибать / епать, only in the forms people write.
+    rf"(?:{_PFX_VOWEL})?(?:и|е)[пб](?:ат[ьъ](?:ся|са|ца)?|атс[яа]|ал[аио]?(?:сь|ся)?"
+    r"|ан(?:ут|у|ый|ая|ое|ые|ат|ашк|ьк)\w*|ну(?:л|т|в)\w*|ись|ац\w*|уч\w*)",
+    # бля / блять / блядь and their derivatives; бляха (a euphemism) is not one of them.
+    r"(?:вы|по|раз|рас|за|на)?бляд\w+",
+    r"бл(?:я|еа|иа|йа)(?:[дт]\w*)?",
+    r"бле(?:ат|ад)\w*|блэ(?:ат|т|ть|д|дь)",
+    # муд(ак) family; мудрый, мудрость, мудрец are not.
+    rf"(?:{_PFX_VOWEL})?муд(?:ак|аг|ач|ац|ил|оз|ох|оеб|ищ)\w*|обмуд(?:ок|к)\w*",
+    # пидор / пидар / пидр; скипидар, лапидарный, эпидермис are not (start-anchored).
+    r"(?:рас|раз|от|за)?пид[оаеи]р"
+    r"(?:|ы|а|у|ом|ов|ам|ами|ах|е|ас\w*|аст\w*|ск\w*|ок\w*|к\w*|н\w*|ил\w*|ищ\w*|юг\w*)",
+    r"(?:рас|раз|от|за)?(?:пидр\w*|педрил\w*)",
+    # залуп
+    rf"{_PFX_CHAIN}залуп\w*",
+    # манда (not мандат, мандарин, команда)
+    r"манд(?:а|ы|е|у|ой|ою|ами|ах|ам|авош\w*)",
+    # English in Cyrillic letters
+    r"(?:мазер|маза)?фак(?:инг|ин|ер|еры|ерс|ерша)|мазафак\w*",
+)
+_ANYWHERE_RE = re.compile(r"(?:пи|пе)[зс][дж]|пзд")
+_OBSCENE_RE = re.compile("|".join(f"(?:{p})" for p in _ROOT_PATTERNS))
+
+# Words these patterns would otherwise take (folded forms): proper names and loanwords.
+_INNOCENT = frozenset({"ебитда", "ебай", "ебеи", "мандела", "манде"})
+_INNOCENT_RE = re.compile(r"ебург\w*|ебол[аыуе]\w*|ебонит\w*")  # Екатеринбург, Эбола, эбонит spelt with е
+_INNOCENT_LATIN = frozenset(
+    _words("hue hues hued hyundai huawei ebay ebit ebita ebitda ebook ebooks ebola ebb eben mandela mandy")
+)
+# Letter groups of English spelling that transliterated Russian does not use («eyeball», «Wednesday»).
+_ENGLISH_SHAPE_RE = re.compile(r"th|wh|ee|oo|ea|ey|ay|ou|qu|gh|w|ll|ss|bb|tt|pp|ff|ck")
+_SHORT_LATIN = frozenset({"huy", "hui", "huj", "xuy", "xyu", "xui", "xuj"})
+
+_ENGLISH_RE = re.compile(
+    r"fuck|fukk|^fuk(?:ing|in|ed|er|s)?$|^fck|^fcuk|^phuck|^fking|^wtf$|^stfu$|^mothaf|^motherf"
+)
+
+# A lexicon of common obscene forms, generated from the roots, for reading masked words.
+_LEXICON_CYR_BASE = """
+хуй хуя хую хуем хуе хуи хуев хуям хуями хуях хуйня хуйни хуйне хуйню хуйней хуйло хуйла хуило
+хуила хуета хуеты хуету хуетой хуево хуевый хуевая хуевое хуевые хуевина хуевину хуяк хуярить
+хуярит хуячить хуесос хуесосы хуеплет хуеплеты хуйнуть хуйнул хуйнула хуле хули хуеть
+нахуй нахуя похуй похую нихуя дохуя охуеть охуел охуели охуела охуенно охуенный охуенная охуительно
+охуевший охуевшие ахуеть ахуенно захуярить отхуярить расхуярить схуяли нехуй прихуел
+пизда пизды пизде пизду пиздой пиздец пиздеца пиздецом пиздеть пиздит пиздишь пиздеж пиздато
+пиздатый пиздос пиздюк пиздюли пиздабол пиздаболы пиздобол пиздобол пиздорукий пиздорукие
+пизданулось пизданулся пизданутый пиздануть спиздить спиздили спизжено распиздяй распиздяи
+распиздяйство распиздон опизденеть запиздячить пиздуй пиздуйте песдец пездец писдец пздц
+ебать ебал ебала ебали ебало ебаный ебаная ебаное ебаные ебаным ебаных ебаного ебанутый
+ебанутая ебанутые ебанат ебанаты ебанатик ебанатики еблан ебланы ебланище ебло ебля ебучий
+ебучая ебучие ебучее ебу ебут ебет ебешь ебись ебнуть ебнул ебнулась ебнулось ебнулся ебнутый
+ебашить ебошить ебический ебанько ебаться ебутся ебется еби ебырь ебеня ебенях
+заебать заебал заебала заебали заебало заебись заебался заебут заебешь наебать наебали наебка
+наебнулось поебень поебать поебота уебать уебок уебки уебище уебища уебан уебаны выебать выебон
+выебываться доебаться доебались отъебаться отъебись съебать съебались съебался разъебать
+разъебали разъебай подъебнуть подъебка переебать проебать проебали проеб приебаться объебать
+въебать изъебнуться долбоеб долбоебы долбаеб мудоеб мозгоеб недоебаный
+йобаный йобнулся ипать ибать заипали ибанутый
+бля блять блядь блят бляд бляди блядей блядям блядина блядство блядский блядская блядун выблядок
+блеать блиать
+мудак мудаки мудака мудаку мудаком мудачье мудачок мудачина мудила мудилы мудило мудозвон
+мудозвоны мудоеб мудохаться замудохаться мудацкий мудацкая
+пидор пидоры пидора пидору пидором пидорас пидорасы пидорасов пидорасина пидар пидары пидарас
+пидарасы пидер пидераст пидр пидрила пидорский распидорасило
+залупа залупы залупу залупой залупиться залупился залупаться
+манда манды манду мандой мандавошка мандавошки
+факинг мазафака мазафакер
+"""
+_LEXICON_LATIN = _words("fuck fucking fucked fucker fuckers fuckin fucks motherfucker fck fcking fuk fuking")
+
+
+def _match_folded(word: str) -> bool:
+    return (
+        bool(word)
+        and word not in _INNOCENT
+        and _INNOCENT_RE.fullmatch(word) is None
+        and _OBSCENE_RE.fullmatch(word) is not None
+    )
+
+
+def _lexicon() -> tuple[str, str]:
+    words = dict.fromkeys(_fold(w) for w in _LEXICON_CYR_BASE.split())  # standard spellings come first
+    cyr = "\n".join(w for w in words if _match_folded(w))
+    latin = "\n".join(_LEXICON_LATIN)
+    return cyr, latin
+
+
+_LEX_CYR, _LEX_LATIN = _lexicon()
+# Beginnings of obscene words: a word split by spaces («пиз дец», «ху йня») starts with one of them.
+_LEX_STARTS = frozenset(w[:n] for w in _LEX_CYR.split() for n in (1, 2, 3))
+
+
+_CLASS_RES: dict[str, re.Pattern[str]] = {}
+
+
+def _has(word: str, alphabet: str) -> bool:
+    pattern = _CLASS_RES.get(alphabet)
+    if pattern is None:
+        pattern = _CLASS_RES[alphabet] = re.compile(f"[{re.escape(alphabet)}]")
+    return pattern.search(word) is not None
+
+
+def _match_cyrillic(word: str) -> str | None:
+    folded = _fold(word)
+    if not _CYR_WORD_RE.fullmatch(folded):
+        return None
+    return folded if _match_folded(folded) else None
+
+
+def _match_masked(word: str) -> str | None:
+    """A masked word is obscene when its visible letters plus the mask fit a lexicon form."""
+    word = word.lower().replace("...", "…")
+    word = word.strip("".join(ch for ch in _SEPARATORS if ch not in "…"))
+    visible = [ch for ch in word if ch not in _MASKS]
+    letters = [ch for ch in visible if ch in _CYR or ch in _LAT or ch in _DIGITS]
+    if len(letters) < 2 or len(letters) != len(visible):
+        return None
+    latin_only = not _has(word, _CYR) and not _has(word, _DIGITS)
+    parts: list[str] = []
+    i = 0
+    while i < len(word):
+        if word[i] in _MASKS:
+            j = i
+            while j < len(word) and word[j] in _MASKS:
+                j += 1
+            ellipsis = "…" in word[i:j]
+            if i == 0:
+                parts.append(".{1,2}")
+            elif j == len(word):
+                parts.append(".{1,2}" if ellipsis else ".{1,3}")
+            else:
+                parts.append(".{1,4}" if ellipsis else ".{1,3}")
+            i = j
+            continue
+        ch = word[i]
+        if latin_only:
+            parts.append(re.escape(ch))
+        else:
+            reading = _LOOKALIKE.get(ch, ch) if ch not in _CYR else ch.replace("ё", "е")
+            parts.append(f"[{reading}]" if len(reading) > 1 else re.escape(reading))
+        i += 1
+    if not any(p.startswith("[") or not p.startswith(".") for p in parts):
+        return None
+    pattern = "".join(parts)
+    pattern = re.sub(r"(\[[^\]]+\]|[^.\[\]{}\d,])\1+", r"\1", pattern)  # stretched visible letters
+    lexicon = _LEX_LATIN if latin_only else _LEX_CYR
+    found = re.search(f"^(?:{pattern})$", lexicon, re.MULTILINE)
+    if found:
+        return found.group(0)
+    if latin_only:  # «p*zdec», «bl@t»: the visible Latin letters transliterated
+        cyrillic = "".join(
+            p if p.startswith(".") else _translit_variants(re.sub(r"\\(.)", r"\1", p))[0] for p in parts
+        )
+        found = re.search(f"^(?:{cyrillic})$", _LEX_CYR, re.MULTILINE)
+    return found.group(0) if found else None
+
+
+@lru_cache(maxsize=65536)
+def obscene_form(word: str) -> str | None:
+    """The normalised obscene word ``word`` reads as, or None. ``word`` is one token, any script."""
+    word = word.lower().translate(_EXOTIC)
+    if not word or len(_REPEAT_RE.sub(r"\1", word)) > _MAX_WORD:
+        return None
+    if _has(word, _MASKS):
+        found = _match_masked(word)
+        if found:
+            return found
+        # «пизд@тая»: the visible letters alone may already carry a root; «п@здец»: @ read as a letter.
+        # Only the part before the mask starts the word; пизд is obscene anywhere.
+        parts = re.split(f"[{re.escape(_MASKS)}]+", word)
+        for k, part in enumerate(parts):
+            found = obscene_form(part) if len(part) >= 3 else None
+            if found and (k == 0 or _ANYWHERE_RE.search(found)):
+                return found
+        unmasked = word.replace("@", "а").replace("$", "с")
+        if not _has(unmasked, _MASKS):
+            return obscene_form(unmasked)
+        return obscene_form(re.sub(f"[{re.escape(_MASKS)}]", "", word))  # «х*у*й»: masks as separators
+    has_cyr = _has(word, _CYR)
+    has_lat = _has(word, _LAT)
+    has_digit = _has(word, _DIGITS)
+    if not has_cyr and not has_lat:
+        return None
+    if has_lat and not has_cyr:
+        folded = _REPEAT_RE.sub(r"\1", word)
+        if _ENGLISH_RE.search(folded):
+            return folded
+        if word in _INNOCENT_LATIN or folded in _INNOCENT_LATIN:
+            return None
+        unstretched = re.sub(r"(.)\1{2,}", r"\1", word)  # a doubled letter is English spelling, a tripled one a stretch
+        if (len(folded) < 4 and folded not in _SHORT_LATIN) or _ENGLISH_SHAPE_RE.search(unstretched):
+            return None
+        for candidate in _translit_variants(folded):
+            found = _match_cyrillic(candidate)
+            if found and not found.startswith(("фак", "маз")):  # «facing», «faker» are English
+                return found
+        return None
+    if has_lat or has_digit:
+        if has_lat and _ENGLISH_RE.search(_REPEAT_RE.sub(r"\1", word.translate(_CYR_TO_LAT))):
+            return _REPEAT_RE.sub(r"\1", word.translate(_CYR_TO_LAT))  # «fuсk» with a Cyrillic с
+        for candidate in _lookalike_variants(word):
+            found = _match_cyrillic(candidate)
+            if found:
+                return found
+        return None
+    return _match_cyrillic(word)
+
+
+# --------------------------------------------------------------------------------------------
+# Tokens
+# --------------------------------------------------------------------------------------------
+
+# Anything between letters that is neither a letter, a digit nor a mask separates pieces of a word.
+_SPLIT_RE = re.compile(f"(?:[^\\w{re.escape(_MASKS)}]|_)+")
+_WORDISH_RE = re.compile(f"[{_CYR}{_LAT}{_DIGITS}{re.escape(_MASKS)}]", re.IGNORECASE)
+_LETTERS_RE = re.compile(f"[{_CYR}{_LAT}{_DIGITS}{re.escape(_MASKS.replace('…', ''))}]+", re.IGNORECASE)
+# Short words that are never the first piece of a word split by spaces.
+_COMMON_SHORT = frozenset(
+    _words(
+        "в к с у о и а я за на по до от из не ни но да же ли бы ну то ты вы мы он она оно они её их ей им "
+        "мне все всё там тут как так что где кто это его без для под над при про уже еще ещё вот нет или "
+        "если раз два три ой ах эх эй ага угу мой моя наш ваш"
+    )
+)
+
+
+@dataclass(slots=True)
+class _Token:
+    text: str  # the token without edge punctuation, as written
+    norm: str  # folded reading used for vocabularies
+    obscene: str | None
+    capital: bool
+    sentence_start: bool
+    comma_before: bool
+    break_after: bool  # a sentence ends after this token
+    pause_after: bool  # a comma, dash or colon follows
+
+
+def _norm_word(word: str) -> str:
+    """A folded Cyrillic reading of a word for vocabulary look-ups (look-alikes mapped)."""
+    low = word.lower().translate(_EXOTIC)
+    if (_has(low, _LAT) or _has(low, _DIGITS)) and _has(low, _CYR):
+        low = "".join(_LOOKALIKE.get(ch, ch)[0] if ch not in _CYR else ch for ch in low)
+    return _fold("".join(ch for ch in low if ch.isalnum()))
+
+
+@lru_cache(maxsize=65536)
+def _read_word(core: str) -> tuple[str, str | None]:
+    """A token's folded reading for vocabularies and its obscene reading, if any."""
+    return _norm_word(core), _check_parts(core)
+
+
+def _check_parts(core: str) -> str | None:
+    """The obscene reading of one whitespace token: its parts, the parts joined, the masked form."""
+    inner = core
+    while len(inner) > 2 and inner[0] == inner[-1] and inner[0] in "*_~":
+        inner = inner[1:-1]  # *emphasis*, _emphasis_
+    parts = [p for p in _SPLIT_RE.split(inner) if p]
+    for part in parts:
+        found = obscene_form(part)
+        if found:
+            return found
+    if len(parts) > 1:
+        joined = "".join(parts)
+        found = obscene_form(joined)
+        if found:
+            return found
+        if _has(inner, "_.-"):
+            masked = re.sub(r"(?<=\w)[_.\-](?=\w)", "*", inner)
+            return obscene_form(masked)
+    return None
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    sentence_start = True
+    comma_before = False
+    for raw_match in re.finditer(r"\S+", text):
+        raw = raw_match.group(0)
+        core = raw.strip(_EDGE)
+        tail = raw[len(raw.rstrip(_EDGE)) :] if core else raw
+        lead = raw[: len(raw) - len(raw.lstrip(_EDGE))] if core else ""
+        if core and (tail.startswith("...") or tail.startswith("…")):
+            core += "…"
+        if core and "*" in raw and not core.endswith("*") and tail.startswith("*"):
+            core += "*"
+        if core and lead.endswith("*") and not core.startswith("*"):
+            core = "*" + core
+        if not _WORDISH_RE.search(core):
+            if raw in ("—", "–", "-", ":", "―") and tokens:
+                tokens[-1].pause_after = True
+            if _has(raw, ".!?…") and tokens:
+                tokens[-1].break_after = True
+                sentence_start = True
+            continue
+        break_after = _has(tail, ".!?…")
+        newline_after = "\n" in text[raw_match.end() : raw_match.end() + 2]
+        pause_after = _has(tail, ",:;—–-")
+        norm, obscene = _read_word(core)
+        tokens.append(
+            _Token(
+                text=core,
+                norm=norm,
+                obscene=obscene,
+                capital=core[:1].isupper(),
+                sentence_start=sentence_start,
+                comma_before=comma_before,
+                break_after=break_after or newline_after,
+                pause_after=pause_after,
+            )
+        )
+        comma_before = pause_after
+        sentence_start = break_after or newline_after
+    _join_split_words(tokens)
+    return tokens
+
+
+def _is_letters(word: str) -> bool:
+    return _LETTERS_RE.fullmatch(word) is not None
+
+
+def _join_split_words(tokens: list[_Token]) -> None:
+    """Read words split by spaces: «х у й н я», «пиз дец»; the run becomes one token."""
+    i = 0
+    while i < len(tokens):
+        best: tuple[int, str] | None = None
+        deep_in_run = i >= 2 and all(
+            len(tokens[k].text) == 1 and not tokens[k].break_after and not tokens[k].pause_after for k in (i - 2, i - 1)
+        )  # a run of single letters is read from its first or second letter only
+        if not deep_in_run and _is_letters(tokens[i].text) and len(tokens[i].text) <= 3 and tokens[i].obscene is None:
+            singles = len(tokens[i].text) == 1
+            j = i + 1
+            end = min(len(tokens), i + _MAX_SPLIT_RUN)
+            while j < end and not tokens[j - 1].break_after and not tokens[j - 1].pause_after:
+                piece = tokens[j].text
+                if not _is_letters(piece) or tokens[j].obscene:
+                    break
+                singles = singles and len(piece) == 1
+                run = tokens[i : j + 1]
+                pieces = [t.text for t in run]
+                plausible = (singles and len(run) >= 3) or (
+                    len(run) <= 4 and all(len(p) <= 3 for p in pieces[:-1]) and len(piece) <= 8
+                    and not any(p.lower() in _COMMON_SHORT for p in pieces)
+                    and _fold(pieces[0]) in _LEX_STARTS
+                )
+                if plausible:
+                    found = obscene_form("".join(pieces))
+                    if found:
+                        best = (j, found)
+                if len(piece) > 3 and not singles:
+                    break
+                j += 1
+        if best is not None:
+            j, found = best
+            run = tokens[i : j + 1]
+            joined = "".join(t.text for t in run)
+            tokens[i : j + 1] = [
+                _Token(joined, _fold(found), found, run[0].capital, run[0].sentence_start, run[0].comma_before,
+                       run[-1].break_after, run[-1].pause_after)
+            ]
+        i += 1
+
+
+# --------------------------------------------------------------------------------------------
+# Insults (SLA 4.2)
+# --------------------------------------------------------------------------------------------
+
+_NOUN_END = (
+    r"(?:ищ[еаиу]|ищам?и?|)"  # augmentatives: «ебланище», «уродище»
+    r"(?:|а|я|ы|и|у|ю|о|е|ов|ев|ей|ам|ям|ами|ями|ах|ях|ом|ем|ой|ою|ье|ья|ьи|ьев|ь|ью|й)"
+)
+_ADJ_END = r"(?:ый|ий|ой|ая|яя|ое|ее|е|ые|ие|ого|его|ому|ему|ым|им|ыми|ими|ых|их|ую|юю|ы|а)"
+
+
+def _stems(words: str) -> str:
+    return "|".join(sorted({_fold(w) for w in words.split()}, key=len, reverse=True))
+
+
+# Demeaning nouns that are insults whenever they are said to support (default target).
+_STRONG_NOUNS = _stems(
+    "идиот идиотк идеот дебил дибил дебик дебилоид кретин имбецил олигофрен дегенерат даун аутист псих "
+    "придурок придурк тупар тупак негодя ушлепок ушлепк чушпан обсос долбоклю долбодятл долбодятел "
+    "долбоящер балабол пустозвон жопошник криворучк "
+    "недоумок недоумк недоучк недоучек хам хамл хамк недоносок недоноск тупиц тупорыл бестолоч бездар "
+    "бездарност олух болван балбес остолоп дурак дурач дуралей дурен дурни дурням "
+    "глупц тупен долдон недотеп неумех неуч невежд профан дилетант халтурщик лентя лодыр бездельник "
+    "тунеядц тунеядец дармоед нахлебник урод уродин ублюдок ублюдк выродок выродк мраз мерзавц мерзавец "
+    "подонок подонк сволоч скотин твар гнид паскуд падл сучар сучонок сучонк гондон гандон чмо чмошник "
+    "лох лошар лузер неудачник ничтожеств говнюк говноед суки сучар говнокодер засранц засранец рукожоп "
+    "криворук быдл отморозок отморозк неадекват маразматик шизик кретинк"
+)
+_STRONG_MAT_NOUNS = _stems(
+    "мудак мудач мудил мудозвон мудоеб долбоеб долбаеб еблан ебанат ебанатик ебаньк ебантя уебок уебк "
+    "уебищ уебан хуесос хуеплет хуил хуйл пиздабол пиздобол пиздюк пидор пидар пидр пидорас пидарас "
+    "пидераст пидрил блядин выблядок выблядк мандавошк распиздя обмудок обмудк ебанашк хуеглот хуепутал "
+    "пиздюк пиздаглаз"
+)
+# Nouns with an innocent meaning too (animals, objects): insults only when said of staff or to «вы».
+_WEAK_NOUNS = _stems(
+    "баран овц осел осл козел козл дятел дятл обезьян макак клоун шут овощ свин крыс скот животн олен "
+    "петух козлин куриц коров тормоз пень дуб дубин чурбан тюлен упыр кровопийц паразит пиявк "
+    "мошенник жулик ворюг аферист шарлатан убожеств позорищ психопат шизофреник стадо сборищ "
+    "бляди блядей блядям блядями пизд залуп гад нуб ламер болтун врун лжец обманщик вор шлюх петух чушк "
+    "сопляк молокосос школот"
+)
+_LABEL_ADJ = _stems(
+    "туп тупорыл тупоголов тупоум безмозгл безголов криворук косорук безрук рукожоп некомпетентн "
+    "бездарн бестолков безграмотн слабоумн отстал дебильн идиотск кретинск придурочн убог никчемн "
+    "ущербн конченн кончен ебанут ебнут долбанут двинут чокнут ненормальн неадекватн глуп тупеньк "
+    "пиздорук хуерук узколоб туполоб недоразвит"
+)
+_WEAK_ADJ = _stems("охуевш охреневш оборзевш обнаглевш ленив жалк бесполезн недалек")
+
+_STRONG_NOUN_RE = re.compile(f"(?:{_STRONG_NOUNS}|{_STRONG_MAT_NOUNS}){_NOUN_END}|дура|дуры|дурой|дуру")
+_WEAK_NOUN_RE = re.compile(f"(?:{_WEAK_NOUNS}){_NOUN_END}|пни|пней")
+_ADJ_RE = re.compile(f"(?:{_LABEL_ADJ}){_ADJ_END}")
+_WEAK_ADJ_RE = re.compile(f"(?:{_WEAK_ADJ}){_ADJ_END}")
+
+_STAFF_RE = re.compile(
+    "(?:"
+    + _stems(
+        "оператор поддержк техподдержк саппорт суппорт специалист разработчик разраб программист "
+        "прогер кодер девелопер тестировщик тестер сотрудник консультант инженер аспро техник админ команд "
+        "операторш аспровц саппортер хелпдеск тп"
+    )
+    + f"){_NOUN_END}|aspro"
+)
+_OWN_RE = re.compile(
+    "(?:"
+    + _stems(
+        "клиент покупател заказчик контрагент подрядчик партнер поставщик коллег начальник шеф директор "
+        "руководител бухгалтер стажер юрист кадровик сосед конкурент подчинен продавц продавец курьер "
+        "водител кассир посетител абонент пользовател дочь сын жена муж кладовщик логист маркетолог "
+        "продажник секретар фрилансер интегратор франчайзи хакер спамер тролл злоумышленник"
+    )
+    + f"){_NOUN_END}"
+)
+_BOT_RE = re.compile(f"(?:бот|ботяр|робот|чатбот|чат-бот|нейросет|автоответчик|ии){_NOUN_END}|ai|gpt|chatgpt")
+_NEUTRAL_PERSON_RE = re.compile(f"(?:менеджер|человек|люд|ребят|парн|девушк|сотрудниц){_NOUN_END}")
+_OWN_POSSESSIVE = frozenset(
+    _fold(w)
+    for w in _words(
+        "наш наша наше наши нашего нашей нашему нашим нашими наших мой моя мое моё мои моего моей моему "
+        "моим моими моих свой своя свои своего своей своих"
+    )
+)
+_YOUR_POSSESSIVE = frozenset(
+    _fold(w)
+    for w in _words("ваш ваша ваше ваши вашего вашей вашему вашим вашими ваших вашу твой твоя твои твоего твою твоей")
+)
+_FIRST_PERSON = frozenset(_fold(w) for w in _words("я меня мне мной себя сам сама мы нас нам сами"))
+_SECOND_PLURAL = frozenset(["вы", "вас", "вам", "вами"])
+_SECOND_SINGULAR = frozenset(_fold(w) for w in ["ты", "тебя", "тебе", "тобой", "тя"])
+# Words that neither name a target nor end a phrase: skipped when looking for a label's target.
+_FILLERS = frozenset(
+    _fold(w)
+    for w in _words(
+        "там тут совсем вообще просто реально такие такой такая такое же ж и ну ли что уж все всё очень "
+        "полные полный полная полное полным абсолютно конечно одни одна сплошные какие какой какая эй "
+        "слышь да вот у из в на или а но же просто прям прямо натуральные натуральный самые самый "
+        "настоящие настоящий обычные редкие редкостные редкостный то-есть типа как будто ребята еще даже "
+        "тоже также более"
+    )
+)
+# Words before a label that make it a comparison or a category rather than a name for someone.
+_NOT_ADDRESSING = frozenset(_words("как для про о об какието какойто какаято какихто какимто некие некий"))
+# Words after which an adjective has no head noun: «тупые или притворяетесь», «тупая как пробка».
+_HEAD_STOPS = frozenset(_fold(w) for w in _words("как или что ли чтобы потому если когда а но да раз ведь"))
+_REPORTING = re.compile(
+    "(?:обозвал|обзыва|назвал|называ|написал|пишет|пишут|сказал|говорит|ругает|ругал|оскорбил|"
+    "оскорбля)\\w*"
+)
+_GO_VERBS = frozenset(
+    _fold(w)
+    for w in _words("иди идите пошел пошли пошёл пошла валите вали катитесь катись проваливайте ступайте")
+)
+_GO_TARGETS = frozenset(_fold(w) for w in ["нахуй", "нахуя", "нахер", "нахрен", "похуй"])
+_GO_PHRASES = frozenset(
+    tuple(_fold(w) for w in p.split())
+    for p in ("на хуй", "на хер", "на хрен", "в пизду", "в жопу", "в задницу", "к хуям", "в очко",
+              "к херам", "на три буквы")
+)
+# Finite verbs and infinitives, roughly: «продаёте», «ответил», «сидят», «работать».
+_VERB_RE = re.compile(
+    r"\w{2,}(?:ете|ите|ешь|ишь|ет|ит|ют|ут|ят|ат|ал|ала|али|ило|ил|ила|или|ел|ела|ели|ть|ться|тся|лся|лись)"
+)
+# Obscene «go away» imperatives: «съебитесь», «отъебись», «пиздуйте».
+_GO_AWAY_RE = re.compile(r"(?:съ|сь|отъ|оть|у)еб(?:ись|итесь|ывай|ывайте)|(?:от|с|вы)?пиздуй(?:те)?")
+_SUCK_VERBS = frozenset(_words("соси сосите отсоси отсосите пососи пососите"))
+_HANDS_RE = re.compile(r"рук[аи]?")
+_ASS_RE = re.compile(r"(?:жоп|задниц|попы|пятой)\w*")
+
+
+def _label_kind(token: _Token) -> str | None:
+    """'strong', 'weak' (noun labels), 'adj', 'weak_adj' or None."""
+    words = {token.norm}
+    if token.obscene:
+        words.add(_fold(token.obscene))
+    if "-" in token.text:  # «программисты-недоучки», «горе-специалисты», «спамеры-идиоты»
+        parts = [_norm_word(part) for part in token.text.split("-") if part]
+        if any(_STAFF_RE.fullmatch(part) for part in parts):
+            if parts[0] == "горе" or any(_STRONG_NOUN_RE.fullmatch(part) for part in parts):
+                return "strong"
+        elif any(_STRONG_NOUN_RE.fullmatch(part) or _WEAK_NOUN_RE.fullmatch(part) for part in parts):
+            return "weak"  # the other part names who: not necessarily support
+        words.update(parts)
+    for word in words:
+        if _STRONG_NOUN_RE.fullmatch(word):
+            return "strong"
+    for word in words:
+        if _ADJ_RE.fullmatch(word):
+            return "adj"
+    for word in words:
+        if _WEAK_NOUN_RE.fullmatch(word):
+            return "weak"
+        if _WEAK_ADJ_RE.fullmatch(word):
+            return "weak_adj"
+    return None
+
+
+def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = False) -> str | None:
+    """'staff', 'own', 'bot', 'self', 'person' (unknown person) or None for the token at ``i``.
+
+    ``before``: the token stands before the label, where «я»/«себя» make it the writer's own word
+    about themselves («я не идиот», «чувствую себя идиотом»).
+    """
+    word = tokens[i].norm
+    if before and word in _FIRST_PERSON:
+        return "self"
+    if word in _SECOND_PLURAL:
+        return "staff"
+    if word in _SECOND_SINGULAR:
+        return "bot" if bot_in_sentence else "staff"
+    if _BOT_RE.fullmatch(word):
+        return "bot"
+    prev = {tokens[k].norm for k in range(max(0, i - 2), i)}
+    own_pos = bool(prev & _OWN_POSSESSIVE)
+    your_pos = bool(prev & _YOUR_POSSESSIVE)
+    if _STAFF_RE.fullmatch(word):
+        return "own" if own_pos else "staff"
+    if _OWN_RE.fullmatch(word):
+        return "staff" if your_pos and not own_pos else "own"
+    if _NEUTRAL_PERSON_RE.fullmatch(word):
+        if own_pos:
+            return "own"
+        nxt = tokens[i + 1].norm if i + 1 < len(tokens) else ""
+        if your_pos or _STAFF_RE.fullmatch(nxt) or nxt in _SECOND_PLURAL:
+            return "staff"
+        return "person"
+    return None
+
+
+def _sentences(tokens: list[_Token]) -> Iterator[tuple[int, int]]:
+    start = 0
+    for i, token in enumerate(tokens):
+        if token.break_after:
+            yield start, i + 1
+            start = i + 1
+    if start < len(tokens):
+        yield start, len(tokens)
+
+
+def _nearest_target(
+    tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, no_verb_between: bool = False
+) -> str | None:
+    """The nearest word naming whom the label at ``i`` is about.
+
+    ``no_verb_between``: only a target the label is predicated of directly («вы бараны», «дятел из
+    поддержки»), not the subject of a verb whose object the word is («вы продаёте тормоза»).
+    """
+    for distance in range(1, hi - lo):
+        for k in (i - distance, i + distance):
+            if lo <= k < hi:
+                target = _target(tokens, k, bot, before=k < i)
+                if target and target != "person":
+                    if no_verb_between and any(
+                        _VERB_RE.fullmatch(tokens[m].norm) for m in range(min(i, k) + 1, max(i, k))
+                    ):
+                        continue
+                    return target
+    return None
+
+
+def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> str | None:
+    """Whom a label adjective is said of: its head noun, else its subject, else a vocative."""
+    # Head noun after the adjective: «тупые сотрудники», «криворукие уёбки», «тупой бот». A comparative
+    # has none: «вы тупее бота».
+    word = tokens[i].norm
+    comparative = word.endswith("е") and not word.endswith(("ое", "ие", "ые"))
+    k = i
+    while not comparative and not tokens[k].pause_after and not tokens[k].break_after and k + 1 < hi:
+        k += 1
+        target = _target(tokens, k, bot)
+        if target == "person":
+            return _nearest_target(tokens, k, lo, hi, bot)
+        if target:
+            return target
+        kind = _label_kind(tokens[k])
+        if kind in ("strong", "weak"):
+            return _noun_target(tokens, k, lo, hi, bot, kind)
+        if tokens[k].norm in _HEAD_STOPS:
+            break
+        if kind or tokens[k].norm in _FILLERS:
+            continue
+        if tokens[k].capital and not tokens[k].sentence_start:
+            continue  # a name: «тупая Маша»
+        return None  # a thing: «тупая ошибка», «ебанутая логика»
+    # Predicate or vocative: look back for the subject.
+    k = i
+    while k > lo:
+        if tokens[k - 1].pause_after and tokens[k - 1].text not in ("—", "–"):
+            if tokens[k - 1].norm in _SECOND_PLURAL | _SECOND_SINGULAR:
+                return "staff"
+            if _target(tokens, k - 1, bot) or _label_kind(tokens[k - 1]) or tokens[k - 1].norm in _FILLERS:
+                pass
+            elif tokens[k].comma_before and not _any_target(tokens, lo, hi, bot):
+                return "staff"  # «…, тупые»
+        k -= 1
+        target = _target(tokens, k, bot, before=True)
+        if target == "person":
+            return _nearest_target(tokens, k, lo, hi, bot)
+        if target:
+            return target
+        if _label_kind(tokens[k]) or tokens[k].norm in _FILLERS:
+            continue
+        if tokens[k].capital and not tokens[k].sentence_start:
+            continue
+        return None
+    return "staff" if not _any_target(tokens, lo, hi, bot) else None  # vocative: «Тупые, верните…»
+
+
+def _any_target(tokens: list[_Token], lo: int, hi: int, bot: bool) -> bool:
+    return any(_target(tokens, k, bot) in ("own", "bot") for k in range(lo, hi))
+
+
+def _noun_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, kind: str) -> str | None:
+    if kind == "weak":
+        token = tokens[i]
+        vocative = (token.comma_before or token.sentence_start) and (
+            token.pause_after or token.break_after or i + 1 == len(tokens)
+        )
+        if vocative and any(t.norm in _SECOND_PLURAL for t in tokens[lo:hi]):
+            return "staff"  # «ну вы даёте, клоуны»
+        return _nearest_target(tokens, i, lo, hi, bot, no_verb_between=True)
+    target = _nearest_target(tokens, i, lo, hi, bot)
+    if target:
+        return target
+    if any(_REPORTING.fullmatch(tokens[k].norm) for k in range(lo, hi)):
+        return None
+    return "staff"  # a bare label in a message to support is said to support
+
+
+def _is_abuse(tokens: list[_Token], i: int, hi: int) -> bool:
+    """«идите нахуй», «пошли вы в жопу», «ебал я вас»."""
+    word = tokens[i].norm
+    window = [t.norm for t in tokens[i + 1 : min(hi, i + 5)]]
+    if word in _SUCK_VERBS or (tokens[i].obscene and _GO_AWAY_RE.fullmatch(word)):
+        return True
+    if word in _GO_VERBS:
+        if window[:1] and window[0] in ("вы", "ты"):
+            return True  # «пошли вы», «иди ты»
+        for k, w in enumerate(window):
+            if w in _GO_TARGETS:
+                return True
+            for phrase in _GO_PHRASES:
+                if len(phrase) > 1 and tuple(window[k : k + len(phrase)]) == phrase:
+                    return True
+        return False
+    if tokens[i].obscene and re.fullmatch(r"(?:вы|от|за)?еб(?:ал|у|ать)", word):
+        for k, w in enumerate(window[:3]):
+            if w in _SECOND_PLURAL or w in _SECOND_SINGULAR:
+                return True
+            if w in _YOUR_POSSESSIVE and k + 1 < len(window):
+                following = window[k + 1]
+                return following == "мать" or _STAFF_RE.fullmatch(following) is not None
+    return False
+
+
+_QUOTED_RE = re.compile(r"«[^«»]*»|“[^“”]*”|„[^„“”]*[“”]|\"[^\"]*\"")
+
+
+def _insult(tokens: list[_Token]) -> str | None:
+    """The normalised words of the first insult to staff, or None."""
+    for sentence_lo, sentence_hi in _sentences(tokens):
+        bot = any(_BOT_RE.fullmatch(t.norm) for t in tokens[sentence_lo:sentence_hi])
+        for i in range(sentence_lo, sentence_hi):
+            token = tokens[i]
+            lo, hi = max(sentence_lo, i - _WINDOW), min(sentence_hi, i + _WINDOW + 1)
+            if _is_abuse(tokens, i, hi):
+                target = _nearest_target(tokens, i, lo, hi, bot)
+                if target in (None, "staff"):
+                    return " ".join(t.norm for t in tokens[i : min(hi, i + 3)])
+                continue
+            if _HANDS_RE.fullmatch(token.norm) and i + 2 < hi and tokens[i + 1].norm == "из" \
+                    and _ASS_RE.fullmatch(tokens[i + 2].norm):
+                target = _nearest_target(tokens, i, lo, hi, bot)
+                if target in (None, "staff"):
+                    return " ".join(t.norm for t in tokens[i : i + 3])
+                continue
+            kind = _label_kind(token)
+            if kind is None:
+                continue
+            if kind in ("adj", "weak_adj"):
+                target = _adj_target(tokens, i, lo, hi, bot)
+                if kind == "weak_adj" and target == "staff":
+                    target = _nearest_target(tokens, i, lo, hi, bot)
+            else:
+                if i > lo and tokens[i - 1].norm in _NOT_ADDRESSING:
+                    kind = "weak"  # «сделал как идиот», «сделано для идиотов»: needs someone it is said of
+                target = _noun_target(tokens, i, lo, hi, bot, kind)
+            if target == "staff":
+                return token.norm
+    return None
+
+
+def moderate(text: str) -> Moderation:
+    """Read one message: obscene language (SLA 4.2, 4.8) and insults to support staff (SLA 4.2)."""
+    clean = _PI_RE.sub("пи", _strip_invisible(text))
+    tokens = _tokens(clean)
+    obscene = [t.obscene for t in tokens if t.obscene]
+    unquoted = _QUOTED_RE.sub(" , ", clean)  # quoted speech is not the writer's own insult
+    insult = _insult(tokens if unquoted == clean else _tokens(unquoted))
+    matches = tuple(dict.fromkeys([*obscene, *([insult] if insult else [])]))
+    return Moderation(profanity=bool(obscene), insult=insult is not None, matches=matches)
+
+
+def clear_caches() -> None:
+    """Forget the words read so far (the per-word caches); for measuring a cold start."""
+    obscene_form.cache_clear()
+    _read_word.cache_clear()
