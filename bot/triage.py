@@ -1,0 +1,513 @@
+"""Reading a user's message the way a support specialist would.
+
+One call, `read_message`, returns everything the dialogue needs to decide what to do next:
+moderation (SLA 4.2, 4.8), scope and category (SLA 3.1 / 3.2, 4.5, 1.3), criticality (SLA 2.1),
+whether the message raises several unrelated problems (SLA 2.4) and the account address (SLA 4.2).
+
+The classifier is rule-based. Text is normalised (case, `ё`, invisible characters, links removed)
+and split into clauses at the places where people start a new topic («и ещё», «также», «кстати»,
+«второй вопрос», numbered lists, sentence breaks). Each clause is scored against weighted cue
+vocabularies of the product's domain; the cue words are reduced to their Snowball stems once,
+at import time, and matched as word prefixes, so every inflection of a word matches its cue.
+Failures of the whole account or a module, lost data and locked-out teams are recognised apart
+from the scores, since they decide criticality.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from typing import Literal
+
+import snowballstemmer
+
+from bot.account import find_account
+from bot.moderation import moderate
+
+
+class Category(StrEnum):
+    # In scope: SLA 3.1.
+    SETUP_CONSULTATION = "setup_consultation"
+    FUNCTIONALITY_QUESTION = "functionality_question"
+    BUG_REPORT = "bug_report"
+    OUTAGE = "outage"
+    API_QUESTION = "api_question"
+    SECURITY_QUESTION = "security_question"
+    FEATURE_REQUEST = "feature_request"
+    # Out of scope: SLA 3.2, plus other channels (4.5), sales and third-party software (1.3).
+    GENERAL_PROGRAMMING = "general_programming"
+    CUSTOM_DEVELOPMENT = "custom_development"
+    PAYMENT_INTEGRATION_SCRIPT = "payment_integration_script"
+    BUSINESS_CASE_IMPLEMENTATION = "business_case_implementation"
+    OTHER_CHANNEL_OR_OFFTOPIC = "other_channel_or_offtopic"
+
+    @property
+    def in_scope(self) -> bool:
+        return self in _IN_SCOPE
+
+
+_IN_SCOPE = frozenset(
+    {
+        Category.SETUP_CONSULTATION,
+        Category.FUNCTIONALITY_QUESTION,
+        Category.BUG_REPORT,
+        Category.OUTAGE,
+        Category.API_QUESTION,
+        Category.SECURITY_QUESTION,
+        Category.FEATURE_REQUEST,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    text: str
+    category: Category
+    critical: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    profanity: bool
+    insult: bool
+    scope: Literal["in", "out"]
+    category: Category
+    critical: bool
+    multi_problem: bool
+    account: str | None
+    problems: tuple[Problem, ...]  # the primary problem first
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "profanity": self.profanity,
+            "insult": self.insult,
+            "scope": self.scope,
+            "category": str(self.category),
+            "critical": self.critical,
+            "multi_problem": self.multi_problem,
+            "account": self.account,
+        }
+
+
+# --- Cue vocabularies --------------------------------------------------------------------------
+#
+# One cue per line: "weight: phrase". Words of a phrase are stemmed (Snowball, Russian or
+# English by script) and match any word starting with the stem. `=word` matches the word exactly,
+# `word*` matches the literal prefix, `~` allows up to three words in between.
+
+_RU = snowballstemmer.stemmer("russian")
+_EN = snowballstemmer.stemmer("english")
+_LATIN = re.compile(r"[a-z]")
+
+
+@lru_cache(maxsize=4096)
+def _stem(word: str) -> str:
+    stemmer = _EN if _LATIN.search(word) else _RU
+    stem: str = stemmer.stemWord(word)
+    return stem if word.startswith(stem) else word
+
+
+_GAP = r"(?:[\s\"'«»„“”()/-]+\w+){0,3}"
+_JOIN = r"[\s\"'«»„“”()/-]+"
+
+
+def _word_pattern(word: str) -> str:
+    if word == "~":
+        return _GAP
+    if word.startswith("="):
+        return re.escape(word[1:]) + r"(?!\w)"
+    if word.endswith("*"):
+        return re.escape(word[:-1]) + r"\w*"
+    if not word.isalpha():
+        return re.escape(word) + r"(?!\w)"
+    return re.escape(_stem(word)) + r"\w*"
+
+
+def _cue_pattern(phrase: str) -> str:
+    words = phrase.split()
+    out = _word_pattern(words[0])
+    for word in words[1:]:
+        out += _GAP if word == "~" else _JOIN + _word_pattern(word)
+    return r"(?<!\w)" + out
+
+
+def _vocabulary(spec: str) -> tuple[tuple[re.Pattern[str], int], ...]:
+    by_weight: dict[int, list[str]] = {}
+    for raw in spec.strip().splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        weight, _, phrases = line.partition(":")
+        for phrase in phrases.split(";"):
+            if phrase.strip():
+                by_weight.setdefault(int(weight), []).append(_cue_pattern(phrase.strip()))
+    return tuple((re.compile("|".join(f"(?:{p})" for p in pats)), w) for w, pats in sorted(by_weight.items()))
+
+
+_CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
+    Category.SETUP_CONSULTATION: _vocabulary("""
+        3: как настроить; как настраивать; консультация по настройке; консультация по; настраивается; как подключить; как включить; где включается;
+        3: помогите настроить; куда нажать; где взять; как задать; где задаются; как сделать шаблон
+        3: how to set up; how to configure; how do i set
+        2: настройка; настройке; настройки; как сделать чтобы; как сделать, чтобы; как добавить; как создать;
+        2: как поменять; как изменить; как переименовать; как выгрузить; как загрузить; как привязать;
+        2: подключаю; настраиваем; как подключиться
+        1: как сделать; шаблон; права
+    """),
+    Category.FUNCTIONALITY_QUESTION: _vocabulary("""
+        3: можно ли; есть ли; поддерживает ли; умеет ли; что значит; что означает; чем отличается; для чего;
+        3: как работает; что будет; где найти; где в интерфейсе; сохраняется ли; видит ли; do you support;
+        3: is there; does it; can i; что показывает
+        2: =ли; какие; какой; бывают; сколько хранится; =умеет; можно
+        1: что; где
+    """),
+    Category.BUG_REPORT: _vocabulary("""
+        3: =не работает; =не работают; не сохраняется; не отображается; не отображаются; не приходят; не приходит;
+        3: не копируются; не подставляет; не находит; не прикрепляются; не печатаются; не загружаются;
+        3: не отправляется; не отправляются; не срабатывает; не реагирует; перестал; перестали; перестало;
+        3: ошибка; ошибку; ошибкой; выдает; дважды; дубли; задвоены; задвоились; съезжают; съезжает;
+        3: кракозябры; неактивна; неактивен; сбрасывается; не совпадает; глючит; баг; =bug; =error;
+        3: doesn't work; не работал; пустая страница; не открываются; не обновляется; не считается
+        2: пишет; вместо; неправильно; неверно; пропали; пропал; по ~ раза; позже; раньше; почему-то;
+        2: хотя; не видно; не видит; показывает ~ других; крутится загрузка; не получается; не могу
+        1: =не; после обновления
+    """),
+    Category.API_QUESTION: _vocabulary("""
+        4: =api; =апи; вебхук; вебхуки; webhook*; endpoint*; эндпоинт*; rest api
+        2: токен*; =token; пагинац*; multipart; bearer; метод; запросов; =json
+        1: =rest; base64; =401; =403; ключ; запрос; запросе
+    """),
+    Category.SECURITY_QUESTION: _vocabulary("""
+        4: =2fa; двухфакторн*; двухэтапн*; подтверждение входа; =ip; ip-адрес*; журнал входов; аудит*;
+        4: сессии; сессий; сеансы; утечк*; =утек; утекли; скомпрометирован*; взлом*; посторонн*;
+        4: шифрован*; персональных данных; персональные данные; 152-фз; =фз; =sso; единый вход;
+        4: срок действия пароля; служба безопасности; =security
+        2: парол*; безопасност*; ограничить вход; кто ~ заходил; кто ~ выгружал; запретить ~ скачивать;
+        2: доступ к данным; отозвать; хранятся ~ данные
+    """),
+    Category.FEATURE_REQUEST: _vocabulary("""
+        4: добавьте*; хотелось бы; было бы здорово; было бы удобно; было бы хорошо; было бы неплохо;
+        4: предлагаю; предложение; пожелание; планируете ли; когда появится; нужна возможность;
+        4: хорошо бы; дополните*; please add; would be nice; из коробки; очень ждем; примите как пожелание
+        2: почему нельзя; сделайте* пожалуйста; хотим интеграцию; хотелось; добавить бы; не хватает
+        1: хотим; хочу
+    """),
+    Category.GENERAL_PROGRAMMING: _vocabulary("""
+        4: python; javascript; =js; php; node*; =sql; регулярк*; regex*; docker*; =cron; sslerror; ssl;
+        4: декоратор*; асинхронност*; колбэк*; callback*; oauth*; =soap; permission denied; =bash; =git;
+        4: =java; =c#; =golang; requests; язык программирования; какой язык
+        2: что такое; в целом; на сервере; на нашем сервере; распарсить; =post запрос; post-запрос; скрипт
+    """),
+    Category.CUSTOM_DEVELOPMENT: _vocabulary("""
+        4: разработайте*; разработать; разработка; разработку; доработайте*; доработать; перепишите*;
+        4: сверстайте*; по заказу; =тз; самописн*; под нас; под нашу специфику; собственный виджет;
+        4: отдельная страница; отдельную страницу
+        3: напишите* интеграцию; сделайте* нам модуль; модуль ~ по нашей; в вашем коде
+        1: модуль; виджет; приложение; коннектор*; компонент
+    """),
+    Category.BUSINESS_CASE_IMPLEMENTATION: _vocabulary("""
+        4: настройте* нам; настройте* за нас; настройте* всю; настройте* все; под ключ; за нас; реализуйте*;
+        4: составьте* нам; придумайте*; перенесите* нам; сделайте* расчет; выстроить процесс; под наш бизнес;
+        4: по нашей методике; сделайте* его у нас; сделайте* у нас; сделайте* нам логику; напишите* за нас
+        2: настройте*; сделайте* нам; логику; схему мотивации; юнит-экономик*
+    """),
+    Category.OTHER_CHANNEL_OR_OFFTOPIC: _vocabulary("""
+        4: позвоните*; перезвоните*; наберите* меня; вам ~ позвонить; созвонимся; созвониться; мой номер; мой телефон;
+        4: в скайп; скайп*; skype; whatsapp; ватсап*; вотсап*; viber; вайбер*; напишите* мне в телеграм;
+        4: там удобнее; их поддержка; их техподдержка; в самой; не про вашу; стоимость лицензии;
+        4: сколько стоит; есть ли скидки; скидк*; счет на оплату; продления подписки; продлить подписку;
+        4: стажер*; ваканси*; хочу у вас работать; роутер*; медленный интернет; по закону; ндс;
+        4: как дела; =привет; спасибо; хорошего дня; хорошего вам дня; всего доброго; albato; wazzup;
+        4: call me; =phone
+        2: стоимость; цена; тариф ~ стоит
+    """),
+}
+
+# Payment systems: a wish for a standard integration is in scope, a request to build one is not (SLA 3.2).
+_PAYMENT = _vocabulary("""
+    1: юkassa; юкасс*; yookassa; робокасс*; robokassa; cloudpayments; stripe; paypal; =сбп; эквайринг*;
+    1: т-банк*; тинькофф*; платежн* систем*; приема платежей; прием платежей; приема оплат; онлайн-оплат*;
+    1: платил по ссылке; платежей; приём оплаты; приема оплаты
+""")
+_PAYMENT_BUILD = _vocabulary("""
+    1: напишите*; написать; сделайте*; сделаете; подключите*; интегрируйте*; скрипт*; код; обработчик*;
+    1: связк*; помогите написать; пришлите; нужна интеграция; нужно подключить
+""")
+# The user's own product references: a programming question about them is not general programming.
+_PRODUCT = _vocabulary("""
+    1: сделк*; задач*; контакт*; лид; лиды; лидов; счет; счета; воронк*; аспро; aspro; =crm; =срм; ваш; вашего;
+    1: вашем; через api; api модул*; карточк*; портал*; аккаунт*
+""")
+
+# Whole-service failures and lockouts (SLA 2.1: restoring operability goes out of turn).
+_DOWN = _vocabulary("""
+    1: не открывается; не открываются; не грузится; не загружается; недоступен; недоступна; недоступно;
+    1: =лежит; упал; упала; отвалились; отвалился; белый экран; крутится колесо; висит загрузка;
+    1: =не работает; =не работают; не заходит; не пускает; заблокирован*; access denied; is down; =down
+""")
+_WHOLE = _vocabulary("""
+    1: аккаунт*; =crm; =срм; систем*; сервис; сайт; портал; модуль; раздел; весь; вся; =все; всё;
+    1: ни один; ни одна; никто; у всех; полностью; целиком; all users; whole system; =everyone; =nobody
+""")
+_HARD_DOWN = _vocabulary("""
+    1: =502; =503; =504; bad gateway; service unavailable; gateway timeout; работа стоит
+""")
+_LOCKOUT = _vocabulary("""
+    1: никто ~ не может; ни один ~ не может; все ~ не могут; не может войти ни; nobody can;
+    1: all ~ users ~ access denied; никто ~ не заходит; не заходит ни один; никто не может
+""")
+_LOST = _vocabulary("""
+    1: пропали; пропало; исчезли; исчезло; удалились; удалилось; стерлись; потерялись; откатили;
+    1: пустая; обнулились; ничего не осталось
+""")
+_MASS = _vocabulary("""
+    1: =все; всё; база; базу; данные; ничего не осталось; за ~ год; за ~ недели; по всем
+""")
+_MASS_GENERAL = _vocabulary("""
+    1: база; базу; данные; ничего не осталось; по всем; =и контакты; все сделки
+""")
+
+# Category order for ties: the more specific, the earlier.
+_PRIORITY = (
+    Category.OUTAGE,
+    Category.SECURITY_QUESTION,
+    Category.API_QUESTION,
+    Category.PAYMENT_INTEGRATION_SCRIPT,
+    Category.CUSTOM_DEVELOPMENT,
+    Category.BUSINESS_CASE_IMPLEMENTATION,
+    Category.GENERAL_PROGRAMMING,
+    Category.OTHER_CHANNEL_OR_OFFTOPIC,
+    Category.FEATURE_REQUEST,
+    Category.BUG_REPORT,
+    Category.SETUP_CONSULTATION,
+    Category.FUNCTIONALITY_QUESTION,
+)
+
+
+# Categories decided by what the message is about rather than by its form (question, failure, wish).
+_TOPICS = (
+    Category.SECURITY_QUESTION,
+    Category.API_QUESTION,
+    Category.PAYMENT_INTEGRATION_SCRIPT,
+    Category.CUSTOM_DEVELOPMENT,
+    Category.BUSINESS_CASE_IMPLEMENTATION,
+    Category.GENERAL_PROGRAMMING,
+    Category.OTHER_CHANNEL_OR_OFFTOPIC,
+)
+_STRONG_TOPIC = 4
+
+
+def _score(text: str, vocabulary: tuple[tuple[re.Pattern[str], int], ...]) -> int:
+    total = 0
+    for pattern, weight in vocabulary:
+        hits = len(set(pattern.findall(text))) if weight > 1 else int(pattern.search(text) is not None)
+        total += weight * min(hits, 2)
+    return total
+
+
+def _has(text: str, vocabulary: tuple[tuple[re.Pattern[str], int], ...]) -> bool:
+    return any(pattern.search(text) for pattern, _ in vocabulary)
+
+
+# --- Normalisation and splitting ---------------------------------------------------------------
+
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\u180e]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINK = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<!\w)[\w-]+(?:[.,]\s?[\w-]+)*\.[a-z]{2,6}(?:/\S*)?")
+_SPACES = re.compile(r"[ \t]+")
+_COMMA_SEGMENTS = re.compile(r"[,;:—–()]|\s-\s")
+# Where a new problem may start. A marker keeps the text after it; a break only splits.
+_MARKERS = re.compile(
+    r"(?:^|[\s,;:.!?—–-])(?=(?:и|а|ну и)?\s*(?:ещ[её]|также|так же|кстати|заодно|отдельно|второй вопрос|"
+    r"и второе|второе|плюс ещ[её]|и ещ[её]|а ещ[её]|ещ[её] вопрос|ещ[её] у нас|also|another question)(?!\w))",
+)
+_BREAK = re.compile(r"(?<=[.!?…])\s+|\n+|(?:^|\s)(?=\d{1,2}[).]\s)")
+_CONJUNCTION_ONLY = re.compile(r"и|а|ну и|но|ну")
+_LEADING_AND = re.compile(r"^(?:и|а|ну и|но)\s+")
+_ATTACHED = re.compile(r"^(?:если\s+(?:нет|нельзя|не\b)|а если нет|иначе|из-за этого|поэтому|в результате|теперь\b)")
+_ANAPHORA = re.compile(r"(?<!\w)(?:это|этого|этим|эту|его|их|такую|такой|там)(?!\w)")
+_QUESTION = re.compile(r"\?|(?<!\w)(?:как|где|можно ли|есть ли|почему|зачем|какой|какая|какие|сколько|или|how|what|where)(?!\w)")
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub(" ", _INVISIBLE.sub("", text)).lower().replace("ё", "е")
+    return _SPACES.sub(" ", _LINK.sub(" ", text)).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class _Clause:
+    text: str
+    marked: bool  # starts with «и ещё», «также», … — the user announces a new topic
+
+
+def _split(text: str) -> list[_Clause]:
+    clauses: list[_Clause] = []
+    for sentence_index, sentence in enumerate(_BREAK.split(text)):
+        if not sentence or not sentence.strip():
+            continue
+        starts = [0, *(m.start() for m in _MARKERS.finditer(sentence) if m.start() > 0)]
+        for index, start in enumerate(starts):
+            end = starts[index + 1] if index + 1 < len(starts) else len(sentence)
+            piece = sentence[start:end].strip(" ,;:.!?—–-")
+            if not piece or _CONJUNCTION_ONLY.fullmatch(piece):
+                continue
+            leading_and = bool(_LEADING_AND.match(piece)) and sentence_index > 0 and index == 0
+            clauses.append(_Clause(piece, marked=index > 0 or leading_and or bool(_MARKERS.match(" " + piece))))
+    return clauses
+
+
+# --- Deciding one clause -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    category: Category
+    critical: bool
+    strength: int  # how much evidence: 0 means a guess
+
+
+def _outage(text: str) -> tuple[bool, bool, bool]:
+    """(whole service down, everyone locked out, data lost across the board)."""
+    down = _has(text, _HARD_DOWN) or any(
+        _has(segment, _DOWN) and _has(segment, _WHOLE) for segment in _COMMA_SEGMENTS.split(text)
+    )
+    lockout = _has(text, _LOCKOUT)
+    lost = _has(text, _LOST) and _has(text, _MASS)
+    return down, lockout, lost
+
+
+def _verdict(text: str) -> _Verdict:
+    scores = {category: _score(text, vocabulary) for category, vocabulary in _CUES.items()}
+    for category in Category:
+        scores.setdefault(category, 0)
+    down, lockout, lost = _outage(text)
+
+    if _has(text, _PAYMENT):
+        if scores[Category.FEATURE_REQUEST] >= 4:
+            scores[Category.FEATURE_REQUEST] += 4
+        elif _has(text, _PAYMENT_BUILD):
+            scores[Category.PAYMENT_INTEGRATION_SCRIPT] = 8
+    if scores[Category.GENERAL_PROGRAMMING] and _has(text, _PRODUCT):
+        scores[Category.GENERAL_PROGRAMMING] //= 3
+    if scores[Category.CUSTOM_DEVELOPMENT] < 4:
+        scores[Category.CUSTOM_DEVELOPMENT] = 0  # a bare «модуль» or «виджет» is no order for development
+    if scores[Category.API_QUESTION] >= 4:
+        scores[Category.BUG_REPORT] //= 2  # a failing API call is a question about the API
+
+    critical = False
+    if lockout and scores[Category.SECURITY_QUESTION] >= 2:
+        return _Verdict(Category.SECURITY_QUESTION, True, 9)
+    if down or lockout:
+        return _Verdict(Category.OUTAGE, True, 9)
+    if lost:
+        general = _has(text, _MASS_GENERAL)
+        return _Verdict(Category.OUTAGE if general else Category.BUG_REPORT, True, 9)
+
+    topic = max(_TOPICS, key=lambda category: (scores[category], -_PRIORITY.index(category)))
+    if scores[topic] >= _STRONG_TOPIC:
+        if topic in _IN_SCOPE and scores[Category.FEATURE_REQUEST] >= _STRONG_TOPIC:
+            # A wish about the API or security is still a wish (SLA 3.1, last item).
+            return _Verdict(Category.FEATURE_REQUEST, critical, scores[Category.FEATURE_REQUEST])
+        return _Verdict(topic, critical, scores[topic])
+    best = max(_PRIORITY[1:], key=lambda category: (scores[category], -_PRIORITY.index(category)))
+    strength = scores[best]
+    if strength == 0:
+        best = Category.FUNCTIONALITY_QUESTION if _QUESTION.search(text) else Category.BUG_REPORT
+    return _Verdict(best, critical, strength)
+
+
+# --- The message -------------------------------------------------------------------------------
+
+_STRONG = 3  # evidence a first clause needs to stand alone rather than preface what follows
+_MARKED = 2  # after «и ещё», «также», «кстати»: any real topic is a new problem
+_UNMARKED = 4  # after a plain sentence break: only a clearly different topic is
+_FAILURES = frozenset({Category.BUG_REPORT, Category.OUTAGE})
+
+
+def _problems(text: str) -> list[tuple[Problem, bool]]:
+    """Problems in order of mention, each with whether it is unrelated to the ones before (SLA 2.4)."""
+    problems: list[tuple[Problem, bool]] = []
+    pending = ""
+    for clause in _split(text):
+        if pending:
+            clause = _Clause(f"{pending} {clause.text}", clause.marked)
+            pending = ""
+        verdict = _verdict(clause.text)
+        if not problems:
+            if verdict.strength < _STRONG and not verdict.critical:
+                pending = clause.text  # a greeting or a preamble: read it with what follows
+                continue
+            problems.append((Problem(clause.text, verdict.category, verdict.critical), False))
+            continue
+        previous, unrelated = problems[-1]
+        body = _LEADING_AND.sub("", clause.text)
+        if _ATTACHED.match(body):
+            # «если нет — добавьте», «из-за этого …»: the same problem, its category unchanged.
+            problems[-1] = (Problem(f"{previous.text} {clause.text}", previous.category, previous.critical), unrelated)
+            continue
+        if clause.marked:
+            separate = verdict.strength >= _MARKED or bool(_QUESTION.search(body))
+        else:
+            separate = (
+                verdict.strength >= _UNMARKED
+                and verdict.category != previous.category
+                and not (verdict.category in _FAILURES and previous.category in _FAILURES)
+                and not _ANAPHORA.search(body)
+            )
+        if separate:
+            problems.append((Problem(clause.text, verdict.category, verdict.critical), True))
+        else:
+            problems[-1] = (_merge(previous, clause.text), unrelated)
+    if pending:
+        if problems:
+            previous, unrelated = problems[-1]
+            problems[-1] = (_merge(previous, pending), unrelated)
+        else:
+            verdict = _verdict(pending)
+            problems.append((Problem(pending, verdict.category, verdict.critical), False))
+    if not problems:
+        verdict = _verdict(text)
+        problems.append((Problem(text, verdict.category, verdict.critical), False))
+    return problems
+
+
+def _merge(problem: Problem, extra: str) -> Problem:
+    combined = f"{problem.text} {extra}"
+    verdict = _verdict(combined)
+    if problem.critical and not verdict.critical:
+        return Problem(combined, problem.category, True)
+    return Problem(combined, verdict.category, verdict.critical or problem.critical)
+
+
+def _primary_first(problems: list[Problem]) -> tuple[Problem, ...]:
+    # SLA 2.4 and the labelling policy: the most critical, then in scope, then the first mentioned.
+    order = sorted(range(len(problems)), key=lambda i: (not problems[i].critical, not problems[i].category.in_scope, i))
+    return tuple(problems[i] for i in order)
+
+
+def classify(text: str) -> tuple[Category, bool]:
+    """The primary problem's category and whether it is critical."""
+    problems = _primary_first([problem for problem, _ in _problems(_normalise(text))])
+    return problems[0].category, problems[0].critical
+
+
+def read_message(text: str) -> Reading:
+    """Everything a specialist reads from a message, as one value."""
+    moderation = moderate(text)
+    found = _problems(_normalise(text))
+    problems = _primary_first([problem for problem, _ in found])
+    primary = problems[0]
+    return Reading(
+        profanity=moderation.profanity,
+        insult=moderation.insult,
+        scope="in" if primary.category.in_scope else "out",
+        category=primary.category,
+        critical=primary.critical,
+        multi_problem=sum(1 for _, unrelated in found if unrelated) >= 1,
+        account=find_account(text),
+        problems=problems,
+    )
