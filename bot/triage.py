@@ -131,7 +131,7 @@ def _cue_pattern(phrase: str) -> str:
     out = _word_pattern(words[0])
     for word in words[1:]:
         out += _GAP if word == "~" else _JOIN + _word_pattern(word)
-    return r"(?<!\w)" + out
+    return out
 
 
 def _vocabulary(spec: str) -> tuple[tuple[re.Pattern[str], int], ...]:
@@ -144,12 +144,17 @@ def _vocabulary(spec: str) -> tuple[tuple[re.Pattern[str], int], ...]:
         for phrase in phrases.split(";"):
             if phrase.strip():
                 by_weight.setdefault(int(weight), []).append(_cue_pattern(phrase.strip()))
-    return tuple((re.compile("|".join(f"(?:{p})" for p in pats)), w) for w, pats in sorted(by_weight.items()))
+    # One look-behind in front of the alternation keeps the scan fast (a prefix check per position).
+    return tuple(
+        (re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in pats) + ")"), weight)
+        for weight, pats in sorted(by_weight.items())
+    )
 
 
 _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
     Category.SETUP_CONSULTATION: _vocabulary("""
-        3: как настроить; как настраивать; консультация по настройке; консультация по; настраивается; как подключить; как включить; где включается;
+        3: как ~ настроить; как настраивать; консультация по настройке; консультация по; настраивается;
+        3: как ~ подключить; как ~ включить; где включается;
         3: помогите настроить; куда нажать; где взять; как задать; где задаются; как сделать шаблон
         3: how to set up; how to configure; how do i set
         2: настройка; настройке; настройки; как сделать чтобы; как сделать, чтобы; как добавить; как создать;
@@ -187,6 +192,7 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
         4: срок действия пароля; служба безопасности; =security
         2: парол*; безопасност*; ограничить вход; кто ~ заходил; кто ~ выгружал; запретить ~ скачивать;
         2: доступ к данным; отозвать; хранятся ~ данные
+        4: запретить* ~ скачивать; запретить* ~ выгружать; запретить* ~ экспорт*
     """),
     Category.FEATURE_REQUEST: _vocabulary("""
         4: добавьте*; хотелось бы; было бы здорово; было бы удобно; было бы хорошо; было бы неплохо;
@@ -205,7 +211,7 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
         4: разработайте*; разработать; разработка; разработку; доработайте*; доработать; перепишите*;
         4: сверстайте*; по заказу; =тз; самописн*; под нас; под нашу специфику; собственный виджет;
         4: отдельная страница; отдельную страницу
-        3: напишите* интеграцию; сделайте* нам модуль; модуль ~ по нашей; в вашем коде
+        4: напишите* ~ интеграцию; сделайте* нам модуль; модуль ~ по нашей; в вашем коде
         1: модуль; виджет; приложение; коннектор*; компонент
     """),
     Category.BUSINESS_CASE_IMPLEMENTATION: _vocabulary("""
@@ -289,11 +295,11 @@ _PRIORITY = (
 
 # Categories decided by what the message is about rather than by its form (question, failure, wish).
 _TOPICS = (
-    Category.SECURITY_QUESTION,
-    Category.API_QUESTION,
     Category.PAYMENT_INTEGRATION_SCRIPT,
     Category.CUSTOM_DEVELOPMENT,
     Category.BUSINESS_CASE_IMPLEMENTATION,
+    Category.SECURITY_QUESTION,
+    Category.API_QUESTION,
     Category.GENERAL_PROGRAMMING,
     Category.OTHER_CHANNEL_OR_OFFTOPIC,
 )
@@ -329,7 +335,9 @@ _CONJUNCTION_ONLY = re.compile(r"и|а|ну и|но|ну")
 _LEADING_AND = re.compile(r"^(?:и|а|ну и|но)\s+")
 _ATTACHED = re.compile(r"^(?:если\s+(?:нет|нельзя|не\b)|а если нет|иначе|из-за этого|поэтому|в результате|теперь\b)")
 _ANAPHORA = re.compile(r"(?<!\w)(?:это|этого|этим|эту|его|их|такую|такой|там)(?!\w)")
-_QUESTION = re.compile(r"\?|(?<!\w)(?:как|где|можно ли|есть ли|почему|зачем|какой|какая|какие|сколько|или|how|what|where)(?!\w)")
+_QUESTION = re.compile(
+    r"\?|(?<!\w)(?:как|где|можно ли|есть ли|почему|зачем|какой|какая|какие|сколько|или|how|what|where)(?!\w)"
+)
 
 
 def _normalise(text: str) -> str:
@@ -370,54 +378,88 @@ class _Verdict:
     strength: int  # how much evidence: 0 means a guess
 
 
-def _outage(text: str) -> tuple[bool, bool, bool]:
-    """(whole service down, everyone locked out, data lost across the board)."""
+@dataclass(frozen=True, slots=True)
+class _Features:
+    """What the cues found in a stretch of text; features of adjacent clauses add up."""
+
+    scores: tuple[int, ...]  # per category, in the order of `Category`
+    payment: bool
+    payment_build: bool
+    product: bool
+    down: bool  # the account, the service or a whole module is unavailable
+    lockout: bool  # everyone is locked out
+    lost: bool  # data lost across the board
+    lost_general: bool  # … and not in one kind of record only
+    question: bool
+
+    def __add__(self, other: _Features) -> _Features:
+        return _Features(
+            tuple(a + b for a, b in zip(self.scores, other.scores, strict=True)),
+            *(getattr(self, name) or getattr(other, name) for name in _FLAGS),
+        )
+
+
+_FLAGS = ("payment", "payment_build", "product", "down", "lockout", "lost", "lost_general", "question")
+_ORDER = tuple(Category)
+
+
+def _features(text: str) -> _Features:
+    scores = tuple(_score(text, _CUES[category]) if category in _CUES else 0 for category in _ORDER)
     down = _has(text, _HARD_DOWN) or any(
         _has(segment, _DOWN) and _has(segment, _WHOLE) for segment in _COMMA_SEGMENTS.split(text)
     )
-    lockout = _has(text, _LOCKOUT)
     lost = _has(text, _LOST) and _has(text, _MASS)
-    return down, lockout, lost
+    return _Features(
+        scores=scores,
+        payment=_has(text, _PAYMENT),
+        payment_build=_has(text, _PAYMENT_BUILD),
+        product=_has(text, _PRODUCT),
+        down=down,
+        lockout=_has(text, _LOCKOUT),
+        lost=lost,
+        lost_general=lost and _has(text, _MASS_GENERAL),
+        question=_QUESTION.search(text) is not None,
+    )
 
 
-def _verdict(text: str) -> _Verdict:
-    scores = {category: _score(text, vocabulary) for category, vocabulary in _CUES.items()}
-    for category in Category:
-        scores.setdefault(category, 0)
-    down, lockout, lost = _outage(text)
-
-    if _has(text, _PAYMENT):
-        if scores[Category.FEATURE_REQUEST] >= 4:
-            scores[Category.FEATURE_REQUEST] += 4
-        elif _has(text, _PAYMENT_BUILD):
-            scores[Category.PAYMENT_INTEGRATION_SCRIPT] = 8
-    if scores[Category.GENERAL_PROGRAMMING] and _has(text, _PRODUCT):
+def _decide(features: _Features) -> _Verdict:
+    scores = dict(zip(_ORDER, features.scores, strict=True))
+    if features.payment:
+        # SLA 3.2: a wish for a payment integration is accepted, writing one is not done.
+        if scores[Category.FEATURE_REQUEST] >= _STRONG_TOPIC:
+            scores[Category.FEATURE_REQUEST] += _STRONG_TOPIC
+        elif features.payment_build:
+            scores[Category.PAYMENT_INTEGRATION_SCRIPT] = 2 * _STRONG_TOPIC
+    if scores[Category.GENERAL_PROGRAMMING] and features.product:
         scores[Category.GENERAL_PROGRAMMING] //= 3
-    if scores[Category.CUSTOM_DEVELOPMENT] < 4:
+    if scores[Category.CUSTOM_DEVELOPMENT] < _STRONG_TOPIC:
         scores[Category.CUSTOM_DEVELOPMENT] = 0  # a bare «модуль» or «виджет» is no order for development
-    if scores[Category.API_QUESTION] >= 4:
+    if scores[Category.API_QUESTION] >= _STRONG_TOPIC:
         scores[Category.BUG_REPORT] //= 2  # a failing API call is a question about the API
 
-    critical = False
-    if lockout and scores[Category.SECURITY_QUESTION] >= 2:
+    # SLA 2.1: restoring operability goes out of turn.
+    if features.lockout and scores[Category.SECURITY_QUESTION] >= 2:
         return _Verdict(Category.SECURITY_QUESTION, True, 9)
-    if down or lockout:
+    if features.down or features.lockout:
         return _Verdict(Category.OUTAGE, True, 9)
-    if lost:
-        general = _has(text, _MASS_GENERAL)
-        return _Verdict(Category.OUTAGE if general else Category.BUG_REPORT, True, 9)
+    if features.lost:
+        return _Verdict(Category.OUTAGE if features.lost_general else Category.BUG_REPORT, True, 9)
 
-    topic = max(_TOPICS, key=lambda category: (scores[category], -_PRIORITY.index(category)))
+    topic = max(_TOPICS, key=lambda category: (scores[category], -_TOPICS.index(category)))
     if scores[topic] >= _STRONG_TOPIC:
         if topic in _IN_SCOPE and scores[Category.FEATURE_REQUEST] >= _STRONG_TOPIC:
             # A wish about the API or security is still a wish (SLA 3.1, last item).
-            return _Verdict(Category.FEATURE_REQUEST, critical, scores[Category.FEATURE_REQUEST])
-        return _Verdict(topic, critical, scores[topic])
+            return _Verdict(Category.FEATURE_REQUEST, False, scores[Category.FEATURE_REQUEST])
+        return _Verdict(topic, False, scores[topic])
     best = max(_PRIORITY[1:], key=lambda category: (scores[category], -_PRIORITY.index(category)))
     strength = scores[best]
     if strength == 0:
-        best = Category.FUNCTIONALITY_QUESTION if _QUESTION.search(text) else Category.BUG_REPORT
-    return _Verdict(best, critical, strength)
+        best = Category.FUNCTIONALITY_QUESTION if features.question else Category.BUG_REPORT
+    return _Verdict(best, False, strength)
+
+
+def _verdict(text: str) -> _Verdict:
+    return _decide(_features(text))
 
 
 # --- The message -------------------------------------------------------------------------------
@@ -428,62 +470,78 @@ _UNMARKED = 4  # after a plain sentence break: only a clearly different topic is
 _FAILURES = frozenset({Category.BUG_REPORT, Category.OUTAGE})
 
 
-def _problems(text: str) -> list[tuple[Problem, bool]]:
-    """Problems in order of mention, each with whether it is unrelated to the ones before (SLA 2.4)."""
-    problems: list[tuple[Problem, bool]] = []
-    pending = ""
+@dataclass(slots=True)
+class _Draft:
+    """A problem being assembled from consecutive clauses."""
+
+    text: str
+    features: _Features
+    verdict: _Verdict
+    unrelated: bool  # unrelated to the problems before it (SLA 2.4)
+    fixed: bool = False  # its category no longer changes («если нет — добавьте» adds nothing new)
+
+    def extend(self, text: str, features: _Features, *, keep_category: bool = False) -> None:
+        self.text = f"{self.text} {text}"
+        if keep_category or self.fixed:
+            self.fixed = True
+            return
+        self.features = self.features + features
+        verdict = _decide(self.features)
+        if self.verdict.critical and not verdict.critical:
+            return  # a critical reading is never lost by reading on
+        self.verdict = verdict
+
+
+def _problems(text: str) -> list[_Draft]:
+    """Problems in order of mention."""
+    drafts: list[_Draft] = []
+    pending: _Draft | None = None  # a greeting or a preamble: read it with what follows
     for clause in _split(text):
-        if pending:
-            clause = _Clause(f"{pending} {clause.text}", clause.marked)
-            pending = ""
-        verdict = _verdict(clause.text)
-        if not problems:
+        features = _features(clause.text)
+        if pending is not None:
+            pending.extend(clause.text, features)
+            current, pending = pending, None
+            verdict, features, clause = current.verdict, current.features, _Clause(current.text, clause.marked)
+        else:
+            verdict = _decide(features)
+        if not drafts:
+            draft = _Draft(clause.text, features, verdict, unrelated=False)
             if verdict.strength < _STRONG and not verdict.critical:
-                pending = clause.text  # a greeting or a preamble: read it with what follows
-                continue
-            problems.append((Problem(clause.text, verdict.category, verdict.critical), False))
+                pending = draft
+            else:
+                drafts.append(draft)
             continue
-        previous, unrelated = problems[-1]
+        previous = drafts[-1]
         body = _LEADING_AND.sub("", clause.text)
         if _ATTACHED.match(body):
             # «если нет — добавьте», «из-за этого …»: the same problem, its category unchanged.
-            problems[-1] = (Problem(f"{previous.text} {clause.text}", previous.category, previous.critical), unrelated)
+            previous.extend(clause.text, features, keep_category=True)
             continue
         if clause.marked:
-            separate = verdict.strength >= _MARKED or bool(_QUESTION.search(body))
+            separate = verdict.strength >= _MARKED or features.question
         else:
             separate = (
                 verdict.strength >= _UNMARKED
-                and verdict.category != previous.category
-                and not (verdict.category in _FAILURES and previous.category in _FAILURES)
+                and verdict.category != previous.verdict.category
+                and not (verdict.category in _FAILURES and previous.verdict.category in _FAILURES)
                 and not _ANAPHORA.search(body)
             )
         if separate:
-            problems.append((Problem(clause.text, verdict.category, verdict.critical), True))
+            drafts.append(_Draft(clause.text, features, verdict, unrelated=True))
         else:
-            problems[-1] = (_merge(previous, clause.text), unrelated)
-    if pending:
-        if problems:
-            previous, unrelated = problems[-1]
-            problems[-1] = (_merge(previous, pending), unrelated)
+            previous.extend(clause.text, features)
+    if pending is not None:
+        if drafts:
+            drafts[-1].extend(pending.text, pending.features)
         else:
-            verdict = _verdict(pending)
-            problems.append((Problem(pending, verdict.category, verdict.critical), False))
-    if not problems:
-        verdict = _verdict(text)
-        problems.append((Problem(text, verdict.category, verdict.critical), False))
-    return problems
+            drafts.append(pending)
+    if not drafts:
+        drafts.append(_Draft(text, _features(text), _verdict(text), unrelated=False))
+    return drafts
 
 
-def _merge(problem: Problem, extra: str) -> Problem:
-    combined = f"{problem.text} {extra}"
-    verdict = _verdict(combined)
-    if problem.critical and not verdict.critical:
-        return Problem(combined, problem.category, True)
-    return Problem(combined, verdict.category, verdict.critical or problem.critical)
-
-
-def _primary_first(problems: list[Problem]) -> tuple[Problem, ...]:
+def _primary_first(drafts: list[_Draft]) -> tuple[Problem, ...]:
+    problems = [Problem(draft.text, draft.verdict.category, draft.verdict.critical) for draft in drafts]
     # SLA 2.4 and the labelling policy: the most critical, then in scope, then the first mentioned.
     order = sorted(range(len(problems)), key=lambda i: (not problems[i].critical, not problems[i].category.in_scope, i))
     return tuple(problems[i] for i in order)
@@ -491,15 +549,15 @@ def _primary_first(problems: list[Problem]) -> tuple[Problem, ...]:
 
 def classify(text: str) -> tuple[Category, bool]:
     """The primary problem's category and whether it is critical."""
-    problems = _primary_first([problem for problem, _ in _problems(_normalise(text))])
-    return problems[0].category, problems[0].critical
+    primary = _primary_first(_problems(_normalise(text)))[0]
+    return primary.category, primary.critical
 
 
 def read_message(text: str) -> Reading:
     """Everything a specialist reads from a message, as one value."""
     moderation = moderate(text)
     found = _problems(_normalise(text))
-    problems = _primary_first([problem for problem, _ in found])
+    problems = _primary_first(found)
     primary = problems[0]
     return Reading(
         profanity=moderation.profanity,
@@ -507,7 +565,7 @@ def read_message(text: str) -> Reading:
         scope="in" if primary.category.in_scope else "out",
         category=primary.category,
         critical=primary.critical,
-        multi_problem=sum(1 for _, unrelated in found if unrelated) >= 1,
+        multi_problem=any(draft.unrelated for draft in found),
         account=find_account(text),
         problems=problems,
     )
