@@ -27,8 +27,10 @@ _LOOKALIKES = str.maketrans(
 )  # fmt: skip
 _LOOKALIKE_LETTERS = frozenset("авеёкмнорстухіјѕԁ")
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\u180e]")
-_LATINISH_TOKEN = re.compile(r"[0-9a-zа-яёіјѕԁ-]*[a-z][0-9a-zа-яёіјѕԁ-]*")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\s*\.\s*[\w-]+)+")
+# Every pattern that can start inside a run of letters starts only at the run's beginning
+# (a look-behind), so a 100,000-letter "word" costs one scan, not one per letter.
+_LATINISH_TOKEN = re.compile(r"(?<![0-9a-zа-яёіјѕԁ-])[0-9a-zа-яёіјѕԁ-]*[a-z][0-9a-zа-яёіјѕԁ-]*")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\s*\.\s*[\w-]+)+")
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _SEP = r"\s*[.,]\s*"
@@ -47,8 +49,10 @@ _LOOKALIKES = str.maketrans(
 )  # fmt: skip
 _LOOKALIKE_LETTERS = frozenset("авеёкмнорстухіјѕԁ")
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\u180e]")
-_LATINISH_TOKEN = re.compile(r"[0-9a-zа-яёіјѕԁ-]*[a-z][0-9a-zа-яёіјѕԁ-]*")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\s*\.\s*[\w-]+)+")
+# Every pattern that can start inside a run of letters starts only at the run's beginning
+# (a look-behind), so a 100,000-letter "word" costs one scan, not one per letter.
+_LATINISH_TOKEN = re.compile(r"(?<![0-9a-zа-яёіјѕԁ-])[0-9a-zа-яёіјѕԁ-]*[a-z][0-9a-zа-яёіјѕԁ-]*")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\s*\.\s*[\w-]+)+")
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _SEP = r"\s*[.,]\s*"
@@ -189,7 +193,7 @@ def _aspro_account(text: str) -> str | None:
             continue
         if not _SEP_ONLY.fullmatch(text, first.end(), second.start()):
             continue
-        head = text[: first.start()]
+        head = text[max(0, first.start() - 300) : first.start()]  # a name is at most a few labels long
         sep = re.search(r"\s*[.,]\s*$", head)
         if sep is None:
             continue

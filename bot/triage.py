@@ -110,8 +110,8 @@ def _stem(word: str) -> str:
     return stem if word.startswith(stem) else word
 
 
-_GAP = r"(?:[\s\"'«»„“”()/-]+\w+){0,3}"
-_JOIN = r"[\s\"'«»„“”()/-]+"
+_GAP = r"(?:[\s,\"'«»„“”()/-]+\w+){0,3}"
+_JOIN = r"[\s,\"'«»„“”()/-]+"
 
 
 def _word_pattern(word: str) -> str:
@@ -204,8 +204,11 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
     Category.GENERAL_PROGRAMMING: _vocabulary("""
         4: python; javascript; =js; php; node*; =sql; регулярк*; regex*; docker*; =cron; sslerror; ssl;
         4: декоратор*; асинхронност*; колбэк*; callback*; oauth*; =soap; permission denied; =bash; =git;
-        4: =java; =c#; =golang; requests; язык программирования; какой язык
-        2: что такое; в целом; на сервере; на нашем сервере; распарсить; =post запрос; post-запрос; скрипт
+        4: =java; =c#; =c++; =golang; =rust; kotlin; swift; typescript; requests; язык программирования;
+        4: какой язык; =jwt; =html; =css; react*; =vue; angular; django; flask; fastapi; laravel; =nginx; apache;
+        4: linux; ubuntu; windows server; промис*; =async; =await; рекурси*; =npm; =pip; composer
+        2: что такое; в целом; на сервере; на нашем сервере; распарсить; =post запрос; post-запрос; скрипт;
+        2: бэкенд*; backend; фронтенд*; frontend; фреймворк*; библиотек*; массив*; переменн*; функци* ~ python*
     """),
     Category.CUSTOM_DEVELOPMENT: _vocabulary("""
         4: разработайте*; разработать; разработка; разработку; доработайте*; доработать; перепишите*;
@@ -322,7 +325,11 @@ def _has(text: str, vocabulary: tuple[tuple[re.Pattern[str], int], ...]) -> bool
 
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\u180e]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_LINK = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<!\w)[\w-]+(?:[.,]\s?[\w-]+)*\.[a-z]{2,6}(?:/\S*)?")
+# Links, e-mails and domains say nothing about the problem. Each alternative starts only at the
+# beginning of a run of word characters, so a 100,000-character "word" is scanned once.
+_LINK = re.compile(
+    r"(?<![\w.+-])(?:(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}(?:/\S*)?)"
+)
 _SPACES = re.compile(r"[ \t]+")
 _COMMA_SEGMENTS = re.compile(r"[,;:—–()]|\s-\s")
 # Where a new problem may start. A marker keeps the text after it; a break only splits.
