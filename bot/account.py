@@ -189,9 +189,9 @@ def _aspro_account(text: str) -> str | None:
     """`name.aspro.cloud`, with the product's domain spelt loosely (checked by edit distance)."""
     words = list(_WORD.finditer(text))
     for first, second in itertools.pairwise(words):
-        if not (_close(first.group(0), _ASPRO_FORMS) and _close(second.group(0), _CLOUD_FORMS)):
-            continue
         if not _SEP_ONLY.fullmatch(text, first.end(), second.start()):
+            continue  # most neighbours are parted by a space: the cheap test first
+        if not (_close(first.group(0), _ASPRO_FORMS) and _close(second.group(0), _CLOUD_FORMS)):
             continue
         head = text[max(0, first.start() - 300) : first.start()]  # a name is at most a few labels long
         sep = re.search(r"\s*[.,]\s*$", head)

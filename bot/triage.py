@@ -475,9 +475,12 @@ def _features(text: str) -> _Features:
     if _HOW_TO.search(text):
         scores[_ORDER.index(Category.SETUP_CONSULTATION)] += 2
     plain = _AND_THAT_IS_ALL.sub(" ", text)  # «крутится загрузка и всё» is not «всё лежит»
-    down = _has(plain, _HARD_DOWN) or any(
-        _has(segment, _DOWN) and _has(segment, _WHOLE) and not _has(segment, _OWN_SITE)
-        for segment in _COMMA_SEGMENTS.split(plain)
+    down = _has(plain, _HARD_DOWN) or (
+        _has(plain, _DOWN)
+        and any(
+            _has(segment, _DOWN) and _has(segment, _WHOLE) and not _has(segment, _OWN_SITE)
+            for segment in _COMMA_SEGMENTS.split(plain)
+        )
     )
     lost = _has(text, _LOST) and _has(text, _MASS)
     return _Features(
