@@ -37,6 +37,7 @@ _SEP = r"\s*[.,]\s*"
 _WORD = re.compile(r"[a-zа-я0-9](?:[a-zа-я0-9-]*[a-zа-я0-9])?")
 _SEP_ONLY = re.compile(r"\s*[.,]\s*")
 _NAME_BEFORE = re.compile(rf"(?<![\w.@-])(?:{_LABEL}\.)*{_LABEL}$")
+_CYRILLIC_NAME = re.compile(r"(?<![\w-])[а-яё-]+(?=\s*[.,]\s*(?:aspro|asrpo|аспро)\b)")
 _SCHEME = re.compile(r"\b(?:https?|ftp)\s*:\s*//")
 _DOMAIN = "aspro.cloud"
 
@@ -63,11 +64,16 @@ _ASPRO_LIKE = re.compile(
 _DOMAIN = re.compile(rf"(?<![\w.@-])(?P<host>{_LABEL}(?:\.{_LABEL})+)(?![\w-])(?P<path>/\S*)?")
 # «аккаунт ProfiClean», «портал: belka-trade», "account acme".
 _BARE = re.compile(
-    r"(?:аккаунт\w*|акк|портал\w*|account|portal|адрес\w*)\s*(?:[:—–-]\s*|(?:is|name|это|называется)\s+)?"
-    rf"(?P<name>{_LABEL})(?![\w.-])"
+    r"(?:аккаунт\w*|акк|портал\w*|account|portal|адрес\w*)\s*"
+    r"(?:[:—–-]\s*|(?:is|name|named|called|это|называется|под названием|с названием)\s+)?[\"'«“„]?"
+    rf"(?P<name>{_LABEL})(?![\w-])(?!\.\w)"
 )
-_CONTEXT = re.compile(r"(?:аккаунт|портал|адрес|кабинет|account|portal|наш|crm|срм)\w*")
+_CONTEXT = re.compile(r"(?:аккаунт|портал|адрес|кабинет|account|portal|crm|срм)\w*")
 
+# First labels of the addresses companies give their own CRM: crm.vektor-group.ru, portal.smart-edu.kz.
+_PORTAL_LABELS = frozenset(
+    ["crm", "portal", "lk", "cabinet", "kabinet", "my", "office", "corp", "team", "client", "clients", "app", "cloud"]
+)
 _ASPRO_FORMS = ("aspro", "аспро")
 _CLOUD_FORMS = ("cloud", "клауд", "клоуд")
 _NOT_NAMES = frozenset(
@@ -167,10 +173,17 @@ def _latinise(match: re.Match[str]) -> str:
     return token
 
 
+def _latinise_all(match: re.Match[str]) -> str:
+    token = match.group(0)
+    return token.translate(_LOOKALIKES) if all(ch in _LOOKALIKE_LETTERS or ch == "-" for ch in token) else token
+
+
 def _prepare(text: str) -> str:
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower()
     text = _SCHEME.sub(" ", _EMAIL.sub(" ", text))
-    return _LATINISH_TOKEN.sub(_latinise, text)
+    text = _LATINISH_TOKEN.sub(_latinise, text)
+    # A name typed all in Cyrillic look-alikes right before the product's domain: «асе.aspro.cloud».
+    return _CYRILLIC_NAME.sub(_latinise_all, text)
 
 
 def _close(word: str, forms: tuple[str, ...]) -> bool:
@@ -217,7 +230,7 @@ def _custom_domain(text: str) -> str | None:
         if _registered(host) in _WELL_KNOWN or host in _WELL_KNOWN:
             continue
         before = text[max(0, match.start() - 40) : match.start()]
-        if len(labels) >= 3 or _CONTEXT.search(before):
+        if (len(labels) >= 3 and labels[0] in _PORTAL_LABELS) or _CONTEXT.search(before):
             return host
     return None
 

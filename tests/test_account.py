@@ -34,9 +34,14 @@ from bot.account import find_account
         ("аккаунт ProfiClean", "proficlean.aspro.cloud"),
         ("Портал belka-trade, не открывается отчёт", "belka-trade.aspro.cloud"),
         ("our account is acme-trade", "acme-trade.aspro.cloud"),
+        ("аккаунт под названием «Romashka»", "romashka.aspro.cloud"),
+        ("фильтр не работает, аккаунт romashka. Спасибо", "romashka.aspro.cloud"),
+        # A name typed all in Cyrillic look-alikes (а, с, е).
+        ("асе.aspro.cloud не грузится", "ace.aspro.cloud"),
         # Custom domains presented as the account are kept.
         ("Пропали все сделки!! crm.vektor-group.ru", "crm.vektor-group.ru"),
         ("наш портал firma.ru не открывается", "firma.ru"),
+        ("портал crm.lesprom.ru", "crm.lesprom.ru"),
         # The current address wins over the one the user wants to move to.
         ("хотим crm.romashka.ru вместо romashka.aspro.cloud", "romashka.aspro.cloud"),
     ],
@@ -62,6 +67,8 @@ def test_account_is_found_and_normalised(text: str, account: str) -> None:
         "Яндекс.Диск не синхронизируется",
         "т.е. всё сломалось",
         "версия 2.3.1",
+        "наш сервер api.company.ru отвечает 500",
+        "выгрузка на disk.yandex.ru и drive.google.com",
     ],
 )
 def test_no_account(text: str) -> None:
