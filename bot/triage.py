@@ -296,16 +296,27 @@ _DOWN = _vocabulary("""
     1: бесконечн* загрузк*;
     1: =не работает; =не работают; не заходит; не пускает; заблокирован*; access denied; is down; =down;
     1: не можем ~ зайти; не можем ~ войти; не могут ~ зайти; не могут ~ войти; не отвечает; can't access;
-    1: cannot access; can't log in; cannot log in
+    1: cannot access; can't log in; cannot log in; перестал* ~ открыват*; перестал* ~ загружат*; перестал* ~ грузит*;
+    1: перестал* ~ работать
 """)
 # «Наш сайт на Тильде не открывается» is the user's own site, not the product (SLA 1.3).
 _OWN_SITE = _vocabulary("""
     1: наш* сайт*; сайт* на ~ тильд*; сайт* на ~ tilda; wordpress; =wix
 """)
-_WHOLE = _vocabulary("""
-    1: аккаунт*; =crm; =срм; систем*; сервис; сайт; портал; модуль; раздел; =весь; =вся; =все;
-    1: ни один; ни одна; никто; у всех; полностью; целиком; all users; whole system; =everyone; =nobody;
-    1: всей компанией; всем офисом; ничего; at all
+# What is down: the service itself («аккаунт», «CRM», «модуль Склад») or everybody («у всех», «ни один»).
+_SUBJECT = _vocabulary("""
+    1: аккаунт*; =crm; =срм; систем*; сервис; сайт; портал; модуль; раздел; программ*; whole system
+""")
+_EVERYBODY = _vocabulary("""
+    1: =весь; =вся; =все; ни один; ни одна; никто; ни у кого; у всех; полностью; целиком; all users;
+    1: =everyone; =nobody; всей компанией; всем офисом; ничего; at all
+""")
+# «Модуль Задачи», «раздел Сделки»: the name of a module is not one record.
+_MODULE_NAME = re.compile(r"(?<!\w)(?:модул|раздел)\w*\s+[\"«„“]?\w+[\"»”]?")
+# One kind of record or one screen failing for everybody is a bug, not an outage.
+_OBJECT = _vocabulary("""
+    1: карточк*; сделк*; задач*; контакт*; отчет*; фильтр*; кнопк*; файл*; вложени*; фото*; уведомлени*;
+    1: письм*; счет*; документ*; шаблон*; =поле; =поля; страниц*; вкладк*; календар*; комментари*; картинк*
 """)
 _HARD_DOWN = _vocabulary("""
     1: =502; =503; =504; bad gateway; service unavailable; gateway timeout; работа стоит; ничего не работает;
@@ -482,7 +493,10 @@ def _features(text: str) -> _Features:
     down = _has(plain, _HARD_DOWN) or (
         _has(plain, _DOWN)
         and any(
-            _has(segment, _DOWN) and _has(segment, _WHOLE) and not _has(segment, _OWN_SITE)
+            _has(segment, _DOWN)
+            and not _has(segment, _OWN_SITE)
+            and (_has(segment, _SUBJECT) or _has(segment, _EVERYBODY))
+            and not _has(_MODULE_NAME.sub("модуль", segment), _OBJECT)
             for segment in _COMMA_SEGMENTS.split(plain)
         )
     )

@@ -95,6 +95,11 @@ def test_category_traps(text: str, category: Category) -> None:
         ("Не работает фильтр по дате в отчёте", False),
         ("После переименования этапа сделки пропали из канбана, в списке они есть", False),
         ("Как включить 2FA?", False),
+        # One screen failing for everybody is a bug; the account or a whole module down is an outage.
+        ("У всех менеджеров не работает фильтр по дате", False),
+        ("в аккаунте не работает фильтр задач", False),
+        ("Модуль Задачи не грузится ни у кого", True),
+        ("крутится загрузка и всё, фото к задаче не прикрепляется", False),
         ("не работает", False),
     ],
 )
