@@ -174,7 +174,8 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
     Category.FUNCTIONALITY_QUESTION: _vocabulary("""
         3: можно ли; есть ли; поддерживает ли; умеет ли; что значит; что означает; чем отличается; для чего;
         3: как работает; что будет; где найти; где в интерфейсе; сохраняется ли; видит ли; do you support;
-        3: is there; does it; can i; что показывает; как считается; как рассчитывается; в каком разделе;
+        3: is there; does it; can i; что показывает; есть у вас; у вас есть; а есть; имеется ли; как считается;
+        3: как рассчитывается; в каком разделе;
         3: будет ли видн*; what does; what is the
         2: =ли; =какие; =какой; =какая; =каким; =какое; бывают; сколько хранится; =умеет; можно
         1: что; где
@@ -208,6 +209,8 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
         4: запретить* ~ скачивать; запретить* ~ выгружать; запретить* ~ экспорт*; забрать* ~ доступ;
         4: отобрать* ~ доступ; лишить* ~ доступ*; отозвать* ~ доступ; скачал* ~ баз*; выгрузил* ~ баз*;
         4: данные ~ хранятся; хранятся ~ данные; где ~ серверы; серверы ~ находятся; дата-центр*; =цод;
+        4: остал* ~ доступ; доступ ~ остал*; отключить* ~ доступ; закрыть ~ доступ; уволил* ~ доступ*;
+        4: two-factor*; two factor; =mfa; =2-factor; audit log; ip whitelist; password policy; =gdpr;
         4: резервн* копи*; бэкап*; backup*; ограничить* ~ доступ ~ аккаунт*; ограничить вход
         2: безопасност*; кто ~ заходил; кто ~ выгружал; доступ к данным; отозвать; парол*; кто ~ изменил
     """),
@@ -219,7 +222,7 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
         4: было бы ~ круто; было бы ~ классно; было бы ~ отлично; было бы ~ полезно; если бы можно было;
         4: в стандартн* поставк*; стандартн* ~ интеграци*; в стандартн* функционал*;
         4: просим ~ добавить; прошу ~ сделать; просим ~ сделать; когда будет; планируется ли; не планируете;
-        4: feature request
+        4: feature request; it would be great; would be great; it would be nice; we'd love; could you add
         2: почему нельзя; сделайте* пожалуйста; хотим интеграцию; хотелось; добавить бы; хотим ~ чтобы
         1: хотим; хочу
     """),
@@ -238,7 +241,8 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
         4: сверстайте*; по заказу; =тз; самописн*; под нас; под нашу специфику; собственный виджет;
         4: отдельная страница; отдельную страницу; отдельный модуль; отдельного модуля; для нас ~ модуль;
         4: модуль ~ для нас; модуль ~ под нас; напишите* ~ интеграцию; сделайте* нам модуль; модуль ~ по нашей;
-        4: в вашем коде; =оплатим; за отдельную плату; свой модуль; свой виджет; свою страницу; свое приложение;
+        4: build us; custom module; develop ~ for us; custom development; в вашем коде; =оплатим; за отдельную плату;
+        4: свой модуль; свой виджет; свою страницу; свое приложение;
         4: своего модуля
         2: сможете ~ сделать
         1: модуль; виджет; приложение; коннектор*; компонент
@@ -266,7 +270,8 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
         4: акт* сверки; счет-фактур*; =упд; стажер*; ваканси*; хочу у вас работать; роутер*;
         4: медленный интернет; по закону; ндс; albato; wazzup; call me; =phone; наш сайт; сайт на тильд*;
         4: яндекс директ*;
-        4: google ads; рекламн* кампани*; настроить рекламу; счет* ~ на ~ продлени*; пришлите* ~ счет*; интегратор*;
+        4: what is the price; how much does; how much is; pricing; google ads; рекламн* кампани*; настроить рекламу;
+        4: счет* ~ на ~ продлени*; пришлите* ~ счет*; интегратор*;
         4: партнер* ~ интегратор*; сторонн* ~ разработчик*; они не отвечают
         2: стоимость; =цена; =цены; =цену; тариф ~ стоит
     """),
@@ -296,7 +301,9 @@ _DOWN = _vocabulary("""
     1: бесконечн* загрузк*;
     1: =не работает; =не работают; не заходит; не пускает; заблокирован*; access denied; is down; =down;
     1: не можем ~ зайти; не можем ~ войти; не могут ~ зайти; не могут ~ войти; не отвечает; can't access;
-    1: cannot access; can't log in; cannot log in; перестал* ~ открыват*; перестал* ~ загружат*; перестал* ~ грузит*;
+    1: won't load; doesn't load; not loading; blank page; won't open; пропал ~ доступ; нет доступа;
+    1: потеряли доступ; no access; cannot access; can't log in; cannot log in; перестал* ~ открыват*;
+    1: перестал* ~ загружат*; перестал* ~ грузит*;
     1: перестал* ~ работать
 """)
 # «Наш сайт на Тильде не открывается» is the user's own site, not the product (SLA 1.3).
@@ -305,11 +312,12 @@ _OWN_SITE = _vocabulary("""
 """)
 # What is down: the service itself («аккаунт», «CRM», «модуль Склад») or everybody («у всех», «ни один»).
 _SUBJECT = _vocabulary("""
-    1: аккаунт*; =crm; =срм; систем*; сервис; сайт; портал; модуль; раздел; программ*; whole system
+    1: аккаунт*; =crm; =срм; систем*; сервис; сайт; портал; модуль; раздел; программ*; whole system; account;
+    1: system; service; portal; module
 """)
 _EVERYBODY = _vocabulary("""
     1: =весь; =вся; =все; ни один; ни одна; никто; ни у кого; у всех; полностью; целиком; all users;
-    1: =everyone; =nobody; всей компанией; всем офисом; ничего; at all
+    1: =everyone; =nobody; for everyone; всей компанией; всем офисом; ничего; at all
 """)
 # «Модуль Задачи», «раздел Сделки»: the name of a module is not one record.
 _MODULE_NAME = re.compile(r"(?<!\w)(?:модул|раздел)\w*\s+[\"«„“]?\w+[\"»”]?")
@@ -335,6 +343,11 @@ _SMALL_TALK = re.compile(
 )
 _WORDS = re.compile(r"\w+")
 _AND_THAT_IS_ALL = re.compile(r"(?<!\w)и\s+все(?=\s*(?:[.,!?;)]|$))")
+# «не подтягиваются», «не пересчитался»: a function that does not do its job.
+_NEGATED_VERB = re.compile(
+    r"(?<!\w)не\s+(?!могу\b|знаю\b|понимаю\b|было\b|нужно\b)\w+(?:ет|ют|ят|ит|ут|ется|ются|ится|ятся|ался|алась|"
+    r"ались|алось|ился|илась|ились|ло|ла|ли)(?!\w)"
+)
 # «как сделать обязательным поле», «как импортировать контакты»: how to do something in the product.
 _HOW_TO = re.compile(r"(?<!\w)(?:как|каким образом)(?:\s+\w+){0,2}?\s+\w+(?:ть|ться|ти)(?!\w)")
 _LOST = _vocabulary("""
@@ -422,7 +435,49 @@ _QUESTION = re.compile(
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _CONTROL.sub(" ", _INVISIBLE.sub("", text)).lower().replace("ё", "е")
-    return _SPACES.sub(" ", _LINK.sub(" ", text)).strip()
+    text = _SPACES.sub(" ", _LINK.sub(" ", text)).strip()
+    return _from_translit(text)
+
+
+# Russian typed in Latin letters («ne rabotaet filtr», «kak nastroit voronku») is read in Cyrillic.
+# fmt: off
+_TRANSLIT_MARKERS = frozenset([
+    "ne", "kak", "gde", "chto", "pochemu", "mozhno", "li", "est", "nas", "vy", "ili", "dlya", "pri", "posle", "uzhe",
+    "eshche", "tozhe", "ochen", "rabotaet", "nastroit", "podskazhite", "pozhaluysta", "zdravstvuyte", "privet",
+    "akkaunt", "oshibka",
+])
+_KEEP_LATIN = frozenset([
+    "api", "rest", "crm", "ip", "sso", "2fa", "json", "xml", "php", "python", "js", "sql", "webhook", "http", "https",
+    "pdf", "excel", "google", "android", "ios",
+])
+# fmt: on
+_TRANSLIT = (
+    ("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ch", "ч"), ("sh", "ш"), ("yu", "ю"),
+    ("ya", "я"), ("yo", "е"), ("iy", "ий"), ("yy", "ый"), ("a", "а"), ("b", "б"), ("v", "в"), ("g", "г"),
+    ("d", "д"), ("e", "е"), ("z", "з"), ("i", "и"), ("y", "й"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"),
+    ("o", "о"), ("p", "п"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"), ("f", "ф"), ("h", "х"), ("c", "ц"),
+    ("w", "в"), ("x", "кс"), ("q", "к"), ("j", "дж"), ("'", "ь"),
+)  # fmt: skip
+_TRANSLIT_RE = re.compile("|".join(re.escape(latin) for latin, _ in _TRANSLIT))
+_TRANSLIT_MAP = dict(_TRANSLIT)
+_LATIN_WORD = re.compile(r"[a-z']+")
+_CYRILLIC = re.compile(r"[а-я]")
+
+
+def _cyrillic(match: re.Match[str]) -> str:
+    word = match.group(0)
+    if word in _KEEP_LATIN:
+        return word
+    return _TRANSLIT_RE.sub(lambda m: _TRANSLIT_MAP[m.group(0)], word)
+
+
+def _from_translit(text: str) -> str:
+    if _CYRILLIC.search(text):
+        return text
+    words = _LATIN_WORD.findall(text)
+    if sum(word in _TRANSLIT_MARKERS for word in words) < 2:
+        return text  # English, not transliteration
+    return _LATIN_WORD.sub(_cyrillic, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -489,6 +544,9 @@ def _features(text: str) -> _Features:
     scores = [_score(text, _CUES[category]) if category in _CUES else 0 for category in _ORDER]
     if _HOW_TO.search(text):
         scores[_ORDER.index(Category.SETUP_CONSULTATION)] += 2
+    bug = _ORDER.index(Category.BUG_REPORT)
+    if scores[bug] < _STRONG and _NEGATED_VERB.search(text):
+        scores[bug] = _STRONG
     plain = _AND_THAT_IS_ALL.sub(" ", text)  # «крутится загрузка и всё» is not «всё лежит»
     down = _has(plain, _HARD_DOWN) or (
         _has(plain, _DOWN)

@@ -54,6 +54,26 @@ def test_category(text: str, category: Category) -> None:
 @pytest.mark.parametrize(
     ("text", "category"),
     [
+        # English.
+        ("How do I connect my Gmail mailbox to the CRM?", C.SETUP_CONSULTATION),
+        ("Is there a webhook for new leads?", C.API_QUESTION),
+        ("It would be great to have a Gantt chart in projects", C.FEATURE_REQUEST),
+        ("Can you call me tomorrow?", C.OTHER_CHANNEL_OR_OFFTOPIC),
+        # Russian typed in Latin letters.
+        ("ne rabotaet filtr po date v otchete", C.BUG_REPORT),
+        ("kak nastroit voronku prodazh", C.SETUP_CONSULTATION),
+        # Misspelt and unpunctuated.
+        ("не сохраняеться карточка контакта", C.BUG_REPORT),
+        ("а есть у вас учет складских остатков", C.FUNCTIONALITY_QUESTION),
+    ],
+)
+def test_category_in_other_spellings(text: str, category: Category) -> None:
+    assert read_message(text).category is category
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
         # «телеграм» as a notification channel of the product is not «write me in Telegram».
         ("Как настроить уведомления в телеграм о новых задачах?", C.SETUP_CONSULTATION),
         # A wish for a standard payment integration is in scope; writing one is not.
@@ -118,6 +138,9 @@ def test_outage_is_always_critical_and_security_lockout_stays_security() -> None
         ("Не работает поиск по сделкам. Кстати, как поменять аватар?", True),
         ("Как настроить права бухгалтеру? И ещё: не приходят уведомления на почту", True),
         ("1) не печатается счёт 2) хотелось бы тёмную тему", True),
+        ("Не подтягиваются товары в счёт. Как настроить права для нового сотрудника?", True),
+        ("Здравствуйте! Подскажите, как подключить WhatsApp к CRM? Спасибо!", False),
+        ("Сотрудник уволился, а у него остался доступ с телефона. Как его отключить?", False),
         ("Не приходят письма из CRM, из-за этого клиенты не получают счета", False),
         ("Есть ли в CRM учёт рабочего времени? Если нет, добавьте", False),
         ("Здравствуйте! Подскажите, как настроить воронку?", False),
