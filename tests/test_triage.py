@@ -65,15 +65,7 @@ def test_category(text: str, category: Category) -> None:
         # Misspelt and unpunctuated.
         ("не сохраняеться карточка контакта", C.BUG_REPORT),
         ("а есть у вас учет складских остатков", C.FUNCTIONALITY_QUESTION),
-    ],
-)
-def test_category_in_other_spellings(text: str, category: Category) -> None:
-    assert read_message(text).category is category
-
-
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
+        # Traps.
         # «телеграм» as a notification channel of the product is not «write me in Telegram».
         ("Как настроить уведомления в телеграм о новых задачах?", C.SETUP_CONSULTATION),
         # A wish for a standard payment integration is in scope; writing one is not.
@@ -99,7 +91,7 @@ def test_category_in_other_spellings(text: str, category: Category) -> None:
         ("Поиск по номеру телефона не находит клиента", C.BUG_REPORT),
     ],
 )
-def test_category_traps(text: str, category: Category) -> None:
+def test_category_in_other_spellings_and_traps(text: str, category: Category) -> None:
     assert read_message(text).category is category
 
 
