@@ -87,6 +87,12 @@ def test_category(text: str, category: Category) -> None:
         ("В мобильном приложении не открываются файлы из задач", C.BUG_REPORT),
         # A concept of programming, not the product's API.
         ("Что такое JWT и как его проверить на бэкенде?", C.GENERAL_PROGRAMMING),
+        # A request to change the product for everybody is a wish; to a bug report it adds nothing.
+        ("Верните, пожалуйста, старый вид канбана, новый неудобный", C.FEATURE_REQUEST),
+        ("Сделайте, чтобы у нас автоматически считалась премия по нашей формуле", C.BUSINESS_CASE_IMPLEMENTATION),
+        ("Настройте нам приём оплат через ЮKassa, чтобы счета закрывались сами", C.PAYMENT_INTEGRATION_SCRIPT),
+        # Strangers who did not log in are a security question, not an outage.
+        ("Как понять, что в аккаунт не заходили посторонние?", C.SECURITY_QUESTION),
         # A number in a search field is not «call me».
         ("Поиск по номеру телефона не находит клиента", C.BUG_REPORT),
     ],
