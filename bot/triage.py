@@ -423,8 +423,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Links, e-mails and domains say nothing about the problem. Each alternative starts only at the
 # beginning of a run of word characters, so a 100,000-character "word" is scanned once.
 _LINK = re.compile(
-    r"(?<![\w.+-])(?:(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}(?:/\S*)?)"
+    r"(?<![\w.+-])(?:(?:https?://|www\.)\S*[^\s.,;:!?)»\"']|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
+    r"[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}(?:/\S*[^\s.,;:!?)»\"'])?/?)"
 )
+_EDGE = " ,;:—–-."
 _SPACES = re.compile(r"[ \t]+")
 _COMMA_SEGMENTS = re.compile(r"[,;:—–()]|\s-\s")
 # Where a new problem may start. A marker keeps the text after it; a break only splits.
@@ -445,11 +447,21 @@ _QUESTION = re.compile(
 )
 
 
+def _prepare(text: str) -> tuple[str, str]:
+    """(the text as the user wrote it, tidied; the same text normalised for reading, of equal length).
+
+    Links are blanked rather than cut so that a clause found in the normalised text can be shown
+    in the user's own words. Where normalising changes the length (transliteration, a rare letter
+    whose lowercase is longer), the normalised text is shown instead.
+    """
+    display = _SPACES.sub(" ", _CONTROL.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)))).strip()
+    normalised = _LINK.sub(lambda m: " " * len(m.group(0)), display.lower().replace("ё", "е"))
+    normalised = _from_translit(normalised)
+    return (display if len(display) == len(normalised) else normalised), normalised
+
+
 def _normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    text = _CONTROL.sub(" ", _INVISIBLE.sub("", text)).lower().replace("ё", "е")
-    text = _SPACES.sub(" ", _LINK.sub(" ", text)).strip()
-    return _from_translit(text)
+    return _prepare(text)[1]
 
 
 # Russian typed in Latin letters («ne rabotaet filtr», «kak nastroit voronku») is read in Cyrillic.
@@ -497,21 +509,34 @@ def _from_translit(text: str) -> str:
 class _Clause:
     text: str
     marked: bool  # starts with «и ещё», «также», … — the user announces a new topic
+    start: int  # where it stands in the message
+    end: int
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for match in _BREAK.finditer(text):
+        if match.end() > position:
+            spans.append((position, match.start()))
+            position = match.end()
+    spans.append((position, len(text)))
+    return [(start, end) for start, end in spans if text[start:end].strip()]
 
 
 def _split(text: str) -> list[_Clause]:
     clauses: list[_Clause] = []
-    for sentence_index, sentence in enumerate(_BREAK.split(text)):
-        if not sentence or not sentence.strip():
-            continue
+    for sentence_index, (first, last) in enumerate(_sentences(text)):
+        sentence = text[first:last]
         starts = [0, *(m.start() for m in _MARKERS.finditer(sentence) if m.start() > 0)]
         for index, start in enumerate(starts):
             end = starts[index + 1] if index + 1 < len(starts) else len(sentence)
             piece = sentence[start:end].strip(" ,;:.!?—–-") + ("?" if "?" in sentence[start:end] else "")
-            if not piece or _CONJUNCTION_ONLY.fullmatch(piece):
+            if not piece.strip(" ?") or _CONJUNCTION_ONLY.fullmatch(piece):
                 continue
             leading_and = bool(_LEADING_AND.match(piece)) and sentence_index > 0 and index == 0
-            clauses.append(_Clause(piece, marked=index > 0 or leading_and or bool(_MARKERS.match(" " + piece))))
+            marked = index > 0 or leading_and or bool(_MARKERS.match(" " + piece))
+            clauses.append(_Clause(piece, marked, first + start, first + end))
     return clauses
 
 
@@ -646,10 +671,13 @@ class _Draft:
     features: _Features
     verdict: _Verdict
     unrelated: bool  # unrelated to the problems before it (SLA 2.4)
+    start: int
+    end: int
     fixed: bool = False  # its category no longer changes («если нет — добавьте» adds nothing new)
 
-    def extend(self, text: str, features: _Features, *, keep_category: bool = False) -> None:
+    def extend(self, text: str, features: _Features, end: int, *, keep_category: bool = False) -> None:
         self.text = f"{self.text} {text}"
+        self.end = max(self.end, end)
         if keep_category or self.fixed:
             self.fixed = True
             return
@@ -667,13 +695,14 @@ def _problems(text: str) -> list[_Draft]:
     for clause in _split(text):
         features = _features(clause.text)
         if pending is not None:
-            pending.extend(clause.text, features)
+            pending.extend(clause.text, features, clause.end)
             current, pending = pending, None
-            verdict, features, clause = current.verdict, current.features, _Clause(current.text, clause.marked)
+            verdict, features = current.verdict, current.features
+            clause = _Clause(current.text, clause.marked, current.start, current.end)
         else:
             verdict = _decide(features)
         if not drafts:
-            draft = _Draft(clause.text, features, verdict, unrelated=False)
+            draft = _Draft(clause.text, features, verdict, False, clause.start, clause.end)
             if verdict.strength < _STRONG and not verdict.critical:
                 pending = draft
             else:
@@ -683,7 +712,7 @@ def _problems(text: str) -> list[_Draft]:
         body = _LEADING_AND.sub("", clause.text)
         if _ATTACHED.match(body) or features.small_talk:
             # «если нет — добавьте», «из-за этого …»: the same problem, its category unchanged.
-            previous.extend(clause.text, features, keep_category=True)
+            previous.extend(clause.text, features, clause.end, keep_category=True)
             continue
         if clause.marked:
             separate = verdict.strength >= _MARKED or features.question
@@ -695,21 +724,33 @@ def _problems(text: str) -> list[_Draft]:
                 and not _ANAPHORA.search(body)
             )
         if separate:
-            drafts.append(_Draft(clause.text, features, verdict, unrelated=True))
+            drafts.append(_Draft(clause.text, features, verdict, True, clause.start, clause.end))
         else:
-            previous.extend(clause.text, features)
+            previous.extend(clause.text, features, clause.end)
     if pending is not None:
         if drafts:
-            drafts[-1].extend(pending.text, pending.features)
+            drafts[-1].extend(pending.text, pending.features, pending.end)
         else:
             drafts.append(pending)
     if not drafts:
-        drafts.append(_Draft(text, _features(text), _verdict(text), unrelated=False))
+        drafts.append(_Draft(text, _features(text), _verdict(text), False, 0, len(text)))
     return drafts
 
 
-def _primary_first(drafts: list[_Draft]) -> tuple[Problem, ...]:
-    problems = [Problem(draft.text, draft.verdict.category, draft.verdict.critical) for draft in drafts]
+def _shown(display: str, normalised: str, start: int, end: int) -> str:
+    """A problem in the user's words, without the links and punctuation at its edges."""
+    while start < end and normalised[start] in _EDGE:
+        start += 1
+    while end > start and normalised[end - 1] in _EDGE:
+        end -= 1
+    return display[start:end]
+
+
+def _primary_first(drafts: list[_Draft], display: str, normalised: str) -> tuple[Problem, ...]:
+    problems = [
+        Problem(_shown(display, normalised, d.start, d.end) or d.text, d.verdict.category, d.verdict.critical)
+        for d in drafts
+    ]
     # SLA 2.4 and the labelling policy: the most critical, then in scope, then the first mentioned.
     order = sorted(range(len(problems)), key=lambda i: (not problems[i].critical, not problems[i].category.in_scope, i))
     return tuple(problems[i] for i in order)
@@ -717,15 +758,17 @@ def _primary_first(drafts: list[_Draft]) -> tuple[Problem, ...]:
 
 def classify(text: str) -> tuple[Category, bool]:
     """The primary problem's category and whether it is critical."""
-    primary = _primary_first(_problems(_normalise(text)))[0]
+    display, normalised = _prepare(text)
+    primary = _primary_first(_problems(normalised), display, normalised)[0]
     return primary.category, primary.critical
 
 
 def read_message(text: str) -> Reading:
     """Everything a specialist reads from a message, as one value."""
     moderation = moderate(text)
-    found = _problems(_normalise(text))
-    problems = _primary_first(found)
+    display, normalised = _prepare(text)
+    found = _problems(normalised)
+    problems = _primary_first(found, display, normalised)
     primary = problems[0]
     return Reading(
         profanity=moderation.profanity,

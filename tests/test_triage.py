@@ -163,6 +163,11 @@ def test_primary_problem_is_the_critical_one_then_the_in_scope_one() -> None:
     assert (reading.scope, reading.category) == ("out", C.CUSTOM_DEVELOPMENT)
 
 
+def test_problems_are_shown_in_the_users_words() -> None:
+    reading = read_message("Не работает поиск по Сделкам, https://romashka.aspro.cloud/crm. Кстати, как поменять АВАТАР?")
+    assert [p.text for p in reading.problems] == ["Не работает поиск по Сделкам", "Кстати, как поменять АВАТАР?"]
+
+
 def test_reading_as_json_has_exactly_the_cli_schema() -> None:
     reading = read_message("аккаунт romashka.aspro.clod не открывается")
     assert reading.as_json() == {
