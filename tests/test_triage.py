@@ -164,7 +164,8 @@ def test_primary_problem_is_the_critical_one_then_the_in_scope_one() -> None:
 
 
 def test_problems_are_shown_in_the_users_words() -> None:
-    reading = read_message("Не работает поиск по Сделкам, https://romashka.aspro.cloud/crm. Кстати, как поменять АВАТАР?")
+    text = "Не работает поиск по Сделкам, https://romashka.aspro.cloud/crm. Кстати, как поменять АВАТАР?"
+    reading = read_message(text)
     assert [p.text for p in reading.problems] == ["Не работает поиск по Сделкам", "Кстати, как поменять АВАТАР?"]
 
 
