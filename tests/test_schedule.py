@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.schedule import CalendarError, SupportSchedule
 from bot.settings import Settings
@@ -154,3 +156,15 @@ def test_a_bad_date_in_the_settings_is_a_clear_error(monkeypatch, tmp_path) -> N
     monkeypatch.setenv("EXTRA_DAYS_OFF", "31.12.2025")
     with pytest.raises(CalendarError, match="EXTRA_DAYS_OFF"):
         SupportSchedule.from_settings(Settings())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)))
+def test_next_open_is_open_and_never_earlier(at: datetime) -> None:
+    schedule = SupportSchedule()
+    opened = schedule.next_open(at)
+    assert opened >= at
+    assert schedule.is_open(opened)
+    assert schedule.is_open(at) == (opened == at)
+    # Nothing is open between the moment and the next opening.
+    assert schedule.working_seconds_between(at, opened) == 0
