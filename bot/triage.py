@@ -4,8 +4,8 @@ One call, `read_message`, returns everything the dialogue needs to decide what t
 moderation (SLA 4.2, 4.8), scope and category (SLA 3.1 / 3.2, 4.5, 1.3), criticality (SLA 2.1),
 whether the message raises several unrelated problems (SLA 2.4) and the account address (SLA 4.2).
 
-The classifier is rule-based. Text is normalised (case, `ё`, invisible characters, links removed)
-and split into clauses at the places where people start a new topic («и ещё», «также», «кстати»,
+The classifier is rule-based. Text is normalised (Unicode forms, case, `ё`, invisible and control
+characters, links blanked, Russian typed in Latin letters read in Cyrillic) and split into clauses at the places where people start a new topic («и ещё», «также», «кстати»,
 «второй вопрос», numbered lists, sentence breaks). Each clause is scored against weighted cue
 vocabularies of the product's domain; the cue words are reduced to their Snowball stems once,
 at import time, and matched as word prefixes, so every inflection of a word matches its cue.
