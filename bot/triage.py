@@ -5,7 +5,8 @@ moderation (SLA 4.2, 4.8), scope and category (SLA 3.1 / 3.2, 4.5, 1.3), critica
 whether the message raises several unrelated problems (SLA 2.4) and the account address (SLA 4.2).
 
 The classifier is rule-based. Text is normalised (Unicode forms, case, `ё`, invisible and control
-characters, links blanked, Russian typed in Latin letters read in Cyrillic) and split into clauses at the places where people start a new topic («и ещё», «также», «кстати»,
+characters, links blanked, Russian typed in Latin letters read in Cyrillic) and split into clauses
+at the places where people start a new topic («и ещё», «также», «кстати»,
 «второй вопрос», numbered lists, sentence breaks). Each clause is scored against weighted cue
 vocabularies of the product's domain; the cue words are reduced to their Snowball stems once,
 at import time, and matched as word prefixes, so every inflection of a word matches its cue.
@@ -121,9 +122,11 @@ def _word_pattern(word: str) -> str:
         return re.escape(word[1:]) + r"(?!\w)"
     if word.endswith("*"):
         return re.escape(word[:-1]) + r"\w*"
-    if not word.isalpha() or len(word) <= 3:
-        return re.escape(word) + r"(?!\w)"  # short function words («в», «по», «мой») only as themselves
-    return re.escape(_stem(word)) + r"\w*"
+    stem = _stem(word) if word.isalpha() else word
+    if len(stem) <= 3:
+        # Short words («в», «по», «мой») and short stems («какую» → «как») only as themselves.
+        return re.escape(word) + r"(?!\w)"
+    return re.escape(stem) + r"\w*"
 
 
 # `_MSG` in a cue stands for any messenger or call service (SLA 4.5: not a support channel).
@@ -191,6 +194,7 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
         3: doesn't work; не работал; пустая страница; не открываются; не обновляется; не считается; вылетает;
         3: зависает; тормозит; не перетаскиваются; не останавливается; не меняется; не удаляется; =wrong;
         3: считает неверно; считает неправильно; по два раза; по три раза; пропала кнопка; не грузятся
+        3: с опозданием; с задержкой; опаздыва*
         2: пишет; вместо; неправильно; неверно; пропали; пропал; пропала; по ~ =раза; позже; раньше; почему-то;
         2: =хотя; не видно; не видит; показывает ~ других; крутится загрузка; не получается; не могу
         1: =не; после обновления
@@ -226,7 +230,8 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
         4: просим ~ добавить; прошу ~ сделать; просим ~ сделать; когда будет; планируется ли; не планируете;
         4: очень нужн*; верните* ~ как было; верните* ~ стар*; feature request; it would be great; would be great;
         4: it would be nice; we'd love; could you add
-        2: почему нельзя; сделайте* пожалуйста; хотим интеграцию; хотелось; добавить бы; хотим ~ чтобы
+        2: почему нельзя; сделайте* пожалуйста; хотим интеграцию; хотелось; добавить бы
+        1: хотим ~ чтобы
         1: хотим; хочу
     """),
     Category.GENERAL_PROGRAMMING: _vocabulary("""
@@ -244,6 +249,7 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
         4: сверстайте*; по заказу; =тз; самописн*; под нас; под нашу специфику; собственный виджет;
         4: отдельная страница; отдельную страницу; отдельный модуль; отдельного модуля; для нас ~ модуль;
         4: модуль ~ для нас; модуль ~ под нас; напишите* ~ интеграцию; сделайте* нам модуль; модуль ~ по нашей;
+        4: интеграци* ~ с нашей; с нашей ~ внутренн*; сколько ~ стоит* ~ разработ*; сколько ~ стоит* ~ интеграц*;
         4: для нас ~ приложение; напишите* ~ приложение; build us; custom module; develop ~ for us;
         4: custom development; в вашем коде; =оплатим; за отдельную плату;
         4: свой модуль; свой виджет; свою страницу; свое приложение;
@@ -271,8 +277,9 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
         4: =мне ~ по ~ _MSG; =вам ~ по ~ _MSG; в скайп; по скайпу; skype;
         4: там удобнее; их поддержка; их техподдержка; в самой; не про вашу; стоимость лицензии;
         4: сколько стоит; есть ли скидки; счет на оплату; продления подписки; продлить подписку; =zoom;
-        4: купить ~ лиценз*; докупить; оплатить ~ лиценз*; продлить ~ лиценз*; закрывающ* документ*;
-        4: акт* сверки; счет-фактур*; =упд; стажер*; ваканси*; хочу у вас работать; роутер*;
+        4: купить ~ лиценз*; докупить; оплатить ~ лиценз*; продлить ~ лиценз*; пришлите* ~ закрывающ*;
+        4: прошу ~ выставить ~ счет*; выставите* ~ счет*; выставьте* ~ счет*; счет* ~ на ~ следующий год;
+        4: =какую ~ =crm; =какая ~ =crm ~ лучше; =упд; стажер*; ваканси*; хочу у вас работать; роутер*;
         4: медленный интернет; по закону; ндс; albato; wazzup; call me; =phone; наш сайт; сайт на тильд*;
         4: яндекс директ*;
         4: подешевле; дешевле; продайте*; встреч* ~ в офисе; встретиться; приехать* ~ к нам; вернуть ~ деньги;
@@ -280,7 +287,7 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
         4: рекламн* кампани*; настроить рекламу;
         4: счет* ~ на ~ продлени*; пришлите* ~ счет*; интегратор*;
         4: партнер* ~ интегратор*; сторонн* ~ разработчик*; они не отвечают
-        2: стоимость; =цена; =цены; =цену; тариф ~ стоит; лицензи*; подписк*
+        2: стоимость; =цена; =цены; =цену; тариф ~ стоит; лицензи*; подписк*; закрывающ* документ*
     """),
 }
 
@@ -288,7 +295,8 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
 _PAYMENT = _vocabulary("""
     1: юkassa; юкасс*; yookassa; робокасс*; robokassa; cloudpayments; stripe; paypal; =сбп; эквайринг*;
     1: т-банк*; тинькофф*; платежн* систем*; приема платежей; прием платежей; приема оплат; онлайн-оплат*;
-    1: платил по ссылке; платежей; приём оплаты; приема оплаты
+    1: платил по ссылке; платежей; приём оплаты; приема оплаты; юmoney; yoomoney; принима* ~ оплат*;
+    1: принима* ~ платеж*; =прием ~ оплат*; =приема ~ оплат*; оплат* ~ картой; =qiwi; =сбербанк*
 """)
 _PAYMENT_BUILD = _vocabulary("""
     1: напишите*; написать; сделайте*; сделаете; подключите*; интегрируйте*; скрипт*; код; обработчик*;
@@ -336,6 +344,7 @@ _OBJECT = _vocabulary("""
 """)
 _HARD_DOWN = _vocabulary("""
     1: =502; =503; =504; bad gateway; service unavailable; gateway timeout; работа стоит; ничего не работает;
+    1: работать невозможно; невозможно работать; на любой странице; на всех страницах;
     1: все сломалось; все упало; все лежит
 """)
 _LOCKOUT = _vocabulary("""
@@ -581,7 +590,7 @@ _ORDER = tuple(Category)
 def _features(text: str) -> _Features:
     scores = [_score(text, _CUES[category]) if category in _CUES else 0 for category in _ORDER]
     if _HOW_TO.search(text):
-        scores[_ORDER.index(Category.SETUP_CONSULTATION)] += 2
+        scores[_ORDER.index(Category.SETUP_CONSULTATION)] += 3
     if _IMPERATIVE.search(text):
         scores[_ORDER.index(Category.FEATURE_REQUEST)] += 2  # «Сделайте тёмную тему», «Верните старый вид»
     bug = _ORDER.index(Category.BUG_REPORT)
