@@ -444,8 +444,11 @@ _COMMA_SEGMENTS = re.compile(r"[,;:—–()]|\s-\s")
 # sentence («купить ещё 5 лицензий») announces nothing.
 _MARKERS = re.compile(
     r"(?:^|[,;:—–-]\s*|\s(?=(?:и|а|но|ну и)\s))(?=(?:(?:и|а|но|ну и)\s+)?(?:ещ[её]|также|так же|кстати|заодно|"
-    r"отдельно|второй вопрос|второе|плюс|also|another question|by the way)(?!\w))"
+    r"отдельно|второй вопрос|второе|плюс|also|another question|by the way|во-вторых|в-третьих|кроме того|"
+    r"кроме этого|помимо этого|помимо того|p\.?\s?s\.?|вопрос\s+\d|второй момент|отдельный вопрос)(?!\w))"
 )
+# A list item on its own line: «- не работает поиск», «• хотим интеграцию», «2) …».
+_BULLET = re.compile(r"^\s*(?:[-•*—–]|\d{1,2}[).])\s")
 _BREAK = re.compile(r"(?<=[.!?…])\s+|\n+|(?:^|\s)(?=\d{1,2}[).]\s)")
 _CONJUNCTION_ONLY = re.compile(r"и|а|ну и|но|ну")
 _LEADING_AND = re.compile(r"^(?:и|а|ну и|но)\s+")
@@ -543,8 +546,10 @@ def _split(text: str) -> list[_Clause]:
             piece = sentence[start:end].strip(" ,;:.!?—–-") + ("?" if "?" in sentence[start:end] else "")
             if not piece.strip(" ?") or _CONJUNCTION_ONLY.fullmatch(piece):
                 continue
-            leading_and = bool(_LEADING_AND.match(piece)) and sentence_index > 0 and index == 0
-            marked = index > 0 or leading_and or bool(_MARKERS.match(" " + piece))
+            opens = sentence_index > 0 and index == 0
+            leading_and = opens and bool(_LEADING_AND.match(piece))
+            bullet = opens and bool(_BULLET.match(sentence))
+            marked = index > 0 or leading_and or bullet or bool(_MARKERS.match(piece))
             clauses.append(_Clause(piece, marked, first + start, first + end))
     return clauses
 
