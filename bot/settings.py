@@ -32,6 +32,8 @@ class Settings(KnowledgeSettings):
         default_factory=list, alias="EXTRA_WORKING_DAYS"
     )
 
+    production_calendar_file: str | None = Field(None, alias="PRODUCTION_CALENDAR_FILE")
+
     _split_lists = field_validator(
         "admin_ids", "agent_ids", "extra_days_off", "extra_working_days", mode="before"
     )(_split)

@@ -1,0 +1,796 @@
+"""Reading a user's message the way a support specialist would.
+
+One call, `read_message`, returns everything the dialogue needs to decide what to do next:
+moderation (SLA 4.2, 4.8), scope and category (SLA 3.1 / 3.2, 4.5, 1.3), criticality (SLA 2.1),
+whether the message raises several unrelated problems (SLA 2.4) and the account address (SLA 4.2).
+
+The classifier is rule-based. Text is normalised (Unicode forms, case, `ё`, invisible and control
+characters, links blanked, Russian typed in Latin letters read in Cyrillic) and split into clauses
+at the places where people start a new topic («и ещё», «также», «кстати»,
+«второй вопрос», numbered lists, sentence breaks). Each clause is scored against weighted cue
+vocabularies of the product's domain; the cue words are reduced to their Snowball stems once,
+at import time, and matched as word prefixes, so every inflection of a word matches its cue.
+Failures of the whole account or a module, lost data and locked-out teams are recognised apart
+from the scores, since they decide criticality.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from typing import Literal
+
+import snowballstemmer
+
+from bot.account import find_account
+from bot.moderation import moderate
+
+
+class Category(StrEnum):
+    # In scope: SLA 3.1.
+    SETUP_CONSULTATION = "setup_consultation"
+    FUNCTIONALITY_QUESTION = "functionality_question"
+    BUG_REPORT = "bug_report"
+    OUTAGE = "outage"
+    API_QUESTION = "api_question"
+    SECURITY_QUESTION = "security_question"
+    FEATURE_REQUEST = "feature_request"
+    # Out of scope: SLA 3.2, plus other channels (4.5), sales and third-party software (1.3).
+    GENERAL_PROGRAMMING = "general_programming"
+    CUSTOM_DEVELOPMENT = "custom_development"
+    PAYMENT_INTEGRATION_SCRIPT = "payment_integration_script"
+    BUSINESS_CASE_IMPLEMENTATION = "business_case_implementation"
+    OTHER_CHANNEL_OR_OFFTOPIC = "other_channel_or_offtopic"
+
+    @property
+    def in_scope(self) -> bool:
+        return self in _IN_SCOPE
+
+
+_IN_SCOPE = frozenset(
+    {
+        Category.SETUP_CONSULTATION,
+        Category.FUNCTIONALITY_QUESTION,
+        Category.BUG_REPORT,
+        Category.OUTAGE,
+        Category.API_QUESTION,
+        Category.SECURITY_QUESTION,
+        Category.FEATURE_REQUEST,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    text: str
+    category: Category
+    critical: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    profanity: bool
+    insult: bool
+    scope: Literal["in", "out"]
+    category: Category
+    critical: bool
+    multi_problem: bool
+    account: str | None
+    problems: tuple[Problem, ...]  # the primary problem first
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "profanity": self.profanity,
+            "insult": self.insult,
+            "scope": self.scope,
+            "category": str(self.category),
+            "critical": self.critical,
+            "multi_problem": self.multi_problem,
+            "account": self.account,
+        }
+
+
+# --- Cue vocabularies --------------------------------------------------------------------------
+#
+# One cue per line: "weight: phrase". Words of a phrase are stemmed (Snowball, Russian or
+# English by script) and match any word starting with the stem. `=word` matches the word exactly,
+# `word*` matches the literal prefix, `~` allows up to three words in between.
+
+_RU = snowballstemmer.stemmer("russian")
+_EN = snowballstemmer.stemmer("english")
+_LATIN = re.compile(r"[a-z]")
+
+
+@lru_cache(maxsize=4096)
+def _stem(word: str) -> str:
+    stemmer = _EN if _LATIN.search(word) else _RU
+    stem: str = stemmer.stemWord(word)
+    return stem if word.startswith(stem) else word
+
+
+_GAP = r"(?:[\s,\"'«»„“”()/-]+\w+){0,3}"
+_JOIN = r"[\s,\"'«»„“”()/-]+"
+
+
+def _word_pattern(word: str) -> str:
+    if word == "~":
+        return _GAP
+    if word.startswith("="):
+        return re.escape(word[1:]) + r"(?!\w)"
+    if word.endswith("*"):
+        return re.escape(word[:-1]) + r"\w*"
+    stem = _stem(word) if word.isalpha() else word
+    if len(stem) <= 3:
+        # Short words («в», «по», «мой») and short stems («какую» → «как») only as themselves.
+        return re.escape(word) + r"(?!\w)"
+    return re.escape(stem) + r"\w*"
+
+
+# `_MSG` in a cue stands for any messenger or call service (SLA 4.5: not a support channel).
+_MESSENGERS = r"(?:скайп\w*|skype|whatsapp|ватсап\w*|вотсап\w*|viber|вайбер\w*|телеграм\w*|telegram|zoom|зум\w*)"
+
+
+def _cue_pattern(phrase: str) -> str:
+    words = phrase.lower().replace("ё", "е").split()
+
+    def one(word: str) -> str:
+        return _MESSENGERS if word == "_msg" else _word_pattern(word)
+
+    out = one(words[0])
+    for word in words[1:]:
+        out += _GAP if word == "~" else _JOIN + one(word)
+    return out
+
+
+def _vocabulary(spec: str) -> tuple[tuple[re.Pattern[str], int], ...]:
+    by_weight: dict[int, list[str]] = {}
+    for raw in spec.strip().splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        weight, _, phrases = line.partition(":")
+        for phrase in phrases.split(";"):
+            if phrase.strip():
+                by_weight.setdefault(int(weight), []).append(_cue_pattern(phrase.strip()))
+    # One look-behind in front of the alternation keeps the scan fast (a prefix check per position).
+    return tuple(
+        (re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in pats) + ")"), weight)
+        for weight, pats in sorted(by_weight.items())
+    )
+
+
+_CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
+    Category.SETUP_CONSULTATION: _vocabulary("""
+        3: как ~ настроить; как настраивать; консультация по настройке; консультация по; настраивается;
+        3: настраиваются; как ~ подключить; как ~ включить; где включается; помогите* ~ настроить; куда нажать;
+        3: где взять; как задать; где задаются; где задается; как сделать шаблон; где ~ меняется; где ~ изменить;
+        3: где ~ настроить; где ~ включить; где ~ отключить; где ~ поменять; где ~ указать; где ~ указывается;
+        3: как сделать чтобы; how to set up; how to configure;
+        3: how do i set; how can i; how do i; how to
+        2: настройка; настройке; настройки; настройкой; как добавить; как создать; как поменять; как изменить;
+        2: как переименовать; как выгрузить; как загрузить; как привязать; подключаю; настраиваем;
+        2: как подключиться; как ~ дать ~ доступ; как ~ выдать ~ доступ; помогите* ~ разобраться
+        1: шаблон; =права; =правами
+    """),
+    Category.FUNCTIONALITY_QUESTION: _vocabulary("""
+        3: можно ли; есть ли; поддерживает ли; умеет ли; что значит; что означает; чем отличается; для чего;
+        3: как работает; что будет; где найти; где в интерфейсе; сохраняется ли; видит ли; do you support;
+        3: is there; does it; can i; что показывает; есть у вас; у вас есть; а есть; имеется ли; как считается;
+        3: как рассчитывается; в каком разделе;
+        3: будет ли видн*; what does; what is the
+        2: =ли; =какие; =какой; =какая; =каким; =какое; бывают; сколько хранится; =умеет; можно
+        1: что; где
+    """),
+    Category.BUG_REPORT: _vocabulary("""
+        3: =не работает; =не работают; не сохраняется; не сохраняются; не отображается; не отображаются;
+        3: не приходят; не приходит; не копируются; не подставляет; не находит; не прикрепляются; не печатаются;
+        3: не загружаются; не отправляется; не отправляются; не срабатывает; не реагирует; перестал; перестали;
+        3: перестало; ошибка; ошибку; ошибкой; =выдает; =выдают; =выдал; =выдало; дважды; дубли; задвоены; задвоились;
+        3: съезжают; съезжает;
+        3: кракозябры; неактивна; неактивен; сбрасывается; не совпадает; глючит; =баг; =баги; =bug; =error;
+        3: doesn't work; не работал; пустая страница; не открываются; не обновляется; не считается; вылетает;
+        3: зависает; тормозит; не перетаскиваются; не останавливается; не меняется; не удаляется; =wrong;
+        3: считает неверно; считает неправильно; по два раза; по три раза; пропала кнопка; не грузятся
+        3: с опозданием; с задержкой; опаздыва*
+        2: пишет; вместо; неправильно; неверно; пропали; пропал; пропала; по ~ =раза; позже; раньше; почему-то;
+        2: =хотя; не видно; не видит; показывает ~ других; крутится загрузка; не получается; не могу
+        1: =не; после обновления
+    """),
+    Category.API_QUESTION: _vocabulary("""
+        4: =api; =апи; вебхук; вебхуки; webhook*; endpoint*; эндпоинт*; rest api; =rest
+        2: токен*; =token; пагинац*; multipart; bearer; метод; запросов; =json
+        1: base64; =401; =403; ключ; запрос; запросе
+    """),
+    Category.SECURITY_QUESTION: _vocabulary("""
+        4: =2fa; двухфактор*; двухэтап*; подтверждение входа; =ip; ip-адрес*; журнал входов; аудит*;
+        4: сессии; сессий; сеансы; сеансов; утечк*; =утек; утекли; скомпрометирован*; взлом*; посторонн*;
+        4: шифрован*; персональных данных; персональные данные; 152-фз; =фз; =sso; единый вход;
+        4: срок действия пароля; служба безопасности; =security; журнал действий; история действий; кто ~ удалил;
+        4: политик* ~ парол*; сложност* ~ парол*; требовани* ~ парол*; сменить ~ парол* ~ всем;
+        4: истори* ~ действий; журнал событий; лог* действий; со всех устройств; разлогин*;
+        4: запретить* ~ скачивать; запретить* ~ выгружать; запретить* ~ экспорт*; забрать* ~ доступ;
+        4: отобрать* ~ доступ; лишить* ~ доступ*; отозвать* ~ доступ; скачал* ~ баз*; выгрузил* ~ баз*;
+        4: данные ~ хранятся; хранятся ~ данные; где ~ серверы; серверы ~ находятся; дата-центр*; =цод;
+        4: остал* ~ доступ; доступ ~ остал*; отключить* ~ доступ; закрыть ~ доступ; уволил* ~ доступ*;
+        4: two-factor*; two factor; =mfa; =2-factor; audit log; ip whitelist; password policy; =gdpr;
+        4: запретить* ~ вход; ограничить* ~ вход; резервн* копи*; бэкап*; backup*; ограничить* ~ доступ ~ аккаунт*;
+        4: ограничить вход
+        2: безопасност*; кто ~ заходил; кто ~ выгружал; доступ к данным; отозвать; парол*; кто ~ изменил
+    """),
+    Category.FEATURE_REQUEST: _vocabulary("""
+        4: добавьте*; хотелось бы; было бы здорово; было бы удобно; было бы хорошо; было бы неплохо;
+        4: предлагаю; предложение; пожелание; планируете ли; когда появится; нужна возможность;
+        4: хорошо бы; дополните*; please add; would be nice; из коробки; очень ждем; примите как пожелание;
+        4: сделайте* возможность; добавьте* возможность; реализуйте* возможность; не хватает; прошу ~ добавить;
+        4: было бы ~ круто; было бы ~ классно; было бы ~ отлично; было бы ~ полезно; если бы можно было;
+        4: в стандартн* поставк*; стандартн* ~ интеграци*; в стандартн* функционал*;
+        4: просим ~ добавить; прошу ~ сделать; просим ~ сделать; когда будет; планируется ли; не планируете;
+        4: очень нужн*; верните* ~ как было; верните* ~ стар*; feature request; it would be great; would be great;
+        4: it would be nice; we'd love; could you add
+        2: почему нельзя; сделайте* пожалуйста; хотим интеграцию; хотелось; добавить бы
+        1: хотим ~ чтобы
+        1: хотим; хочу
+    """),
+    Category.GENERAL_PROGRAMMING: _vocabulary("""
+        4: python; javascript; =js; php; node*; =sql; регулярк*; regex*; docker*; =cron; sslerror; ssl;
+        4: декоратор*; асинхронност*; колбэк*; callback*; oauth*; =soap; permission denied; =bash; =git;
+        4: =java; =c#; =c++; =golang; =rust; kotlin; swift; typescript; requests; язык программирования;
+        4: какой язык; =jwt; =html; =css; react*; =vue; angular; django; flask; fastapi; laravel; =nginx; apache;
+        4: linux; ubuntu; windows server; промис*; =async; =await; рекурси*; =npm; =pip; composer; =grpc;
+        4: postgre*; mysql; mongo*; redis; крон*; микросервис*; =cors; =впр; vlookup; макрос*
+        2: что такое; в целом; на сервере; на нашем сервере; распарсить; =post запрос; post-запрос; скрипт;
+        2: бэкенд*; backend; фронтенд*; frontend; фреймворк*; библиотек*; массив*; переменн*; функци* ~ python*
+    """),
+    Category.CUSTOM_DEVELOPMENT: _vocabulary("""
+        4: разработайте*; разработать; разработка; разработку; доработайте*; доработать; доработк*; перепишите*;
+        4: сверстайте*; по заказу; =тз; самописн*; под нас; под нашу специфику; собственный виджет;
+        4: отдельная страница; отдельную страницу; отдельный модуль; отдельного модуля; для нас ~ модуль;
+        4: модуль ~ для нас; модуль ~ под нас; напишите* ~ интеграцию; сделайте* нам модуль; модуль ~ по нашей;
+        4: интеграци* ~ с нашей; с нашей ~ внутренн*; сколько ~ стоит* ~ разработ*; сколько ~ стоит* ~ интеграц*;
+        4: для нас ~ приложение; напишите* ~ приложение; build us; custom module; develop ~ for us;
+        4: custom development; в вашем коде; =оплатим; за отдельную плату;
+        4: свой модуль; свой виджет; свою страницу; свое приложение;
+        4: своего модуля
+        2: сможете ~ сделать
+        1: модуль; виджет; приложение; коннектор*; компонент
+    """),
+    Category.BUSINESS_CASE_IMPLEMENTATION: _vocabulary("""
+        4: настройте* нам; настройте* за нас; настройте* всю; настройте* все; под ключ; за нас;
+        4: реализуйте* ~ логику; реализуйте* у нас; реализуйте* нам; составьте* нам; придумайте*;
+        4: перенесите* нам; сделайте* расчет; выстроить процесс; под наш бизнес; по нашей методике;
+        4: сделайте* его у нас; сделайте* у нас; сделайте* нам логику; напишите* за нас; внедрите*;
+        4: заполните* нам; внесите* нам; загрузите* нам; импортируйте* нам; создайте* нам; постройте* нам;
+        4: выстройте* нам; организуйте* нам; автоматизируйте* нам; пропишите* нам; соберите* нам;
+        4: опишите* ~ процесс; по нашей ~ формул*; сделайте* ~ чтобы ~ у нас
+        2: по нашей ~ схем*
+        2: настройте*; сделайте* нам; логику; схему мотивации; юнит-экономик*
+    """),
+    Category.OTHER_CHANNEL_OR_OFFTOPIC: _vocabulary("""
+        4: позвоните*; перезвоните*; наберите* меня; вам ~ позвонить; созвонимся; созвониться; мой номер;
+        4: мой телефон; номер* ~ телефон* ~ поддержк*; телефон* поддержк*; горячая линия; ваш телефон;
+        4: напишите* мне в телеграм; =мне ~ в ~ _MSG; =вам ~ в ~ _MSG; =нам ~ в ~ _MSG; =меня ~ в ~ _MSG;
+        4: =вас ~ в ~ _MSG;
+        4: давайте ~ в ~ _MSG; лучше ~ в ~ _MSG; в ~ _MSG ~ удобнее; по ~ _MSG ~ удобнее; _MSG ~ =мне; _MSG ~ =вам;
+        4: =мне ~ по ~ _MSG; =вам ~ по ~ _MSG; в скайп; по скайпу; skype;
+        4: там удобнее; их поддержка; их техподдержка; в самой; не про вашу; стоимость лицензии;
+        4: сколько стоит; есть ли скидки; счет на оплату; продления подписки; продлить подписку; =zoom;
+        4: купить ~ лиценз*; докупить; оплатить ~ лиценз*; продлить ~ лиценз*; пришлите* ~ закрывающ*;
+        4: прошу ~ выставить ~ счет*; выставите* ~ счет*; выставьте* ~ счет*; счет* ~ на ~ следующий год;
+        4: =какую ~ =crm; =какая ~ =crm ~ лучше; =упд; стажер*; ваканси*; хочу у вас работать; роутер*;
+        4: медленный интернет; по закону; ндс; albato; wazzup; call me; =phone; наш сайт; сайт на тильд*;
+        4: яндекс директ*;
+        4: подешевле; дешевле; продайте*; встреч* ~ в офисе; встретиться; приехать* ~ к нам; вернуть ~ деньги;
+        4: возврат* ~ денег; возврат* ~ средств; what is the price; how much does; how much is; pricing; google ads;
+        4: рекламн* кампани*; настроить рекламу;
+        4: счет* ~ на ~ продлени*; пришлите* ~ счет*; интегратор*;
+        4: партнер* ~ интегратор*; сторонн* ~ разработчик*; они не отвечают
+        2: стоимость; =цена; =цены; =цену; тариф ~ стоит; лицензи*; подписк*; закрывающ* документ*
+    """),
+}
+
+# Payment systems: a wish for a standard integration is in scope, a request to build one is not (SLA 3.2).
+_PAYMENT = _vocabulary("""
+    1: юkassa; юкасс*; yookassa; робокасс*; robokassa; cloudpayments; stripe; paypal; =сбп; эквайринг*;
+    1: т-банк*; тинькофф*; платежн* систем*; приема платежей; прием платежей; приема оплат; онлайн-оплат*;
+    1: платил по ссылке; платежей; приём оплаты; приема оплаты; юmoney; yoomoney; принима* ~ оплат*;
+    1: принима* ~ платеж*; =прием ~ оплат*; =приема ~ оплат*; оплат* ~ картой; =qiwi; сбербанк*
+""")
+_PAYMENT_BUILD = _vocabulary("""
+    1: напишите*; написать; сделайте*; сделаете; подключите*; интегрируйте*; скрипт*; код; обработчик*;
+    1: связк*; помогите написать; пришлите; нужна интеграция; нужно подключить; настройте*
+""")
+# The user's own product references: a programming question about them is not general programming.
+_PRODUCT = _vocabulary("""
+    1: сделк*; задач*; контакт*; лид; лиды; лидов; счет; счета; воронк*; аспро; aspro; =crm; =срм; ваш; вашего;
+    1: вашем; через api; api модул*; карточк*; портал*; аккаунт*
+""")
+
+# Whole-service failures and lockouts (SLA 2.1: restoring operability goes out of turn).
+_DOWN = _vocabulary("""
+    1: не открывается; не открываются; не грузится; не загружается; недоступен; недоступна; недоступно;
+    1: =лежит; =упал; =упала; =упало; =упали; отвалились; отвалился; белый экран; крутится колесо; висит ~ загрузк*;
+    1: вечная загрузка;
+    1: бесконечн* загрузк*;
+    1: =не работает; =не работают; =не =заходит; =не =заходят; не пускает; заблокирован*; access denied; is down;
+    1: =down;
+    1: не можем ~ зайти; не можем ~ войти; не могут ~ зайти; не могут ~ войти; не отвечает; can't access;
+    1: won't load; doesn't load; not loading; blank page; won't open; пропал ~ доступ; нет доступа;
+    1: потеряли доступ; no access; cannot access; can't log in; cannot log in; перестал* ~ открыват*;
+    1: перестал* ~ загружат*; перестал* ~ грузит*;
+    1: перестал* ~ работать
+""")
+# «Наш сайт на Тильде не открывается» is the user's own site, not the product (SLA 1.3).
+_OWN_SITE = _vocabulary("""
+    1: наш* сайт*; сайт* на ~ тильд*; сайт* на ~ tilda; wordpress; =wix
+""")
+# What is down: the service itself («аккаунт», «CRM», «модуль Склад») or everybody («у всех», «ни один»).
+_SUBJECT = _vocabulary("""
+    1: аккаунт*; =crm; =срм; систем*; сервис; сайт; портал; модуль; раздел; программ*; whole system; account;
+    1: system; service; portal; module
+""")
+_EVERYBODY = _vocabulary("""
+    1: =весь; =вся; =все; ни один; ни одна; никто; ни у кого; у всех; полностью; целиком; all users;
+    1: =everyone; =nobody; for everyone; всей компанией; всем офисом; ничего; at all
+""")
+# «Модуль Задачи», «раздел Сделки»: the name of a module is not one record.
+_MODULE_NAME = re.compile(r"(?<!\w)(?:модул|раздел)\w*\s+[\"«„“]?\w+[\"»”]?")
+# One kind of record or one screen failing for everybody is a bug, not an outage.
+_OBJECT = _vocabulary("""
+    1: карточк*; сделк*; задач*; контакт*; отчет*; фильтр*; кнопк*; файл*; вложени*; фото*; уведомлени*;
+    1: письм*; счет*; документ*; шаблон*; =поле; =поля; страниц*; вкладк*; календар*; комментари*; картинк*
+""")
+_HARD_DOWN = _vocabulary("""
+    1: =502; =503; =504; bad gateway; service unavailable; gateway timeout; работа стоит; ничего не работает;
+    1: работать невозможно; невозможно работать; на любой странице; на всех страницах;
+    1: все сломалось; все упало; все лежит
+""")
+_LOCKOUT = _vocabulary("""
+    1: никто ~ не может; ни один ~ не может; все ~ не могут; не может войти ни; nobody can;
+    1: all ~ users ~ access denied; никто ~ не заходит; не заходит ни один; никто не может;
+    1: всей компанией; всем офисом; все сотрудники ~ не могут
+""")
+# Greetings and thanks: small talk when nothing else is said (SLA 4.5: not a request).
+_SMALL_TALK = re.compile(
+    r"(?<!\w)(?:добр(?:ый|ое|ого)\s+(?:день|вечер|утро|дня|вечера|утра)|здравствуйте|здрасте|привет\w*|"
+    r"спасибо|благодарю|хорошего\s+(?:вам\s+)?дня|всего\s+доброго|до\s+свидания|hello|hi|thanks?(?:\s+you)?|"
+    r"ок|окей|ok|понятно|ясно|большое|огромное|как\s+(?:ваши\s+)?дела|как\s+поживаете)(?!\w)"
+)
+_WORDS = re.compile(r"\w+")
+_AND_THAT_IS_ALL = re.compile(r"(?<!\w)и\s+все(?=\s*(?:[.,!?;)]|$))")
+# A request addressed to the company («сделайте», «верните») other than a plea for help or an answer.
+_IMPERATIVE = re.compile(
+    r"(?<!\w)(?!(?:подскаж|помог|посмотр|проверь|скаж|объясн|расскаж|уточн|ответь|извин|прост|пришл|напиш|позвон|"
+    r"перезвон|наберите|разберит|дайте\s+знать|подтверд)\w*)\w{2,}(?:йте|ите)(?!\w)"
+)
+# «не подтягиваются», «не пересчитался»: a function that does not do its job.
+_NEGATED_VERB = re.compile(
+    r"(?<!\w)не\s+(?!могу\b|знаю\b|понимаю\b|было\b|нужно\b)\w+(?:ет|ют|ят|ит|ут|ется|ются|ится|ятся|ался|алась|"
+    r"ались|алось|ился|илась|ились|ло|ла|ли)(?!\w)"
+)
+# «как сделать обязательным поле», «как импортировать контакты»: how to do something in the product.
+_HOW_TO = re.compile(r"(?<!\w)(?:как|каким образом)(?:\s+\w+){0,2}?\s+\w+(?:ть|ться|ти)(?!\w)")
+_LOST = _vocabulary("""
+    1: пропали; пропало; исчезли; исчезло; удалились; удалилось; стерлись; потерялись; откатили;
+    1: пустая; обнулились; ничего не осталось
+""")
+_MASS = _vocabulary("""
+    1: =все; база; базу; данные; ничего не осталось; за ~ год*; за ~ недел*; по всем
+""")
+_MASS_GENERAL = _vocabulary("""
+    1: база; базу; данные; ничего не осталось; по всем; =и контакты; все сделки
+""")
+
+# Category order for ties: the more specific, the earlier.
+_PRIORITY = (
+    Category.OUTAGE,
+    Category.SECURITY_QUESTION,
+    Category.API_QUESTION,
+    Category.PAYMENT_INTEGRATION_SCRIPT,
+    Category.CUSTOM_DEVELOPMENT,
+    Category.BUSINESS_CASE_IMPLEMENTATION,
+    Category.GENERAL_PROGRAMMING,
+    Category.OTHER_CHANNEL_OR_OFFTOPIC,
+    Category.FEATURE_REQUEST,
+    Category.BUG_REPORT,
+    Category.SETUP_CONSULTATION,
+    Category.FUNCTIONALITY_QUESTION,
+)
+
+
+# Categories decided by what the message is about rather than by its form (question, failure, wish).
+_TOPICS = (
+    Category.PAYMENT_INTEGRATION_SCRIPT,
+    Category.CUSTOM_DEVELOPMENT,
+    Category.BUSINESS_CASE_IMPLEMENTATION,
+    Category.SECURITY_QUESTION,
+    Category.API_QUESTION,
+    Category.GENERAL_PROGRAMMING,
+    Category.OTHER_CHANNEL_OR_OFFTOPIC,
+)
+_STRONG_TOPIC = 4
+
+
+def _score(text: str, vocabulary: tuple[tuple[re.Pattern[str], int], ...]) -> int:
+    total = 0
+    for pattern, weight in vocabulary:
+        hits = len(set(pattern.findall(text))) if weight > 1 else int(pattern.search(text) is not None)
+        total += weight * min(hits, 2)
+    return total
+
+
+def _has(text: str, vocabulary: tuple[tuple[re.Pattern[str], int], ...]) -> bool:
+    return any(pattern.search(text) for pattern, _ in vocabulary)
+
+
+# --- Normalisation and splitting ---------------------------------------------------------------
+
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\u180e]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Links, e-mails and domains say nothing about the problem. Each alternative starts only at the
+# beginning of a run of word characters, so a 100,000-character "word" is scanned once.
+_LINK = re.compile(
+    r"(?<![\w.+-])(?:(?:https?://|www\.)\S*[^\s.,;:!?)»\"']|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
+    r"[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}(?:/\S*[^\s.,;:!?)»\"'])?/?)"
+)
+_EDGE = " ,;:—–-."
+_SPACES = re.compile(r"[ \t]+")
+_COMMA_SEGMENTS = re.compile(r"[,;:—–()]|\s-\s")
+# Where a new problem may start. A marker keeps the text after it; a break only splits.
+# A new topic is announced by a marker at the start of a sentence, after a comma or a dash, or
+# after «и» / «а»: «…, и ещё …», «Также подскажите …», «Кстати, …». A bare «ещё» inside a
+# sentence («купить ещё 5 лицензий») announces nothing.
+_MARKERS = re.compile(
+    r"(?:^|[,;:—–-]\s*|\s(?=(?:и|а|но|ну и)\s))(?=(?:(?:и|а|но|ну и)\s+)?(?:ещ[её]|также|так же|кстати|заодно|"
+    r"отдельно|второй вопрос|второе|плюс|also|another question|by the way|во-вторых|в-третьих|кроме того|"
+    r"кроме этого|помимо этого|помимо того|p\.?\s?s\.?|вопрос\s+\d|второй момент|отдельный вопрос)(?!\w))"
+)
+# A list item on its own line: «- не работает поиск», «• хотим интеграцию», «2) …».
+_BULLET = re.compile(r"^\s*(?:[-•*—–]|\d{1,2}[).])\s")
+_BREAK = re.compile(r"(?<=[.!?…])\s+|\n+|(?:^|\s)(?=\d{1,2}[).]\s)")
+_CONJUNCTION_ONLY = re.compile(r"и|а|ну и|но|ну")
+_LEADING_AND = re.compile(r"^(?:и|а|ну и|но)\s+")
+_ATTACHED = re.compile(r"^(?:если\s+(?:нет|нельзя|не\b)|а если нет|иначе|из-за этого|поэтому|в результате|теперь\b)")
+_ANAPHORA = re.compile(r"(?<!\w)(?:это|этого|этим|эту|его|их|такую|такой|там)(?!\w)")
+_QUESTION = re.compile(
+    r"\?|(?<!\w)(?:как|где|можно ли|есть ли|почему|зачем|какой|какая|какие|сколько|или|how|what|where)(?!\w)"
+)
+
+
+def _prepare(text: str) -> tuple[str, str]:
+    """(the text as the user wrote it, tidied; the same text normalised for reading, of equal length).
+
+    Links are blanked rather than cut so that a clause found in the normalised text can be shown
+    in the user's own words. Where normalising changes the length (transliteration, a rare letter
+    whose lowercase is longer), the normalised text is shown instead.
+    """
+    display = _SPACES.sub(" ", _CONTROL.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)))).strip()
+    normalised = _LINK.sub(lambda m: " " * len(m.group(0)), display.lower().replace("ё", "е"))
+    normalised = _from_translit(normalised)
+    return (display if len(display) == len(normalised) else normalised), normalised
+
+
+def _normalise(text: str) -> str:
+    return _prepare(text)[1]
+
+
+# Russian typed in Latin letters («ne rabotaet filtr», «kak nastroit voronku») is read in Cyrillic.
+# fmt: off
+_TRANSLIT_MARKERS = frozenset([
+    "ne", "kak", "gde", "chto", "pochemu", "mozhno", "li", "est", "nas", "vy", "ili", "dlya", "pri", "posle", "uzhe",
+    "eshche", "tozhe", "ochen", "rabotaet", "nastroit", "podskazhite", "pozhaluysta", "zdravstvuyte", "privet",
+    "akkaunt", "oshibka",
+])
+_KEEP_LATIN = frozenset([
+    "api", "rest", "crm", "ip", "sso", "2fa", "json", "xml", "php", "python", "js", "sql", "webhook", "http", "https",
+    "pdf", "excel", "google", "android", "ios",
+])
+# fmt: on
+_TRANSLIT = (
+    ("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ch", "ч"), ("sh", "ш"), ("yu", "ю"),
+    ("ya", "я"), ("yo", "е"), ("iy", "ий"), ("yy", "ый"), ("a", "а"), ("b", "б"), ("v", "в"), ("g", "г"),
+    ("d", "д"), ("e", "е"), ("z", "з"), ("i", "и"), ("y", "й"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"),
+    ("o", "о"), ("p", "п"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"), ("f", "ф"), ("h", "х"), ("c", "ц"),
+    ("w", "в"), ("x", "кс"), ("q", "к"), ("j", "дж"), ("'", "ь"),
+)  # fmt: skip
+_TRANSLIT_RE = re.compile("|".join(re.escape(latin) for latin, _ in _TRANSLIT))
+_TRANSLIT_MAP = dict(_TRANSLIT)
+_LATIN_WORD = re.compile(r"[a-z']+")
+_CYRILLIC = re.compile(r"[а-я]")
+
+
+def _cyrillic(match: re.Match[str]) -> str:
+    word = match.group(0)
+    if word in _KEEP_LATIN:
+        return word
+    return _TRANSLIT_RE.sub(lambda m: _TRANSLIT_MAP[m.group(0)], word)
+
+
+def _from_translit(text: str) -> str:
+    if _CYRILLIC.search(text):
+        return text
+    words = _LATIN_WORD.findall(text)
+    if sum(word in _TRANSLIT_MARKERS for word in words) < 2:
+        return text  # English, not transliteration
+    return _LATIN_WORD.sub(_cyrillic, text)
+
+
+@dataclass(frozen=True, slots=True)
+class _Clause:
+    text: str
+    marked: bool  # starts with «и ещё», «также», … — the user announces a new topic
+    start: int  # where it stands in the message
+    end: int
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for match in _BREAK.finditer(text):
+        if match.end() > position:
+            spans.append((position, match.start()))
+            position = match.end()
+    spans.append((position, len(text)))
+    return [(start, end) for start, end in spans if text[start:end].strip()]
+
+
+def _split(text: str) -> list[_Clause]:
+    clauses: list[_Clause] = []
+    for sentence_index, (first, last) in enumerate(_sentences(text)):
+        sentence = text[first:last]
+        starts = [0, *(m.start() for m in _MARKERS.finditer(sentence) if m.start() > 0)]
+        for index, start in enumerate(starts):
+            end = starts[index + 1] if index + 1 < len(starts) else len(sentence)
+            piece = sentence[start:end].strip(" ,;:.!?—–-") + ("?" if "?" in sentence[start:end] else "")
+            if not piece.strip(" ?") or _CONJUNCTION_ONLY.fullmatch(piece):
+                continue
+            opens = sentence_index > 0 and index == 0
+            leading_and = opens and bool(_LEADING_AND.match(piece))
+            bullet = opens and bool(_BULLET.match(sentence))
+            marked = index > 0 or leading_and or bullet or bool(_MARKERS.match(piece))
+            clauses.append(_Clause(piece, marked, first + start, first + end))
+    return clauses
+
+
+# --- Deciding one clause -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    category: Category
+    critical: bool
+    strength: int  # how much evidence: 0 means a guess
+
+
+@dataclass(frozen=True, slots=True)
+class _Features:
+    """What the cues found in a stretch of text; features of adjacent clauses add up."""
+
+    scores: tuple[int, ...]  # per category, in the order of `Category`
+    payment: bool
+    payment_build: bool
+    product: bool
+    down: bool  # the account, the service or a whole module is unavailable
+    lockout: bool  # everyone is locked out
+    lost: bool  # data lost across the board
+    lost_general: bool  # … and not in one kind of record only
+    question: bool
+    small_talk: bool
+
+    def __add__(self, other: _Features) -> _Features:
+        return _Features(
+            tuple(a + b for a, b in zip(self.scores, other.scores, strict=True)),
+            *(getattr(self, name) or getattr(other, name) for name in _FLAGS),
+            *(getattr(self, name) and getattr(other, name) for name in _ALL_FLAGS),
+        )
+
+
+_FLAGS = ("payment", "payment_build", "product", "down", "lockout", "lost", "lost_general", "question")
+_ALL_FLAGS = ("small_talk",)  # true of a merged stretch only when true of every part
+_ORDER = tuple(Category)
+
+
+def _features(text: str) -> _Features:
+    scores = [_score(text, _CUES[category]) if category in _CUES else 0 for category in _ORDER]
+    if _HOW_TO.search(text):
+        scores[_ORDER.index(Category.SETUP_CONSULTATION)] += 3
+    if _IMPERATIVE.search(text):
+        scores[_ORDER.index(Category.FEATURE_REQUEST)] += 2  # «Сделайте тёмную тему», «Верните старый вид»
+    bug = _ORDER.index(Category.BUG_REPORT)
+    if scores[bug] < _STRONG and _NEGATED_VERB.search(text):
+        scores[bug] = _STRONG
+    plain = _AND_THAT_IS_ALL.sub(" ", text)  # «крутится загрузка и всё» is not «всё лежит»
+    down = _has(plain, _HARD_DOWN) or (
+        _has(plain, _DOWN)
+        and any(
+            _has(segment, _DOWN)
+            and not _has(segment, _OWN_SITE)
+            and (_has(segment, _SUBJECT) or _has(segment, _EVERYBODY))
+            and not _has(_MODULE_NAME.sub("модуль", segment), _OBJECT)
+            for segment in _COMMA_SEGMENTS.split(plain)
+        )
+    )
+    lost = _has(text, _LOST) and _has(text, _MASS)
+    return _Features(
+        scores=tuple(scores),
+        payment=_has(text, _PAYMENT),
+        payment_build=_has(text, _PAYMENT_BUILD),
+        product=_has(text, _PRODUCT),
+        down=down,
+        lockout=_has(text, _LOCKOUT),
+        lost=lost,
+        lost_general=lost and _has(text, _MASS_GENERAL),
+        question=_QUESTION.search(text) is not None,
+        small_talk=_SMALL_TALK.search(text) is not None and len(_WORDS.findall(_SMALL_TALK.sub(" ", text))) <= 1,
+    )
+
+
+def _decide(features: _Features) -> _Verdict:
+    scores = dict(zip(_ORDER, features.scores, strict=True))
+    if features.payment:
+        # SLA 3.2: a wish for a payment integration is accepted, writing one is not done.
+        if scores[Category.FEATURE_REQUEST] >= _STRONG_TOPIC:
+            scores[Category.FEATURE_REQUEST] += _STRONG_TOPIC
+        elif features.payment_build:
+            scores[Category.PAYMENT_INTEGRATION_SCRIPT] = 2 * _STRONG_TOPIC
+    if scores[Category.GENERAL_PROGRAMMING] and features.product:
+        scores[Category.GENERAL_PROGRAMMING] //= 3
+    if scores[Category.CUSTOM_DEVELOPMENT] < _STRONG_TOPIC:
+        scores[Category.CUSTOM_DEVELOPMENT] = 0  # a bare «модуль» or «виджет» is no order for development
+    if scores[Category.API_QUESTION] >= _STRONG_TOPIC:
+        scores[Category.BUG_REPORT] //= 2  # a failing API call is a question about the API
+
+    # SLA 2.1: restoring operability goes out of turn.
+    if features.lockout and scores[Category.SECURITY_QUESTION] >= 2:
+        return _Verdict(Category.SECURITY_QUESTION, True, 9)
+    if features.down or features.lockout:
+        return _Verdict(Category.OUTAGE, True, 9)
+    if features.lost:
+        return _Verdict(Category.OUTAGE if features.lost_general else Category.BUG_REPORT, True, 9)
+
+    topic = max(_TOPICS, key=lambda category: (scores[category], -_TOPICS.index(category)))
+    if scores[topic] >= _STRONG_TOPIC:
+        if topic in _IN_SCOPE and scores[Category.FEATURE_REQUEST] >= _STRONG_TOPIC:
+            # A wish about the API or security is still a wish (SLA 3.1, last item).
+            return _Verdict(Category.FEATURE_REQUEST, False, scores[Category.FEATURE_REQUEST])
+        return _Verdict(topic, False, scores[topic])
+    best = max(_PRIORITY[1:], key=lambda category: (scores[category], -_PRIORITY.index(category)))
+    strength = scores[best]
+    if features.small_talk and strength < _STRONG:
+        best = Category.OTHER_CHANNEL_OR_OFFTOPIC  # «привет, как дела», «спасибо, хорошего дня»
+    elif strength == 0:
+        best = Category.FUNCTIONALITY_QUESTION if features.question else Category.BUG_REPORT
+    return _Verdict(best, False, strength)
+
+
+def _verdict(text: str) -> _Verdict:
+    return _decide(_features(text))
+
+
+# --- The message -------------------------------------------------------------------------------
+
+_STRONG = 3  # evidence a first clause needs to stand alone rather than preface what follows
+_MARKED = 2  # after «и ещё», «также», «кстати»: any real topic is a new problem
+_UNMARKED = 4  # after a plain sentence break: only a clearly different topic is
+_FAILURES = frozenset({Category.BUG_REPORT, Category.OUTAGE})
+
+
+@dataclass(slots=True)
+class _Draft:
+    """A problem being assembled from consecutive clauses."""
+
+    text: str
+    features: _Features
+    verdict: _Verdict
+    unrelated: bool  # unrelated to the problems before it (SLA 2.4)
+    start: int
+    end: int
+    fixed: bool = False  # its category no longer changes («если нет — добавьте» adds nothing new)
+
+    def extend(self, text: str, features: _Features, end: int, *, keep_category: bool = False) -> None:
+        self.text = f"{self.text} {text}"
+        self.end = max(self.end, end)
+        if keep_category or self.fixed:
+            self.fixed = True
+            return
+        self.features = self.features + features
+        verdict = _decide(self.features)
+        if self.verdict.critical and not verdict.critical:
+            return  # a critical reading is never lost by reading on
+        self.verdict = verdict
+
+
+def _problems(text: str) -> list[_Draft]:
+    """Problems in order of mention."""
+    drafts: list[_Draft] = []
+    pending: _Draft | None = None  # a greeting or a preamble: read it with what follows
+    for clause in _split(text):
+        features = _features(clause.text)
+        if pending is not None:
+            pending.extend(clause.text, features, clause.end)
+            current, pending = pending, None
+            verdict, features = current.verdict, current.features
+            clause = _Clause(current.text, clause.marked, current.start, current.end)
+        else:
+            verdict = _decide(features)
+        if not drafts:
+            draft = _Draft(clause.text, features, verdict, False, clause.start, clause.end)
+            if verdict.strength < _STRONG and not verdict.critical:
+                pending = draft
+            else:
+                drafts.append(draft)
+            continue
+        previous = drafts[-1]
+        body = _LEADING_AND.sub("", clause.text)
+        if _ATTACHED.match(body) or features.small_talk:
+            # «если нет — добавьте», «из-за этого …»: the same problem, its category unchanged.
+            previous.extend(clause.text, features, clause.end, keep_category=True)
+            continue
+        if clause.marked:
+            separate = verdict.strength >= _MARKED or features.question
+        else:
+            separate = (
+                verdict.strength >= _UNMARKED
+                and verdict.category != previous.verdict.category
+                and not (verdict.category in _FAILURES and previous.verdict.category in _FAILURES)
+                and not _ANAPHORA.search(body)
+            )
+        if separate:
+            drafts.append(_Draft(clause.text, features, verdict, True, clause.start, clause.end))
+        else:
+            previous.extend(clause.text, features, clause.end)
+    if pending is not None:
+        if drafts:
+            drafts[-1].extend(pending.text, pending.features, pending.end)
+        else:
+            drafts.append(pending)
+    if not drafts:
+        drafts.append(_Draft(text, _features(text), _verdict(text), False, 0, len(text)))
+    return drafts
+
+
+def _shown(display: str, normalised: str, start: int, end: int) -> str:
+    """A problem in the user's words, without the links and punctuation at its edges."""
+    while start < end and normalised[start] in _EDGE:
+        start += 1
+    while end > start and normalised[end - 1] in _EDGE:
+        end -= 1
+    return display[start:end]
+
+
+def _primary_first(drafts: list[_Draft], display: str, normalised: str) -> tuple[Problem, ...]:
+    problems = [
+        Problem(_shown(display, normalised, d.start, d.end) or d.text, d.verdict.category, d.verdict.critical)
+        for d in drafts
+    ]
+    # SLA 2.4 and the labelling policy: the most critical, then in scope, then the first mentioned.
+    order = sorted(range(len(problems)), key=lambda i: (not problems[i].critical, not problems[i].category.in_scope, i))
+    return tuple(problems[i] for i in order)
+
+
+def classify(text: str) -> tuple[Category, bool]:
+    """The primary problem's category and whether it is critical."""
+    display, normalised = _prepare(text)
+    primary = _primary_first(_problems(normalised), display, normalised)[0]
+    return primary.category, primary.critical
+
+
+def read_message(text: str) -> Reading:
+    """Everything a specialist reads from a message, as one value."""
+    moderation = moderate(text)
+    display, normalised = _prepare(text)
+    found = _problems(normalised)
+    problems = _primary_first(found, display, normalised)
+    primary = problems[0]
+    return Reading(
+        profanity=moderation.profanity,
+        insult=moderation.insult,
+        scope="in" if primary.category.in_scope else "out",
+        category=primary.category,
+        critical=primary.critical,
+        multi_problem=any(draft.unrelated for draft in found),
+        account=find_account(text),
+        problems=problems,
+    )
