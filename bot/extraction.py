@@ -127,15 +127,36 @@ def account_from_answer(text: str) -> str | None:
 
 
 _OTHER_CHANNELS = re.compile(
-    r"\b(?:телефон\w*|позвон\w*|звонит\w*|созвон\w*|номер\w*\s+(?:поддержки|телефона)|горяч\w+\s+лини\w*"
-    r"|skype|скайп\w*|whats\s*app|ватсап\w*|вотсап\w*|viber|вайбер\w*|google\s*talk|zoom|зум\w*|phone|call)\b",
+    r"\b(?:телефон\w*|позвон\w*|перезвон\w*|звонит\w*|созвон\w*|номер\w*\s+(?:поддержки|телефона)|горяч\w+\s+лини\w*"
+    r"|skype|скайп\w*|whats\s*app|ватсап\w*|вотсап\w*|viber|вайбер\w*|google\s*talk|zoom|зум\w*|phone|call"
+    r"|телеграм\w*|telegram|в\s+личк\w*|мессенджер\w*)\b|(?:\+7|\b8)[\s(-]*\d{3}[\d\s()-]{6,}",
     re.IGNORECASE,
 )
+_SALES = re.compile(
+    r"\b(?:стоимост\w*|цен[аыуе]\b|прайс\w*|тариф\w*|лицензи\w*|скидк\w*|купить|покупк\w*|счет\w*\s+на\s+оплату"
+    r"|сч[её]т\w*\s+на\s+оплату|продлен\w*|подписк\w*|сколько\s+стоит)",
+    re.IGNORECASE,
+)
+_GREETING = re.compile(
+    r"^\W*(?:привет\w*|здравствуй\w*|добр\w+\s+(?:день|утро|вечер)|доброго\s+\w+|hi|hello"
+    r"|как\s+дела|ты\s+(?:бот|кто)|кто\s+ты|есть\s+кто|ау|тест\w*)\b",
+    re.IGNORECASE,
+)
+_THANKS = re.compile(r"^\W*(?:спасибо|благодар\w*|thanks?|thank\s+you|хорошего\s+дня)\b", re.IGNORECASE)
 
 
-def asks_about_other_channels(text: str) -> bool:
-    """A question about phone or other channels of support (SLA 4.5)."""
-    return bool(_OTHER_CHANNELS.search(text))
+def offtopic_kind(text: str) -> str:
+    """What an out-of-scope «other» message is: channels (SLA 4.5), sales, thanks, a greeting, or other."""
+    if _OTHER_CHANNELS.search(text):
+        return "channels"
+    if _SALES.search(text):
+        return "sales"
+    short = len(_WORD.findall(text)) <= 8
+    if _THANKS.match(text) and short:
+        return "thanks"
+    if _GREETING.match(text) and short:
+        return "greeting"
+    return "other"
 
 
 _WORD = re.compile(r"\w+")

@@ -496,14 +496,19 @@ def _out_of_scope_reply(reading: ReadingLike, text: str) -> Reply:
         return Reply("wish_recorded")                 # SLA 3.1, last item
     if category == "payment_integration_script":
         return Reply("wish_payment_script")           # SLA 3.2
-    if category == "other_channel_or_offtopic" and extraction.asks_about_other_channels(text):
-        return Reply("other_channels")                # SLA 4.5
-    return Reply(f"refuse_{category}" if category in REFUSALS else "refuse_other_channel_or_offtopic")
+    if category in REFUSALS:
+        return Reply(f"refuse_{category}")            # SLA 3.2
+    return Reply(OFFTOPIC_REPLIES[extraction.offtopic_kind(text)])
 
 
-REFUSALS = frozenset(
-    {"general_programming", "custom_development", "business_case_implementation", "other_channel_or_offtopic"}
-)
+REFUSALS = frozenset({"general_programming", "custom_development", "business_case_implementation"})
+OFFTOPIC_REPLIES = {
+    "channels": "other_channels",                     # SLA 4.5
+    "sales": "refuse_sales",
+    "greeting": "greeting",
+    "thanks": "thanks",
+    "other": "refuse_other_channel_or_offtopic",      # SLA 1.3, 3.2
+}
 
 
 def _link(hit: HitLike) -> dict[str, Any]:

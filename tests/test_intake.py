@@ -278,3 +278,16 @@ def test_yes_in_words_files_the_next_problem():
     offered = advance(advance(state, Press("send")).state, text("да, давайте"))
     assert offered.state.draft.description == "как настроить воронку продаж?"
     assert keys(advance(advance(state, Press("send")).state, text("нет"))) == ["next_declined"]
+
+
+def test_off_topic_messages_get_the_answer_that_fits():
+    def answer(message: str) -> list[str]:
+        reading = FakeReading(category="other_channel_or_offtopic", scope="out")
+        return keys(advance(DialogueState(), Text(message, 1, reading)))
+
+    assert answer("Наберите меня в WhatsApp, обсудим голосом") == ["other_channels"]  # SLA 4.5
+    assert answer("Позвоните по номеру +7 (912) 000-00-00") == ["other_channels"]
+    assert answer("Сколько стоит тариф на 50 сотрудников?") == ["refuse_sales"]
+    assert answer("Добрый день!") == ["greeting"]
+    assert answer("Спасибо большое!") == ["thanks"]
+    assert answer("Сервис Wazzup не передаёт сообщения, их поддержка молчит") == ["refuse_other_channel_or_offtopic"]
