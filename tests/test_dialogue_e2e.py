@@ -272,3 +272,28 @@ async def test_an_empty_index_is_crawled_in_the_background(emulator, tmp_path, c
                        for e in offer.entities)
         finally:
             await runner.stop()
+
+
+async def test_replies_survive_429_and_500_from_telegram(runner, emulator):
+    user = emulator.create_user("Семён")
+    emulator.fail_next("sendMessage", 429, retry_after=1)
+    emulator.fail_next("sendMessage", 500)
+    await emulator.user_sends(user, "/help")
+    answer = await emulator.wait_for_bot_message(user, timeout=10)
+    assert "/history N" in answer.text
+    await emulator.settle()
+    assert len(emulator.sent(user)) == 1
+    assert await runner.app.service.unsent() == []
+
+
+async def test_a_reply_telegram_kept_refusing_is_sent_after_a_restart(runner, emulator):
+    user = emulator.create_user("Тамара")
+    runner.app.outbox.attempts = 2
+    emulator.fail_next("sendMessage", 502, count=2)
+    await emulator.user_sends(user, "/help")
+    await emulator.settle(quiet=1.0)
+    assert emulator.sent(user) == [] and len(await runner.app.service.unsent()) == 1
+    await runner.restart()
+    assert "/history N" in (await emulator.wait_for_bot_message(user)).text
+    await emulator.settle()
+    assert len(emulator.sent(user)) == 1
