@@ -112,6 +112,26 @@ class Outgoing:
     row_id: int | None = None  # its transcript row; None for a message that could not be stored
 
 
+class ChatLocks:
+    """One FIFO lock per chat, dropped when nobody holds or waits for it: `async with locks(chat_id)`."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: dict[int, int] = {}
+
+    @asynccontextmanager
+    async def __call__(self, chat_id: int) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        self._users[chat_id] = self._users.get(chat_id, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[chat_id] -= 1
+            if not self._users[chat_id]:
+                del self._users[chat_id], self._locks[chat_id]
+
+
 SERVICE_COMMANDS = frozenset({"status", "history"})
 RELATIVE_SCORE = 0.8  # a link is shown when it scores at least this share of the best one
 
@@ -142,10 +162,9 @@ class ConversationService:
         self.zone = ZoneInfo(timezone)
         self.clock = clock
         self.search_limit = search_limit
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._chat_lock = ChatLocks()  # one chat's updates one after another, in arrival order
         self._write_lock: contextlib.AbstractAsyncContextManager[object] = (
             asyncio.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
-        self._waiters: dict[int, int] = {}
         self._inflight: set[int] = set()  # update ids stored and not yet handled by this process
         self._sent: list[dict[str, Any]] = []  # replies sent, not yet recorded as such
         self._flushing = False
@@ -179,21 +198,6 @@ class ConversationService:
         much faster than letting them wait on the file lock (its busy handler sleeps)."""
         async with self._write_lock, self.sessions.begin() as session:
             yield session
-
-    # --- per-chat order ---
-
-    @asynccontextmanager
-    async def _chat_lock(self, chat_id: int) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(chat_id, asyncio.Lock())
-        self._waiters[chat_id] = self._waiters.get(chat_id, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._waiters[chat_id] -= 1
-            if not self._waiters[chat_id]:
-                del self._waiters[chat_id]
-                del self._locks[chat_id]
 
     # --- the public surface ---
 

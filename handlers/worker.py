@@ -3,7 +3,7 @@
 The dispatcher polls with `handle_as_tasks=False`, so aiogram asks Telegram for the next batch (and
 so confirms this one) only after every update of the batch was stored. Storing is quick; the rest
 (triage, search, files, replies) runs in a task per update, and tasks of one chat wait for each
-other inside the conversation service.
+other, replies included.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from bot.conversation import ConversationService, Incoming
+from bot.conversation import ChatLocks, ConversationService, Incoming
 from handlers.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ class Worker:
         self.outbox = outbox
         self.drain_seconds = drain_seconds
         self.tasks: set[asyncio.Task[None]] = set()
+        self.chats = ChatLocks()  # a chat's replies go out in the order its updates came
 
     async def accept(self, incoming: Incoming) -> None:
         """Store the update now; handle it in the background unless it was handled before."""
@@ -39,9 +40,10 @@ class Worker:
 
     async def _run(self, incoming: Incoming) -> None:
         try:
-            if incoming.type == "press":
-                await self.outbox.clear_buttons(incoming.chat_id, incoming.message_id)
-            await self.outbox.send_all(await self.service.process(incoming))
+            async with self.chats(incoming.chat_id):
+                if incoming.type == "press":
+                    await self.outbox.clear_buttons(incoming.chat_id, incoming.message_id)
+                await self.outbox.send_all(await self.service.process(incoming))
         except Exception:
             log.exception("update %s of chat %s: replies not sent", incoming.update_id, incoming.chat_id)
 

@@ -297,3 +297,13 @@ async def test_a_reply_telegram_kept_refusing_is_sent_after_a_restart(runner, em
     assert "/history N" in (await emulator.wait_for_bot_message(user)).text
     await emulator.settle()
     assert len(emulator.sent(user)) == 1
+
+
+async def test_one_chat_is_answered_in_order(runner, emulator):
+    user = emulator.create_user("Ульяна")
+    emulator.delay_next("sendMessage", 0.3)  # the first answer is slow to go out
+    for command in ("/help", "/start", "/status", "/help"):
+        await emulator.user_sends(user, command)
+    answers = [message.text for message in await emulator.wait_for_bot_messages(user, 4)]
+    assert ["/history N" in answers[0], "Здравствуйте" in answers[1], "нет обращений" in answers[2],
+            "/history N" in answers[3]] == [True] * 4
