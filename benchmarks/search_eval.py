@@ -17,6 +17,7 @@ if str(ROOT) not in sys.path:
 from tests.helpcenter import url_path  # noqa: E402
 
 DEV = ROOT / "benchmarks" / "data" / "search_dev.jsonl"
+EXTRA = ROOT / "benchmarks" / "data" / "search_extra.jsonl"  # held out: written apart from the dev set
 
 
 @dataclass(frozen=True)
