@@ -92,7 +92,11 @@ def by_kind(search: Callable[[str], list[str]], queries: Sequence[Query]) -> dic
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.05, steps: int = 3000) -> tuple[float, np.ndarray]:
-    """Plain L2-regularised logistic regression (gradient descent): (bias, weights)."""
+    """Plain L2-regularised logistic regression (gradient descent on standardised features, so
+    the penalty treats every feature alike): (bias, weights) for the raw features."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    x = (x - mean) / scale
     xb = np.hstack([np.ones((len(x), 1)), x])
     w = np.zeros(xb.shape[1])
     pos = max(float(y.sum()), 1.0)
@@ -103,4 +107,16 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.05, steps: int = 30
         grad = xb.T @ ((p - y) * sample_w) / len(y)
         grad[1:] += l2 * w[1:]
         w -= 1.0 * grad
-    return float(w[0]), w[1:]
+    weights = w[1:] / scale
+    return float(w[0] - weights @ mean), weights
+
+
+def stratified_folds(queries: Sequence[Query], k: int, seed: int) -> list[int]:
+    """A fold number per query: each kind dealt round-robin over k folds after a seeded shuffle."""
+    rng = np.random.default_rng(seed)
+    fold = [0] * len(queries)
+    for kind in sorted({q.kind for q in queries}):
+        members = [i for i, q in enumerate(queries) if q.kind == kind]
+        for j, i in enumerate(rng.permutation(members)):
+            fold[int(i)] = j % k
+    return fold

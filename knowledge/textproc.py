@@ -134,6 +134,8 @@ class Slot:
     known_word: bool = False  # a dictionary word (so not a typo) even if the index lacks it
     noun: bool = False  # a dictionary noun: what a question is about, unlike verbs and adverbs
     zipf: float = 0.0  # how common the word is in Russian at large (wordfreq's Zipf scale, 0 = rare)
+    third_party: bool = False  # names another vendor's product or platform (WhatsApp, 1С, Android...)
+    clause: int = 0  # which sentence of the query the word is in
     base: float = 0.0  # idf of the best alternative (set by the index)
     weight: float = 0.0  # how much the slot matters in the query (set by the index)
 
@@ -154,6 +156,7 @@ class Analyzer:
         # the small list (words down to Zipf 3) is enough to tell common words from specific ones
         self._zipf = lru_cache(maxsize=200_000)(partial(wordfreq.zipf_frequency, lang="ru", wordlist="small"))
         self.stop_terms = frozenset(self.term(w) for w in vocabulary.STOP_WORDS if "-" not in w)
+        self.third_party_terms = frozenset(t for w in vocabulary.THIRD_PARTY for t in self.terms_of_token(w))
         self.synonyms = self._build_synonyms()
         self.slang = self._build_slang()
         self._slang_max = max((len(k) for k in self.slang), default=0)

@@ -336,3 +336,22 @@ ENGLISH: dict[str, str] = {
     "app": "приложение",
     "browser": "браузер",
 }
+
+# Other vendors' products, platforms and services. The help mentions a few of them (it connects
+# Telegram, WhatsApp, 1С, IP telephony and a bank), but a question that names one of them and
+# nothing of the product's own is usually about that other product («как перенести чаты whatsapp
+# на новый телефон»): the search weighs how much of the rest of the query an article answers.
+_THIRD_PARTY_TEXT = """
+    whatsapp ватсап вацап вотсап вацапп ватсапп telegram телеграм телеграмм телега тг tg viber вайбер
+    instagram инстаграм инста insta facebook фейсбук вконтакте вк vk одноклассники
+    1с 1c унф битрикс bitrix битрикс24 bitrix24 амо amo amocrm амосрм мегаплан
+    jira джира trello трелло asana notion ноушн slack слак zoom зум skype скайп teams
+    outlook аутлук gmail гмейл яндекс yandex гугл google
+    android андроид ios iphone айфон ipad айпад windows виндовс винда macos linux линукс
+    госуслуги налоговая фнс сбис контур диадок эдо
+    wordpress вордпресс тильда tilda joomla opencart
+    python питон php пхп javascript js sql postgresql postgres mysql nginx apache docker
+    роутер wifi вайфай хостинг timeweb beget
+    word ворд photoshop фотошоп figma фигма
+"""
+THIRD_PARTY: frozenset[str] = frozenset(_THIRD_PARTY_TEXT.split())
