@@ -50,6 +50,7 @@ MAX_SLOTS = 40
 LONG_QUERY = 6  # words; beyond this the words the help never uses weigh less (context, not topic)
 _CLAUSE = re.compile(r"[.!?;]+(?=\s|$)|\n")  # sentence ends (not the dots of «aspro.cloud»)
 TYPO_WEIGHT = 0.85  # a corrected word is worth less than a word spelt right
+STEM_CUTOFF = 85.0  # least rapidfuzz ratio between a misspelt word's stem and an index term
 PREFIX_WEIGHT = 0.7  # a term of the same root with a longer ending (a derived word)
 OOV_NAME, OOV_NOUN, OOV_OTHER = 1.0, 0.8, 0.3  # weights (× max idf) of words absent from the index
 MIN_SPECIFIC = 0.25  # the least weight of a very common word
@@ -276,6 +277,10 @@ class SearchIndex:
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for word in self._surface:
             self._by_length[len(word)].append(word)
+        self._terms_by_length: dict[int, list[str]] = defaultdict(list)
+        for term in self._term_id:
+            if len(term) >= 4 and not is_latin(term) and not term.isdigit():
+                self._terms_by_length[len(term)].append(term)
         self._sorted_words = sorted(self._surface)
 
     # --- query analysis -----------------------------------------------------------------------
@@ -290,6 +295,11 @@ class SearchIndex:
                 candidates.extend(self._by_length.get(size, ()))
             cutoff = 80.0 if len(word) >= 6 else 84.0
             best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+            stem = self._an.term(word)
+            if best is None and len(stem) >= 5 and not is_latin(stem):
+                # an inflected word with a typo: its stem against the index's («элетронную» → «электрон»)
+                terms = [t for size in (len(stem) - 1, len(stem), len(stem) + 1) for t in self._terms_by_length[size]]
+                best = process.extractOne(stem, terms, scorer=fuzz.ratio, score_cutoff=STEM_CUTOFF)
             if best is not None:
                 result = (best[0], best[1] / 100.0)
             elif len(word) >= 5:
@@ -351,11 +361,11 @@ class SearchIndex:
         found: dict[str, float] = {}
         if term in self._term_id:
             found[term] = 1.0
-        elif not an.is_dictionary_word(piece):
+        elif not an.is_dictionary_word(piece) and term not in an.synonyms:  # a vocabulary word is no typo
             corrected = self._correct(piece)
             if corrected is not None:
                 word, confidence = corrected
-                term = self._surface[word]
+                term = self._surface.get(word, word)  # a surface word, or an index term matched by stem
                 slot.zipf = an.commonness(word)
                 weight = TYPO_WEIGHT * confidence
                 if term in self._term_id:

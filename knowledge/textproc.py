@@ -105,6 +105,23 @@ def transliterate(word: str) -> str:
     return "".join(out)
 
 
+# Latin sequences that spell two Russian sounds as well as one: «schet» is «счет», not «щет».
+_TRANSLIT_SPLITS: tuple[tuple[str, str, str], ...] = (("sch", "s", "ch"), ("ts", "t", "s"), ("yo", "y", "o"))
+_AFTER_VOWEL_Y = re.compile(r"(?<=[aeiouy])y(?![aeiou])")
+
+
+def transliterations(word: str) -> list[str]:
+    """Cyrillic readings of a Latin spelling, the usual one first («schet» → «щет», «счет»)."""
+    out = [transliterate(word)]
+    for src, first, rest in _TRANSLIT_SPLITS:
+        pos = word.find(src)
+        if pos >= 0:
+            out.append(transliterate(word[:pos] + first) + transliterate(rest + word[pos + len(src) :]))
+    if _AFTER_VOWEL_Y.search(word):  # «novyy», «kakoy»: y after a vowel is «й»
+        out.append(transliterate(_AFTER_VOWEL_Y.sub("j", word)))
+    return list(dict.fromkeys(out))
+
+
 def _same_word(a: str, b: str) -> bool:
     """Two spellings of one word, one Latin and one Cyrillic («crm»/«црм», «webhook»/«вебхук»)."""
     if is_latin(a) == is_latin(b):
@@ -275,8 +292,17 @@ class Analyzer:
                 elif piece in vocabulary.ENGLISH:
                     tokens.extend(words(vocabulary.ENGLISH[piece]))
                 else:
-                    tokens.append(transliterate(piece))
+                    tokens.append(self._reading(piece, indexed))
         return self._rewrite_slang(tokens)
+
+    def _reading(self, latin: str, indexed: Container[str]) -> str:
+        """The Cyrillic reading of a transliterated word: the first one that is a Russian word or
+        a term of the index, else the usual one."""
+        readings = transliterations(latin)
+        for reading in readings:
+            if self.is_dictionary_word(reading) or self.term(reading) in indexed:
+                return reading
+        return readings[0]
 
     def _latin_is_term(self, token: str, indexed: Container[str]) -> bool:
         terms = self.terms_of_token(token)
