@@ -85,9 +85,9 @@ FEATURES = (
 )
 _TITLE = FEATURES.index("title_coverage")
 _PHRASES = FEATURES.index("phrases")
-CAL_BIAS = -7.382
+CAL_BIAS = -6.813
 CAL_WEIGHTS = np.array(
-    [-0.29, 2.107, 0.534, 2.313, -1.861, -0.061, -0.499, -0.341, 1.707, -11.61, 2.129, 1.745, 0.936],
+    [-0.52, 1.149, -0.065, 2.26, -1.929, -0.578, -1.161, -0.138, 3.153, -12.941, 1.887, 2.478, 0.988],
     dtype=np.float32,
 )
 DEFAULT_THRESHOLD = 0.45
