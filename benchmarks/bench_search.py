@@ -112,6 +112,7 @@ def candidates(index: ks.SearchIndex, queries: Sequence[Query]) -> list[Candidat
     for q in queries:
         ex = index.explain(q.q, 3)
         feats = np.array([e.features for e in ex]) if ex else np.zeros((0, len(ks.FEATURES)))
+        feats = feats[:, [ks.FEATURES.index(f) for f in ks.CALIBRATED]]  # what the cut-off looks at
         out.append(Candidates(q, [url_path(e.page_url) for e in ex], feats))
     return out
 

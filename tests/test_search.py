@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from knowledge.model import Section
-from knowledge.search import SearchIndex
-from knowledge.textproc import Analyzer, deobfuscate, fold, transliterate, words
+from knowledge.search import FEATURES, SearchIndex
+from knowledge.textproc import Analyzer, deobfuscate, fold, transliterate, transliterations, words
 from tests.helpcenter import mirror_sections, url_path
 
 CRM_SETTINGS = "/help/articles/3301-7327--nastrojki-modulya-crm"
@@ -19,6 +19,13 @@ LOGIN = "/help/articles/9102-9125--ne-mogu-vojti-v-sistemu"
 WEBHOOKS = "/help/articles/9280-9285--vebhuki-format-zaprosa-i-proverka-dostavki"
 SHARED_MAILBOX = "/help/articles/9113-9179--obshchij-pochtovyj-yashchik"
 ACCOUNT_ADDRESS = "/help/articles/9101-9123--kak-izmenit-adres-akkaunta"
+MAIL_NOTIFICATIONS = "/help/articles/9109-9167--uvedomleniya-po-elektronnoj-pochte"
+INVOICE_FOR_SUBSCRIPTION = "/help/articles/9105-9147--schet-na-oplatu-aspro-cloud"
+WHATSAPP = "/help/articles/9270-9272--integraciya-s-whatsapp"
+ONE_C_ERRORS = "/help/articles/9260-9262--oshibki-sinhronizacii-s-1s"
+MOBILE_LOGIN = "/help/articles/9106-9152--ne-mogu-vojti-v-mobilnoe-prilozhenie"
+WEB_FORMS = "/help/articles/9230-9231--veb-formy-dlya-sajta"
+MAIL_OUT = "/help/articles/9250-9253--pisma-ne-otpravlyayutsya-iz-crm"
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +99,22 @@ def test_typos_are_corrected_against_the_index(index: SearchIndex) -> None:
     assert paths(index.search("добавить чеклист в задачю"))[0] == CHECKLISTS
 
 
+def test_misspelt_inflected_word_is_matched_by_its_stem(index: SearchIndex) -> None:
+    word, _ = index._correct("элетронную")  # no index word is close, its stem is
+    assert word.startswith("электрон")
+    assert paths(index.search("настройка элетронных уведомлений на почту"))[0] == MAIL_NOTIFICATIONS
+
+
+def test_ambiguous_latin_letters_have_both_readings(index: SearchIndex) -> None:
+    assert transliterations("schet")[:2] == ["щет", "счет"]
+    assert "какой" in transliterations("kakoy")
+    assert paths(index.search("schet na oplatu"))[0] == INVOICE_FOR_SUBSCRIPTION
+
+
+def test_english_question_with_contractions(index: SearchIndex) -> None:
+    assert paths(index.search("cannot sign in to mobile app"))[0] == MOBILE_LOGIN
+
+
 def test_joined_and_hyphenated_compounds_meet(index: SearchIndex) -> None:
     assert CHECKLISTS in paths(index.search("чек-лист"))
     assert CHECKLISTS in paths(index.search("чеклист"))
@@ -116,6 +139,54 @@ def test_common_words_weigh_less_than_domain_words(index: SearchIndex, analyzer:
     slots = {s.word: s for s in index._parse("три раза в день приходят дубли контактов")}
     assert slots["дубли"].weight > slots["три"].weight
     assert analyzer.commonness("три") > analyzer.commonness("вебхук")
+
+
+def test_words_the_help_never_uses_weigh_less_in_a_long_message(index: SearchIndex) -> None:
+    short = {s.word: s.weight for s in index._parse("гостиница и расход")}
+    long = {s.word: s.weight for s in index._parse(
+        "мы оплатили гостиницу сотруднику в командировке, теперь он отчитывается чеками, как провести расход")}
+    assert long["гостиницу"] < short["гостиница"] * 0.8  # context of a long message
+    assert long["расход"] == pytest.approx(short["расход"])  # a word the help uses keeps its weight
+
+
+def test_long_message_is_judged_by_its_best_answered_sentence(index: SearchIndex) -> None:
+    query = ("мы небольшая фирма, занимаемся поставками мебели, раньше всё вели в блокноте. "
+             "хотим чтобы заявки с сайта сами попадали в срм")
+    best = index.explain(query, 1)[0]
+    coverage, clause = (best.features[FEATURES.index(f)] for f in ("coverage", "clause_coverage"))
+    assert clause > coverage
+    one_sentence = index.explain("заявки с сайта попадают в срм", 1)[0]
+    assert one_sentence.features[FEATURES.index("clause_coverage")] == one_sentence.features[0]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("здравствуйте! мы небольшая фирма, занимаемся поставками мебели, раньше всё вели в блокноте. "
+         "сейчас хотим чтобы заявки с нашего сайта сами попадали в срм, что для этого нужно?", WEB_FORMS),
+        ("вчера вечером шеф попросил срочно разобраться: почему письма клиентам, которые уходят из сделок, "
+         "попадают у них в спам?", MAIL_OUT),
+    ],
+)
+def test_long_rambling_question_finds_the_article(index: SearchIndex, query: str, expected: str) -> None:
+    assert expected in paths(index.search(query))
+
+
+def test_other_vendors_names_are_marked(index: SearchIndex) -> None:
+    flags = {s.word: s.third_party for s in index._parse("перенести чаты whatsapp с андроида в срм")}
+    assert flags["whatsapp"] and flags["андроида"]
+    assert not flags["чаты"] and not flags["срм"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("подключить whatsapp к срм чтобы сообщения клиентов попадали в сделки", WHATSAPP),
+        ("обмен с 1с остановился, в журнале ошибки", ONE_C_ERRORS),
+    ],
+)
+def test_connected_services_are_still_answered(index: SearchIndex, query: str, expected: str) -> None:
+    assert paths(index.search(query))[0] == expected
 
 
 # --- ranking and result shape -------------------------------------------------------------------
@@ -182,6 +253,12 @@ def test_len_counts_sections(index: SearchIndex) -> None:
         "как в javascript отсортировать массив объектов по дате",
         "посоветуйте рецепт борща",
         "как в гугл таблицах сделать выпадающий список",
+        # other vendors' products asked about in the product's own words
+        "как удалить аккаунт в инстаграме",
+        "как настроить уведомления в битрикс24 о новых лидах",
+        "whatsapp на андроиде не отправляет фотографии",
+        "сколько стоит тариф у амо срм на 10 пользователей",
+        "как поставить пароль на телеграм",
     ],
 )
 def test_off_topic_gets_no_link(index: SearchIndex, query: str) -> None:
