@@ -2,12 +2,15 @@
 
     .venv/bin/python benchmarks/bench_search.py            # everything (~1-2 min: the 50k index)
     .venv/bin/python benchmarks/bench_search.py --quick    # quality only
-    .venv/bin/python benchmarks/bench_search.py --fit      # print calibration constants fitted on all dev
+    .venv/bin/python benchmarks/bench_search.py --fit      # print calibration constants fitted on dev + extra
 
-Prints hit@1, hit@3, MRR (answerable queries) and no-answer precision on benchmarks/data/search_dev.jsonl,
-by kind, for knowledge.search and two baselines (rapidfuzz on titles, plain BM25 with Snowball over
-title+body); a split check (calibration refitted on one half, figures on the other); latency p50/p95
-on the mirror index and on a synthetic index of 50,000 sections made from the mirror's text.
+Prints hit@1, hit@3, MRR (answerable queries) and no-answer precision, by kind, on
+benchmarks/data/search_dev.jsonl, on benchmarks/data/search_extra.jsonl (queries written apart from the
+dev set, from the articles, with off-topic questions in the product's own words) and on both; the
+cut-off cross-validated over both (refitted on 4/5 of the queries, measured on the fifth) and fitted on
+one set, measured on the other; two baselines on dev (rapidfuzz on titles, plain BM25 with Snowball over
+title+body); latency p50/p95 on the mirror index and on a synthetic index of 50,000 sections made from
+the mirror's text.
 """
 
 from __future__ import annotations

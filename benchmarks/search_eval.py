@@ -32,18 +32,6 @@ def load_dev(path: Path = DEV) -> list[Query]:
     return [Query(r["q"], frozenset(url_path(u) for u in r["expected"]), r["kind"]) for r in rows]
 
 
-def split_halves(queries: Sequence[Query]) -> tuple[list[Query], list[Query]]:
-    """Two halves stratified by kind: every other query of each kind, in file order."""
-    tune: list[Query] = []
-    held: list[Query] = []
-    seen: dict[str, int] = {}
-    for query in queries:
-        i = seen.get(query.kind, 0)
-        seen[query.kind] = i + 1
-        (tune if i % 2 == 0 else held).append(query)
-    return tune, held
-
-
 @dataclass
 class Figures:
     n_answerable: int = 0

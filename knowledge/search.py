@@ -6,14 +6,17 @@
 * A query is a list of slots, one per meaningful word, each satisfied by the word's term or by a
   synonym, a slang rewrite, a transliteration, a typo correction or a derived word (each worth
   less than the word itself). A slot counts once however many of its alternatives an article has,
-  and weighs by its idf, less for words common in Russian at large.
+  and weighs by its idf, less for words common in Russian at large; in a long message the words
+  the help never uses weigh less (they tell the context, not the question).
 * Impacts (idf × saturated field-weighted tf) are precomputed per term and article in numpy
   arrays, so a query costs a few vector operations per slot, whatever the size of the index.
 * Ranking: BM25F, boosted when the title names the query and when the query's adjacent words
   stand side by side in the article.
 * The score shown is calibrated: P(the article answers the query) from a logistic regression
-  over how much of the query the article covers, how strongly, and what the query has that the
-  help never mentions. Nothing is returned when the best article is below `threshold`: for a
+  over how much of the query the article covers (all of it, its best answered sentence, the part
+  that does not name other vendors' products), how strongly, by how much it leads the next article,
+  and what the query has that the help never mentions or that names another vendor's product the
+  article does not cover. Nothing is returned when the best article is below `threshold`: for a
   support bot a wrong link is worse than none.
 """
 
