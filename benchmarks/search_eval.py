@@ -17,7 +17,8 @@ if str(ROOT) not in sys.path:
 from tests.helpcenter import url_path  # noqa: E402
 
 DEV = ROOT / "benchmarks" / "data" / "search_dev.jsonl"
-EXTRA = ROOT / "benchmarks" / "data" / "search_extra.jsonl"  # held out: written apart from the dev set
+EXTRA = ROOT / "benchmarks" / "data" / "search_extra.jsonl"  # written apart from the dev set
+FRESH = ROOT / "benchmarks" / "data" / "search_fresh.jsonl"  # written after tuning: never fitted on
 
 
 @dataclass(frozen=True)
