@@ -92,9 +92,9 @@ CALIBRATED = tuple(f for f in FEATURES if f not in ("known_coverage", "answered"
 _CALIBRATED = np.array([FEATURES.index(f) for f in CALIBRATED])
 _TITLE = FEATURES.index("title_coverage")
 _PHRASES = FEATURES.index("phrases")
-CAL_BIAS = -7.140
+CAL_BIAS = -7.144
 CAL_WEIGHTS = np.array(
-    [-0.845, 1.228, 2.19, -1.722, -1.48, 3.006, -12.86, 1.621, 2.15, 0.89],
+    [-0.842, 1.229, 2.189, -1.722, -1.481, 3.003, -12.845, 1.622, 2.151, 0.895],
     dtype=np.float32,
 )
 DEFAULT_THRESHOLD = 0.45
@@ -346,7 +346,7 @@ class SearchIndex:
                             known_word=an.is_dictionary_word(piece),
                             noun=an.is_noun(piece),
                             zipf=an.commonness(piece),
-                            third_party=term in an.third_party_terms,
+                            third_party=an.is_third_party(piece),
                             clause=clause,
                         )
                         slots.append(slot)

@@ -173,7 +173,9 @@ class Analyzer:
         # the small list (words down to Zipf 3) is enough to tell common words from specific ones
         self._zipf = lru_cache(maxsize=200_000)(partial(wordfreq.zipf_frequency, lang="ru", wordlist="small"))
         self.stop_terms = frozenset(self.term(w) for w in vocabulary.STOP_WORDS if "-" not in w)
-        self.third_party_terms = frozenset(t for w in vocabulary.THIRD_PARTY for t in self.terms_of_token(w))
+        self.third_party_terms = frozenset(
+            t for w in vocabulary.THIRD_PARTY for p in parts(w) for t in (self.term(p), self._stemmer.stemWord(p))
+        )
         self.synonyms = self._build_synonyms()
         self.slang = self._build_slang()
         self._slang_max = max((len(k) for k in self.slang), default=0)
@@ -200,6 +202,15 @@ class Analyzer:
         """Zipf frequency of a word (or its lemma) in general Russian: 7 ≈ «и», 3 = rare, 0 = unlisted."""
         known = self._lookup(word)
         return max(self._zipf(word), self._zipf(known[0]) if known else 0.0)
+
+    def is_third_party(self, word: str) -> bool:
+        """Whether a word names another vendor's product: by its term, or by its stem starting with
+        a name's (the stemmer cuts names unevenly: «телеграм» → «телегр», «телеграме» → «телеграм»)."""
+        terms = self.third_party_terms
+        if self.term(word) in terms:
+            return True
+        stem = self._stemmer.stemWord(word)
+        return any(stem.startswith(t) for t in terms if len(t) >= 4)
 
     def is_noun(self, word: str) -> bool:
         known = self._lookup(word)

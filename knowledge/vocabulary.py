@@ -408,7 +408,7 @@ ENGLISH: dict[str, str] = {
 # на новый телефон»): the search weighs how much of the rest of the query an article answers.
 _THIRD_PARTY_TEXT = """
     whatsapp ватсап вацап вотсап вацапп ватсапп telegram телеграм телеграмм телега тг tg viber вайбер
-    instagram инстаграм инста insta facebook фейсбук вконтакте вк vk одноклассники
+    instagram инстаграм facebook фейсбук вконтакте вк vk одноклассники
     1с 1c унф битрикс bitrix битрикс24 bitrix24 амо amo amocrm амосрм мегаплан
     jira джира trello трелло asana notion ноушн slack слак zoom зум skype скайп teams
     outlook аутлук gmail гмейл яндекс yandex гугл google

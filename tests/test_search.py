@@ -176,6 +176,7 @@ def test_other_vendors_names_are_marked(index: SearchIndex) -> None:
     flags = {s.word: s.third_party for s in index._parse("перенести чаты whatsapp с андроида в срм")}
     assert flags["whatsapp"] and flags["андроида"]
     assert not flags["чаты"] and not flags["срм"]
+    assert index._an.is_third_party("телеграме")  # the dictionary reads «телеграм» as «телеграмма»
 
 
 @pytest.mark.parametrize(
