@@ -489,7 +489,8 @@ class SearchIndex:
                 np.log1p(covered),
                 np.full(n, max_oov / self._max_idf, dtype=np.float32),
                 phrased / weight_sum,
-                native / max(weight_sum - foreign, 1e-6),
+                # a query of vendors' names only («1с», «telegram») is judged by them, nothing else is there
+                native / (weight_sum - foreign) if weight_sum - foreign > 1e-6 else covered / weight_sum,
                 (foreign - foreign_found) / weight_sum,
                 best_clause,
                 np.full(n, math.log(len(slots)), dtype=np.float32),

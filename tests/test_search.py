@@ -179,6 +179,11 @@ def test_other_vendors_names_are_marked(index: SearchIndex) -> None:
     assert index._an.is_third_party("телеграме")  # the dictionary reads «телеграм» as «телеграмма»
 
 
+def test_a_bare_name_of_a_connected_service_is_answered(index: SearchIndex) -> None:
+    assert paths(index.search("telegram"))
+    assert any("1s" in p for p in paths(index.search("1с")))
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
