@@ -60,6 +60,7 @@ MIN_SPECIFIC = 0.25  # the least weight of a very common word
 TITLE_BOOST = 1.0  # ranking: a query fully named by an article's title doubles its BM25F score
 PHRASE_BOOST = 2.0  # ranking: a query found as phrases in an article triples its score at most
 CANDIDATES = 30  # articles ranked by the boosts, taken by BM25F score
+COMPLAINT_BOOST = 0.5  # ranking: a query saying something does not work favours troubleshooting articles
 PHRASE_MIN_WEIGHT = 0.8  # alternatives that count in phrases: the word, its spellings, close synonyms
 PAIR_SHIFT = 32  # a pair of adjacent terms is keyed as left_id << 32 | right_id
 SNIPPET_CHARS = 200
@@ -92,9 +93,9 @@ CALIBRATED = tuple(f for f in FEATURES if f not in ("known_coverage", "answered"
 _CALIBRATED = np.array([FEATURES.index(f) for f in CALIBRATED])
 _TITLE = FEATURES.index("title_coverage")
 _PHRASES = FEATURES.index("phrases")
-CAL_BIAS = -7.144
+CAL_BIAS = -7.614
 CAL_WEIGHTS = np.array(
-    [-0.842, 1.229, 2.189, -1.722, -1.481, 3.003, -12.845, 1.622, 2.151, 0.895],
+    [-0.617, 1.653, 2.45, -1.679, -1.668, 2.841, -13.331, 1.494, 2.42, 0.176],
     dtype=np.float32,
 )
 DEFAULT_THRESHOLD = 0.45
@@ -245,6 +246,14 @@ class SearchIndex:
             pair_docs.extend([a] * len(pairs))
         columns = {k: np.frombuffer(v, dtype=np.int32) for k, v in rows.items()}
         self._index_terms(n, columns, lengths)
+        # articles about what goes wrong: by their title (1) or one of their headings (0.5)
+        complaint = self._an.is_complaint
+        self._troubleshooting = np.array(
+            [1.0 if complaint(a.title) else 0.5 if any(complaint(self._sections[i].heading or "")
+                                                        for i in a.sections) else 0.0
+             for a in self._articles],
+            dtype=np.float32,
+        )
         self._pairs = _Postings(np.frombuffer(pair_keys, dtype=np.int64), np.frombuffer(pair_docs, dtype=np.int32))
         self._index_words(surface)
 
@@ -545,6 +554,8 @@ class SearchIndex:
         # rank: BM25F, boosted by how much of the query the title names and how much of it is phrases
         rank = total[candidates] * (1.0 + TITLE_BOOST * features[candidates, _TITLE])
         rank *= 1.0 + PHRASE_BOOST * features[candidates, _PHRASES]
+        if self._an.is_complaint(query):  # something does not work: troubleshooting articles first
+            rank *= 1.0 + COMPLAINT_BOOST * self._troubleshooting[candidates]
         order = sorted(range(len(candidates)), key=lambda i: (-float(rank[i]), int(candidates[i])))
         # margin: how far the best article leads the next one (the others: how far they trail the best)
         first = float(rank[order[0]])

@@ -28,6 +28,8 @@ _STRETCHED = re.compile(r"([а-яa-z])\1{2,}")
 _LOOKALIKES = str.maketrans("aeopcxykmthbu", "аеорсхукмтнви")
 _EMAIL = re.compile(r"[\w.+-]+@(?:[\w-]+(?:\.[\w-]+)*)?")
 _CYRILLIC = re.compile(r"[а-я]")
+_VERB_LIKE = frozenset({"VERB", "INFN", "PRTS", "PRTF", "GRND", "PRED", "ADVB"})  # «не работает», «не видно»
+_NOT_COMPLAINTS = frozenset({"подсказать", "сказать", "знать", "понимать", "понять", "помнить"})
 
 # Latin → Cyrillic, longest sequences first (the common "volapuk" of Russian chats).
 _TRANSLIT: tuple[tuple[str, str], ...] = (
@@ -211,6 +213,24 @@ class Analyzer:
             return True
         stem = self._stemmer.stemWord(word)
         return any(stem.startswith(t) for t in terms if len(t) >= 4)
+
+    def is_complaint(self, text: str) -> bool:
+        """Whether a text says something does not work: a negated verb («не приходят», «не
+        сработало», «не видно»; not a polite «не подскажете» or a wish «чтобы не забывать»),
+        «перестал(и)», «нельзя», «почему», or errors and problems named."""
+        tokens = words(text)
+        for i, word in enumerate(tokens):
+            if word in ("нельзя", "почему") or word.startswith(("перестал", "ошибк", "проблем")):
+                return True
+            if word == "не" and i + 1 < len(tokens):
+                known = self._lookup(tokens[i + 1])
+                polite = known is not None and (
+                    known[0] in _NOT_COMPLAINTS or (known[0] == "мочь" and tokens[i + 2 : i + 3] == ["бы"])
+                )  # «не подскажете», «не знаю как», «не могли бы вы»
+                wish = any(t in ("чтобы", "чтоб") for t in tokens[max(0, i - 4) : i])  # «чтобы не забывать»
+                if known is not None and known[1] in _VERB_LIKE and not polite and not wish:
+                    return True
+        return False
 
     def is_noun(self, word: str) -> bool:
         known = self._lookup(word)

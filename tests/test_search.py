@@ -226,6 +226,26 @@ def test_heading_weighs_more_than_body() -> None:
     assert hits[0].url.endswith("#s1") and hits[0].heading == "Объединение дублей"
 
 
+def test_complaints_are_told_from_questions(analyzer: Analyzer) -> None:
+    for text in ("письма перестали уходить", "почему не сработало", "клиент не видит счет", "ошибка 500"):
+        assert analyzer.is_complaint(text), text
+    for text in ("как создать сделку", "не могли бы вы подсказать про тариф", "не подскажете, где настройки",
+                 "как сделать, чтобы задачи не терялись"):
+        assert not analyzer.is_complaint(text), text
+
+
+def test_complaint_favours_the_troubleshooting_article() -> None:
+    filler = "Здесь описано, как работать с разделом и что в нём бывает."
+    sections = [
+        _section("a", "Отправка писем клиентам", None, f"{filler} Письма клиентам уходят из карточки сделки."),
+        _section("b", "Письма не уходят", None, f"{filler} Письма клиентам не уходят: проверьте ящик."),
+        *[_section(f"x{i}", f"Статья {i}", None, f"{filler} Другая тема номер {i}.") for i in range(8)],
+    ]
+    index = SearchIndex(sections, threshold=0.0)
+    assert paths(index.search("письма клиентам не уходят"))[0] == "/b"
+    assert paths(index.search("отправка писем клиентам"))[0] == "/a"
+
+
 def test_one_hit_per_article_best_first_with_scores(index: SearchIndex) -> None:
     hits = index.search("импорт сделок и контактов из excel", limit=3)
     assert hits
