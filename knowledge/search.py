@@ -55,6 +55,8 @@ _CLAUSE = re.compile(r"[.!?;]+(?=\s|$)|\n")  # sentence ends (not the dots of «
 TYPO_WEIGHT = 0.85  # a corrected word is worth less than a word spelt right
 STEM_CUTOFF = 85.0  # least rapidfuzz ratio between a misspelt word's stem and an index term
 PREFIX_WEIGHT = 0.7  # a term of the same root with a longer ending (a derived word)
+ROOT_WEIGHT = 0.6  # a term sharing the root of a word the index lacks, once a suffix is cut
+ROOT_MIN = 6  # letters of a shared root
 OOV_NAME, OOV_NOUN, OOV_OTHER = 1.0, 0.8, 0.3  # weights (× max idf) of words absent from the index
 MIN_SPECIFIC = 0.25  # the least weight of a very common word
 TITLE_BOOST = 1.0  # ranking: a query fully named by an article's title doubles its BM25F score
@@ -93,9 +95,9 @@ CALIBRATED = tuple(f for f in FEATURES if f not in ("known_coverage", "answered"
 _CALIBRATED = np.array([FEATURES.index(f) for f in CALIBRATED])
 _TITLE = FEATURES.index("title_coverage")
 _PHRASES = FEATURES.index("phrases")
-CAL_BIAS = -7.614
+CAL_BIAS = -7.661
 CAL_WEIGHTS = np.array(
-    [-0.617, 1.653, 2.45, -1.679, -1.668, 2.841, -13.331, 1.494, 2.42, 0.176],
+    [-0.619, 1.598, 2.458, -1.93, -1.685, 2.972, -13.324, 1.538, 2.384, 0.191],
     dtype=np.float32,
 )
 DEFAULT_THRESHOLD = 0.45
@@ -398,6 +400,9 @@ class SearchIndex:
         for base, w in list(found.items()):
             for longer in self._extensions(base):
                 found[longer] = max(found.get(longer, 0.0), w * PREFIX_WEIGHT)
+        if not found:
+            for kin in self._same_root(term):
+                found[kin] = ROOT_WEIGHT
         for t, w in found.items():
             slot.add(t, w)
 
@@ -414,6 +419,26 @@ class SearchIndex:
             i += 1
             if len(out) >= 8:
                 break
+        return out
+
+    def _same_root(self, term: str) -> list[str]:
+        """Index terms of a word the index lacks that share its root, cut by a suffix or two:
+        «переписыва» (переписываться) → «переписк» (переписка)."""
+        if len(term) < ROOT_MIN + 1 or is_latin(term):
+            return []
+        out: list[str] = []
+        for cut in range(1, 4):
+            root = term[:-cut]
+            if len(root) < ROOT_MIN:
+                break
+            i = bisect_left(self._sorted_terms, root)
+            while i < len(self._sorted_terms) and self._sorted_terms[i].startswith(root) and len(out) < 8:
+                other = self._sorted_terms[i]
+                if abs(len(other) - len(term)) <= 3 and other not in out:
+                    out.append(other)
+                i += 1
+            if out:
+                break  # the longest shared root is enough
         return out
 
     def _slot_weight(self, slot: Slot) -> float:

@@ -105,6 +105,12 @@ def test_misspelt_inflected_word_is_matched_by_its_stem(index: SearchIndex) -> N
     assert paths(index.search("настройка элетронных уведомлений на почту"))[0] == MAIL_NOTIFICATIONS
 
 
+def test_a_word_the_help_lacks_meets_its_root(index: SearchIndex) -> None:
+    slot = index._parse("переписываться")[0]  # the help says «переписка», never the verb
+    assert slot.alternatives == {index._an.term("переписка"): pytest.approx(0.6)}
+    assert index._parse("сделка")[0].alternatives.get(index._an.term("сделка")) == 1.0  # known words as before
+
+
 def test_ambiguous_latin_letters_have_both_readings(index: SearchIndex) -> None:
     assert transliterations("schet")[:2] == ["щет", "счет"]
     assert "какой" in transliterations("kakoy")
