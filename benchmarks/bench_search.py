@@ -2,12 +2,16 @@
 
     .venv/bin/python benchmarks/bench_search.py            # everything (~1-2 min: the 50k index)
     .venv/bin/python benchmarks/bench_search.py --quick    # quality only
-    .venv/bin/python benchmarks/bench_search.py --fit      # print calibration constants fitted on all dev
+    .venv/bin/python benchmarks/bench_search.py --fit      # print calibration constants fitted on dev + extra
 
-Prints hit@1, hit@3, MRR (answerable queries) and no-answer precision on benchmarks/data/search_dev.jsonl,
-by kind, for knowledge.search and two baselines (rapidfuzz on titles, plain BM25 with Snowball over
-title+body); a split check (calibration refitted on one half, figures on the other); latency p50/p95
-on the mirror index and on a synthetic index of 50,000 sections made from the mirror's text.
+Prints hit@1, hit@3, MRR (answerable queries) and no-answer precision, by kind, on
+benchmarks/data/search_dev.jsonl, on benchmarks/data/search_extra.jsonl (queries written apart from the
+dev set, from the articles, with off-topic questions in the product's own words), on both, and on
+benchmarks/data/search_fresh.jsonl (written after the tuning, never fitted or tuned on); the
+cut-off cross-validated over both (refitted on 4/5 of the queries, measured on the fifth) and fitted on
+one set, measured on the other; two baselines on dev (rapidfuzz on titles, plain BM25 with Snowball over
+title+body); latency p50/p95 on the mirror index and on a synthetic index of 50,000 sections made from
+the mirror's text.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ import statistics
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import snowballstemmer
 from rapidfuzz import fuzz, process
-from search_eval import Query, by_kind, evaluate, fit_logistic, load_dev, split_halves
+from search_eval import EXTRA, FRESH, Figures, Query, by_kind, evaluate, fit_logistic, load_dev, stratified_folds
 
 import knowledge.search as ks
 from knowledge.model import Section
@@ -92,21 +97,71 @@ def ours(index: ks.SearchIndex) -> Search:
     return lambda q: [url_path(h.url) for h in index.search(q, 3)]
 
 
-def gate_data(index: ks.SearchIndex, queries: Sequence[Query]) -> tuple[np.ndarray, np.ndarray]:
-    """Features of each query's best article, labelled 1 when one of the top 3 is right."""
-    x, y = [], []
+@dataclass(frozen=True)
+class Candidates:
+    """A query's top articles before the cut-off: their paths and calibration features."""
+
+    query: Query
+    paths: list[str]
+    features: np.ndarray  # one row per path
+
+    @property
+    def answered(self) -> float:
+        """1 when one of the top 3 is right (what the cut-off should let through)."""
+        return 1.0 if any(p in self.query.expected for p in self.paths[:3]) else 0.0
+
+
+def candidates(index: ks.SearchIndex, queries: Sequence[Query]) -> list[Candidates]:
+    out = []
     for q in queries:
         ex = index.explain(q.q, 3)
-        if ex:
-            x.append(ex[0].features)
-            y.append(1.0 if any(url_path(e.page_url) in q.expected for e in ex) else 0.0)
-    return np.array(x), np.array(y)
+        feats = np.array([e.features for e in ex]) if ex else np.zeros((0, len(ks.FEATURES)))
+        feats = feats[:, [ks.FEATURES.index(f) for f in ks.CALIBRATED]]  # what the cut-off looks at
+        out.append(Candidates(q, [url_path(e.page_url) for e in ex], feats))
+    return out
 
 
-def refit(index: ks.SearchIndex, queries: Sequence[Query]) -> tuple[float, np.ndarray]:
-    bias, weights = fit_logistic(*gate_data(index, queries), l2=0.01)
-    ks.CAL_BIAS, ks.CAL_WEIGHTS = bias, weights.astype(np.float32)
-    return bias, weights
+def fit(rows: Sequence[Candidates]) -> tuple[float, np.ndarray]:
+    """The calibration fitted on the best article of each query."""
+    kept = [r for r in rows if len(r.paths)]
+    return fit_logistic(np.array([r.features[0] for r in kept]), np.array([r.answered for r in kept]), l2=0.01)
+
+
+def decide(row: Candidates, bias: float, weights: np.ndarray, threshold: float) -> list[str]:
+    """What `SearchIndex.search` shows for these candidates under a given calibration."""
+    if not row.paths:
+        return []
+    probs = 1.0 / (1.0 + np.exp(-(bias + row.features @ weights)))
+    if probs[0] < threshold:
+        return []
+    return [p for p, pr in zip(row.paths, probs, strict=True) if pr >= threshold * ks.FOLLOWER_SHARE]
+
+
+def cross_validate(rows: Sequence[Candidates], threshold: float, k: int = 5,
+                   seeds: Sequence[int] = (1, 2, 3)) -> list[dict[str, list[str]]]:
+    """Per seed: every query's results with the calibration fitted on the other folds."""
+    runs = []
+    for seed in seeds:
+        folds = stratified_folds([r.query for r in rows], k, seed)
+        decisions: dict[str, list[str]] = {}
+        for f in range(k):
+            bias, weights = fit([r for r, g in zip(rows, folds, strict=True) if g != f])
+            for r, g in zip(rows, folds, strict=True):
+                if g == f:
+                    decisions[r.query.q] = decide(r, bias, weights, threshold)
+        runs.append(decisions)
+    return runs
+
+
+def mean_figures(runs: Sequence[dict[str, list[str]]], queries: Sequence[Query]) -> str:
+    figs = [evaluate(lambda q, d=d: d[q], queries) for d in runs]
+    mean = Figures(
+        figs[0].n_answerable,
+        *(float(np.mean([getattr(f, a) for f in figs])) for a in ("hit1", "hit3", "mrr")),
+    )
+    mean.n_no_answer = figs[0].n_no_answer
+    mean.no_answer_precision = float(np.mean([f.no_answer_precision for f in figs]))
+    return mean.row()
 
 
 def print_figures(name: str, search: Search, queries: Sequence[Query], kinds: bool = True) -> None:
@@ -171,27 +226,48 @@ def main() -> None:
 
     sections = mirror_sections()
     dev = load_dev()
-    tune, held = split_halves(dev)
+    extra = load_dev(EXTRA)
+    fresh = load_dev(FRESH)
+    both = dev + extra
     t = time.perf_counter()
     index = ks.SearchIndex(sections)
     build = time.perf_counter() - t
     print(f"mirror index: {len(index)} sections, built in {build:.2f} s (analyzer included)")
-    print(f"dev set: {len(dev)} queries ({sum(bool(q.expected) for q in dev)} answerable)\n")
+    for name, queries in (("dev", dev), ("extra", extra), ("fresh", fresh)):
+        print(f"{name} set: {len(queries)} queries ({sum(bool(q.expected) for q in queries)} answerable)")
+    print()
+    rows = candidates(index, both)
 
     if args.fit:
-        bias, weights = refit(index, dev)
-        print(f"CAL_BIAS = {bias:.3f}\nCAL_WEIGHTS = {np.round(weights, 3).tolist()}\n")
+        bias, weights = fit(rows)
+        print(f"fitted on dev + extra ({len(rows)} queries)\n"
+              f"CAL_BIAS = {bias:.3f}\nCAL_WEIGHTS = {np.round(weights, 3).tolist()}\n")
         return
 
-    shipped = (ks.CAL_BIAS, ks.CAL_WEIGHTS.copy())
     print(f"== knowledge.search (shipped calibration, threshold {index.threshold})")
     print_figures("all dev", ours(index), dev)
+    print_figures("extra", ours(index), extra)
+    print_figures("dev + extra", ours(index), both, kinds=False)
+    print_figures("fresh (never tuned on)", ours(index), fresh)
+    found = sum(r.answered for r in rows if r.query.expected)
+    print(f"  before the cut-off: hit@3 {found / sum(bool(q.expected) for q in both):.3f} on dev + extra")
 
-    print("\n== split check: calibration refitted on the tune half, figures on each half")
-    refit(index, tune)
-    print_figures("tune half (fitted on)", ours(index), tune, kinds=False)
-    print_figures("held-out half", ours(index), held, kinds=False)
-    ks.CAL_BIAS, ks.CAL_WEIGHTS = shipped
+    print(f"\n== cross-validation over dev + extra: calibration refitted on 4/5, figures on the fifth "
+          f"(5 folds stratified by kind, mean of 3 shuffles, threshold {index.threshold})")
+    runs = cross_validate(rows, index.threshold)
+    print(f"  {'dev + extra':<28} {mean_figures(runs, both)}")
+    print(f"  {'  of which dev':<28} {mean_figures(runs, dev)}")
+    print(f"  {'  of which extra':<28} {mean_figures(runs, extra)}")
+    for kind in sorted({q.kind for q in both}):
+        print(f"      {kind:<24} {mean_figures(runs, [q for q in both if q.kind == kind])}")
+
+    print("\n== transfer: calibration fitted on one set only, figures on the other")
+    by_set = {"dev": rows[: len(dev)], "extra": rows[len(dev):]}
+    for fitted, shown in (("dev", "extra"), ("extra", "dev")):
+        bias, weights = fit(by_set[fitted])
+        decisions = {r.query.q: decide(r, bias, weights, index.threshold) for r in by_set[shown]}
+        print(f"  {f'fitted on {fitted}, {shown}':<28} "
+              f"{evaluate(lambda q, d=decisions: d[q], [r.query for r in by_set[shown]]).row()}")
 
     print("\n== baselines")
     bm25 = PlainBM25(sections)
@@ -203,7 +279,7 @@ def main() -> None:
 
     if args.quick:
         return
-    queries = [q.q for q in dev]
+    queries = [q.q for q in both]
     print(f"\n== latency (search, 3 hits with snippets)\n  mirror ({len(index)} sections): "
           f"{show_latency(latency(index, queries))}")
     base_rss = rss_mb()

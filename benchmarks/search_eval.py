@@ -17,6 +17,8 @@ if str(ROOT) not in sys.path:
 from tests.helpcenter import url_path  # noqa: E402
 
 DEV = ROOT / "benchmarks" / "data" / "search_dev.jsonl"
+EXTRA = ROOT / "benchmarks" / "data" / "search_extra.jsonl"  # written apart from the dev set
+FRESH = ROOT / "benchmarks" / "data" / "search_fresh.jsonl"  # written after tuning: never fitted on
 
 
 @dataclass(frozen=True)
@@ -29,18 +31,6 @@ class Query:
 def load_dev(path: Path = DEV) -> list[Query]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [Query(r["q"], frozenset(url_path(u) for u in r["expected"]), r["kind"]) for r in rows]
-
-
-def split_halves(queries: Sequence[Query]) -> tuple[list[Query], list[Query]]:
-    """Two halves stratified by kind: every other query of each kind, in file order."""
-    tune: list[Query] = []
-    held: list[Query] = []
-    seen: dict[str, int] = {}
-    for query in queries:
-        i = seen.get(query.kind, 0)
-        seen[query.kind] = i + 1
-        (tune if i % 2 == 0 else held).append(query)
-    return tune, held
 
 
 @dataclass
@@ -91,7 +81,11 @@ def by_kind(search: Callable[[str], list[str]], queries: Sequence[Query]) -> dic
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.05, steps: int = 3000) -> tuple[float, np.ndarray]:
-    """Plain L2-regularised logistic regression (gradient descent): (bias, weights)."""
+    """Plain L2-regularised logistic regression (gradient descent on standardised features, so
+    the penalty treats every feature alike): (bias, weights) for the raw features."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    x = (x - mean) / scale
     xb = np.hstack([np.ones((len(x), 1)), x])
     w = np.zeros(xb.shape[1])
     pos = max(float(y.sum()), 1.0)
@@ -102,4 +96,16 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.05, steps: int = 30
         grad = xb.T @ ((p - y) * sample_w) / len(y)
         grad[1:] += l2 * w[1:]
         w -= 1.0 * grad
-    return float(w[0]), w[1:]
+    weights = w[1:] / scale
+    return float(w[0] - weights @ mean), weights
+
+
+def stratified_folds(queries: Sequence[Query], k: int, seed: int) -> list[int]:
+    """A fold number per query: each kind dealt round-robin over k folds after a seeded shuffle."""
+    rng = np.random.default_rng(seed)
+    fold = [0] * len(queries)
+    for kind in sorted({q.kind for q in queries}):
+        members = [i for i, q in enumerate(queries) if q.kind == kind]
+        for j, i in enumerate(rng.permutation(members)):
+            fold[int(i)] = j % k
+    return fold

@@ -6,14 +6,17 @@
 * A query is a list of slots, one per meaningful word, each satisfied by the word's term or by a
   synonym, a slang rewrite, a transliteration, a typo correction or a derived word (each worth
   less than the word itself). A slot counts once however many of its alternatives an article has,
-  and weighs by its idf, less for words common in Russian at large.
+  and weighs by its idf, less for words common in Russian at large; in a long message the words
+  the help never uses weigh less (they tell the context, not the question).
 * Impacts (idf × saturated field-weighted tf) are precomputed per term and article in numpy
   arrays, so a query costs a few vector operations per slot, whatever the size of the index.
 * Ranking: BM25F, boosted when the title names the query and when the query's adjacent words
   stand side by side in the article.
 * The score shown is calibrated: P(the article answers the query) from a logistic regression
-  over how much of the query the article covers, how strongly, and what the query has that the
-  help never mentions. Nothing is returned when the best article is below `threshold`: for a
+  over how much of the query the article covers (all of it, its best answered sentence, the part
+  that does not name other vendors' products), how strongly, by how much it leads the next article,
+  and what the query has that the help never mentions or that names another vendor's product the
+  article does not cover. Nothing is returned when the best article is below `threshold`: for a
   support bot a wrong link is worse than none.
 """
 
@@ -47,23 +50,30 @@ FIELDS: dict[str, tuple[float, float]] = {  # field -> (weight, length normalisa
 }
 MAX_QUERY_CHARS = 1000  # a longer message is cut: its start says what it is about
 MAX_SLOTS = 40
+LONG_QUERY = 6  # words; beyond this the words the help never uses weigh less (context, not topic)
+_CLAUSE = re.compile(r"[.!?;]+(?=\s|$)|\n")  # sentence ends (not the dots of «aspro.cloud»)
 TYPO_WEIGHT = 0.85  # a corrected word is worth less than a word spelt right
+STEM_CUTOFF = 85.0  # least rapidfuzz ratio between a misspelt word's stem and an index term
 PREFIX_WEIGHT = 0.7  # a term of the same root with a longer ending (a derived word)
+ROOT_WEIGHT = 0.6  # a term sharing the root of a word the index lacks, once a suffix is cut
+ROOT_MIN = 6  # letters of a shared root
 OOV_NAME, OOV_NOUN, OOV_OTHER = 1.0, 0.8, 0.3  # weights (× max idf) of words absent from the index
 MIN_SPECIFIC = 0.25  # the least weight of a very common word
 TITLE_BOOST = 1.0  # ranking: a query fully named by an article's title doubles its BM25F score
 PHRASE_BOOST = 2.0  # ranking: a query found as phrases in an article triples its score at most
 CANDIDATES = 30  # articles ranked by the boosts, taken by BM25F score
+COMPLAINT_BOOST = 0.5  # ranking: a query saying something does not work favours troubleshooting articles
 PHRASE_MIN_WEIGHT = 0.8  # alternatives that count in phrases: the word, its spellings, close synonyms
 PAIR_SHIFT = 32  # a pair of adjacent terms is keyed as left_id << 32 | right_id
 SNIPPET_CHARS = 200
 HEADING_BONUS = 1.5  # choosing the section to link: a query word in its heading counts this much more
 
-# Calibration: P(the article answers the query) = sigmoid(CAL_BIAS + CAL_WEIGHTS · features), a
-# logistic regression fitted on labelled queries (benchmarks/bench_search.py refits it on half the dev
-# set and reports the other half; `--fit` prints the constants below, fitted on the whole dev set).
+# Calibration: P(the article answers the query) = sigmoid(CAL_BIAS + CAL_WEIGHTS · the CALIBRATED
+# features), a logistic regression fitted on labelled queries: `benchmarks/bench_search.py --fit` prints the
+# constants below, fitted on the dev and the extra set together; the benchmark reports them
+# cross-validated (refitted on 4/5 of the queries, measured on the fifth).
 # Nothing is shown when the best article is below `threshold`; the next ones are shown when they
-# reach FOLLOWER_SHARE of it. 0.45 keeps ~0.9 of off-topic questions without a link on the dev set.
+# reach FOLLOWER_SHARE of it. At 0.45 about 0.9 of off-topic questions get no link, cross-validated.
 FEATURES = (
     "coverage",  # share of the query's weight the article has (synonyms etc. at their weight)
     "strength",  # BM25F score per unit of query weight, capped at 2
@@ -73,11 +83,23 @@ FEATURES = (
     "answered",  # log(1 + covered weight): how much is answered in absolute terms
     "unknown_max",  # the most specific word the help never uses (× max idf)
     "phrases",  # share of the query found as adjacent words in the article
+    "native_coverage",  # coverage of the words that do not name another vendor's product
+    "third_party_missed",  # share of the query's weight in other vendors' products the article lacks
+    "clause_coverage",  # coverage of the query's best answered sentence (long messages ask in one)
+    "length",  # log of the number of query words: long messages cover less of themselves
+    "margin",  # lead of the article's ranking score over the next one, relative (negative when trailing)
 )
+# The features the calibration uses: the others added nothing in cross-validation (a smaller model
+# generalises better); `explain` still reports them.
+CALIBRATED = tuple(f for f in FEATURES if f not in ("known_coverage", "answered", "phrases"))
+_CALIBRATED = np.array([FEATURES.index(f) for f in CALIBRATED])
 _TITLE = FEATURES.index("title_coverage")
 _PHRASES = FEATURES.index("phrases")
-CAL_BIAS = -5.458
-CAL_WEIGHTS = np.array([1.165, 1.776, 0.537, 0.859, -0.771, 1.296, -1.371, 1.029], dtype=np.float32)
+CAL_BIAS = -7.661
+CAL_WEIGHTS = np.array(
+    [-0.619, 1.598, 2.458, -1.93, -1.685, 2.972, -13.324, 1.538, 2.384, 0.191],
+    dtype=np.float32,
+)
 DEFAULT_THRESHOLD = 0.45
 FOLLOWER_SHARE = 0.5
 
@@ -226,6 +248,14 @@ class SearchIndex:
             pair_docs.extend([a] * len(pairs))
         columns = {k: np.frombuffer(v, dtype=np.int32) for k, v in rows.items()}
         self._index_terms(n, columns, lengths)
+        # articles about what goes wrong: by their title (1) or one of their headings (0.5)
+        complaint = self._an.is_complaint
+        self._troubleshooting = np.array(
+            [1.0 if complaint(a.title) else 0.5 if any(complaint(self._sections[i].heading or "")
+                                                        for i in a.sections) else 0.0
+             for a in self._articles],
+            dtype=np.float32,
+        )
         self._pairs = _Postings(np.frombuffer(pair_keys, dtype=np.int64), np.frombuffer(pair_docs, dtype=np.int32))
         self._index_words(surface)
 
@@ -265,6 +295,10 @@ class SearchIndex:
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for word in self._surface:
             self._by_length[len(word)].append(word)
+        self._terms_by_length: dict[int, list[str]] = defaultdict(list)
+        for term in self._term_id:
+            if len(term) >= 4 and not is_latin(term) and not term.isdigit():
+                self._terms_by_length[len(term)].append(term)
         self._sorted_words = sorted(self._surface)
 
     # --- query analysis -----------------------------------------------------------------------
@@ -279,6 +313,11 @@ class SearchIndex:
                 candidates.extend(self._by_length.get(size, ()))
             cutoff = 80.0 if len(word) >= 6 else 84.0
             best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+            stem = self._an.term(word)
+            if best is None and len(stem) >= 5 and not is_latin(stem):
+                # an inflected word with a typo: its stem against the index's («элетронную» → «электрон»)
+                terms = [t for size in (len(stem) - 1, len(stem), len(stem) + 1) for t in self._terms_by_length[size]]
+                best = process.extractOne(stem, terms, scorer=fuzz.ratio, score_cutoff=STEM_CUTOFF)
             if best is not None:
                 result = (best[0], best[1] / 100.0)
             elif len(word) >= 5:
@@ -295,7 +334,12 @@ class SearchIndex:
         an = self._an
         slots: list[Slot] = []
         seen: set[str] = set()
-        for unit in an.query_units(query[:MAX_QUERY_CHARS], self._term_id):
+        units = [
+            (clause, unit)
+            for clause, text in enumerate(_CLAUSE.split(query[:MAX_QUERY_CHARS]))
+            for unit in an.query_units(text, self._term_id)
+        ]
+        for clause, unit in units:
             slot: Slot | None = None
             for token in unit:
                 split = pieces(token)
@@ -313,15 +357,21 @@ class SearchIndex:
                             known_word=an.is_dictionary_word(piece),
                             noun=an.is_noun(piece),
                             zipf=an.commonness(piece),
+                            third_party=an.is_third_party(piece),
+                            clause=clause,
                         )
                         slots.append(slot)
                     self._fill(slot, piece, term, joined)
             if len(slots) >= MAX_SLOTS:
                 break
-        for slot in slots[:MAX_SLOTS]:
+        slots = slots[:MAX_SLOTS]
+        # In a long message the words the help never uses are mostly its context (who, when, why),
+        # not what it asks: they weigh less the more words there are.
+        context = min(1.0, LONG_QUERY / len(slots)) if slots else 1.0
+        for slot in slots:
             slot.base = self._plain_weight(slot)
-            slot.weight = self._slot_weight(slot)
-        return tuple(slots[:MAX_SLOTS])
+            slot.weight = self._slot_weight(slot) * (1.0 if slot.alternatives else context)
+        return tuple(slots)
 
     def _fill(self, slot: Slot, piece: str, term: str, joined: str | None) -> None:
         """Add the terms that stand for one query word: itself or its correction, synonyms, derivations."""
@@ -329,11 +379,11 @@ class SearchIndex:
         found: dict[str, float] = {}
         if term in self._term_id:
             found[term] = 1.0
-        elif not an.is_dictionary_word(piece):
+        elif not an.is_dictionary_word(piece) and term not in an.synonyms:  # a vocabulary word is no typo
             corrected = self._correct(piece)
             if corrected is not None:
                 word, confidence = corrected
-                term = self._surface[word]
+                term = self._surface.get(word, word)  # a surface word, or an index term matched by stem
                 slot.zipf = an.commonness(word)
                 weight = TYPO_WEIGHT * confidence
                 if term in self._term_id:
@@ -350,6 +400,9 @@ class SearchIndex:
         for base, w in list(found.items()):
             for longer in self._extensions(base):
                 found[longer] = max(found.get(longer, 0.0), w * PREFIX_WEIGHT)
+        if not found:
+            for kin in self._same_root(term):
+                found[kin] = ROOT_WEIGHT
         for t, w in found.items():
             slot.add(t, w)
 
@@ -366,6 +419,26 @@ class SearchIndex:
             i += 1
             if len(out) >= 8:
                 break
+        return out
+
+    def _same_root(self, term: str) -> list[str]:
+        """Index terms of a word the index lacks that share its root, cut by a suffix or two:
+        «переписыва» (переписываться) → «переписк» (переписка)."""
+        if len(term) < ROOT_MIN + 1 or is_latin(term):
+            return []
+        out: list[str] = []
+        for cut in range(1, 4):
+            root = term[:-cut]
+            if len(root) < ROOT_MIN:
+                break
+            i = bisect_left(self._sorted_terms, root)
+            while i < len(self._sorted_terms) and self._sorted_terms[i].startswith(root) and len(out) < 8:
+                other = self._sorted_terms[i]
+                if abs(len(other) - len(term)) <= 3 and other not in out:
+                    out.append(other)
+                i += 1
+            if out:
+                break  # the longest shared root is enough
         return out
 
     def _slot_weight(self, slot: Slot) -> float:
@@ -401,6 +474,13 @@ class SearchIndex:
         weight_sum = sum(weights)
         oov = sum(w for slot, w in zip(slots, weights, strict=True) if not slot.alternatives)
         max_oov = max((w for slot, w in zip(slots, weights, strict=True) if not slot.alternatives), default=0.0)
+        foreign = sum(w for slot, w in zip(slots, weights, strict=True) if slot.third_party)
+        native = np.zeros(n, dtype=np.float32)
+        foreign_found = np.zeros(n, dtype=np.float32)
+        clauses = sorted({slot.clause for slot in slots})
+        clause_covered = {c: np.zeros(n, dtype=np.float32) for c in clauses}
+        clause_weight = {c: sum(w for slot, w in zip(slots, weights, strict=True) if slot.clause == c) for c in clauses}
+        clause_size = Counter(slot.clause for slot in slots if slot.alternatives)
         for slot, w_slot in zip(slots, weights, strict=True):
             if not slot.alternatives:
                 continue
@@ -419,10 +499,20 @@ class SearchIndex:
             total += best * (w_slot / slot.base)
             covered += match * w_slot
             titled += title * w_slot
+            if slot.third_party:
+                foreign_found += match * w_slot
+            else:
+                native += match * w_slot
+            clause_covered[slot.clause] += match * w_slot
         known = weight_sum - oov
         if weight_sum <= 0 or known <= 0:
             return None
         phrased = self._phrases(slots, weights, n)
+        # the best answered sentence of the query (of those with two words the help uses, or the whole)
+        best_clause = covered / weight_sum
+        for c in clauses:
+            if clause_size[c] >= 2 and len(clauses) > 1:
+                best_clause = np.maximum(best_clause, clause_covered[c] / max(clause_weight[c], 1e-6))
         features = np.stack(
             [
                 covered / weight_sum,
@@ -433,6 +523,11 @@ class SearchIndex:
                 np.log1p(covered),
                 np.full(n, max_oov / self._max_idf, dtype=np.float32),
                 phrased / weight_sum,
+                # a query of vendors' names only («1с», «telegram») is judged by them, nothing else is there
+                native / (weight_sum - foreign) if weight_sum - foreign > 1e-6 else covered / weight_sum,
+                (foreign - foreign_found) / weight_sum,
+                best_clause,
+                np.full(n, math.log(len(slots)), dtype=np.float32),
             ],
             axis=1,
         )
@@ -481,16 +576,22 @@ class SearchIndex:
         candidates = candidates[total[candidates] > 0]
         if not len(candidates):
             return []
-        logits = CAL_BIAS + features[candidates] @ CAL_WEIGHTS
-        probs = 1.0 / (1.0 + np.exp(-logits))
         # rank: BM25F, boosted by how much of the query the title names and how much of it is phrases
         rank = total[candidates] * (1.0 + TITLE_BOOST * features[candidates, _TITLE])
         rank *= 1.0 + PHRASE_BOOST * features[candidates, _PHRASES]
+        if self._an.is_complaint(query):  # something does not work: troubleshooting articles first
+            rank *= 1.0 + COMPLAINT_BOOST * self._troubleshooting[candidates]
         order = sorted(range(len(candidates)), key=lambda i: (-float(rank[i]), int(candidates[i])))
+        # margin: how far the best article leads the next one (the others: how far they trail the best)
+        first = float(rank[order[0]])
+        second = float(rank[order[1]]) if len(order) > 1 else 0.0
+        margin = np.where(np.arange(len(candidates)) == order[0], first - second, rank - first) / first
+        rows = np.hstack([features[candidates], margin[:, None].astype(np.float32)])
+        probs = 1.0 / (1.0 + np.exp(-(CAL_BIAS + rows[:, _CALIBRATED] @ CAL_WEIGHTS)))
         return [
             Explanation(
                 self._articles[int(candidates[i])].page_url,
-                tuple(float(x) for x in features[candidates[i]]),
+                tuple(float(x) for x in rows[i]),
                 float(probs[i]),
             )
             for i in order[:limit]

@@ -28,6 +28,8 @@ _STRETCHED = re.compile(r"([а-яa-z])\1{2,}")
 _LOOKALIKES = str.maketrans("aeopcxykmthbu", "аеорсхукмтнви")
 _EMAIL = re.compile(r"[\w.+-]+@(?:[\w-]+(?:\.[\w-]+)*)?")
 _CYRILLIC = re.compile(r"[а-я]")
+_VERB_LIKE = frozenset({"VERB", "INFN", "PRTS", "PRTF", "GRND", "PRED", "ADVB"})  # «не работает», «не видно»
+_NOT_COMPLAINTS = frozenset({"подсказать", "сказать", "знать", "понимать", "понять", "помнить"})
 
 # Latin → Cyrillic, longest sequences first (the common "volapuk" of Russian chats).
 _TRANSLIT: tuple[tuple[str, str], ...] = (
@@ -105,6 +107,23 @@ def transliterate(word: str) -> str:
     return "".join(out)
 
 
+# Latin sequences that spell two Russian sounds as well as one: «schet» is «счет», not «щет».
+_TRANSLIT_SPLITS: tuple[tuple[str, str, str], ...] = (("sch", "s", "ch"), ("ts", "t", "s"), ("yo", "y", "o"))
+_AFTER_VOWEL_Y = re.compile(r"(?<=[aeiouy])y(?![aeiou])")
+
+
+def transliterations(word: str) -> list[str]:
+    """Cyrillic readings of a Latin spelling, the usual one first («schet» → «щет», «счет»)."""
+    out = [transliterate(word)]
+    for src, first, rest in _TRANSLIT_SPLITS:
+        pos = word.find(src)
+        if pos >= 0:
+            out.append(transliterate(word[:pos] + first) + transliterate(rest + word[pos + len(src) :]))
+    if _AFTER_VOWEL_Y.search(word):  # «novyy», «kakoy»: y after a vowel is «й»
+        out.append(transliterate(_AFTER_VOWEL_Y.sub("j", word)))
+    return list(dict.fromkeys(out))
+
+
 def _same_word(a: str, b: str) -> bool:
     """Two spellings of one word, one Latin and one Cyrillic («crm»/«црм», «webhook»/«вебхук»)."""
     if is_latin(a) == is_latin(b):
@@ -134,6 +153,8 @@ class Slot:
     known_word: bool = False  # a dictionary word (so not a typo) even if the index lacks it
     noun: bool = False  # a dictionary noun: what a question is about, unlike verbs and adverbs
     zipf: float = 0.0  # how common the word is in Russian at large (wordfreq's Zipf scale, 0 = rare)
+    third_party: bool = False  # names another vendor's product or platform (WhatsApp, 1С, Android...)
+    clause: int = 0  # which sentence of the query the word is in
     base: float = 0.0  # idf of the best alternative (set by the index)
     weight: float = 0.0  # how much the slot matters in the query (set by the index)
 
@@ -154,6 +175,9 @@ class Analyzer:
         # the small list (words down to Zipf 3) is enough to tell common words from specific ones
         self._zipf = lru_cache(maxsize=200_000)(partial(wordfreq.zipf_frequency, lang="ru", wordlist="small"))
         self.stop_terms = frozenset(self.term(w) for w in vocabulary.STOP_WORDS if "-" not in w)
+        self.third_party_terms = frozenset(
+            t for w in vocabulary.THIRD_PARTY for p in parts(w) for t in (self.term(p), self._stemmer.stemWord(p))
+        )
         self.synonyms = self._build_synonyms()
         self.slang = self._build_slang()
         self._slang_max = max((len(k) for k in self.slang), default=0)
@@ -180,6 +204,33 @@ class Analyzer:
         """Zipf frequency of a word (or its lemma) in general Russian: 7 ≈ «и», 3 = rare, 0 = unlisted."""
         known = self._lookup(word)
         return max(self._zipf(word), self._zipf(known[0]) if known else 0.0)
+
+    def is_third_party(self, word: str) -> bool:
+        """Whether a word names another vendor's product: by its term, or by its stem starting with
+        a name's (the stemmer cuts names unevenly: «телеграм» → «телегр», «телеграме» → «телеграм»)."""
+        terms = self.third_party_terms
+        if self.term(word) in terms:
+            return True
+        stem = self._stemmer.stemWord(word)
+        return any(stem.startswith(t) for t in terms if len(t) >= 4)
+
+    def is_complaint(self, text: str) -> bool:
+        """Whether a text says something does not work: a negated verb («не приходят», «не
+        сработало», «не видно»; not a polite «не подскажете» or a wish «чтобы не забывать»),
+        «перестал(и)», «нельзя», «почему», or errors and problems named."""
+        tokens = words(text)
+        for i, word in enumerate(tokens):
+            if word in ("нельзя", "почему") or word.startswith(("перестал", "ошибк", "проблем")):
+                return True
+            if word == "не" and i + 1 < len(tokens):
+                known = self._lookup(tokens[i + 1])
+                polite = known is not None and (
+                    known[0] in _NOT_COMPLAINTS or (known[0] == "мочь" and tokens[i + 2 : i + 3] == ["бы"])
+                )  # «не подскажете», «не знаю как», «не могли бы вы»
+                wish = any(t in ("чтобы", "чтоб") for t in tokens[max(0, i - 4) : i])  # «чтобы не забывать»
+                if known is not None and known[1] in _VERB_LIKE and not polite and not wish:
+                    return True
+        return False
 
     def is_noun(self, word: str) -> bool:
         known = self._lookup(word)
@@ -272,8 +323,17 @@ class Analyzer:
                 elif piece in vocabulary.ENGLISH:
                     tokens.extend(words(vocabulary.ENGLISH[piece]))
                 else:
-                    tokens.append(transliterate(piece))
+                    tokens.append(self._reading(piece, indexed))
         return self._rewrite_slang(tokens)
+
+    def _reading(self, latin: str, indexed: Container[str]) -> str:
+        """The Cyrillic reading of a transliterated word: the first one that is a Russian word or
+        a term of the index, else the usual one."""
+        readings = transliterations(latin)
+        for reading in readings:
+            if self.is_dictionary_word(reading) or self.term(reading) in indexed:
+                return reading
+        return readings[0]
 
     def _latin_is_term(self, token: str, indexed: Container[str]) -> bool:
         terms = self.terms_of_token(token)

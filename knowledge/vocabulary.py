@@ -26,6 +26,7 @@ _STOP_TEXT = """
     собой сейчас теперь потом тогда раньше опять снова никак никакой никакие ничего ничто всегда
     какието какую каком какому этого этому этим этих эту такие такая такое таких типо плиз плз
     аспро aspro клауд клоуд cloud aspro.cloud
+    сегодня вчера позавчера недавно кстати короче блин реально честно например ситуация
 """
 STOP_WORDS: frozenset[str] = frozenset(_STOP_TEXT.split())
 
@@ -42,7 +43,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("контакт", "contact"),
     ("компания", "организация", "юрлицо", "фирма"),
     ("задача", "таск", "task", "поручение"),
-    ("подзадача", "сабтаск", "subtask"),
+    ("подзадача", "сабтаск", "subtask", "декомпозиция", "разбить", "подпункт"),
     ("чеклист", "checklist", "чек-лист"),
     ("проект", "project"),
     ("agile", "аджайл", "эджайл", "скрам", "scrum", "спринт", "sprint", "бэклог", "backlog"),
@@ -75,7 +76,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("комментарий", "коммент", "comment"),
     ("упоминание", "mention", "упомянуть"),
     ("поле", "field", "атрибут"),
-    ("пользовательский", "кастомный", "custom"),
+    ("пользовательский", "кастомный", "custom", "дополнительный", "собственный"),
     ("обязательный", "required"),
     ("карточка", "card"),
     ("дубль", "дубликат", "duplicate", "двойник"),
@@ -98,7 +99,12 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("тариф", "подписка", "лицензия", "license", "subscription"),
     ("продлить", "продление", "оплатить", "renew"),
     ("пробный", "триал", "trial", "бесплатный", "тестовый", "демо"),
-    ("только чтение", "read-only", "readonly", "заблокирован", "блокировка"),
+    ("только чтение", "read-only", "readonly", "заблокирован", "блокировка", "заморожен", "заморозка",
+     "заморозить", "замороженный"),
+    ("проигрыш", "проигранный", "отказ", "отказаться", "слив", "потерянный", "lost"),
+    ("расход", "затраты", "траты", "потратить", "издержки", "expense"),
+    ("доход", "выручка", "прибыль", "заработать", "income"),
+    ("продажа", "покупка", "купить", "продать", "sale"),
     # people and access
     ("пользователь", "юзер", "user", "сотрудник", "работник", "коллега", "участник", "новичок", "новенький",
      "стажер"),
@@ -131,7 +137,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
      "authenticator", "аутентификатор"),
     ("аутентификация", "authentication", "авторизация"),
     ("сеанс", "сессия", "session", "устройство", "девайс"),
-    ("ip", "айпи", "ip-адрес", "белый список", "whitelist"),
+    ("ip", "айпи", "ip-адрес", "белый список", "whitelist", "vpn", "впн", "сеть", "офисная сеть"),
     ("безопасность", "security", "защита"),
     ("часовой пояс", "timezone", "таймзона"),
     # communication channels and integrations
@@ -176,7 +182,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("ошибка", "error", "баг", "bug", "глюк", "глючить", "сбой", "fail", "failed"),
     ("импорт", "импортировать", "загрузить", "загрузка", "залить", "import", "upload"),
     ("экспорт", "экспортировать", "выгрузить", "export", "скачать", "download"),
-    ("excel", "эксель", "ексель", "xls", "xlsx", "csv", "таблица"),
+    ("excel", "эксель", "ексель", "xls", "xlsx", "csv", "цсв", "таблица"),
     ("json", "джейсон"),
     ("настройка", "настроить", "settings", "параметры", "setup", "конфиг", "шестеренка", "шестерёнка"),
     ("перенос", "переместить", "перетащить", "перевести", "move"),
@@ -275,6 +281,11 @@ SLANG: dict[str, str] = {
     "от юрлица": "счет/безналичный",
     "часовой пояс": "часовой/пояс/профиль",
     "кнопка обратного звонка": "виджет",
+    "внизу письма": "подпись",
+    "внизу каждого письма": "подпись",
+    "в конце письма": "подпись",
+    "вернуть обратно": "восстановить/корзина",
+    "вытащить обратно": "восстановить/корзина",
     "по ip": "ip",
 }
 
@@ -335,4 +346,77 @@ ENGLISH: dict[str, str] = {
     "mobile": "мобильное",
     "app": "приложение",
     "browser": "браузер",
+    "can": "",
+    "cant": "",
+    "cannot": "",
+    "t": "",
+    "don": "",
+    "doesn": "",
+    "isn": "",
+    "does": "",
+    "is": "",
+    "my": "",
+    "a": "",
+    "of": "",
+    "for": "",
+    "with": "",
+    "from": "",
+    "on": "",
+    "where": "",
+    "what": "",
+    "why": "",
+    "sign": "вход",
+    "integrations": "интеграции",
+    "account": "аккаунт",
+    "client": "клиент",
+    "clients": "клиенты",
+    "customers": "клиенты",
+    "contacts": "контакты",
+    "company": "компания",
+    "companies": "компании",
+    "stage": "этап",
+    "stages": "этапы",
+    "fields": "поля",
+    "roles": "роли",
+    "groups": "группы",
+    "payments": "платежи",
+    "invoices": "счета",
+    "reset": "сброс",
+    "forgot": "забыл",
+    "duplicates": "дубли",
+    "calls": "звонки",
+    "telephony": "телефония",
+    "subscription": "подписка",
+    "pricing": "тариф",
+    "tariff": "тариф",
+    "sessions": "сеансы",
+    "products": "товары",
+    "documents": "документы",
+    "subtasks": "подзадачи",
+    "board": "доска",
+    "files": "файлы",
+    "file": "файл",
+    "attachments": "вложения",
+    "timezone": "часовой пояс",
+    "department": "отдел",
+    "departments": "отделы",
 }
+
+# Other vendors' products, platforms and services. The help mentions a few of them (it connects
+# Telegram, WhatsApp, 1С, IP telephony and a bank), but a question that names one of them and
+# nothing of the product's own is usually about that other product («как перенести чаты whatsapp
+# на новый телефон»): the search weighs how much of the rest of the query an article answers.
+_THIRD_PARTY_TEXT = """
+    whatsapp ватсап вацап вотсап вацапп ватсапп telegram телеграм телеграмм телега тг tg viber вайбер
+    instagram инстаграм facebook фейсбук вконтакте вк vk одноклассники
+    1с 1c унф битрикс bitrix битрикс24 bitrix24 амо amo amocrm амосрм мегаплан
+    jira джира trello трелло asana notion ноушн slack слак zoom зум skype скайп teams
+    outlook аутлук gmail гмейл яндекс yandex гугл google
+    android андроид ios iphone айфон ipad айпад windows виндовс винда macos linux линукс
+    госуслуги налоговая фнс сбис контур диадок эдо
+    wordpress вордпресс тильда tilda joomla opencart
+    python питон php пхп javascript js sql postgresql postgres mysql nginx apache docker
+    роутер wifi вайфай хостинг timeweb beget
+    word ворд photoshop фотошоп figma фигма
+"""
+THIRD_PARTY: frozenset[str] = frozenset(_THIRD_PARTY_TEXT.split())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from knowledge.model import Section
-from knowledge.search import SearchIndex
-from knowledge.textproc import Analyzer, deobfuscate, fold, transliterate, words
+from knowledge.search import FEATURES, SearchIndex
+from knowledge.textproc import Analyzer, deobfuscate, fold, transliterate, transliterations, words
 from tests.helpcenter import mirror_sections, url_path
 
 CRM_SETTINGS = "/help/articles/3301-7327--nastrojki-modulya-crm"
@@ -19,6 +19,13 @@ LOGIN = "/help/articles/9102-9125--ne-mogu-vojti-v-sistemu"
 WEBHOOKS = "/help/articles/9280-9285--vebhuki-format-zaprosa-i-proverka-dostavki"
 SHARED_MAILBOX = "/help/articles/9113-9179--obshchij-pochtovyj-yashchik"
 ACCOUNT_ADDRESS = "/help/articles/9101-9123--kak-izmenit-adres-akkaunta"
+MAIL_NOTIFICATIONS = "/help/articles/9109-9167--uvedomleniya-po-elektronnoj-pochte"
+INVOICE_FOR_SUBSCRIPTION = "/help/articles/9105-9147--schet-na-oplatu-aspro-cloud"
+WHATSAPP = "/help/articles/9270-9272--integraciya-s-whatsapp"
+ONE_C_ERRORS = "/help/articles/9260-9262--oshibki-sinhronizacii-s-1s"
+MOBILE_LOGIN = "/help/articles/9106-9152--ne-mogu-vojti-v-mobilnoe-prilozhenie"
+WEB_FORMS = "/help/articles/9230-9231--veb-formy-dlya-sajta"
+MAIL_OUT = "/help/articles/9250-9253--pisma-ne-otpravlyayutsya-iz-crm"
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +99,28 @@ def test_typos_are_corrected_against_the_index(index: SearchIndex) -> None:
     assert paths(index.search("добавить чеклист в задачю"))[0] == CHECKLISTS
 
 
+def test_misspelt_inflected_word_is_matched_by_its_stem(index: SearchIndex) -> None:
+    word, _ = index._correct("элетронную")  # no index word is close, its stem is
+    assert word.startswith("электрон")
+    assert paths(index.search("настройка элетронных уведомлений на почту"))[0] == MAIL_NOTIFICATIONS
+
+
+def test_a_word_the_help_lacks_meets_its_root(index: SearchIndex) -> None:
+    slot = index._parse("переписываться")[0]  # the help says «переписка», never the verb
+    assert slot.alternatives == {index._an.term("переписка"): pytest.approx(0.6)}
+    assert index._parse("сделка")[0].alternatives.get(index._an.term("сделка")) == 1.0  # known words as before
+
+
+def test_ambiguous_latin_letters_have_both_readings(index: SearchIndex) -> None:
+    assert transliterations("schet")[:2] == ["щет", "счет"]
+    assert "какой" in transliterations("kakoy")
+    assert paths(index.search("schet na oplatu"))[0] == INVOICE_FOR_SUBSCRIPTION
+
+
+def test_english_question_with_contractions(index: SearchIndex) -> None:
+    assert paths(index.search("cannot sign in to mobile app"))[0] == MOBILE_LOGIN
+
+
 def test_joined_and_hyphenated_compounds_meet(index: SearchIndex) -> None:
     assert CHECKLISTS in paths(index.search("чек-лист"))
     assert CHECKLISTS in paths(index.search("чеклист"))
@@ -116,6 +145,60 @@ def test_common_words_weigh_less_than_domain_words(index: SearchIndex, analyzer:
     slots = {s.word: s for s in index._parse("три раза в день приходят дубли контактов")}
     assert slots["дубли"].weight > slots["три"].weight
     assert analyzer.commonness("три") > analyzer.commonness("вебхук")
+
+
+def test_words_the_help_never_uses_weigh_less_in_a_long_message(index: SearchIndex) -> None:
+    short = {s.word: s.weight for s in index._parse("гостиница и расход")}
+    long = {s.word: s.weight for s in index._parse(
+        "мы оплатили гостиницу сотруднику в командировке, теперь он отчитывается чеками, как провести расход")}
+    assert long["гостиницу"] < short["гостиница"] * 0.8  # context of a long message
+    assert long["расход"] == pytest.approx(short["расход"])  # a word the help uses keeps its weight
+
+
+def test_long_message_is_judged_by_its_best_answered_sentence(index: SearchIndex) -> None:
+    query = ("мы небольшая фирма, занимаемся поставками мебели, раньше всё вели в блокноте. "
+             "хотим чтобы заявки с сайта сами попадали в срм")
+    best = index.explain(query, 1)[0]
+    coverage, clause = (best.features[FEATURES.index(f)] for f in ("coverage", "clause_coverage"))
+    assert clause > coverage
+    one_sentence = index.explain("заявки с сайта попадают в срм", 1)[0]
+    assert one_sentence.features[FEATURES.index("clause_coverage")] == one_sentence.features[0]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("здравствуйте! мы небольшая фирма, занимаемся поставками мебели, раньше всё вели в блокноте. "
+         "сейчас хотим чтобы заявки с нашего сайта сами попадали в срм, что для этого нужно?", WEB_FORMS),
+        ("вчера вечером шеф попросил срочно разобраться: почему письма клиентам, которые уходят из сделок, "
+         "попадают у них в спам?", MAIL_OUT),
+    ],
+)
+def test_long_rambling_question_finds_the_article(index: SearchIndex, query: str, expected: str) -> None:
+    assert expected in paths(index.search(query))
+
+
+def test_other_vendors_names_are_marked(index: SearchIndex) -> None:
+    flags = {s.word: s.third_party for s in index._parse("перенести чаты whatsapp с андроида в срм")}
+    assert flags["whatsapp"] and flags["андроида"]
+    assert not flags["чаты"] and not flags["срм"]
+    assert index._an.is_third_party("телеграме")  # the dictionary reads «телеграм» as «телеграмма»
+
+
+def test_a_bare_name_of_a_connected_service_is_answered(index: SearchIndex) -> None:
+    assert paths(index.search("telegram"))
+    assert any("1s" in p for p in paths(index.search("1с")))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("подключить whatsapp к срм чтобы сообщения клиентов попадали в сделки", WHATSAPP),
+        ("обмен с 1с остановился, в журнале ошибки", ONE_C_ERRORS),
+    ],
+)
+def test_connected_services_are_still_answered(index: SearchIndex, query: str, expected: str) -> None:
+    assert paths(index.search(query))[0] == expected
 
 
 # --- ranking and result shape -------------------------------------------------------------------
@@ -147,6 +230,26 @@ def test_heading_weighs_more_than_body() -> None:
     hits = index.search("объединение дублей")
     assert paths(hits)[:2] == ["/a", "/b"]
     assert hits[0].url.endswith("#s1") and hits[0].heading == "Объединение дублей"
+
+
+def test_complaints_are_told_from_questions(analyzer: Analyzer) -> None:
+    for text in ("письма перестали уходить", "почему не сработало", "клиент не видит счет", "ошибка 500"):
+        assert analyzer.is_complaint(text), text
+    for text in ("как создать сделку", "не могли бы вы подсказать про тариф", "не подскажете, где настройки",
+                 "как сделать, чтобы задачи не терялись"):
+        assert not analyzer.is_complaint(text), text
+
+
+def test_complaint_favours_the_troubleshooting_article() -> None:
+    filler = "Здесь описано, как работать с разделом и что в нём бывает."
+    sections = [
+        _section("a", "Отправка писем клиентам", None, f"{filler} Письма клиентам уходят из карточки сделки."),
+        _section("b", "Письма не уходят", None, f"{filler} Письма клиентам не уходят: проверьте ящик."),
+        *[_section(f"x{i}", f"Статья {i}", None, f"{filler} Другая тема номер {i}.") for i in range(8)],
+    ]
+    index = SearchIndex(sections, threshold=0.0)
+    assert paths(index.search("письма клиентам не уходят"))[0] == "/b"
+    assert paths(index.search("отправка писем клиентам"))[0] == "/a"
 
 
 def test_one_hit_per_article_best_first_with_scores(index: SearchIndex) -> None:
@@ -182,6 +285,12 @@ def test_len_counts_sections(index: SearchIndex) -> None:
         "как в javascript отсортировать массив объектов по дате",
         "посоветуйте рецепт борща",
         "как в гугл таблицах сделать выпадающий список",
+        # other vendors' products asked about in the product's own words
+        "как удалить аккаунт в инстаграме",
+        "как настроить уведомления в битрикс24 о новых лидах",
+        "whatsapp на андроиде не отправляет фотографии",
+        "сколько стоит тариф у амо срм на 10 пользователей",
+        "как поставить пароль на телеграм",
     ],
 )
 def test_off_topic_gets_no_link(index: SearchIndex, query: str) -> None:
