@@ -99,7 +99,8 @@ class Incoming:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Incoming:
-        return cls(**data)
+        known = cls.__dataclass_fields__
+        return cls(**{key: value for key, value in data.items() if key in known})
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,11 +215,21 @@ class ConversationService:
                 try:
                     return await self._process(incoming)
                 except Exception:
-                    log.exception("update %s of chat %s failed; it stays stored for a retry",
-                                  incoming.update_id, incoming.chat_id)
+                    log.exception("update %s of chat %s failed", incoming.update_id, incoming.chat_id)
+                    await self._give_up(incoming)
                     return [Outgoing(incoming.chat_id, texts.render("processing_error"))]
         finally:
             self._inflight.discard(incoming.update_id)
+
+    async def _give_up(self, incoming: Incoming) -> None:
+        """A failing update is not retried at every start (the user is asked to write again); when even
+        this cannot be written (the database is down), it stays stored and is tried on the next start."""
+        try:
+            async with self._writing() as session:
+                await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == incoming.update_id)
+                                      .values(done_at=self.clock()))
+        except Exception:
+            log.warning("update %s stays stored for another try on the next start", incoming.update_id)
 
     async def recover(self) -> list[Outgoing]:
         """Handle the updates stored but not handled (the process died), then return every unsent reply."""

@@ -270,3 +270,17 @@ async def test_long_message_is_split_within_the_limit(env):
     assert len(answers) > 1
     assert all(len(answer.text.encode("utf-16-le")) // 2 <= 4096 for answer in answers)
     assert answers[-1].buttons  # the buttons go with the last part
+
+
+async def test_a_failing_update_gets_an_apology_and_is_not_retried_forever(env):
+    _, engine, clock, _ = env
+
+    def broken(text: str):
+        raise RuntimeError("reader failed")
+
+    failing = ConversationService(engine, reader=broken, moderator=fake_moderate, schedule=FakeSchedule(),
+                                  clock=lambda: clock["now"])
+    chat = Chat(failing)
+    answers = await chat.say("Как подключить почту?")
+    assert "внутренней ошибки" in answers[0].text
+    assert await failing.recover() == []
