@@ -187,13 +187,25 @@ def original_span(text: str, fragment: str) -> str:
                 look += 1  # words the normaliser dropped (a link's parts) are skipped
             if look < len(words) and words[look][2] == word:
                 matched, position, last = matched + 1, look + 1, look
-        if best is None or matched > best[0]:
+        if best is None or (matched, first - last) > (best[0], best[1] - best[2]):  # more words, then tighter
             best = (matched, first, last)
     if best is None or best[0] < 0.7 * len(wanted):
         return fragment.strip()
     start, end = words[best[1]][0], words[best[2]][1]
     tail = re.match(r"[^\w\s]*", text[end:])
-    return text[start:end + (tail.end() if tail else 0)].strip()
+    span = text[start:end + (tail.end() if tail else 0)].strip()
+    unmarked = _TOPIC_MARKER.sub("", span)
+    if unmarked != span and unmarked:
+        unmarked = unmarked[0].upper() + unmarked[1:]
+    return unmarked or fragment.strip()
+
+
+# How people announce the next topic; not part of the problem itself.
+_TOPIC_MARKER = re.compile(
+    r"^(?:(?:и|а)\s+(?:ещ[её]|также|вот)|ещ[её]\s+(?:вопрос|проблема|одно)|ещ[её]|также|кроме\s+того|помимо\s+этого"
+    r"|во-?первых|во-?вторых|в-?третьих|кстати|p\.?\s*s\.?|вопрос\s*(?:№\s*)?\d+|\d+\s*[.)])[\s:,.;—–-]*",
+    re.IGNORECASE,
+)
 
 
 _URL_OR_DOMAIN = re.compile(r"https?://\S+|(?<![\w@])(?:[\w-]+\.)+(?:cloud|ru|com|net|org|рф|su|io|pro)\b\S*",

@@ -291,3 +291,12 @@ def test_off_topic_messages_get_the_answer_that_fits():
     assert answer("Добрый день!") == ["greeting"]
     assert answer("Спасибо большое!") == ["thanks"]
     assert answer("Сервис Wazzup не передаёт сообщения, их поддержка молчит") == ["refuse_other_channel_or_offtopic"]
+
+
+def test_topic_markers_are_not_part_of_a_problem():
+    from bot.extraction import original_span
+
+    message = "Во-первых, не работает импорт. Во-вторых, как настроить воронку?"
+    assert original_span(message, "во вторых как настроить воронку") == "Как настроить воронку?"
+    assert original_span(message, "во первых не работает импорт") == "Не работает импорт."
+    assert original_span("Всё лежит! И ещё: отчёт пустой", "и еще отчет пустой") == "Отчёт пустой"
