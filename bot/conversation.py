@@ -133,6 +133,16 @@ class ChatLocks:
                 del self._users[chat_id], self._locks[chat_id]
 
 
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """What handling an update read before its write transaction."""
+
+    exists: bool                  # the chat has a conversation row
+    started: int | None           # the first transcript row of the current draft
+    previous_account: str | None  # the account of the user's last ticket
+    incoming_row: int | None      # the transcript row of this update's message
+
+
 SERVICE_COMMANDS = frozenset({"status", "history"})
 RELATIVE_SCORE = 0.8  # a link is shown when it scores at least this share of the best one
 
@@ -309,6 +319,8 @@ class ConversationService:
                 if user is None:
                     session.add(User(id=incoming.user_id, name=incoming.name,
                                      username=incoming.username, created_at=now, updated_at=now))
+                elif incoming.name and (user.name, user.username) != (incoming.name, incoming.username):
+                    user.name, user.username = incoming.name, incoming.username
                 await self._store_message(session, incoming, now)
         except IntegrityError:
             return False  # the same update stored by another worker at the same moment
@@ -345,17 +357,23 @@ class ConversationService:
             if done_at is not None:
                 return []  # handled already: no second effect
             conversation = await session.get(Conversation, incoming.chat_id)
-            user = await session.get(User, incoming.user_id)
-            previous_account = user.last_account if user else None
+            loaded = _Loaded(
+                exists=conversation is not None,
+                started=conversation.draft_started_message_id if conversation else None,
+                previous_account=(await session.execute(
+                    select(User.last_account).where(User.id == incoming.user_id))).scalar_one_or_none(),
+                incoming_row=(await session.execute(
+                    select(Message.id).where(Message.update_id == incoming.update_id))).scalar_one_or_none(),
+            )
         state = (DialogueState.from_data(conversation.step, conversation.strikes, conversation.data)
                  if conversation else DialogueState())
         if incoming.type == "command" and incoming.command in SERVICE_COMMANDS:
             replies = await self._service_command(incoming)
-            return await self._commit(incoming, state, intake.Outcome(state, replies), now)
+            return await self._commit(incoming, loaded, state, intake.Outcome(state, replies), now)
         event = await self._event(incoming, state)
-        context = intake.Context(previous_account=previous_account, hours=self.hours)
+        context = intake.Context(previous_account=loaded.previous_account, hours=self.hours)
         outcome = intake.advance(state, event, context)
-        return await self._commit(incoming, state, outcome, now, event)
+        return await self._commit(incoming, loaded, state, outcome, now, event)
 
     async def _event(self, incoming: Incoming, state: DialogueState) -> intake.Event:
         if incoming.type == "text":
@@ -421,63 +439,58 @@ class ConversationService:
     async def _commit(
         self,
         incoming: Incoming,
+        loaded: _Loaded,
         before: DialogueState,
         outcome: intake.Outcome,
         now: datetime,
         event: intake.Event | None = None,
     ) -> list[Outgoing]:
+        """Write the outcome in one short transaction (everything it needs was read before it)."""
         state = outcome.state
         replies = list(outcome.replies)
+        chat_id, user_id, row = incoming.chat_id, incoming.user_id, loaded.incoming_row
+        started = loaded.started if before.draft is not None or state.draft is None else row
         async with self._writing() as session:
-            conversation = await session.get(Conversation, incoming.chat_id)
-            if conversation is None:
-                conversation = Conversation(chat_id=incoming.chat_id, user_id=incoming.user_id, data={})
-                session.add(conversation)
-            user = await session.get(User, incoming.user_id)
-            assert user is not None
-            if incoming.name:
-                user.name, user.username = incoming.name, incoming.username
-            incoming_row = (await session.execute(
-                select(Message.id).where(Message.update_id == incoming.update_id)
-            )).scalar_one_or_none()
             if _flagged(event):  # SLA 4.2: kept for the record, never passed on with the ticket
-                target = (Message.id == incoming_row) if incoming.type != "edit" else (
-                    (Message.chat_id == incoming.chat_id) & (Message.direction == "in")
+                target = (Message.id == row) if incoming.type != "edit" else (
+                    (Message.chat_id == chat_id) & (Message.direction == "in")
                     & (Message.telegram_message_id == incoming.message_id))
                 await session.execute(update(Message).where(target).values(flagged=True))
             if isinstance(event, intake.Media):
-                session.add(Attachment(chat_id=incoming.chat_id, message_id=incoming_row, file_id=incoming.file_id,
+                session.add(Attachment(chat_id=chat_id, message_id=row, file_id=incoming.file_id,
                                        file_unique_id=incoming.file_unique_id, kind=incoming.kind,
                                        mime_detected=event.mime, declared_name=incoming.file_name,
                                        size=incoming.size, media_group_id=incoming.media_group_id,
                                        accepted=event.accepted, created_at=now))
-            if before.draft is None and state.draft is not None:
-                conversation.draft_started_message_id = incoming_row
             ticket: Ticket | None = None
             for effect in outcome.effects:
                 if isinstance(effect, intake.SubmitTicket):
-                    ticket = await self._create_ticket(session, conversation, user, effect.draft, now)
+                    ticket = await self._create_ticket(session, incoming, effect.draft, started, now)
                     replies.insert(0, await self._ticket_reply(session, ticket, now))
                 elif isinstance(effect, intake.RecordWish):
-                    session.add(Wish(user_id=user.id, chat_id=incoming.chat_id, category=effect.category,
+                    session.add(Wish(user_id=user_id, chat_id=chat_id, category=effect.category,
                                      text=effect.text, account=effect.account, created_at=now))
                 elif isinstance(effect, intake.SelfServed):
-                    session.add(SelfServedRow(user_id=user.id, chat_id=incoming.chat_id, query=effect.query,
+                    session.add(SelfServedRow(user_id=user_id, chat_id=chat_id, query=effect.query,
                                               category=before.draft.category if before.draft else None,
                                               links=effect.links, created_at=now))
-            if state.draft is None:
-                conversation.draft_started_message_id = None
-            conversation.step = str(state.step)
-            conversation.strikes = state.strikes
-            conversation.data = state.to_data()
-            conversation.updated_at = now
-            outgoing = self._outgoing_rows(session, incoming.chat_id, replies, ticket, now)
+            outgoing = self._outgoing_rows(session, chat_id, replies, ticket, now)
             await session.flush()
-            if state.draft is not None and conversation.draft_started_message_id is None and outgoing:
-                conversation.draft_started_message_id = outgoing[0][1].id  # a draft begun by a button
+            if state.draft is None:
+                started = None
+            elif started is None and outgoing:
+                started = outgoing[0][1].id  # a draft begun by a button
+            values = {"step": str(state.step), "strikes": state.strikes, "data": state.to_data(),
+                      "draft_started_message_id": started, "updated_at": now}
+            if ticket is not None:
+                values["last_ticket_id"] = ticket.id
+            if loaded.exists:
+                await session.execute(update(Conversation).where(Conversation.chat_id == chat_id).values(**values))
+            else:
+                session.add(Conversation(chat_id=chat_id, user_id=user_id, **values))
             await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == incoming.update_id)
                                   .values(done_at=now))
-        return [Outgoing(incoming.chat_id, text, buttons, row.id) for text, row, buttons in outgoing]
+        return [Outgoing(chat_id, text, buttons, message.id) for text, message, buttons in outgoing]
 
     def _outgoing_rows(
         self, session: AsyncSession, chat_id: int, replies: list[Reply], ticket: Ticket | None, now: datetime,
@@ -496,30 +509,29 @@ class ConversationService:
         return rows
 
     async def _create_ticket(
-        self, session: AsyncSession, conversation: Conversation, user: User, draft: intake.Draft, now: datetime,
+        self, session: AsyncSession, incoming: Incoming, draft: intake.Draft, started: int | None, now: datetime,
     ) -> Ticket:
         assert draft.account and draft.description
         ticket = Ticket(
-            user_id=user.id, chat_id=conversation.chat_id, account=draft.account, category=draft.category or "other",
-            critical=draft.critical, description=draft.description, steps=draft.steps,
-            steps_unknown=draft.steps_unknown, environment=draft.environment, help_links=draft.help_links,
-            article_read=draft.article_read, state=TicketState.NEW, queued_at=now, created_at=now, updated_at=now,
+            user_id=incoming.user_id, chat_id=incoming.chat_id, account=draft.account,
+            category=draft.category or "other", critical=draft.critical, description=draft.description,
+            steps=draft.steps, steps_unknown=draft.steps_unknown, environment=draft.environment,
+            help_links=draft.help_links, article_read=draft.article_read, state=TicketState.NEW, queued_at=now,
+            created_at=now, updated_at=now,
         )
         session.add(ticket)
         await session.flush()
-        session.add(TicketEvent(ticket_id=ticket.id, from_state=None, to_state=TicketState.NEW, actor_id=user.id,
-                                actor_kind="user", created_at=now))
-        user.last_account = draft.account
-        conversation.last_ticket_id = ticket.id
-        started = conversation.draft_started_message_id
+        session.add(TicketEvent(ticket_id=ticket.id, from_state=None, to_state=TicketState.NEW,
+                                actor_id=incoming.user_id, actor_kind="user", created_at=now))
+        await session.execute(update(User).where(User.id == incoming.user_id).values(last_account=draft.account))
         if started is not None:
             # the whole dialogue that produced the ticket is its transcript (SLA 4.4)
             await session.execute(
-                update(Message).where(Message.chat_id == conversation.chat_id, Message.ticket_id.is_(None),
+                update(Message).where(Message.chat_id == incoming.chat_id, Message.ticket_id.is_(None),
                                       Message.id >= started, Message.flagged.is_(False)).values(ticket_id=ticket.id)
             )
             await session.execute(
-                update(Attachment).where(Attachment.chat_id == conversation.chat_id, Attachment.ticket_id.is_(None),
+                update(Attachment).where(Attachment.chat_id == incoming.chat_id, Attachment.ticket_id.is_(None),
                                          Attachment.accepted.is_(True), Attachment.message_id >= started)
                 .values(ticket_id=ticket.id)
             )
