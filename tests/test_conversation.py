@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.conversation import ConversationService, Incoming
-from bot.storage import Attachment, Conversation, Message, MessageVersion, SelfServed, Ticket, TicketEvent, Wish
+from bot.storage import (
+    Attachment,
+    Conversation,
+    Message,
+    MessageVersion,
+    SelfServed,
+    Ticket,
+    TicketEvent,
+    Wish,
+    count_self_served,
+)
 from knowledge.db import make_engine
 from tests.fakes import FakeSchedule, FakeSearcher, fake_moderate, fake_read
 
@@ -127,6 +137,9 @@ async def test_links_that_helped_end_as_self_served(env):
     done = await chat.press("helped:")
     assert "помогла" in done[0].text
     assert await count(engine, SelfServed) == 1 and await count(engine, Ticket) == 0
+    async with service.sessions() as session:
+        assert await count_self_served(session) == 1
+        assert await count_self_served(session, since=WEDNESDAY_NOON + timedelta(minutes=1)) == 0
 
 
 async def test_need_specialist_keeps_the_question(env):
