@@ -288,6 +288,11 @@ class ConversationService:
         finally:
             self._flushing = False
 
+    async def mark_blocked(self, chat_id: int) -> None:
+        """The user blocked the bot (Telegram answered 403): recorded until they write again."""
+        async with self._writing() as session:
+            await session.execute(update(User).where(User.id == chat_id).values(blocked_bot=True))
+
     async def store(self, incoming: Incoming) -> bool:
         """Record the update and the user's message before anything else happens.
 
@@ -319,8 +324,10 @@ class ConversationService:
                 if user is None:
                     session.add(User(id=incoming.user_id, name=incoming.name,
                                      username=incoming.username, created_at=now, updated_at=now))
-                elif incoming.name and (user.name, user.username) != (incoming.name, incoming.username):
-                    user.name, user.username = incoming.name, incoming.username
+                else:
+                    if incoming.name and (user.name, user.username) != (incoming.name, incoming.username):
+                        user.name, user.username = incoming.name, incoming.username
+                    user.blocked_bot = False  # writing again means the bot is no longer blocked
                 await self._store_message(session, incoming, now)
         except IntegrityError:
             return False  # the same update stored by another worker at the same moment

@@ -83,6 +83,7 @@ class Outbox:
                 continue
             except TelegramForbiddenError:
                 log.warning("chat %s blocked the bot; reply not delivered", message.chat_id)
+                await self.service.mark_blocked(message.chat_id)
                 return True, None
             except TelegramBadRequest as error:
                 if html and "parse" in str(error).lower():

@@ -8,7 +8,7 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from bot.storage import Attachment, SelfServed, Ticket, Wish
+from bot.storage import Attachment, SelfServed, Ticket, User, Wish
 from tests.botrunner import BotRunner, MirrorSearcher, bot_settings
 from tests.emulator import sample_pdf, sample_png, utf16_len
 from tests.mirror import serving
@@ -307,3 +307,21 @@ async def test_one_chat_is_answered_in_order(runner, emulator):
     answers = [message.text for message in await emulator.wait_for_bot_messages(user, 4)]
     assert ["/history N" in answers[0], "Здравствуйте" in answers[1], "нет обращений" in answers[2],
             "/history N" in answers[3]] == [True] * 4
+
+
+async def test_a_user_who_blocked_the_bot_is_recorded(runner, emulator):
+    user = emulator.create_user("Фёдор")
+    await emulator.user_sends(user, "/help")
+    await emulator.wait_for_bot_message(user)
+    emulator.delay_next("sendMessage", 0.5)
+    await emulator.user_sends(user, "/help")
+    await asyncio.sleep(0.2)
+    emulator.block_bot(user)  # while the answer is on its way
+    await emulator.settle(quiet=0.8)
+    async with runner.app.service.sessions() as session:
+        assert (await session.get(User, user.id)).blocked_bot
+    assert await runner.app.service.unsent() == []  # not retried for ever
+    await emulator.user_sends(user, "/help")  # writing again unblocks
+    await emulator.wait_for_bot_message(user)
+    async with runner.app.service.sessions() as session:
+        assert not (await session.get(User, user.id)).blocked_bot
