@@ -18,11 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import texts
 from bot.conversation import ConversationService
+from bot.migrations.history import migrate_all
 from bot.settings import Settings
 from handlers.outbox import Outbox
 from handlers.private import file_prober, make_router
 from handlers.worker import Worker
 from knowledge.db import make_engine
+from knowledge.migrate import SchemaError
 from knowledge.service import Knowledge
 from knowledge.settings import load_settings
 
@@ -119,7 +121,33 @@ def main(argv: list[str] | None = None) -> int:
         message = str(error) if "BOT_TOKEN" in str(error) else "BOT_TOKEN is not a valid bot token"
         print(f"Configuration error: {message}", file=sys.stderr)
         return 2
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(app.run())
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(app.run())
+    except SchemaError as error:
+        print(f"Database error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def migrate_main(argv: list[str] | None = None) -> int:
+    """`python -m bot migrate`: apply the pending schema migrations of the bot and the index, then exit."""
+    del argv
+    settings = load_settings(Settings)
+    settings.ensure_sqlite_dir()
+
+    async def run() -> list[str]:
+        engine = make_engine(settings.database_url)
+        try:
+            return await migrate_all(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        migrated = asyncio.run(run())
+    except SchemaError as error:
+        print(f"Database error: {error}", file=sys.stderr)
+        return 2
+    print(f"Migrated: {', '.join(migrated)}" if migrated else "The database schema is up to date.")
     return 0
 

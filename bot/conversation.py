@@ -161,6 +161,7 @@ class ConversationService:
         timezone: str = "Europe/Moscow",
         clock: Callable[[], datetime] = utcnow,
         search_limit: int = 3,
+        auto_migrate: bool = True,
     ) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine)
@@ -173,6 +174,7 @@ class ConversationService:
         self.zone = ZoneInfo(timezone)
         self.clock = clock
         self.search_limit = search_limit
+        self.auto_migrate = auto_migrate
         self._chat_lock = ChatLocks()  # one chat's updates one after another, in arrival order
         self._write_lock: contextlib.AbstractAsyncContextManager[object] = (
             asyncio.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
@@ -198,10 +200,11 @@ class ConversationService:
             prober=prober,
             hours=texts.hours_text(settings.support_open_hour, settings.support_close_hour, settings.support_timezone),
             timezone=settings.support_timezone,
+            auto_migrate=settings.auto_migrate,
         )
 
     async def start(self) -> None:
-        await create_all(self.engine)
+        await create_all(self.engine, apply=self.auto_migrate)
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:
