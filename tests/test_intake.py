@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot import intake
 from bot.intake import Command, Context, DialogueState, Edit, Media, Press, Step, Text, Unsupported, advance
 from tests.fakes import FakeHit, FakeProblem, FakeReading, fake_read
@@ -300,3 +303,48 @@ def test_topic_markers_are_not_part_of_a_problem():
     assert original_span(message, "во вторых как настроить воронку") == "Как настроить воронку?"
     assert original_span(message, "во первых не работает импорт") == "Не работает импорт."
     assert original_span("Всё лежит! И ещё: отчёт пустой", "и еще отчет пустой") == "Отчёт пустой"
+
+
+TEXTS_POOL = [BUG_FULL, "Не сохраняется сделка, ошибка", "romashka.aspro.cloud", "не знаю", "Chrome 120, Windows 11",
+              "как настроить воронку?", "Предлагаю добавить тёмную тему", "да", "нет", "Отправить", "помогло",
+              "Пропадает задача и ещё как настроить воронку?", "<b>&amp;", ""]
+PRESSES = ["send:", "edit:", "cancel:", "helped:", "specialist:", "account:yes", "account:other", "unknown:steps",
+           "unknown:environment", "field:account", "field:steps", "back:", "next:yes", "next:no", "forged:1"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(
+    st.tuples(st.just("text"), st.sampled_from(TEXTS_POOL)),
+    st.tuples(st.just("press"), st.sampled_from(PRESSES)),
+    st.tuples(st.just("command"), st.sampled_from(["start", "new", "cancel", "help", "status"])),
+    st.tuples(st.just("flagged"), st.just("бля")),
+    st.tuples(st.just("photo"), st.sampled_from(["g1", "g2", ""])),
+), max_size=25))
+def test_any_sequence_of_events_keeps_a_consistent_state(events):
+    from bot import texts as bot_texts
+
+    state = DialogueState()
+    context = Context(previous_account="vektor.aspro.cloud", hours="с 8 до 18")
+    for number, (kind, value) in enumerate(events, 1):
+        if kind == "text":
+            event = text(value, number)
+        elif kind == "press":
+            event = intake.parse_button(value)
+        elif kind == "command":
+            event = Command(value)
+        elif kind == "flagged":
+            event = Text(value, number, None, True)
+        else:
+            event = Media("photo", f"p{number}", True, "image/jpeg", 100, media_group_id=value or None)
+        outcome = advance(state, event, context)
+        state = outcome.state
+        for reply in outcome.replies:
+            assert bot_texts.render(reply.key, reply.params)  # every reply renders
+        for effect in outcome.effects:
+            if isinstance(effect, intake.SubmitTicket):
+                assert effect.draft.complete
+        if state.step == Step.SUMMARY:
+            assert state.draft is not None and state.draft.complete
+        if state.step in (Step.IDLE, Step.OFFER_NEXT):
+            assert state.draft is None
+        assert DialogueState.from_data(str(state.step), state.strikes, state.to_data()) == state
