@@ -59,7 +59,8 @@ def test_only_missing_fields_are_asked_one_at_a_time():
         text("Открываю сделку, меняю сумму и нажимаю сохранить", 3),
         text("Firefox 128 на Ubuntu", 4),
     ])
-    assert [keys(o)[-1] for o in outcomes] == ["ask_account", "ask_steps", "ask_environment", "summary"]
+    assert [keys(o)[-1] for o in outcomes] == ["ask_account", "ask_steps_and_environment", "ask_environment",
+                                               "summary"]
     draft = state.draft
     assert draft.steps == "Открываю сделку, меняю сумму и нажимаю сохранить"
     assert draft.environment == "Firefox 128, Ubuntu"
@@ -176,7 +177,16 @@ def test_critical_goes_out_of_turn_without_links():
     outcome = advance(DialogueState(), text("Не открывается аккаунт romashka.aspro.cloud, у всех", hits=hits))
     assert keys(outcome)[0] == "critical_noted"
     assert outcome.state.draft.critical and outcome.state.draft.help_links == []
-    assert keys(outcome)[-1] == "ask_steps"
+    assert keys(outcome)[-1] == "ask_steps_and_environment"
+
+
+def test_steps_and_browser_in_one_answer_complete_the_ticket():
+    state, outcomes = run([
+        text("Не сохраняется сделка в romashka.aspro.cloud, ошибка", 1),
+        text("Открываю сделку, меняю сумму и жму «Сохранить». Chrome 120, Windows 11", 2),
+    ])
+    assert keys(outcomes[0]) == ["ask_steps_and_environment"] and keys(outcomes[1]) == ["summary"]
+    assert state.draft.environment == "Chrome 120, Windows 11" and "меняю сумму" in state.draft.steps
 
 
 def test_help_links_first_then_specialist_or_self_served():
