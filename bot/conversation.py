@@ -1,0 +1,597 @@
+"""One incoming user event, handled end to end without Telegram.
+
+The order is fixed: the update is stored first (a re-delivered `update_id` is a no-op), then read
+by moderation and triage, searched in the help center when it starts a request, passed through the
+intake state machine, and the new state, the effects (ticket, wish, self-served) and the replies are
+written in one transaction. Replies are rows of the transcript until the caller confirms they were
+sent, so nothing is lost when the process dies between the two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from bot import extraction, intake, screenshots, texts
+from bot.intake import DialogueState, HitLike, ReadingLike, Reply
+from bot.storage import (
+    Attachment,
+    Conversation,
+    Message,
+    MessageVersion,
+    ProcessedUpdate,
+    Ticket,
+    TicketEvent,
+    User,
+    Wish,
+    create_all,
+    queue_place,
+    sessionmaker,
+    utcnow,
+)
+from bot.storage import SelfServed as SelfServedRow
+from bot.tickets import TicketState
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+# --- what the service is given ---
+
+
+class ModerationLike(Protocol):
+    @property
+    def profanity(self) -> bool: ...
+    @property
+    def insult(self) -> bool: ...
+
+
+class Searcher(Protocol):
+    async def search(self, query: str, limit: int = 3) -> Sequence[HitLike]: ...
+
+
+class Schedule(Protocol):
+    def is_open(self, at: datetime) -> bool: ...
+    def next_open(self, at: datetime) -> datetime: ...
+
+
+Reader = Callable[[str], ReadingLike]
+Moderator = Callable[[str], ModerationLike]
+# Reads the first bytes of a file the user sent (None when it cannot be read).
+Prober = Callable[[str], Awaitable[bytes | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One update from a user's private chat, as plain values (also stored as JSON for recovery)."""
+
+    update_id: int
+    chat_id: int
+    user_id: int
+    type: str                      # text, media, press, command, edit, unsupported
+    message_id: int = 0
+    text: str = ""                 # the text, the caption, the command's argument or the button's data
+    name: str = ""                 # the user's name
+    username: str | None = None
+    kind: str = ""                 # media: photo, animation, document; unsupported: sticker, voice, ...
+    file_id: str = ""
+    file_unique_id: str | None = None
+    file_name: str | None = None
+    size: int | None = None
+    media_group_id: str | None = None
+    command: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Incoming:
+        known = cls.__dataclass_fields__
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message to send: HTML text and inline buttons as (label, callback data) rows."""
+
+    chat_id: int
+    text: str
+    buttons: list[list[tuple[str, str]]] = field(default_factory=list)
+    row_id: int | None = None  # its transcript row; None for a message that could not be stored
+
+
+class ChatLocks:
+    """One FIFO lock per chat, dropped when nobody holds or waits for it: `async with locks(chat_id)`."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: dict[int, int] = {}
+
+    @asynccontextmanager
+    async def __call__(self, chat_id: int) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        self._users[chat_id] = self._users.get(chat_id, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[chat_id] -= 1
+            if not self._users[chat_id]:
+                del self._users[chat_id], self._locks[chat_id]
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """What handling an update read before its write transaction."""
+
+    exists: bool                  # the chat has a conversation row
+    started: int | None           # the first transcript row of the current draft
+    previous_account: str | None  # the account of the user's last ticket
+    incoming_row: int | None      # the transcript row of this update's message
+
+
+SERVICE_COMMANDS = frozenset({"status", "history"})
+RELATIVE_SCORE = 0.8  # a link is shown when it scores at least this share of the best one
+
+
+class ConversationService:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        reader: Reader,
+        moderator: Moderator,
+        schedule: Schedule,
+        searcher: Searcher | None = None,
+        prober: Prober | None = None,
+        hours: str = "",
+        timezone: str = "Europe/Moscow",
+        clock: Callable[[], datetime] = utcnow,
+        search_limit: int = 3,
+    ) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine)
+        self.reader = reader
+        self.moderator = moderator
+        self.schedule = schedule
+        self.searcher = searcher
+        self.prober = prober
+        self.hours = hours
+        self.zone = ZoneInfo(timezone)
+        self.clock = clock
+        self.search_limit = search_limit
+        self._chat_lock = ChatLocks()  # one chat's updates one after another, in arrival order
+        self._write_lock: contextlib.AbstractAsyncContextManager[object] = (
+            asyncio.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
+        self._inflight: set[int] = set()  # update ids stored and not yet handled by this process
+        self._sent: list[dict[str, Any]] = []  # replies sent, not yet recorded as such
+        self._flushing = False
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, engine: AsyncEngine, *, searcher: Searcher | None, prober: Prober | None = None,
+    ) -> ConversationService:
+        """The dialogue with the real reader, moderation and support calendar (the bot and the console)."""
+        from bot.moderation import moderate
+        from bot.schedule import SupportSchedule
+        from bot.triage import read_message
+
+        return cls(
+            engine,
+            reader=read_message,
+            moderator=moderate,
+            schedule=SupportSchedule.from_settings(settings),
+            searcher=searcher,
+            prober=prober,
+            hours=texts.hours_text(settings.support_open_hour, settings.support_close_hour, settings.support_timezone),
+            timezone=settings.support_timezone,
+        )
+
+    async def start(self) -> None:
+        await create_all(self.engine)
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction. SQLite takes one writer at a time: queueing writers here in order is
+        much faster than letting them wait on the file lock (its busy handler sleeps)."""
+        async with self._write_lock, self.sessions.begin() as session:
+            yield session
+
+    # --- the public surface ---
+
+    async def handle(self, incoming: Incoming) -> list[Outgoing]:
+        """Store, then handle one update; a re-delivered update returns no replies."""
+        if not await self.store(incoming):
+            return []
+        return await self.process(incoming)
+
+    async def process(self, incoming: Incoming) -> list[Outgoing]:
+        """Handle a stored update, after the earlier ones of its chat; a handled one has no second effect."""
+        try:
+            async with self._chat_lock(incoming.chat_id):
+                try:
+                    return await self._process(incoming)
+                except Exception:
+                    log.exception("update %s of chat %s failed", incoming.update_id, incoming.chat_id)
+                    await self._give_up(incoming)
+                    return [Outgoing(incoming.chat_id, texts.render("processing_error"))]
+        finally:
+            self._inflight.discard(incoming.update_id)
+
+    async def _give_up(self, incoming: Incoming) -> None:
+        """A failing update is not retried at every start (the user is asked to write again); when even
+        this cannot be written (the database is down), it stays stored and is tried on the next start."""
+        try:
+            async with self._writing() as session:
+                await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == incoming.update_id)
+                                      .values(done_at=self.clock()))
+        except Exception:
+            log.warning("update %s stays stored for another try on the next start", incoming.update_id)
+
+    async def recover(self) -> list[Outgoing]:
+        """Handle the updates stored but not handled (the process died), then return every unsent reply."""
+        async with self.sessions() as session:
+            rows = (await session.execute(
+                select(ProcessedUpdate).where(ProcessedUpdate.done_at.is_(None), ProcessedUpdate.event.is_not(None))
+                .order_by(ProcessedUpdate.update_id)
+            )).scalars().all()
+        for row in rows:
+            if row.update_id not in self._inflight:
+                self._inflight.add(row.update_id)
+                await self.process(Incoming.from_json(row.event or {}))
+        if rows:
+            log.info("recovered %d stored updates", len(rows))
+        return await self.unsent()
+
+    async def unsent(self) -> list[Outgoing]:
+        async with self.sessions() as session:
+            rows = (await session.execute(
+                select(Message).where(Message.direction == "out", Message.sent_at.is_(None),
+                                      Message.internal.is_(False)).order_by(Message.id)
+            )).scalars().all()
+        return [Outgoing(row.chat_id, row.text or "", _buttons(row.buttons), row.id) for row in rows]
+
+    async def mark_sent(self, outgoing: Outgoing, telegram_message_id: int | None) -> None:
+        await self.mark_sent_many([(outgoing, telegram_message_id)])
+
+    async def mark_sent_many(self, sent: Sequence[tuple[Outgoing, int | None]]) -> None:
+        """Record that Telegram accepted these replies (None: it refused them for good).
+
+        Group commit: while one call writes, others only add their rows; the writing call loops until
+        nothing is left, so one transaction records the replies of many chats.
+        """
+        now = self.clock()
+        self._sent.extend({"id": outgoing.row_id, "sent_at": now, "telegram_message_id": message_id}
+                          for outgoing, message_id in sent if outgoing.row_id is not None)
+        if self._flushing:
+            return
+        self._flushing = True
+        try:
+            while self._sent:
+                async with self._writing() as session:
+                    batch, self._sent = self._sent, []
+                    if batch:
+                        await session.execute(update(Message), batch)  # one executemany by primary key
+        finally:
+            self._flushing = False
+
+    async def mark_blocked(self, chat_id: int) -> None:
+        """The user blocked the bot (Telegram answered 403): recorded until they write again."""
+        async with self._writing() as session:
+            await session.execute(update(User).where(User.id == chat_id).values(blocked_bot=True))
+
+    async def store(self, incoming: Incoming) -> bool:
+        """Record the update and the user's message before anything else happens.
+
+        True when the update is to be handled (`process`): it is new, or a run died before handling it.
+        False for one handled already or being handled now: a re-delivered update is a no-op.
+        """
+        if incoming.update_id in self._inflight:
+            return False
+        self._inflight.add(incoming.update_id)
+        try:
+            fresh = await self._store(incoming)
+        except BaseException:
+            self._inflight.discard(incoming.update_id)
+            raise
+        if not fresh:
+            self._inflight.discard(incoming.update_id)
+        return fresh
+
+    async def _store(self, incoming: Incoming) -> bool:
+        now = self.clock()
+        try:
+            async with self._writing() as session:
+                seen = await session.get(ProcessedUpdate, incoming.update_id)
+                if seen is not None:
+                    return seen.done_at is None  # stored by a run that died before handling it
+                session.add(ProcessedUpdate(update_id=incoming.update_id, chat_id=incoming.chat_id,
+                                            event=incoming.to_json(), received_at=now))
+                user = await session.get(User, incoming.user_id)
+                if user is None:
+                    session.add(User(id=incoming.user_id, name=incoming.name,
+                                     username=incoming.username, created_at=now, updated_at=now))
+                else:
+                    if incoming.name and (user.name, user.username) != (incoming.name, incoming.username):
+                        user.name, user.username = incoming.name, incoming.username
+                    user.blocked_bot = False  # writing again means the bot is no longer blocked
+                await self._store_message(session, incoming, now)
+        except IntegrityError:
+            return False  # the same update stored by another worker at the same moment
+        return True
+
+    async def _store_message(self, session: AsyncSession, incoming: Incoming, now: datetime) -> None:
+        if incoming.type == "press":
+            return
+        if incoming.type == "edit":
+            original = (await session.execute(
+                select(Message).where(Message.chat_id == incoming.chat_id, Message.direction == "in",
+                                      Message.telegram_message_id == incoming.message_id)
+                .order_by(Message.id.desc()).limit(1)
+            )).scalar_one_or_none()
+            if original is not None:
+                session.add(MessageVersion(message_id=original.id, text=original.text, created_at=now))
+                original.text = incoming.text
+                original.edited_at = now
+                return
+        kind = {"media": incoming.kind, "unsupported": incoming.kind}.get(incoming.type, "text")
+        text = f"/{incoming.command} {incoming.text}".strip() if incoming.type == "command" else incoming.text
+        session.add(Message(chat_id=incoming.chat_id, update_id=incoming.update_id, direction="in",
+                            author_kind="user", author_id=incoming.user_id, kind=kind, text=text or None,
+                            telegram_message_id=incoming.message_id or None, created_at=now))
+
+    # --- handling ---
+
+    async def _process(self, incoming: Incoming) -> list[Outgoing]:
+        now = self.clock()
+        async with self.sessions() as session:
+            done_at = (await session.execute(
+                select(ProcessedUpdate.done_at).where(ProcessedUpdate.update_id == incoming.update_id)
+            )).scalar_one_or_none()
+            if done_at is not None:
+                return []  # handled already: no second effect
+            conversation = await session.get(Conversation, incoming.chat_id)
+            loaded = _Loaded(
+                exists=conversation is not None,
+                started=conversation.draft_started_message_id if conversation else None,
+                previous_account=(await session.execute(
+                    select(User.last_account).where(User.id == incoming.user_id))).scalar_one_or_none(),
+                incoming_row=(await session.execute(
+                    select(Message.id).where(Message.update_id == incoming.update_id))).scalar_one_or_none(),
+            )
+        state = (DialogueState.from_data(conversation.step, conversation.strikes, conversation.data)
+                 if conversation else DialogueState())
+        if incoming.type == "command" and incoming.command in SERVICE_COMMANDS:
+            replies = await self._service_command(incoming)
+            return await self._commit(incoming, loaded, state, intake.Outcome(state, replies), now)
+        event = await self._event(incoming, state)
+        context = intake.Context(previous_account=loaded.previous_account, hours=self.hours)
+        outcome = intake.advance(state, event, context)
+        return await self._commit(incoming, loaded, state, outcome, now, event)
+
+    async def _event(self, incoming: Incoming, state: DialogueState) -> intake.Event:
+        if incoming.type == "text":
+            return await self._text(incoming.text, incoming.message_id, intake.starts_request(state))
+        if incoming.type == "edit":
+            flagged = self._flagged(incoming.text)
+            reading = None if flagged else self.reader(incoming.text)
+            return intake.Edit(incoming.message_id, incoming.text, reading, flagged)
+        if incoming.type == "press":
+            return intake.parse_button(incoming.text)
+        if incoming.type == "command":
+            return intake.Command(incoming.command, incoming.text)
+        if incoming.type == "media":
+            caption = None
+            if incoming.text.strip():
+                caption = await self._text(incoming.text, incoming.message_id, intake.starts_request(state))
+            head = None
+            if incoming.kind == screenshots.DOCUMENT and not (
+                    incoming.size is not None and incoming.size > screenshots.MAX_SCREENSHOT_BYTES):
+                head = await self._probe(incoming.file_id)
+            verdict = screenshots.judge(incoming.kind, incoming.size, head)
+            return intake.Media(incoming.kind, incoming.file_id, verdict.accepted, verdict.mime, incoming.size,
+                                verdict.reason, incoming.media_group_id, caption, incoming.message_id)
+        return intake.Unsupported(incoming.kind or "other")
+
+    def _flagged(self, text: str) -> bool:
+        verdict = self.moderator(text)  # SLA 4.2: no obscenities, no insults
+        return bool(verdict.profanity or verdict.insult)
+
+    async def _text(self, text: str, message_id: int, new_request: bool) -> intake.Text:
+        if self._flagged(text):
+            return intake.Text(text, message_id, None, True)
+        reading = self.reader(text)
+        hits: Sequence[HitLike] = ()
+        if new_request and reading.scope == "in" and reading.category not in intake.WISH_CATEGORIES \
+                and not reading.critical:
+            problems = list(reading.problems)
+            query = extraction.original_span(text, problems[0].text) if reading.multi_problem and problems else text
+            hits = await self._search(extraction.search_query(query))
+        return intake.Text(text, message_id, reading, False, hits)
+
+    async def _search(self, query: str) -> Sequence[HitLike]:
+        if self.searcher is None:
+            return ()
+        try:
+            hits = list(await self.searcher.search(query, limit=self.search_limit))[: self.search_limit]
+        except Exception:
+            log.exception("help-center search failed; answering without links")
+            return ()
+        # The search decides whether anything is convincing; links far weaker than the best are noise.
+        best = max((hit.score for hit in hits), default=0.0)
+        return [hit for hit in hits if hit.score >= RELATIVE_SCORE * best]
+
+    async def _probe(self, file_id: str) -> bytes | None:
+        if self.prober is None:
+            return None
+        try:
+            return await self.prober(file_id)
+        except Exception:
+            log.exception("could not read file %s", file_id)
+            return None
+
+    async def _commit(
+        self,
+        incoming: Incoming,
+        loaded: _Loaded,
+        before: DialogueState,
+        outcome: intake.Outcome,
+        now: datetime,
+        event: intake.Event | None = None,
+    ) -> list[Outgoing]:
+        """Write the outcome in one short transaction (everything it needs was read before it)."""
+        state = outcome.state
+        replies = list(outcome.replies)
+        chat_id, user_id, row = incoming.chat_id, incoming.user_id, loaded.incoming_row
+        started = loaded.started if before.draft is not None or state.draft is None else row
+        async with self._writing() as session:
+            if _flagged(event):  # SLA 4.2: kept for the record, never passed on with the ticket
+                target = (Message.id == row) if incoming.type != "edit" else (
+                    (Message.chat_id == chat_id) & (Message.direction == "in")
+                    & (Message.telegram_message_id == incoming.message_id))
+                await session.execute(update(Message).where(target).values(flagged=True))
+            if isinstance(event, intake.Media):
+                session.add(Attachment(chat_id=chat_id, message_id=row, file_id=incoming.file_id,
+                                       file_unique_id=incoming.file_unique_id, kind=incoming.kind,
+                                       mime_detected=event.mime, declared_name=incoming.file_name,
+                                       size=incoming.size, media_group_id=incoming.media_group_id,
+                                       accepted=event.accepted, created_at=now))
+            ticket: Ticket | None = None
+            for effect in outcome.effects:
+                if isinstance(effect, intake.SubmitTicket):
+                    ticket = await self._create_ticket(session, incoming, effect.draft, started, now)
+                    replies.insert(0, await self._ticket_reply(session, ticket, now))
+                elif isinstance(effect, intake.RecordWish):
+                    session.add(Wish(user_id=user_id, chat_id=chat_id, category=effect.category,
+                                     text=effect.text, account=effect.account, created_at=now))
+                elif isinstance(effect, intake.SelfServed):
+                    session.add(SelfServedRow(user_id=user_id, chat_id=chat_id, query=effect.query,
+                                              category=before.draft.category if before.draft else None,
+                                              links=effect.links, created_at=now))
+            outgoing = self._outgoing_rows(session, chat_id, replies, ticket, now)
+            await session.flush()
+            if state.draft is None:
+                started = None
+            elif started is None and outgoing:
+                started = outgoing[0][1].id  # a draft begun by a button
+            values = {"step": str(state.step), "strikes": state.strikes, "data": state.to_data(),
+                      "draft_started_message_id": started, "updated_at": now}
+            if ticket is not None:
+                values["last_ticket_id"] = ticket.id
+            if loaded.exists:
+                await session.execute(update(Conversation).where(Conversation.chat_id == chat_id).values(**values))
+            else:
+                session.add(Conversation(chat_id=chat_id, user_id=user_id, **values))
+            await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == incoming.update_id)
+                                  .values(done_at=now))
+        return [Outgoing(chat_id, text, buttons, message.id) for text, message, buttons in outgoing]
+
+    def _outgoing_rows(
+        self, session: AsyncSession, chat_id: int, replies: list[Reply], ticket: Ticket | None, now: datetime,
+    ) -> list[tuple[str, Message, list[list[tuple[str, str]]]]]:
+        rows: list[tuple[str, Message, list[list[tuple[str, str]]]]] = []
+        for reply in replies:
+            parts = texts.split_html(texts.render(reply.key, reply.params))
+            keyboard = [[(texts.button_label(b.label, b.params), b.data) for b in row] for row in reply.buttons]
+            for index, part in enumerate(parts):
+                buttons = keyboard if index == len(parts) - 1 else []
+                row = Message(chat_id=chat_id, ticket_id=ticket.id if ticket else None, direction="out",
+                              author_kind="bot", text=part, buttons=[[list(b) for b in r] for r in buttons] or None,
+                              created_at=now)
+                session.add(row)
+                rows.append((part, row, buttons))
+        return rows
+
+    async def _create_ticket(
+        self, session: AsyncSession, incoming: Incoming, draft: intake.Draft, started: int | None, now: datetime,
+    ) -> Ticket:
+        assert draft.account and draft.description
+        ticket = Ticket(
+            user_id=incoming.user_id, chat_id=incoming.chat_id, account=draft.account,
+            category=draft.category or "other", critical=draft.critical, description=draft.description,
+            steps=draft.steps, steps_unknown=draft.steps_unknown, environment=draft.environment,
+            help_links=draft.help_links, article_read=draft.article_read, state=TicketState.NEW, queued_at=now,
+            created_at=now, updated_at=now,
+        )
+        session.add(ticket)
+        await session.flush()
+        session.add(TicketEvent(ticket_id=ticket.id, from_state=None, to_state=TicketState.NEW,
+                                actor_id=incoming.user_id, actor_kind="user", created_at=now))
+        await session.execute(update(User).where(User.id == incoming.user_id).values(last_account=draft.account))
+        if started is not None:
+            # the whole dialogue that produced the ticket is its transcript (SLA 4.4)
+            await session.execute(
+                update(Message).where(Message.chat_id == incoming.chat_id, Message.ticket_id.is_(None),
+                                      Message.id >= started, Message.flagged.is_(False)).values(ticket_id=ticket.id)
+            )
+            await session.execute(
+                update(Attachment).where(Attachment.chat_id == incoming.chat_id, Attachment.ticket_id.is_(None),
+                                         Attachment.accepted.is_(True), Attachment.message_id >= started)
+                .values(ticket_id=ticket.id)
+            )
+        return ticket
+
+    async def _ticket_reply(self, session: AsyncSession, ticket: Ticket, now: datetime) -> Reply:
+        place = await queue_place(session, ticket)
+        open_now = self.schedule.is_open(now)
+        next_open = "" if open_now else texts.when_text(self.schedule.next_open(now).astimezone(self.zone))
+        return Reply("ticket_created", {"number": ticket.id, "place": place, "critical": ticket.critical,
+                                        "open_now": open_now, "next_open": next_open, "hours": self.hours})
+
+    async def _service_command(self, incoming: Incoming) -> list[Reply]:
+        async with self.sessions() as session:
+            if incoming.command == "status":
+                tickets = (await session.execute(
+                    select(Ticket).where(Ticket.user_id == incoming.user_id).order_by(Ticket.id.desc()).limit(20)
+                )).scalars().all()
+                if not tickets:
+                    return [Reply("no_tickets")]
+                return [Reply("status", {"tickets": [
+                    {"number": t.id, "state": t.state, "description": t.description,
+                     "created_at": t.created_at.astimezone(self.zone)} for t in tickets]})]
+            argument = incoming.text.strip().lstrip("№#")
+            if not argument:
+                last = (await session.execute(
+                    select(Ticket.id).where(Ticket.user_id == incoming.user_id).order_by(Ticket.id.desc()).limit(1)
+                )).scalar_one_or_none()
+                if last is None:
+                    return [Reply("history_usage")]
+                argument = str(last)
+            if not argument.isdigit():
+                return [Reply("history_usage")]
+            ticket = await session.get(Ticket, int(argument))
+            if ticket is None or ticket.user_id != incoming.user_id:  # users reach only their own tickets
+                return [Reply("history_not_found", {"number": argument})]
+            messages = (await session.execute(
+                select(Message).where(Message.ticket_id == ticket.id, Message.internal.is_(False))
+                .order_by(Message.id)
+            )).scalars().all()
+            return [Reply("history", {"number": ticket.id, "state": ticket.state, "messages": [
+                {"author": m.author_kind, "text": texts.plain(m.text or "") if m.author_kind == "bot" else m.text,
+                 "kind": m.kind, "at": m.created_at.astimezone(self.zone), "edited": m.edited_at is not None}
+                for m in messages]})]
+
+
+def _flagged(event: intake.Event | None) -> bool:
+    if isinstance(event, intake.Text | intake.Edit):
+        return event.flagged
+    if isinstance(event, intake.Media):
+        return event.caption is not None and event.caption.flagged
+    return False
+
+
+def _buttons(data: list[Any] | None) -> list[list[tuple[str, str]]]:
+    return [[(str(label), str(payload)) for label, payload in row] for row in data or []]

@@ -1,0 +1,471 @@
+"""Every user-facing string of the bot, in Russian, and how it is put into Telegram's HTML.
+
+Whatever came from a user is escaped before it goes into a message (`quote`), and a message longer
+than Telegram's limit is split on paragraph, line or word boundaries, never inside a tag or an
+entity (`split_html`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+MESSAGE_LIMIT = 4096  # Telegram's limit for one message, in UTF-16 code units
+
+
+def quote(value: object) -> str:
+    """Escape a user's text for Telegram's HTML parse mode (like aiogram's `html.quote`)."""
+    return html.escape(str(value), quote=False)
+
+
+# --- plain templates: parameters are escaped, the template's own markup is kept ---
+
+TEXTS: dict[str, str] = {
+    "start": (
+        "Здравствуйте! Это бот технической поддержки Аспро.Cloud.\n\n"
+        # SLA 3.1 in one sentence
+        "Мы консультируем по настройке и функционалу продукта, API и безопасности, фиксируем ошибки и сбои "
+        "и принимаем пожелания по улучшению продукта.\n\n"
+        "Поддержка работает {hours}.\n\n"
+        "Опишите, пожалуйста, ваш вопрос или проблему одним сообщением: я подберу статьи из справки, "
+        "а если они не помогут — оформлю обращение к специалисту."
+    ),
+    "help": (
+        "Напишите вопрос или опишите проблему обычным сообщением — можно сразу с адресом аккаунта, "
+        "шагами и браузером, тогда уточнять ничего не придётся.\n\n"
+        "Команды:\n"
+        "/new — новое обращение\n"
+        "/status — ваши обращения и их состояние\n"
+        "/history N — переписка по обращению №N\n"
+        "/cancel — отменить черновик обращения\n"
+        "/help — эта подсказка\n\n"
+        "Скриншоты принимаются в форматах JPG, GIF и PNG."
+    ),
+    "draft_continues": "У вас есть незаконченное обращение — продолжим с того же места.",
+    "new_request": "Хорошо, начнём новое обращение. Опишите, пожалуйста, ваш вопрос или проблему.",
+    "new_request_after_suspension": (
+        "Хорошо, начнём новое обращение. Пожалуйста, сформулируйте его корректно: при повторении "
+        "нецензурной лексики или оскорблений поддержка будет приостановлена сразу."
+    ),
+    "cancelled": "Черновик обращения отменён. Если понадобится помощь, просто напишите.",
+    "nothing_to_cancel": "Сейчас нечего отменять. Чтобы начать обращение, опишите ваш вопрос.",
+    "unknown_command": "Такой команды нет. Список команд — /help.",
+    "empty_text": "Сообщение пустое. Опишите, пожалуйста, ваш вопрос словами.",
+    # SLA 4.2: the message is not passed on, the user is asked to rephrase
+    "rephrase": (
+        "Пожалуйста, переформулируйте сообщение без нецензурной лексики и оскорблений — в таком виде "
+        "мы не можем передать его специалисту (п. 4.2 регламента)."
+    ),
+    "rephrase_edit": (
+        "Исправленное сообщение содержит нецензурную лексику или оскорбления, поэтому в обращение оно "
+        "не попадёт. Пожалуйста, сформулируйте его корректно."
+    ),
+    # SLA 4.8, last reason
+    "suspended_abuse": (
+        "Поддержка по этому обращению приостановлена: в переписке повторно использованы нецензурная "
+        "лексика или оскорбления сотрудников (п. 4.8 регламента)."
+    ),
+    "suspended_still": (
+        "Поддержка по этому обращению приостановлена из-за нецензурной лексики или оскорблений "
+        "(п. 4.8 регламента). Чтобы начать новое корректное обращение, отправьте /new."
+    ),
+    # SLA 3.2 and 1.3: out of scope, with the reason
+    "refuse_general_programming": (
+        "К сожалению, с этим помочь не сможем: общие вопросы программирования, не связанные с Аспро.Cloud, "
+        "не входят в техническую поддержку (п. 3.2 регламента). Если вопрос касается API или настройки "
+        "продукта, опишите, пожалуйста, что именно не получается."
+    ),
+    "refuse_custom_development": (
+        "К сожалению, разработка компонентов и модулей по заказу и изменение кода под задачи отдельной "
+        "компании не входят в техническую поддержку (п. 3.2 регламента). Если в продукте что-то работает "
+        "с ошибкой, опишите, пожалуйста, проблему — её мы зафиксируем."
+    ),
+    "refuse_business_case_implementation": (
+        "К сожалению, реализация бизнес-кейсов и решение конкретных задач с заданной логикой не входят "
+        "в техническую поддержку (п. 3.2 регламента). Мы можем проконсультировать по настройке "
+        "и функционалу продукта — спросите, если нужно."
+    ),
+    "refuse_other_channel_or_offtopic": (
+        "К сожалению, этот вопрос выходит за рамки технической поддержки Аспро.Cloud (п. 3.2 регламента): "
+        "мы помогаем с настройкой и работой самого продукта. Вопросы по стороннему программному обеспечению "
+        "и сервисам лучше адресовать их разработчикам (п. 1.3). Если у вас вопрос по Аспро.Cloud — напишите, "
+        "я помогу."
+    ),
+    "refuse_sales": (
+        "Вопросы стоимости, тарифов, лицензий и оплаты решает не техническая поддержка, а отдел продаж "
+        "Аспро — обратитесь, пожалуйста, к вашему менеджеру. Если у вас вопрос по работе Аспро.Cloud — "
+        "напишите, я помогу."
+    ),
+    "thanks": "Пожалуйста! Если появятся вопросы по Аспро.Cloud — пишите.",
+    "greeting": (
+        "Здравствуйте! Я бот технической поддержки Аспро.Cloud. Опишите, пожалуйста, ваш вопрос или "
+        "проблему — подберу статью из справки или оформлю обращение к специалисту."
+    ),
+    # SLA 4.5
+    "other_channels": (
+        "Техническая поддержка не оказывается по телефону и в других каналах вроде Skype или мессенджеров: "
+        "такие вопросы не регистрируются как обращения (п. 4.5 регламента). Официально обратиться можно "
+        "здесь, в онлайн-чате продукта или по почте support@aspro.finance. Опишите проблему — я оформлю "
+        "обращение."
+    ),
+    # SLA 3.1 (last item) and 3.2 (payment scripts)
+    "wish_recorded": (
+        "Спасибо за предложение! Я записал пожелание и передал его в поддержку — такие запросы "
+        "рассматриваются при планировании развития продукта (п. 3.1 регламента). Сроков реализации, "
+        "к сожалению, обещать не можем."
+    ),
+    "wish_payment_script": (
+        "Разработка скриптов интеграции с платёжными системами не входит в техническую поддержку "
+        "(п. 3.2 регламента). Я записал ваше пожелание: такие интеграции могут войти в стандартную "
+        "поставку продукта, но срок не определён."
+    ),
+    "one_problem": "",  # rendered by _one_problem
+    "critical_noted": (
+        "Понимаю, ситуация срочная: обращение о восстановлении работы будет обработано вне очереди "
+        "(п. 2.1 регламента)."
+    ),
+    "links": "",  # rendered by _links
+    "self_served": "Рад, что статья помогла! Если появятся вопросы — пишите.",
+    "ask_description": "Опишите, пожалуйста, вашу проблему или вопрос: что именно происходит?",
+    "ask_account": (
+        "Укажите, пожалуйста, адрес вашего аккаунта — например, <code>romashka.aspro.cloud</code> "
+        "или ваш собственный домен (п. 4.2 регламента)."
+    ),
+    "account_not_recognised": (
+        "Не удалось распознать адрес аккаунта. Пришлите его, пожалуйста, в виде "
+        "<code>romashka.aspro.cloud</code> — его видно в адресной строке браузера, когда вы в аккаунте."
+    ),
+    "confirm_account": "Обращение по аккаунту <b>{account}</b>, как в прошлый раз?",
+    "ask_steps": (
+        "Опишите, пожалуйста, по шагам, как воспроизвести проблему: куда заходите, что нажимаете "
+        "и что видите в итоге. Если не знаете — так и напишите."
+    ),
+    "ask_steps_and_environment": (
+        "Опишите, пожалуйста, по шагам, как воспроизвести проблему: куда заходите, что нажимаете "
+        "и что видите в итоге. И укажите браузер и систему, например: <i>Chrome 120, Windows 11</i>. "
+        "Если шагов не знаете — так и напишите."
+    ),
+    "ask_environment": (
+        "В каком браузере и системе это происходит? Достаточно коротко, например: "
+        "<i>Chrome 120, Windows 11</i> или <i>мобильное приложение, Android 14</i>."
+    ),
+    "summary": "",  # rendered by _summary
+    "edit_menu": "Что исправить?",
+    "ask_edit_description": "Пришлите, пожалуйста, новое описание проблемы.",
+    "ask_edit_account": "Пришлите, пожалуйста, адрес аккаунта, например <code>romashka.aspro.cloud</code>.",
+    "ask_edit_steps": "Опишите, пожалуйста, шаги воспроизведения заново (или напишите «не знаю»).",
+    "ask_edit_environment": "Укажите, пожалуйста, браузер и систему (или напишите «не знаю»).",
+    "added_to_description": "Добавил это к описанию.",
+    "edit_applied": "Учёл исправление в черновике обращения.",
+    "ticket_created": "",  # rendered by _ticket_created
+    "offer_next": "Оформить следующее обращение — «{problem}»?",
+    "next_declined": "Хорошо. Если понадобится, просто опишите вопрос снова.",
+    "stale_button": "Эта кнопка уже неактуальна. Продолжим с текущего шага — или отправьте /new.",
+    "screenshot_then_describe": "Скриншот получил. Теперь опишите, пожалуйста, проблему словами.",
+    "screenshot_added": "Скриншот добавлен к обращению (всего: {count}).",
+    "screenshot_refused": "",  # rendered by _screenshot_refused
+    "unsupported_sticker": "Стикеры я не разбираю. Опишите, пожалуйста, вопрос текстом.",
+    "unsupported_voice": (
+        "Голосовые сообщения я не обрабатываю. Напишите, пожалуйста, вопрос текстом — так специалист "
+        "быстрее разберётся."
+    ),
+    "unsupported_video_note": "Видеосообщения я не обрабатываю. Опишите, пожалуйста, вопрос текстом.",
+    "unsupported_video": (
+        "Видео я не принимаю. Опишите проблему текстом и при необходимости приложите скриншоты "
+        "в форматах JPG, GIF или PNG (п. 4.6 регламента)."
+    ),
+    "unsupported_audio": "Аудиофайлы я не обрабатываю. Опишите, пожалуйста, вопрос текстом.",
+    "unsupported_location": "Геопозиция для обращения не нужна. Опишите, пожалуйста, вопрос текстом.",
+    "unsupported_contact": "Контакты для обращения не нужны. Опишите, пожалуйста, вопрос текстом.",
+    "unsupported_poll": "Опросы я не обрабатываю. Опишите, пожалуйста, вопрос текстом.",
+    "unsupported_other": "Такой тип сообщений я не обрабатываю. Опишите, пожалуйста, вопрос текстом.",
+    "status": "",  # rendered by _status
+    "no_tickets": "У вас пока нет обращений. Чтобы создать обращение, опишите ваш вопрос.",
+    "history": "",  # rendered by _history
+    "history_not_found": "Обращение №{number} не найдено среди ваших. Список ваших обращений — /status.",
+    "history_usage": "Укажите номер обращения, например: /history 12. Список ваших обращений — /status.",
+    "processing_error": (
+        "Не получилось обработать сообщение из-за внутренней ошибки. Оно сохранено — попробуйте, "
+        "пожалуйста, ещё раз чуть позже."
+    ),
+}
+
+BUTTONS: dict[str, str] = {
+    "helped": "Это помогло",
+    "need_specialist": "Нужна помощь специалиста",
+    "account_yes": "Да, {account}",
+    "account_other": "Другой аккаунт",
+    "dont_know": "Не знаю",
+    "send": "Отправить",
+    "edit": "Исправить",
+    "cancel": "Отменить",
+    "field_description": "Описание",
+    "field_account": "Аккаунт",
+    "field_steps": "Шаги воспроизведения",
+    "field_environment": "Браузер и система",
+    "back": "Назад к карточке",
+    "next_yes": "Да, оформить",
+    "next_no": "Нет, спасибо",
+}
+
+# The command menu (setMyCommands).
+COMMANDS: dict[str, str] = {
+    "start": "Начать: что умеет поддержка и когда работает",
+    "new": "Новое обращение",
+    "status": "Мои обращения и их состояние",
+    "history": "Переписка по обращению: /history N",
+    "cancel": "Отменить черновик обращения",
+    "help": "Подсказка",
+}
+
+STATE_LABELS: dict[str, str] = {
+    "new": "в очереди",
+    "in_progress": "в работе",
+    "need_information": "нужна информация от вас",
+    "passed_to_development": "передано в разработку",
+    "suspended": "приостановлено",
+    "refused": "отказано",
+    "resolved": "решено",
+    "reopened": "открыто повторно",
+}
+
+CATEGORY_LABELS: dict[str, str] = {
+    "setup_consultation": "консультация по настройке",
+    "functionality_question": "вопрос по функционалу",
+    "bug_report": "ошибка",
+    "outage": "сбой в работе",
+    "api_question": "вопрос по API",
+    "security_question": "вопрос по безопасности",
+    "feature_request": "пожелание",
+}
+
+_WEEKDAYS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
+_MONTHS = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
+           "октября", "ноября", "декабря")
+
+
+def hours_text(open_hour: int, close_hour: int, timezone: str = "Europe/Moscow") -> str:
+    """SLA 2.1: «по рабочим дням с 8:00 до 18:00 по московскому времени»."""
+    zone = "по московскому времени" if timezone == "Europe/Moscow" else f"({timezone})"
+    return f"по рабочим дням с {open_hour}:00 до {close_hour}:00 {zone}, кроме выходных и праздников"
+
+
+def when_text(moment: datetime) -> str:
+    """«в понедельник, 1 декабря, в 8:00» in the moment's own time zone."""
+    weekday = _WEEKDAYS[moment.weekday()]
+    preposition = "во" if weekday == "вторник" else "в"
+    weekday = {"среда": "среду", "пятница": "пятницу", "суббота": "субботу"}.get(weekday, weekday)
+    return f"{preposition} {weekday}, {moment.day} {_MONTHS[moment.month - 1]}, в {moment:%H:%M}"
+
+
+# --- rendered texts: the ones with structure ---
+
+
+def _links(params: Mapping[str, Any]) -> str:
+    lines = ["Возможно, ответ уже есть в справке:"]  # SLA 4.7
+    for index, link in enumerate(params.get("links", []), 1):
+        title = link.get("title") or link.get("url")
+        heading = link.get("heading")
+        label = f"{quote(title)} — {quote(heading)}" if heading and heading != title else quote(title)
+        lines.append(f'{index}. <a href="{html.escape(str(link.get("url", "")), quote=True)}">{label}</a>')
+    lines.append("\nЕсли статья не помогла, нажмите «Нужна помощь специалиста» — оформим обращение.")
+    return "\n".join(lines)
+
+
+def _one_problem(params: Mapping[str, Any]) -> str:
+    others = "\n".join(f"• {quote(_short(text))}" for text in params.get("others", []))
+    return (
+        "В одном обращении решается одна проблема (п. 2.4 регламента). Начнём с главной:\n"
+        f"<i>{quote(_short(params.get('primary', '')))}</i>\n\n"
+        f"Остальное оформлю следующими обращениями сразу после этого:\n{others}"
+    )
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _summary(params: Mapping[str, Any]) -> str:
+    draft = params.get("draft", {})
+    head = "Обновил карточку обращения. Проверьте, пожалуйста:" if params.get("edited") else (
+        "Проверьте, пожалуйста, обращение перед отправкой:")
+    lines = [head, ""]
+    lines.append(f"<b>Аккаунт:</b> {quote(draft.get('account') or '—')}")
+    category = CATEGORY_LABELS.get(draft.get("category") or "", "")
+    if category:
+        lines.append(f"<b>Тип:</b> {quote(category)}" + (" (срочно)" if draft.get("critical") else ""))
+    lines.append(f"<b>Описание:</b> {quote(draft.get('description') or '—')}")
+    if params.get("failure"):
+        steps = "не известны" if draft.get("steps_unknown") else (draft.get("steps") or "—")
+        environment = "не известны" if draft.get("environment_unknown") else (draft.get("environment") or "—")
+        lines.append(f"<b>Шаги воспроизведения:</b> {quote(steps)}")
+        lines.append(f"<b>Браузер и система:</b> {quote(environment)}")
+    if draft.get("article_read"):
+        lines.append(f"<b>Прочитанная статья:</b> {quote(draft['article_read'])}")
+    if draft.get("attachments"):
+        lines.append(f"<b>Скриншоты:</b> {len(draft['attachments'])}")
+    links = draft.get("help_links") or []
+    if links and params.get("links"):
+        lines.append("")
+        lines.append(_links({"links": links}).split("\n\n", 1)[0])
+        lines.append("Если статья помогла, нажмите «Это помогло».")
+    lines.append("")
+    lines.append("Можно приложить скриншоты (JPG, GIF, PNG) или ссылку на статью справки, которую вы уже читали.")
+    return "\n".join(lines)
+
+
+def _ticket_created(params: Mapping[str, Any]) -> str:
+    lines = [f"Обращение <b>№{params['number']}</b> зарегистрировано."]
+    if params.get("critical"):
+        lines.append("Оно отмечено как срочное и будет обработано вне очереди (п. 2.1 регламента).")
+    lines.append(f"Место в очереди: {params['place']}.")
+    if params.get("open_now"):
+        lines.append("Поддержка сейчас работает: специалист ответит здесь в рабочее время.")
+    else:
+        lines.append(
+            f"Сейчас поддержка не работает; специалисты приступят к обращениям {quote(params['next_open'])} "
+            "по московскому времени."
+        )
+    lines.append(f"Время работы поддержки: {quote(params['hours'])}.")
+    # SLA 2.3: never a promised resolution time
+    lines.append("Срок решения зависит от сложности вопроса, поэтому заранее назвать его мы не можем (п. 2.3).")
+    lines.append("Состояние обращения — /status, переписка — /history " + str(params["number"]) + ".")
+    return "\n".join(lines)
+
+
+_REFUSAL_REASONS = {
+    "format": "Файл не похож на изображение в формате JPG, GIF или PNG — такой формат принять не могу "
+              "(п. 4.6 регламента). Пришлите, пожалуйста, скриншот в одном из этих форматов.",
+    "too_big": "Файл слишком большой: принимаю скриншоты до {limit} МБ. Пришлите, пожалуйста, файл поменьше "
+               "в формате JPG, GIF или PNG.",
+    "unreadable": "Не удалось прочитать файл. Пришлите его, пожалуйста, ещё раз в формате JPG, GIF или PNG.",
+}
+
+
+def _screenshot_refused(params: Mapping[str, Any]) -> str:
+    from bot.screenshots import MAX_SCREENSHOT_BYTES
+
+    reason = params.get("reason") or "format"
+    template = _REFUSAL_REASONS.get(reason, _REFUSAL_REASONS["format"])
+    return template.format(limit=MAX_SCREENSHOT_BYTES // (1024 * 1024))
+
+
+def _status(params: Mapping[str, Any]) -> str:
+    lines = ["Ваши обращения:"]
+    for ticket in params.get("tickets", []):
+        state = STATE_LABELS.get(ticket["state"], ticket["state"])
+        created = ticket["created_at"]
+        description = quote(_short(ticket["description"], 80))
+        lines.append(f"<b>№{ticket['number']}</b> · {quote(state)} · {created:%d.%m.%Y} · {description}")
+    lines.append("\nПереписка по обращению — /history N.")
+    return "\n".join(lines)
+
+
+def _history(params: Mapping[str, Any]) -> str:
+    state = STATE_LABELS.get(params["state"], params["state"])
+    lines = [f"<b>Обращение №{params['number']}</b> · {quote(state)}", ""]
+    authors = {"user": "Вы", "bot": "Бот", "agent": "Поддержка"}
+    for item in params.get("messages", []):
+        author = authors.get(item["author"], "Поддержка")
+        text = item["text"] or f"[{item.get('kind') or 'вложение'}]"
+        edited = " (изменено)" if item.get("edited") else ""
+        lines.append(f"<b>{author}</b>, {item['at']:%d.%m %H:%M}{edited}:\n{quote(text)}\n")
+    return "\n".join(lines)
+
+
+RENDERERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "links": _links,
+    "one_problem": _one_problem,
+    "summary": _summary,
+    "ticket_created": _ticket_created,
+    "screenshot_refused": _screenshot_refused,
+    "status": _status,
+    "history": _history,
+}
+
+
+def render(key: str, params: Mapping[str, Any] | None = None) -> str:
+    """The HTML text of one reply; string parameters are escaped."""
+    params = params or {}
+    renderer = RENDERERS.get(key)
+    if renderer is not None:
+        return renderer(params)
+    template = TEXTS[key]
+    escaped = {name: quote(_short(value) if name == "problem" else value) for name, value in params.items()}
+    return template.format(**escaped)
+
+
+def button_label(label: str, params: Mapping[str, Any] | None = None) -> str:
+    """Button labels are plain text (no parse mode), so they are not escaped."""
+    text = BUTTONS[label].format(**(params or {}))
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+# --- splitting to Telegram's limit ---
+
+_TAG = re.compile(r"<(/?)([a-zA-Z]+)[^>]*>")
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut_position(text: str, limit: int) -> int:
+    """The longest prefix within `limit` that ends on a paragraph, line or word boundary."""
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix that fits, in UTF-16 units
+        middle = (low + high + 1) // 2
+        if _units(text[:middle]) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    window = text[:low]
+    for separator in ("\n\n", "\n", " "):
+        position = window.rfind(separator)
+        if position > low // 2:
+            return position + len(separator)
+    cut = low
+    # never inside a tag or an entity
+    for opener, closer in (("<", ">"), ("&", ";")):
+        start = window.rfind(opener)
+        if start != -1 and window.find(closer, start) == -1:
+            cut = min(cut, start)
+    return max(cut, 1)
+
+
+def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split HTML into messages within `limit`, closing tags at a cut and reopening them after."""
+    chunks: list[str] = []
+    reopen = ""
+    rest = text
+    reserve = 64  # room for the tags closed at the end and reopened at the start
+    while rest:
+        body = reopen + rest
+        if _units(body) <= limit:
+            chunks.append(body)
+            break
+        position = _cut_position(rest, limit - reserve - _units(reopen))
+        chunk, rest = reopen + rest[:position], rest[position:]
+        stack: list[tuple[str, str]] = []
+        for match in _TAG.finditer(chunk):
+            closing, name = match.group(1), match.group(2).lower()
+            if closing and stack and stack[-1][0] == name:
+                stack.pop()
+            elif not closing:
+                stack.append((name, match.group(0)))
+        chunk = chunk.rstrip() + "".join(f"</{name}>" for name, _ in reversed(stack))
+        reopen = "".join(tag for _, tag in stack)
+        if chunk.strip():
+            chunks.append(chunk)
+    return [chunk for chunk in chunks if chunk.strip()] or [""]
+
+
+def plain(text: str) -> str:
+    """HTML of a message back to plain text (the console, a reply Telegram could not parse); links keep their URL."""
+    text = re.sub(r'<a\s+href="([^"]*)"[^>]*>(.*?)</a>', r"\2 (\1)", text, flags=re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
