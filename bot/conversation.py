@@ -259,12 +259,33 @@ class ConversationService:
             log.info("recovered %d stored updates", len(rows))
         return await self.unsent()
 
-    async def unsent(self) -> list[Outgoing]:
+    async def pending(self, chat_id: int, before: int | None = None) -> list[Incoming]:
+        """A chat's updates stored and not handled yet (by any instance), oldest first: handled before a
+        later one, so a chat's order holds when its updates reach different instances."""
+        query = select(ProcessedUpdate.event).where(
+            ProcessedUpdate.chat_id == chat_id, ProcessedUpdate.done_at.is_(None), ProcessedUpdate.event.is_not(None))
+        if before is not None:
+            query = query.where(ProcessedUpdate.update_id < before)
         async with self.sessions() as session:
-            rows = (await session.execute(
-                select(Message).where(Message.direction == "out", Message.sent_at.is_(None),
-                                      Message.internal.is_(False)).order_by(Message.id)
-            )).scalars().all()
+            rows = (await session.execute(query.order_by(ProcessedUpdate.update_id))).scalars().all()
+        return [Incoming.from_json(event) for event in rows if event]
+
+    async def chats_to_recover(self) -> list[int]:
+        """Chats with an update stored but not handled, or a reply not sent (an instance died)."""
+        async with self.sessions() as session:
+            updates = (await session.execute(select(ProcessedUpdate.chat_id).distinct().where(
+                ProcessedUpdate.done_at.is_(None), ProcessedUpdate.chat_id.is_not(None)))).scalars().all()
+            replies = (await session.execute(select(Message.chat_id).distinct().where(
+                Message.direction == "out", Message.sent_at.is_(None), Message.internal.is_(False)))).scalars().all()
+        return sorted({*updates, *replies})
+
+    async def unsent(self, chat_id: int | None = None) -> list[Outgoing]:
+        query = select(Message).where(Message.direction == "out", Message.sent_at.is_(None),
+                                      Message.internal.is_(False))
+        if chat_id is not None:
+            query = query.where(Message.chat_id == chat_id)
+        async with self.sessions() as session:
+            rows = (await session.execute(query.order_by(Message.id))).scalars().all()
         return [Outgoing(row.chat_id, row.text or "", _buttons(row.buttons), row.id) for row in rows]
 
     async def mark_sent(self, outgoing: Outgoing, telegram_message_id: int | None) -> None:

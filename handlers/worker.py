@@ -9,19 +9,24 @@ other, replies included.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Coroutine
 from typing import Any
 
 from bot.conversation import ChatLocks, ConversationService, Incoming
+from bot.locks import ChatLock
 from handlers.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
 
 class Worker:
-    def __init__(self, service: ConversationService, outbox: Outbox, drain_seconds: float = 30.0) -> None:
+    def __init__(
+        self, service: ConversationService, outbox: Outbox, drain_seconds: float = 30.0, shared: ChatLock | None = None,
+    ) -> None:
         self.service = service
+        self.shared = shared  # a chat's lock across instances (Redis or PostgreSQL); None: one instance
         self.outbox = outbox
         self.drain_seconds = drain_seconds
         self.tasks: set[asyncio.Task[None]] = set()
@@ -40,12 +45,29 @@ class Worker:
 
     async def _run(self, incoming: Incoming) -> None:
         try:
-            async with self.chats(incoming.chat_id):
+            async with self.chats(incoming.chat_id), self._across_instances(incoming.chat_id):
+                if self.shared is not None:
+                    for earlier in await self.service.pending(incoming.chat_id, before=incoming.update_id):
+                        await self.outbox.send_all(await self.service.process(earlier))
                 if incoming.type == "press":
                     await self.outbox.clear_buttons(incoming.chat_id, incoming.message_id)
                 await self.outbox.send_all(await self.service.process(incoming))
         except Exception:
             log.exception("update %s of chat %s: replies not sent", incoming.update_id, incoming.chat_id)
+
+    async def recover(self) -> int:
+        """Several instances: what a dead instance left (updates not handled, replies not sent), chat by
+        chat under the chat's shared lock, so nothing is handled or sent by two instances."""
+        chats = await self.service.chats_to_recover()
+        for chat_id in chats:
+            async with self.chats(chat_id), self._across_instances(chat_id):
+                for incoming in await self.service.pending(chat_id):
+                    await self.outbox.send_all(await self.service.process(incoming))
+                await self.outbox.send_all(await self.service.unsent(chat_id))
+        return len(chats)
+
+    def _across_instances(self, chat_id: int) -> contextlib.AbstractAsyncContextManager[None]:
+        return self.shared(chat_id) if self.shared is not None else contextlib.nullcontext()
 
     async def drain(self) -> None:
         """Let the updates being handled finish (at a stop); what remains is handled on the next start."""

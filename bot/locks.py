@@ -1,0 +1,107 @@
+"""Locks shared by the instances of the bot: one chat handled by one instance at a time, one crawl at a time.
+
+With Redis (`REDIS_URL`) the chat locks live there; on PostgreSQL without Redis they are advisory
+locks held on a connection of their own. On SQLite there is one instance, and the process's own
+locks are enough: `shared_chat_locks` returns None.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = logging.getLogger(__name__)
+
+ChatLock = Callable[[int], AbstractAsyncContextManager[None]]
+CHAT_NAMESPACE = 0x62636874  # first key of the two-key advisory locks of chats ("bcht")
+LEASE_NAMESPACE = 0x626C7365  # ... of jobs that run in one instance at a time ("blse")
+LOCK_SECONDS = 120  # a Redis chat lock expires after this (its holder died)
+
+
+def _key(name: str) -> int:
+    """A stable 31-bit key of a name (advisory locks take integers)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big") & 0x7FFFFFFF
+
+
+def _chat_key(chat_id: int) -> int:
+    return chat_id & 0x7FFFFFFF if -(2**31) <= chat_id < 2**31 else _key(str(chat_id))
+
+
+class PostgresChatLocks:
+    """`async with locks(chat_id)`: a session advisory lock, taken on its own connection and waited for."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @asynccontextmanager
+    async def __call__(self, chat_id: int) -> AsyncIterator[None]:
+        key = _chat_key(chat_id)
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT pg_advisory_lock(:ns, :key)"), {"ns": CHAT_NAMESPACE, "key": key})
+            await conn.commit()
+            try:
+                yield
+            finally:
+                await conn.execute(text("SELECT pg_advisory_unlock(:ns, :key)"), {"ns": CHAT_NAMESPACE, "key": key})
+                await conn.commit()
+
+
+class RedisChatLocks:
+    """`async with locks(chat_id)`: a Redis lock per chat (expires if its holder dies)."""
+
+    def __init__(self, redis: Any, prefix: str = "bot:chat:") -> None:
+        self.redis = redis
+        self.prefix = prefix
+
+    @asynccontextmanager
+    async def __call__(self, chat_id: int) -> AsyncIterator[None]:
+        lock = self.redis.lock(f"{self.prefix}{chat_id}", timeout=LOCK_SECONDS, sleep=0.01)
+        await lock.acquire()
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):  # expired meanwhile: another holder may have it now
+                await lock.release()
+
+
+def connect_redis(url: str) -> Any:
+    from redis.asyncio import Redis
+
+    return Redis.from_url(url)
+
+
+def shared_chat_locks(engine: AsyncEngine, redis: Any | None) -> ChatLock | None:
+    if redis is not None:
+        return RedisChatLocks(redis)
+    if engine.dialect.name == "postgresql":
+        return PostgresChatLocks(engine)
+    return None
+
+
+@asynccontextmanager
+async def lease(engine: AsyncEngine, name: str) -> AsyncIterator[bool]:
+    """`async with lease(engine, "crawl") as mine:` True in the one instance that runs the job now.
+
+    On PostgreSQL an advisory lock held on a connection for the job's time (released if the instance
+    dies); on SQLite, one instance: always True.
+    """
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    params = {"ns": LEASE_NAMESPACE, "key": _key(name)}
+    async with engine.connect() as conn:
+        mine = bool((await conn.execute(text("SELECT pg_try_advisory_lock(:ns, :key)"), params)).scalar_one())
+        await conn.commit()
+        try:
+            yield mine
+        finally:
+            if mine:
+                await conn.execute(text("SELECT pg_advisory_unlock(:ns, :key)"), params)
+                await conn.commit()
