@@ -124,6 +124,7 @@ class Application:
         """Serve Telegram's webhook; an update is answered 200 only once it is stored (else Telegram resends it)."""
         settings = self.settings
         assert settings.webhook_url
+        self.worker.wait_for_database = False  # a request that cannot be stored is answered 500
         runner: web.AppRunner | None = None
         try:
             await self.prepare()

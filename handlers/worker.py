@@ -14,6 +14,8 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.conversation import ChatLocks, ConversationService, Incoming
 from bot.locks import ChatLock
 from handlers.outbox import Outbox
@@ -27,14 +29,34 @@ class Worker:
     ) -> None:
         self.service = service
         self.shared = shared  # a chat's lock across instances (Redis or PostgreSQL); None: one instance
+        self.wait_for_database = True  # polling; the webhook answers 500 instead
         self.outbox = outbox
         self.drain_seconds = drain_seconds
         self.tasks: set[asyncio.Task[None]] = set()
         self.chats = ChatLocks()  # a chat's replies go out in the order its updates came
 
     async def accept(self, incoming: Incoming) -> None:
-        """Store the update now; handle it in the background unless it was handled before."""
-        if await self.service.store(incoming):
+        """Store the update now; handle it in the background unless it was handled before.
+
+        Polling (`wait_for_database`): while the database is unreachable the update waits here, so the
+        next getUpdates, which would confirm it to Telegram, is not sent; storing is retried until it
+        works. Webhook: the error goes up and the request is answered 500, so Telegram sends it again.
+        """
+        delay = 0.5
+        while True:
+            try:
+                fresh = await self.service.store(incoming)
+                break
+            except (SQLAlchemyError, OSError) as error:
+                if not self.wait_for_database:
+                    raise
+                log.warning("the database is unreachable (%s): update %s is not confirmed to Telegram; "
+                            "trying again in %.1f s", type(error).__name__, incoming.update_id, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        if delay > 0.5:
+            log.info("the database is reachable again: update %s stored", incoming.update_id)
+        if fresh:
             self.spawn(self._run(incoming), f"update-{incoming.update_id}")
 
     def spawn(self, job: Coroutine[Any, Any, None], name: str | None = None) -> None:
