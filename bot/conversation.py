@@ -404,6 +404,9 @@ class ConversationService:
         event = await self._event(incoming, state)
         context = intake.Context(previous_account=loaded.previous_account, hours=self.hours)
         outcome = intake.advance(state, event, context)
+        if isinstance(event, intake.Press) and [r.key for r in outcome.replies] == ["stale_button"]:
+            log.warning("chat %s: button data %r does not apply to its dialogue (stale or forged); nothing changed",
+                        incoming.chat_id, incoming.text[:80])
         return await self._commit(incoming, loaded, state, outcome, now, event)
 
     async def _event(self, incoming: Incoming, state: DialogueState) -> intake.Event:
