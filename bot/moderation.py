@@ -75,6 +75,9 @@ _INVISIBLE_RE = re.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
     "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
 )
+# Printable ASCII, Russian letters and common typographic punctuation: `_strip_invisible` leaves
+# such a text as it is (NFKD then NFC gives back й and ё; nothing else decomposes).
+_PLAIN_TEXT_RE = re.compile("[\n\x20-\x7e\u0410-\u044f\u0401\u0451«»—–“”„’‘]*")
 _PI_RE = re.compile(r"(?:3[.,]14|π)(?=[^\W\d_])|(?<=[^\W\d_])(?:3[.,]14|π)")
 _REPEAT_RE = re.compile(r"(.)\1+")
 _CYR_WORD_RE = re.compile(f"[{_CYR}]+")
@@ -90,6 +93,8 @@ def _strip_invisible(text: str) -> str:
     Accents are dropped (NFKD, then marks removed) except the breve of й and the diaeresis of ё:
     «ху́йня», «хўйня» read as «хуйня».
     """
+    if _PLAIN_TEXT_RE.fullmatch(text):
+        return text  # nothing to fold, drop or recompose
     text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFKD", text))
     if text.isascii():
         return "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
@@ -473,32 +478,45 @@ def _check_parts(core: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
+def _read_raw(raw: str) -> tuple[str, bool, bool, bool, str, str | None]:
+    """One whitespace token: (core, word-like, sentence break after, pause after, reading, obscene reading).
+
+    For a token that is no word («—», «...»), the flags say what it marks after the word before it.
+    """
+    core = raw.strip(_EDGE)
+    tail = raw[len(raw.rstrip(_EDGE)) :] if core else raw
+    lead = raw[: len(raw) - len(raw.lstrip(_EDGE))] if core else ""
+    if core and (tail.startswith("...") or tail.startswith("…")):
+        core += "…"
+    if core and "*" in raw and not core.endswith("*") and tail.startswith("*"):
+        core += "*"
+    if core and lead.endswith("*") and not core.startswith("*"):
+        core = "*" + core
+    if not _WORDISH_RE.search(core):
+        return core, False, _has(raw, ".!?…"), raw in ("—", "–", "-", ":", "―"), "", None
+    norm, obscene = _read_word(core)
+    return core, True, _has(tail, ".!?…"), _has(tail, ",:;—–-"), norm, obscene
+
+
+_NON_SPACE_RE = re.compile(r"\S+")
+
+
 def _tokens(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     sentence_start = True
     comma_before = False
-    for raw_match in re.finditer(r"\S+", text):
-        raw = raw_match.group(0)
-        core = raw.strip(_EDGE)
-        tail = raw[len(raw.rstrip(_EDGE)) :] if core else raw
-        lead = raw[: len(raw) - len(raw.lstrip(_EDGE))] if core else ""
-        if core and (tail.startswith("...") or tail.startswith("…")):
-            core += "…"
-        if core and "*" in raw and not core.endswith("*") and tail.startswith("*"):
-            core += "*"
-        if core and lead.endswith("*") and not core.startswith("*"):
-            core = "*" + core
-        if not _WORDISH_RE.search(core):
-            if raw in ("—", "–", "-", ":", "―") and tokens:
-                tokens[-1].pause_after = True
-            if _has(raw, ".!?…") and tokens:
-                tokens[-1].break_after = True
-                sentence_start = True
+    for raw_match in _NON_SPACE_RE.finditer(text):
+        core, wordish, break_after, pause_after, norm, obscene = _read_raw(raw_match.group(0))
+        if not wordish:
+            if tokens:
+                if pause_after:
+                    tokens[-1].pause_after = True
+                if break_after:
+                    tokens[-1].break_after = True
+                    sentence_start = True
             continue
-        break_after = _has(tail, ".!?…")
         newline_after = "\n" in text[raw_match.end() : raw_match.end() + 2]
-        pause_after = _has(tail, ",:;—–-")
-        norm, obscene = _read_word(core)
         tokens.append(
             _Token(
                 text=core,
@@ -526,6 +544,10 @@ def _join_split_words(tokens: list[_Token]) -> None:
     i = 0
     while i < len(tokens):
         best: tuple[int, str] | None = None
+        first = tokens[i].text
+        if len(first) > 3 or tokens[i].obscene is not None or (len(first) > 1 and _fold(first) not in _LEX_STARTS):
+            i += 1  # no obscene word starts so: «не», «для», «вы» begin no split word
+            continue
         deep_in_run = i >= 2 and all(
             len(tokens[k].text) == 1 and not tokens[k].break_after and not tokens[k].pause_after for k in (i - 2, i - 1)
         )  # a run of single letters is read from its first or second letter only
@@ -695,11 +717,16 @@ _ASS_RE = re.compile(r"(?:жоп|задниц|попы|пятой)\w*")
 
 def _label_kind(token: _Token) -> str | None:
     """'strong', 'weak' (noun labels), 'adj', 'weak_adj' or None."""
-    words = {token.norm}
-    if token.obscene:
-        words.add(_fold(token.obscene))
-    if "-" in token.text:  # «программисты-недоучки», «горе-специалисты», «спамеры-идиоты»
-        parts = [_norm_word(part) for part in token.text.split("-") if part]
+    return _word_label_kind(token.text, token.norm, token.obscene)
+
+
+@lru_cache(maxsize=65536)
+def _word_label_kind(text: str, norm: str, obscene: str | None) -> str | None:
+    words = {norm}
+    if obscene:
+        words.add(_fold(obscene))
+    if "-" in text:  # «программисты-недоучки», «горе-специалисты», «спамеры-идиоты»
+        parts = [_norm_word(part) for part in text.split("-") if part]
         if any(_STAFF_RE.fullmatch(part) for part in parts):
             if parts[0] == "горе" or any(_STRONG_NOUN_RE.fullmatch(part) for part in parts):
                 return "strong"
@@ -930,3 +957,5 @@ def clear_caches() -> None:
     """Forget the words read so far (the per-word caches); for measuring a cold start."""
     obscene_form.cache_clear()
     _read_word.cache_clear()
+    _word_label_kind.cache_clear()
+    _read_raw.cache_clear()

@@ -131,6 +131,7 @@ def _word_pattern(word: str) -> str:
 
 # `_MSG` in a cue stands for any messenger or call service (SLA 4.5: not a support channel).
 _MESSENGERS = r"(?:скайп\w*|skype|whatsapp|ватсап\w*|вотсап\w*|viber|вайбер\w*|телеграм\w*|telegram|zoom|зум\w*)"
+_MESSENGER_KEYS = frozenset(["ска", "sky", "wha", "ват", "вот", "vib", "вай", "тел", "tel", "zoo", "зум"])
 
 
 def _cue_pattern(phrase: str) -> str:
@@ -145,8 +146,59 @@ def _cue_pattern(phrase: str) -> str:
     return out
 
 
-def _vocabulary(spec: str) -> tuple[tuple[re.Pattern[str], int], ...]:
+_WORD_CHARS = re.compile(r"\w+")
+
+
+def _first_keys(phrase: str) -> frozenset[str] | None:
+    """The first (up to three) letters every match of a cue starts its first word with, if known.
+
+    A text none of whose words start so cannot match the cue, and the cue is not tried on it.
+    """
+    word = phrase.lower().replace("ё", "е").split()[0]
+    if word == "_msg":
+        return _MESSENGER_KEYS
+    if word == "~":
+        return None
+    exact = word.startswith("=")  # the cue's first word is the whole word, not a beginning
+    if exact:
+        literal = word[1:]
+    elif word.endswith("*"):
+        literal = word[:-1]
+    else:
+        stem = _stem(word) if word.isalpha() else word
+        exact = len(stem) <= 3
+        literal = word if exact else stem
+    lead = _WORD_CHARS.match(literal)
+    if not lead:
+        return None
+    key = lead.group(0)
+    if len(key) >= 3:
+        return frozenset([key[:3]])
+    # A short run of letters is a whole word of the text when the cue says so or when a sign
+    # follows it («т-банк», «c#»); a short beginning of a longer word cannot be looked up.
+    return frozenset([key]) if exact or len(key) < len(literal) else None
+
+
+# A vocabulary: for each weight, one pattern and the number of its group in `_KEY_GROUPS`
+# (-1: a group some cue of which has no `_first_keys`, scanned along the whole text).
+_Vocabulary = tuple[tuple[re.Pattern[str], int, int], ...]
+_KEY_GROUPS: dict[str, list[int]] = {}  # first letters of a word -> the groups that may match there
+_GROUP_COUNT = [0]
+
+
+def _register(keys: set[str] | None) -> int:
+    if keys is None:
+        return -1
+    group = _GROUP_COUNT[0]
+    _GROUP_COUNT[0] += 1
+    for key in keys:
+        _KEY_GROUPS.setdefault(key, []).append(group)
+    return group
+
+
+def _vocabulary(spec: str) -> _Vocabulary:
     by_weight: dict[int, list[str]] = {}
+    keys: dict[int, set[str] | None] = {}
     for raw in spec.strip().splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -155,14 +207,65 @@ def _vocabulary(spec: str) -> tuple[tuple[re.Pattern[str], int], ...]:
         for phrase in phrases.split(";"):
             if phrase.strip():
                 by_weight.setdefault(int(weight), []).append(_cue_pattern(phrase.strip()))
-    # One look-behind in front of the alternation keeps the scan fast (a prefix check per position).
+                first, known = _first_keys(phrase.strip()), keys.setdefault(int(weight), set())
+                if known is not None:
+                    keys[int(weight)] = None if first is None else known | first
+    # One look-behind in front of the alternation keeps a whole-text scan fast.
     return tuple(
-        (re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in pats) + ")"), weight)
+        (re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in pats) + ")"), weight, _register(keys[weight]))
         for weight, pats in sorted(by_weight.items())
     )
 
 
-_CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
+class _Index:
+    """Where in a text each vocabulary group may match: the starts of words whose first three
+    letters (a shorter word: the word) are among the group's `_first_keys`.
+
+    A group is tried at those few places rather than scanned along the whole text, and a group
+    with none is not tried at all; the result is that of `findall`.
+    """
+
+    __slots__ = ("starts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        at: dict[str, list[int]] = {}
+        for match in _WORD_CHARS.finditer(text):
+            at.setdefault(match.group()[:3], []).append(match.start())
+        starts: dict[int, list[int]] = {}
+        for key, positions in at.items():
+            for group in _KEY_GROUPS.get(key, ()):
+                if group in starts:
+                    starts[group] += positions
+                else:
+                    starts[group] = list(positions)
+        self.starts = starts
+
+    def findall(self, pattern: re.Pattern[str], group: int, *, first: bool = False) -> list[str]:
+        if group < 0:
+            if first:
+                found = pattern.search(self.text)
+                return [found.group()] if found else []
+            return pattern.findall(self.text)
+        starts = self.starts.get(group)
+        if not starts:
+            return []
+        starts.sort()
+        out: list[str] = []
+        end = -1
+        for start in starts:
+            if start < end:
+                continue
+            match = pattern.match(self.text, start)
+            if match:
+                out.append(match.group())
+                if first:
+                    break
+                end = match.end()
+        return out
+
+
+_CUES: dict[Category, _Vocabulary] = {
     Category.SETUP_CONSULTATION: _vocabulary("""
         3: как ~ настроить; как настраивать; консультация по настройке; консультация по; настраивается;
         3: настраиваются; как ~ подключить; как ~ включить; где включается; помогите* ~ настроить; куда нажать;
@@ -413,16 +516,25 @@ _TOPICS = (
 _STRONG_TOPIC = 4
 
 
-def _score(text: str, vocabulary: tuple[tuple[re.Pattern[str], int], ...]) -> int:
+def _score(index: _Index, vocabulary: _Vocabulary) -> int:
     total = 0
-    for pattern, weight in vocabulary:
-        hits = len(set(pattern.findall(text))) if weight > 1 else int(pattern.search(text) is not None)
-        total += weight * min(hits, 2)
+    tried = index.starts
+    for pattern, weight, group in vocabulary:
+        if group >= 0 and group not in tried:
+            continue
+        if weight > 1:
+            total += weight * min(len(set(index.findall(pattern, group))), 2)
+        elif index.findall(pattern, group, first=True):
+            total += weight
     return total
 
 
-def _has(text: str, vocabulary: tuple[tuple[re.Pattern[str], int], ...]) -> bool:
-    return any(pattern.search(text) for pattern, _ in vocabulary)
+def _has(text: str | _Index, vocabulary: _Vocabulary) -> bool:
+    index = text if isinstance(text, _Index) else _Index(text)
+    tried = index.starts
+    return any(
+        (group < 0 or group in tried) and index.findall(pattern, group, first=True) for pattern, _, group in vocabulary
+    )
 
 
 # --- Normalisation and splitting ---------------------------------------------------------------
@@ -590,38 +702,47 @@ class _Features:
 _FLAGS = ("payment", "payment_build", "product", "down", "lockout", "lost", "lost_general", "question")
 _ALL_FLAGS = ("small_talk",)  # true of a merged stretch only when true of every part
 _ORDER = tuple(Category)
+_AT = {category: i for i, category in enumerate(_ORDER)}
+_TOPIC_RANK = {category: i for i, category in enumerate(_TOPICS)}
+_PRIORITY_RANK = {category: i for i, category in enumerate(_PRIORITY)}
+
+
+def _segment_down(segment: str) -> bool:
+    """Part of a sentence says the service, a module or everybody is down, not one kind of record."""
+    index = _Index(segment)
+    return (
+        _has(index, _DOWN)
+        and not _has(index, _OWN_SITE)
+        and (_has(index, _SUBJECT) or _has(index, _EVERYBODY))
+        and not _has(_MODULE_NAME.sub("модуль", segment), _OBJECT)
+    )
 
 
 def _features(text: str) -> _Features:
-    scores = [_score(text, _CUES[category]) if category in _CUES else 0 for category in _ORDER]
+    index = _Index(text)
+    scores = [_score(index, _CUES[category]) if category in _CUES else 0 for category in _ORDER]
     if _HOW_TO.search(text):
-        scores[_ORDER.index(Category.SETUP_CONSULTATION)] += 3
+        scores[_AT[Category.SETUP_CONSULTATION]] += 3
     if _IMPERATIVE.search(text):
-        scores[_ORDER.index(Category.FEATURE_REQUEST)] += 2  # «Сделайте тёмную тему», «Верните старый вид»
-    bug = _ORDER.index(Category.BUG_REPORT)
+        scores[_AT[Category.FEATURE_REQUEST]] += 2  # «Сделайте тёмную тему», «Верните старый вид»
+    bug = _AT[Category.BUG_REPORT]
     if scores[bug] < _STRONG and _NEGATED_VERB.search(text):
         scores[bug] = _STRONG
     plain = _AND_THAT_IS_ALL.sub(" ", text)  # «крутится загрузка и всё» is not «всё лежит»
-    down = _has(plain, _HARD_DOWN) or (
-        _has(plain, _DOWN)
-        and any(
-            _has(segment, _DOWN)
-            and not _has(segment, _OWN_SITE)
-            and (_has(segment, _SUBJECT) or _has(segment, _EVERYBODY))
-            and not _has(_MODULE_NAME.sub("модуль", segment), _OBJECT)
-            for segment in _COMMA_SEGMENTS.split(plain)
-        )
+    plain_index = index if plain == text else _Index(plain)
+    down = _has(plain_index, _HARD_DOWN) or (
+        _has(plain_index, _DOWN) and any(_segment_down(segment) for segment in _COMMA_SEGMENTS.split(plain))
     )
-    lost = _has(text, _LOST) and _has(text, _MASS)
+    lost = _has(index, _LOST) and _has(index, _MASS)
     return _Features(
         scores=tuple(scores),
-        payment=_has(text, _PAYMENT),
-        payment_build=_has(text, _PAYMENT_BUILD),
-        product=_has(text, _PRODUCT),
+        payment=_has(index, _PAYMENT),
+        payment_build=_has(index, _PAYMENT_BUILD),
+        product=_has(index, _PRODUCT),
         down=down,
-        lockout=_has(text, _LOCKOUT),
+        lockout=_has(index, _LOCKOUT),
         lost=lost,
-        lost_general=lost and _has(text, _MASS_GENERAL),
+        lost_general=lost and _has(index, _MASS_GENERAL),
         question=_QUESTION.search(text) is not None,
         small_talk=_SMALL_TALK.search(text) is not None and len(_WORDS.findall(_SMALL_TALK.sub(" ", text))) <= 1,
     )
@@ -650,13 +771,13 @@ def _decide(features: _Features) -> _Verdict:
     if features.lost:
         return _Verdict(Category.OUTAGE if features.lost_general else Category.BUG_REPORT, True, 9)
 
-    topic = max(_TOPICS, key=lambda category: (scores[category], -_TOPICS.index(category)))
+    topic = max(_TOPICS, key=lambda category: (scores[category], -_TOPIC_RANK[category]))
     if scores[topic] >= _STRONG_TOPIC:
         if topic in _IN_SCOPE and scores[Category.FEATURE_REQUEST] >= _STRONG_TOPIC:
             # A wish about the API or security is still a wish (SLA 3.1, last item).
             return _Verdict(Category.FEATURE_REQUEST, False, scores[Category.FEATURE_REQUEST])
         return _Verdict(topic, False, scores[topic])
-    best = max(_PRIORITY[1:], key=lambda category: (scores[category], -_PRIORITY.index(category)))
+    best = max(_PRIORITY[1:], key=lambda category: (scores[category], -_PRIORITY_RANK[category]))
     strength = scores[best]
     if features.small_talk and strength < _STRONG:
         best = Category.OTHER_CHANNEL_OR_OFFTOPIC  # «привет, как дела», «спасибо, хорошего дня»
