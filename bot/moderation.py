@@ -531,12 +531,56 @@ def _tokens(text: str) -> list[_Token]:
         )
         comma_before = pause_after
         sentence_start = break_after or newline_after
+    _spare_latin_names(tokens)
     _join_split_words(tokens)
     return tokens
 
 
+_LATIN_NAME_RE = re.compile("[A-Z][a-z]+")
+
+
+def _spare_latin_names(tokens: list[_Token]) -> None:
+    """«Wang Hui», «Li Hui»: a capitalised Latin word next to another inside a sentence is a name,
+    not transliterated Russian. English obscenities stay what they are."""
+    for k, token in enumerate(tokens):
+        if not token.obscene or token.sentence_start or not _LATIN_NAME_RE.fullmatch(token.text):
+            continue
+        if not _has(token.obscene, _CYR):
+            continue
+        neighbours = [tokens[m] for m in (k - 1, k + 1) if 0 <= m < len(tokens)]
+        if any(_LATIN_NAME_RE.fullmatch(other.text) and not other.obscene for other in neighbours):
+            token.obscene = None
+
+
 def _is_letters(word: str) -> bool:
     return _LETTERS_RE.fullmatch(word) is not None
+
+
+def _join_spelt_label(tokens: list[_Token], i: int) -> bool:
+    """«д е б и л ы», «т у п ы е»: a word spelt letter by letter that is a label, not мат, is read
+    whole (its inner letters «е б и» are no obscene word). True when the run was joined."""
+    if i > 0 and len(tokens[i - 1].text) == 1 and not tokens[i - 1].break_after and not tokens[i - 1].pause_after:
+        return False  # not the first letter of the run
+    j = i
+    while (
+        j + 1 < len(tokens) and len(tokens[j + 1].text) == 1 and not tokens[j].break_after
+        and not tokens[j].pause_after and j - i < _MAX_SPLIT_RUN
+    ):
+        j += 1
+    if j - i < 2:
+        return False
+    run = tokens[i : j + 1]
+    joined = "".join(t.text for t in run)
+    if not _is_letters(joined) or obscene_form(joined):
+        return False
+    norm = _norm_word(joined)
+    if _word_label_kind(joined, norm, None) is None:
+        return False
+    tokens[i : j + 1] = [
+        _Token(joined, norm, None, run[0].capital, run[0].sentence_start, run[0].comma_before,
+               run[-1].break_after, run[-1].pause_after)
+    ]
+    return True
 
 
 def _join_split_words(tokens: list[_Token]) -> None:
@@ -545,6 +589,9 @@ def _join_split_words(tokens: list[_Token]) -> None:
     while i < len(tokens):
         best: tuple[int, str] | None = None
         first = tokens[i].text
+        if len(first) == 1 and _join_spelt_label(tokens, i):
+            i += 1
+            continue
         if len(first) > 3 or tokens[i].obscene is not None or (len(first) > 1 and _fold(first) not in _LEX_STARTS):
             i += 1  # no obscene word starts so: «не», «для», «вы» begin no split word
             continue
@@ -590,7 +637,7 @@ def _join_split_words(tokens: list[_Token]) -> None:
 # --------------------------------------------------------------------------------------------
 
 _NOUN_END = (
-    r"(?:ищ[еаиу]|ищам?и?|)"  # augmentatives: «ебланище», «уродище»
+    r"(?:ищ[еаиу]|ищам?и?|ин|)"  # augmentatives: «ебланище», «уродище», «хуесосина»
     r"(?:|а|я|ы|и|у|ю|о|е|ов|ев|ей|ам|ям|ами|ями|ах|ях|ом|ем|ой|ою|ье|ья|ьи|ьев|ь|ью|й)"
 )
 _ADJ_END = r"(?:ый|ий|ой|ая|яя|ое|ее|е|ые|ие|ого|его|ому|ему|ым|им|ыми|ими|ых|их|ую|юю|ы|а)"
@@ -610,6 +657,7 @@ _STRONG_NOUNS = _stems(
     "глупц тупен долдон недотеп неумех неуч невежд профан дилетант халтурщик лентя лодыр бездельник "
     "тунеядц тунеядец дармоед нахлебник урод уродин ублюдок ублюдк выродок выродк мраз мерзавц мерзавец "
     "подонок подонк сволоч скотин твар гнид паскуд падл сучар сучонок сучонк гондон гандон чмо чмошник "
+    "idiot idiots moron morons imbecile imbeciles retard retards dumbass dumbasses jerks "
     "лох лошар лузер неудачник ничтожеств говнюк говноед суки сучар говнокодер засранц засранец рукожоп "
     "криворук быдл отморозок отморозк неадекват маразматик шизик кретинк"
 )
@@ -645,7 +693,7 @@ _STAFF_RE = re.compile(
     + _stems(
         "оператор поддержк техподдержк саппорт суппорт специалист разработчик разраб программист "
         "прогер кодер девелопер тестировщик тестер сотрудник консультант инженер аспро техник админ команд "
-        "операторш аспровц саппортер хелпдеск тп"
+        "операторш аспровц саппортер хелпдеск тп support developers devs"
     )
     + f"){_NOUN_END}|aspro"
 )
@@ -655,7 +703,8 @@ _OWN_RE = re.compile(
         "клиент покупател заказчик контрагент подрядчик партнер поставщик коллег начальник шеф директор "
         "руководител бухгалтер стажер юрист кадровик сосед конкурент подчинен продавц продавец курьер "
         "водител кассир посетител абонент пользовател дочь сын жена муж кладовщик логист маркетолог "
-        "продажник секретар фрилансер интегратор франчайзи хакер спамер тролл злоумышленник"
+        "продажник секретар фрилансер интегратор зам замдиректор заместител замглав помощник ассистент "
+        "франчайзи хакер спамер тролл злоумышленник"
     )
     + f"){_NOUN_END}"
 )
@@ -673,7 +722,7 @@ _YOUR_POSSESSIVE = frozenset(
     for w in _words("ваш ваша ваше ваши вашего вашей вашему вашим вашими ваших вашу твой твоя твои твоего твою твоей")
 )
 _FIRST_PERSON = frozenset(_fold(w) for w in _words("я меня мне мной себя сам сама мы нас нам сами"))
-_SECOND_PLURAL = frozenset(["вы", "вас", "вам", "вами"])
+_SECOND_PLURAL = frozenset(["вы", "вас", "вам", "вами", "you", "u"])
 _SECOND_SINGULAR = frozenset(_fold(w) for w in ["ты", "тебя", "тебе", "тобой", "тя"])
 # Words that neither name a target nor end a phrase: skipped when looking for a label's target.
 _FILLERS = frozenset(
@@ -744,7 +793,17 @@ def _word_label_kind(text: str, norm: str, obscene: str | None) -> str | None:
             return "weak"
         if _WEAK_ADJ_RE.fullmatch(word):
             return "weak_adj"
+    if _LATIN_LETTERS_RE.fullmatch(norm) and 5 <= len(norm) <= 16:
+        # Russian typed in Latin letters: «ushlepki», «debily», «tupye»; only unmistakable labels.
+        for reading in _translit_variants(norm):
+            if _STRONG_NOUN_RE.fullmatch(reading):
+                return "strong"
+            if _ADJ_RE.fullmatch(reading):
+                return "adj"
     return None
+
+
+_LATIN_LETTERS_RE = re.compile("[a-z']+")
 
 
 def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = False) -> str | None:
@@ -756,6 +815,8 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
     word = tokens[i].norm
     if before and word in _FIRST_PERSON:
         return "self"
+    if i > 0 and tokens[i - 1].norm == "у" and (word in _SECOND_PLURAL or word in _SECOND_SINGULAR):
+        return None  # «бот у вас тупой»: «у вас» says whose, not whom
     if word in _SECOND_PLURAL:
         return "staff"
     if word in _SECOND_SINGULAR:
@@ -850,12 +911,20 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
             return _nearest_target(tokens, k, lo, hi, bot)
         if target:
             return target
-        if _label_kind(tokens[k]) or tokens[k].norm in _FILLERS:
+        if _label_kind(tokens[k]) or tokens[k].norm in _FILLERS or _whose(tokens, k):
             continue
         if tokens[k].capital and not tokens[k].sentence_start:
             continue
         return None
     return "staff" if not _any_target(tokens, lo, hi, bot) else None  # vocative: «Тупые, верните…»
+
+
+def _whose(tokens: list[_Token], k: int) -> bool:
+    """«у вас», «у тебя»: says whose the subject is («операторы у вас тупые»), not whom."""
+    you = _SECOND_PLURAL | _SECOND_SINGULAR
+    if tokens[k].norm == "у":
+        return k + 1 < len(tokens) and tokens[k + 1].norm in you
+    return k > 0 and tokens[k - 1].norm == "у" and tokens[k].norm in you
 
 
 def _any_target(tokens: list[_Token], lo: int, hi: int, bot: bool) -> bool:

@@ -301,6 +301,38 @@ def test_insult_without_obscenity_is_not_profanity() -> None:
     assert result.flagged
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "т у п ы е, вы вообще читаете?",  # a label spelt letter by letter
+        "и д и о т ы, ответьте наконец",
+        "kretiny, gde otvet",  # a label typed in Latin letters
+        "your support guys are morons",  # English labels
+        "you idiots closed my ticket",
+        "тварина ты, а не оператор",  # augmentative -ин-
+    ],
+)
+def test_labels_in_other_spellings_are_insults(text: str) -> None:
+    assert moderate(text).insult, text
+
+
+def test_a_spelt_label_is_read_whole_not_as_obscene_letters() -> None:
+    assert moderate("д е б и л ы") == Moderation(profanity=False, insult=True, matches=("дебилы",))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Клиент Chen Hui из Шанхая не получает счета",  # a Chinese name, not transliterated мат
+        "робот у вас тупой, переключите на человека",  # «у вас» is whose; the label is the bot's
+        "наш зам полный кретин, удалил воронку",  # the writer's own deputy
+        "мой заместитель — идиот, снёс все задачи",
+    ],
+)
+def test_names_and_targets_that_are_not_what_they_seem(text: str) -> None:
+    assert not moderate(text).flagged, text
+
+
 def test_clean_message() -> None:
     result = moderate("Добрый день! Как добавить поле в карточку сделки?")
     assert result == Moderation(profanity=False, insult=False)
