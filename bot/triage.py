@@ -273,9 +273,12 @@ _CUES: dict[Category, _Vocabulary] = {
         3: где ~ настроить; где ~ включить; где ~ отключить; где ~ поменять; где ~ указать; где ~ указывается;
         3: как сделать чтобы; how to set up; how to configure;
         3: how do i set; how can i; how do i; how to
+        3: что ~ прописать; куда ~ прописать; что ~ указать; где ~ выставить; как ~ выставить; где ~ задать;
+        3: где ~ установить; куда ~ вводить; куда ~ ввести; куда ~ вставить
         2: настройка; настройке; настройки; настройкой; как добавить; как создать; как поменять; как изменить;
         2: как переименовать; как выгрузить; как загрузить; как привязать; подключаю; настраиваем;
         2: как подключиться; как ~ дать ~ доступ; как ~ выдать ~ доступ; помогите* ~ разобраться
+        2: =dns; свой домен; своего домена
         1: шаблон; =права; =правами
     """),
     Category.FUNCTIONALITY_QUESTION: _vocabulary("""
@@ -298,6 +301,9 @@ _CUES: dict[Category, _Vocabulary] = {
         3: зависает; тормозит; не перетаскиваются; не останавливается; не меняется; не удаляется; =wrong;
         3: считает неверно; считает неправильно; по два раза; по три раза; пропала кнопка; не грузятся
         3: с опозданием; с задержкой; опаздыва*
+        3: обрезает; обрезаются; обрезается; съедает; съедают; прыгает; прыгают; слетает; слетают; сбивается;
+        3: сбиваются; путает; перепутан*; второй раз; двойн*; задваива*; дублиру*; некорректно; криво;
+        3: =пустые; =пустой; =пустое; =пусто
         2: пишет; вместо; неправильно; неверно; пропали; пропал; пропала; по ~ =раза; позже; раньше; почему-то;
         2: =хотя; не видно; не видит; показывает ~ других; крутится загрузка; не получается; не могу
         1: =не; после обновления
@@ -321,6 +327,8 @@ _CUES: dict[Category, _Vocabulary] = {
         4: two-factor*; two factor; =mfa; =2-factor; audit log; ip whitelist; password policy; =gdpr;
         4: запретить* ~ вход; ограничить* ~ вход; резервн* копи*; бэкап*; backup*; ограничить* ~ доступ ~ аккаунт*;
         4: ограничить вход
+        4: =не могли ~ выгружать; =не могли ~ скачивать; =не могли ~ экспортир*; =не могли ~ копировать;
+        4: ваш пароль; пароль ~ изменен; не менял* ~ пароль; подозрительн* ~ вход*; чуж* ~ вход*; учетк* ~ взлом*
         2: безопасност*; кто ~ заходил; кто ~ выгружал; доступ к данным; отозвать; парол*; кто ~ изменил
     """),
     Category.FEATURE_REQUEST: _vocabulary("""
@@ -333,17 +341,19 @@ _CUES: dict[Category, _Vocabulary] = {
         4: просим ~ добавить; прошу ~ сделать; просим ~ сделать; когда будет; планируется ли; не планируете;
         4: очень нужн*; верните* ~ как было; верните* ~ стар*; feature request; it would be great; would be great;
         4: it would be nice; we'd love; could you add
-        2: почему нельзя; сделайте* пожалуйста; хотим интеграцию; хотелось; добавить бы
+        4: хочется; когда уже будет; когда уже появится; когда ~ появится
+        2: почему нельзя; сделайте* пожалуйста; хотим интеграцию; хотелось; добавить бы; =ждем
         1: хотим ~ чтобы
         1: хотим; хочу
     """),
     Category.GENERAL_PROGRAMMING: _vocabulary("""
         4: python; javascript; =js; php; node*; =sql; регулярк*; regex*; docker*; =cron; sslerror; ssl;
         4: декоратор*; асинхронност*; колбэк*; callback*; oauth*; =soap; permission denied; =bash; =git;
-        4: =java; =c#; =c++; =golang; =rust; kotlin; swift; typescript; requests; язык программирования;
+        4: =java; =c#; =c++; =golang; =rust; kotlin; swift; typescript; =requests; язык программирования;
         4: какой язык; =jwt; =html; =css; react*; =vue; angular; django; flask; fastapi; laravel; =nginx; apache;
         4: linux; ubuntu; windows server; промис*; =async; =await; рекурси*; =npm; =pip; composer; =grpc;
         4: postgre*; mysql; mongo*; redis; крон*; микросервис*; =cors; =впр; vlookup; макрос*
+        4: в =go; на =go; golang; =get и =post; get-запрос*; http-запрос*; http ~ метод*
         2: что такое; в целом; на сервере; на нашем сервере; распарсить; =post запрос; post-запрос; скрипт;
         2: бэкенд*; backend; фронтенд*; frontend; фреймворк*; библиотек*; массив*; переменн*; функци* ~ python*
     """),
@@ -357,6 +367,8 @@ _CUES: dict[Category, _Vocabulary] = {
         4: custom development; в вашем коде; =оплатим; за отдельную плату;
         4: свой модуль; свой виджет; свою страницу; свое приложение;
         4: своего модуля
+        4: написать ~ модуль; напишите* ~ модуль; сколько ~ стоит* ~ написать; сколько ~ стоит* ~ доработ*;
+        4: заказать ~ доработк*; виджет* ~ для ~ сайта; можете ~ сделать ~ под ключ
         2: сможете ~ сделать
         1: модуль; виджет; приложение; коннектор*; компонент
     """),
@@ -368,6 +380,7 @@ _CUES: dict[Category, _Vocabulary] = {
         4: заполните* нам; внесите* нам; загрузите* нам; импортируйте* нам; создайте* нам; постройте* нам;
         4: выстройте* нам; организуйте* нам; автоматизируйте* нам; пропишите* нам; соберите* нам;
         4: опишите* ~ процесс; по нашей ~ формул*; сделайте* ~ чтобы ~ у нас
+        4: посчитайте*; подсчитайте*; рассчитайте*; проанализируйте*; сделайте* выводы; проведите* анализ
         2: по нашей ~ схем*
         2: настройте*; сделайте* нам; логику; схему мотивации; юнит-экономик*
     """),
@@ -383,14 +396,16 @@ _CUES: dict[Category, _Vocabulary] = {
         4: купить ~ лиценз*; докупить; оплатить ~ лиценз*; продлить ~ лиценз*; пришлите* ~ закрывающ*;
         4: прошу ~ выставить ~ счет*; выставите* ~ счет*; выставьте* ~ счет*; счет* ~ на ~ следующий год;
         4: =какую ~ =crm; =какая ~ =crm ~ лучше; =упд; стажер*; ваканси*; хочу у вас работать; роутер*;
-        4: медленный интернет; по закону; ндс; albato; wazzup; call me; =phone; наш сайт; сайт на тильд*;
+        4: медленный интернет; по закону; albato; wazzup; call me; =phone; наш сайт; сайт на тильд*;
         4: яндекс директ*;
         4: подешевле; дешевле; продайте*; встреч* ~ в офисе; встретиться; приехать* ~ к нам; вернуть ~ деньги;
         4: возврат* ~ денег; возврат* ~ средств; what is the price; how much does; how much is; pricing; google ads;
         4: рекламн* кампани*; настроить рекламу;
         4: счет* ~ на ~ продлени*; пришлите* ~ счет*; интегратор*;
         4: партнер* ~ интегратор*; сторонн* ~ разработчик*; они не отвечают
-        2: стоимость; =цена; =цены; =цену; тариф ~ стоит; лицензи*; подписк*; закрывающ* документ*
+        4: по телефону ~ быстрее; по телефону ~ удобнее; по телефону ~ проще; продиктую*; голосом;
+        4: объясню ~ по телефону; футбол*; хоккей*; анекдот*; посоветуйте* ~ ноутбук*; =ноутбук
+        2: стоимость; =цена; =цены; =цену; тариф ~ стоит; лицензи*; подписк*; закрывающ* документ*; =ндс
     """),
 }
 
@@ -404,6 +419,7 @@ _PAYMENT = _vocabulary("""
 _PAYMENT_BUILD = _vocabulary("""
     1: напишите*; написать; сделайте*; сделаете; подключите*; интегрируйте*; скрипт*; код; обработчик*;
     1: связк*; помогите написать; пришлите; нужна интеграция; нужно подключить; настройте*
+    1: =write; =script; =code; =handler; =integrate; =connect
 """)
 # The user's own product references: a programming question about them is not general programming.
 _PRODUCT = _vocabulary("""
@@ -427,7 +443,7 @@ _DOWN = _vocabulary("""
 """)
 # «Наш сайт на Тильде не открывается» is the user's own site, not the product (SLA 1.3).
 _OWN_SITE = _vocabulary("""
-    1: наш* сайт*; сайт* на ~ тильд*; сайт* на ~ tilda; wordpress; =wix
+    1: наш* сайт*; сайт* на ~ тильд*; сайт* на ~ tilda; wordpress; =wix; тильд*; =tilda; вордпресс*
 """)
 # What is down: the service itself («аккаунт», «CRM», «модуль Склад») or everybody («у всех», «ни один»).
 _SUBJECT = _vocabulary("""
@@ -449,6 +465,7 @@ _HARD_DOWN = _vocabulary("""
     1: =502; =503; =504; bad gateway; service unavailable; gateway timeout; работа стоит; ничего не работает;
     1: работать невозможно; невозможно работать; на любой странице; на всех страницах;
     1: все сломалось; все упало; все лежит
+    1: превышено время ожидания; err_connection*; err_timed_out; connection refused; timed out
 """)
 _LOCKOUT = _vocabulary("""
     1: никто ~ не может; ни один ~ не может; все ~ не могут; не может войти ни; nobody can;
@@ -459,13 +476,15 @@ _LOCKOUT = _vocabulary("""
 _SMALL_TALK = re.compile(
     r"(?<!\w)(?:добр(?:ый|ое|ого)\s+(?:день|вечер|утро|дня|вечера|утра)|здравствуйте|здрасте|привет\w*|"
     r"спасибо|благодарю|хорошего\s+(?:вам\s+)?дня|всего\s+доброго|до\s+свидания|hello|hi|thanks?(?:\s+you)?|"
-    r"ок|окей|ok|понятно|ясно|большое|огромное|как\s+(?:ваши\s+)?дела|как\s+поживаете)(?!\w)"
+    r"ок|окей|ok|понятно|ясно|большое|огромное|как\s+(?:ваши\s+)?дела|как\s+поживаете|всем|удачи|"
+    r"удачн\w*\s+\w+|(?:все\s+)?(?:за)?работало|(?:все\s+)?получилось|вопрос\s+(?:снят|решен|закрыт))(?!\w)"
 )
 _WORDS = re.compile(r"\w+")
 _AND_THAT_IS_ALL = re.compile(r"(?<!\w)и\s+все(?=\s*(?:[.,!?;)]|$))")
 # A request addressed to the company («сделайте», «верните») other than a plea for help or an answer.
 _IMPERATIVE = re.compile(
     r"(?<!\w)(?!(?:подскаж|помог|посмотр|проверь|скаж|объясн|расскаж|уточн|ответь|извин|прост|пришл|напиш|позвон|"
+    r"восстанов|почин|исправ|"
     r"перезвон|наберите|разберит|дайте\s+знать|подтверд)\w*)\w{2,}(?:йте|ите)(?!\w)"
 )
 # «не подтягиваются», «не пересчитался»: a function that does not do its job.
@@ -476,11 +495,12 @@ _NEGATED_VERB = re.compile(
 # «как сделать обязательным поле», «как импортировать контакты»: how to do something in the product.
 _HOW_TO = re.compile(r"(?<!\w)(?:как|каким образом)(?:\s+\w+){0,2}?\s+\w+(?:ть|ться|ти)(?!\w)")
 _LOST = _vocabulary("""
-    1: пропали; пропало; исчезли; исчезло; удалились; удалилось; стерлись; потерялись; откатили;
-    1: пустая; обнулились; ничего не осталось
+    1: пропали; пропало; исчезли; исчезло; удалились; удалилось; удалилась; стерл*; стерт*; потерялись;
+    1: потерялось; откатили; пустая; обнулились; обнулилось; обнулилась; ничего не осталось
 """)
 _MASS = _vocabulary("""
-    1: =все; база; базу; данные; ничего не осталось; за ~ год*; за ~ недел*; по всем
+    1: =все; база; базу; данные; ничего не осталось; за ~ год*; за ~ недел*; по всем; массов*;
+    1: =всех ~ сделок; =всех ~ задач; =всех ~ контактов; =всех ~ клиентов; =всех ~ счетов; =всех ~ проектов
 """)
 _MASS_GENERAL = _vocabulary("""
     1: база; базу; данные; ничего не осталось; по всем; =и контакты; все сделки
@@ -564,7 +584,12 @@ _BULLET = re.compile(r"^\s*(?:[-•*—–]|\d{1,2}[).])\s")
 _BREAK = re.compile(r"(?<=[.!?…])\s+|\n+|(?:^|\s)(?=\d{1,2}[).]\s)")
 _CONJUNCTION_ONLY = re.compile(r"и|а|ну и|но|ну")
 _LEADING_AND = re.compile(r"^(?:и|а|ну и|но)\s+")
-_ATTACHED = re.compile(r"^(?:если\s+(?:нет|нельзя|не\b)|а если нет|иначе|из-за этого|поэтому|в результате|теперь\b)")
+# What follows and belongs to the problem before it: «если нет — добавьте», a consequence, or what
+# the user already tried («пробовал multipart — 400»).
+_ATTACHED = re.compile(
+    r"^(?:если\s+(?:нет|нельзя|не\b)|а если нет|иначе|из-за этого|поэтому|в результате|теперь\b|"
+    r"(?:уже\s+|я\s+|мы\s+)?(?:по)?пробовал\w*|i\s+tried|tried\b)"
+)
 _ANAPHORA = re.compile(r"(?<!\w)(?:это|этого|этим|эту|его|их|такую|такой|там)(?!\w)")
 _QUESTION = re.compile(
     r"\?|(?<!\w)(?:как|где|можно ли|есть ли|почему|зачем|какой|какая|какие|сколько|или|how|what|where)(?!\w)"
@@ -689,6 +714,8 @@ class _Features:
     lost: bool  # data lost across the board
     lost_general: bool  # … and not in one kind of record only
     question: bool
+    security_cause: bool  # a security setting or event (2FA, IP limits, passwords changed for all)
+    own_site: bool  # the user's own website or site builder
     small_talk: bool
 
     def __add__(self, other: _Features) -> _Features:
@@ -699,7 +726,10 @@ class _Features:
         )
 
 
-_FLAGS = ("payment", "payment_build", "product", "down", "lockout", "lost", "lost_general", "question")
+_FLAGS = (
+    "payment", "payment_build", "product", "down", "lockout", "lost", "lost_general", "question", "security_cause",
+    "own_site",
+)
 _ALL_FLAGS = ("small_talk",)  # true of a merged stretch only when true of every part
 _ORDER = tuple(Category)
 _AT = {category: i for i, category in enumerate(_ORDER)}
@@ -744,6 +774,11 @@ def _features(text: str) -> _Features:
         lost=lost,
         lost_general=lost and _has(index, _MASS_GENERAL),
         question=_QUESTION.search(text) is not None,
+        security_cause=any(
+            weight >= _STRONG_TOPIC and index.findall(pattern, group, first=True)
+            for pattern, weight, group in _CUES[Category.SECURITY_QUESTION]
+        ),
+        own_site=_has(index, _OWN_SITE),
         small_talk=_SMALL_TALK.search(text) is not None and len(_WORDS.findall(_SMALL_TALK.sub(" ", text))) <= 1,
     )
 
@@ -764,7 +799,7 @@ def _decide(features: _Features) -> _Verdict:
         scores[Category.BUG_REPORT] //= 2  # a failing API call is a question about the API
 
     # SLA 2.1: restoring operability goes out of turn.
-    if features.lockout and scores[Category.SECURITY_QUESTION] >= 2:
+    if features.lockout and features.security_cause:
         return _Verdict(Category.SECURITY_QUESTION, True, 9)
     if features.down or features.lockout:
         return _Verdict(Category.OUTAGE, True, 9)
@@ -781,6 +816,9 @@ def _decide(features: _Features) -> _Verdict:
     strength = scores[best]
     if features.small_talk and strength < _STRONG:
         best = Category.OTHER_CHANNEL_OR_OFFTOPIC  # «привет, как дела», «спасибо, хорошего дня»
+    elif features.own_site and not features.product:
+        # SLA 1.3: the user's own website or site builder, with nothing of the product in the question.
+        return _Verdict(Category.OTHER_CHANNEL_OR_OFFTOPIC, False, max(strength, _STRONG_TOPIC))
     elif strength == 0:
         best = Category.FUNCTIONALITY_QUESTION if features.question else Category.BUG_REPORT
     return _Verdict(best, False, strength)
