@@ -506,6 +506,7 @@ def _tokens(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     sentence_start = True
     comma_before = False
+    multiline = "\n" in text
     for raw_match in _NON_SPACE_RE.finditer(text):
         core, wordish, break_after, pause_after, norm, obscene = _read_raw(raw_match.group(0))
         if not wordish:
@@ -516,7 +517,7 @@ def _tokens(text: str) -> list[_Token]:
                     tokens[-1].break_after = True
                     sentence_start = True
             continue
-        newline_after = "\n" in text[raw_match.end() : raw_match.end() + 2]
+        newline_after = multiline and "\n" in text[raw_match.end() : raw_match.end() + 2]
         tokens.append(
             _Token(
                 text=core,
@@ -556,6 +557,12 @@ def _is_letters(word: str) -> bool:
     return _LETTERS_RE.fullmatch(word) is not None
 
 
+@lru_cache(maxsize=4096)
+def _may_start(piece: str) -> bool:
+    """Whether an obscene word may start with these (up to three) letters."""
+    return _fold(piece) in _LEX_STARTS
+
+
 def _join_spelt_label(tokens: list[_Token], i: int) -> bool:
     """«д е б и л ы», «т у п ы е»: a word spelt letter by letter that is a label, not мат, is read
     whole (its inner letters «е б и» are no obscene word). True when the run was joined."""
@@ -592,7 +599,7 @@ def _join_split_words(tokens: list[_Token]) -> None:
         if len(first) == 1 and _join_spelt_label(tokens, i):
             i += 1
             continue
-        if len(first) > 3 or tokens[i].obscene is not None or (len(first) > 1 and _fold(first) not in _LEX_STARTS):
+        if len(first) > 3 or tokens[i].obscene is not None or (len(first) > 1 and not _may_start(first)):
             i += 1  # no obscene word starts so: «не», «для», «вы» begin no split word
             continue
         deep_in_run = i >= 2 and all(
@@ -951,6 +958,8 @@ def _noun_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, kind
 def _is_abuse(tokens: list[_Token], i: int, hi: int) -> bool:
     """«идите нахуй», «пошли вы в жопу», «ебал я вас»."""
     word = tokens[i].norm
+    if not tokens[i].obscene and word not in _GO_VERBS and word not in _SUCK_VERBS:
+        return False  # the common case, decided before looking further
     window = [t.norm for t in tokens[i + 1 : min(hi, i + 5)]]
     if word in _SUCK_VERBS or (tokens[i].obscene and _GO_AWAY_RE.fullmatch(word)):
         return True
@@ -1028,3 +1037,4 @@ def clear_caches() -> None:
     _read_word.cache_clear()
     _word_label_kind.cache_clear()
     _read_raw.cache_clear()
+    _may_start.cache_clear()

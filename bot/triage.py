@@ -536,17 +536,24 @@ _TOPICS = (
 _STRONG_TOPIC = 4
 
 
-def _score(index: _Index, vocabulary: _Vocabulary) -> int:
-    total = 0
-    tried = index.starts
-    for pattern, weight, group in vocabulary:
-        if group >= 0 and group not in tried:
-            continue
-        if weight > 1:
-            total += weight * min(len(set(index.findall(pattern, group))), 2)
-        elif index.findall(pattern, group, first=True):
-            total += weight
-    return total
+def _score(index: _Index, pattern: re.Pattern[str], weight: int, group: int) -> int:
+    """A group's part of its category's score: its weight for each distinct cue found, at most twice."""
+    if weight > 1:
+        return weight * min(len(set(index.findall(pattern, group))), 2)
+    return weight if index.findall(pattern, group, first=True) else 0
+
+
+def _cue_scores(index: _Index) -> list[int]:
+    """The score of every category, in the order of `Category`; only the groups that may match are tried."""
+    scores = [0] * len(_ORDER)
+    for group in index.starts:
+        entry = _CUE_GROUPS.get(group)
+        if entry is not None:
+            at, pattern, weight = entry
+            scores[at] += _score(index, pattern, weight, group)
+    for at, pattern, weight in _CUES_SCANNED:
+        scores[at] += _score(index, pattern, weight, -1)
+    return scores
 
 
 def _has(text: str | _Index, vocabulary: _Vocabulary) -> bool:
@@ -567,6 +574,8 @@ _LINK = re.compile(
     r"(?<![\w.+-])(?:(?:https?://|www\.)\S*[^\s.,;:!?)»\"']|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
     r"[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}(?:/\S*[^\s.,;:!?)»\"'])?/?)"
 )
+# Every link has one of these; most messages have none, and the scan for links is skipped.
+_MAY_LINK = re.compile(r"\.[a-z]|@|://|www\.")
 _EDGE = " ,;:—–-."
 _SPACES = re.compile(r"[ \t]+")
 _COMMA_SEGMENTS = re.compile(r"[,;:—–()]|\s-\s")
@@ -604,7 +613,9 @@ def _prepare(text: str) -> tuple[str, str]:
     whose lowercase is longer), the normalised text is shown instead.
     """
     display = _SPACES.sub(" ", _CONTROL.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)))).strip()
-    normalised = _LINK.sub(lambda m: " " * len(m.group(0)), display.lower().replace("ё", "е"))
+    normalised = display.lower().replace("ё", "е")
+    if _MAY_LINK.search(normalised):
+        normalised = _LINK.sub(lambda m: " " * len(m.group(0)), normalised)
     normalised = _from_translit(normalised)
     return (display if len(display) == len(normalised) else normalised), normalised
 
@@ -734,6 +745,18 @@ _ALL_FLAGS = ("small_talk",)  # true of a merged stretch only when true of every
 _ORDER = tuple(Category)
 _AT = {category: i for i, category in enumerate(_ORDER)}
 _TOPIC_RANK = {category: i for i, category in enumerate(_TOPICS)}
+_CUE_GROUPS = {
+    group: (_AT[category], pattern, weight)
+    for category, vocabulary in _CUES.items()
+    for pattern, weight, group in vocabulary
+    if group >= 0
+}
+_CUES_SCANNED = tuple(
+    (_AT[category], pattern, weight)
+    for category, vocabulary in _CUES.items()
+    for pattern, weight, group in vocabulary
+    if group < 0
+)
 _PRIORITY_RANK = {category: i for i, category in enumerate(_PRIORITY)}
 
 
@@ -750,7 +773,7 @@ def _segment_down(segment: str) -> bool:
 
 def _features(text: str) -> _Features:
     index = _Index(text)
-    scores = [_score(index, _CUES[category]) if category in _CUES else 0 for category in _ORDER]
+    scores = _cue_scores(index)
     if _HOW_TO.search(text):
         scores[_AT[Category.SETUP_CONSULTATION]] += 3
     if _IMPERATIVE.search(text):
