@@ -950,9 +950,14 @@ def _noun_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, kind
     target = _nearest_target(tokens, i, lo, hi, bot)
     if target:
         return target
-    if any(_REPORTING.fullmatch(tokens[k].norm) for k in range(lo, hi)):
+    if any(_REPORTING.fullmatch(tokens[k].norm) and not _said_by_writer(tokens, k) for k in range(lo, hi)):
         return None
     return "staff"  # a bare label in a message to support is said to support
+
+
+def _said_by_writer(tokens: list[_Token], k: int) -> bool:
+    """«я же написал», «мы писали»: the writer's own words, not someone else's being reported."""
+    return any(tokens[m].norm in _FIRST_PERSON for m in range(max(0, k - 2), k))
 
 
 def _is_abuse(tokens: list[_Token], i: int, hi: int) -> bool:

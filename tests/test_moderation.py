@@ -310,6 +310,7 @@ def test_insult_without_obscenity_is_not_profanity() -> None:
         "your support guys are morons",  # English labels
         "you idiots closed my ticket",
         "тварина ты, а не оператор",  # augmentative -ин-
+        "идиоты, я же писал, что пароль не подходит",  # the writer's own words are no report of others'
     ],
 )
 def test_labels_in_other_spellings_are_insults(text: str) -> None:

@@ -133,6 +133,20 @@ def test_category_in_other_spellings_and_traps(text: str, category: Category) ->
         ("Спасибо, всё получилось!", C.OTHER_CHANNEL_OR_OFFTOPIC),
         # ... but a form of the user's site feeding the CRM is the product.
         ("Заявки с формы на нашем сайте не создают лиды в CRM", C.BUG_REPORT),
+        ("не можем разобраться, как включить учёт времени по задачам", C.SETUP_CONSULTATION),
+        ("kak sdelat chtoby sdelki zakryvalis sami", C.SETUP_CONSULTATION),  # «y» after a consonant is «ы»
+        ("Привет! Как настроение?", C.OTHER_CHANNEL_OR_OFFTOPIC),  # «настроение» is not «настроить»
+        ("Как посмотреть, кто открывал карточку клиента?", C.SECURITY_QUESTION),
+        ("Сотрудник залогинен на чужом ноутбуке, как его выкинуть?", C.SECURITY_QUESTION),
+        ("Было бы здорово, если бы отчёты приходили в телеграм", C.FEATURE_REQUEST),
+        ("please consider adding a kanban view for invoices", C.FEATURE_REQUEST),
+        ("Распределите наших клиентов по новым менеджерам", C.BUSINESS_CASE_IMPLEMENTATION),
+        ("Нужны реквизиты для оплаты, бухгалтерия просит", C.OTHER_CHANNEL_OR_OFFTOPIC),
+        ("Можно связаться через Viber?", C.OTHER_CHANNEL_OR_OFFTOPIC),
+        ("У Манго глючит АТС, их саппорт тоже молчит", C.OTHER_CHANNEL_OR_OFFTOPIC),
+        ("Как в Figma экспортировать макет?", C.OTHER_CHANNEL_OR_OFFTOPIC),
+        ("Сделайте связку с банком, чтобы поступления на расчётный счёт закрывали счета",
+         C.PAYMENT_INTEGRATION_SCRIPT),
     ],
 )
 def test_category_of_wordings_beyond_the_cue_lists(text: str, category: Category) -> None:
@@ -149,6 +163,8 @@ def test_category_of_wordings_beyond_the_cue_lists(text: str, category: Category
         ("crm.stroy-alians.ru: ERR_CONNECTION_TIMED_OUT у всего офиса", C.OUTAGE, True),
         # One field wiped across many records is a critical bug; «восстановите» is no wish.
         ("После массовой правки у всех сделок стёрлась дата, восстановите", C.BUG_REPORT, True),
+        ("После синхронизации у всех сделок затёрлись суммы", C.BUG_REPORT, True),
+        ("No one at our company can open the CRM since morning", C.OUTAGE, True),
     ],
 )
 def test_criticality_of_other_wordings(text: str, category: Category, critical: bool) -> None:
