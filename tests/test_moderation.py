@@ -328,6 +328,7 @@ def test_a_spelt_label_is_read_whole_not_as_obscene_letters() -> None:
         "робот у вас тупой, переключите на человека",  # «у вас» is whose; the label is the bot's
         "наш зам полный кретин, удалил воронку",  # the writer's own deputy
         "мой заместитель — идиот, снёс все задачи",
+        "Can you help? My colleague is an idiot and deleted the pipeline",
     ],
 )
 def test_names_and_targets_that_are_not_what_they_seem(text: str) -> None:
