@@ -362,6 +362,9 @@ def _match_masked(word: str) -> str | None:
     return found.group(0) if found else None
 
 
+_DIGITS_AS_LATIN = str.maketrans({"0": "o", "1": "i", "3": "z", "4": "ch", "6": "b"})
+
+
 @lru_cache(maxsize=65536)
 def obscene_form(word: str) -> str | None:
     """The normalised obscene word ``word`` reads as, or None. ``word`` is one token, any script."""
@@ -389,6 +392,8 @@ def obscene_form(word: str) -> str | None:
     if not has_cyr and not has_lat:
         return None
     if has_lat and not has_cyr:
+        if has_digit:
+            word = word.translate(_DIGITS_AS_LATIN)  # «p1zdets», «pi3dec»: digits typed for letters
         folded = _REPEAT_RE.sub(r"\1", word)
         if _ENGLISH_RE.search(folded):
             return folded
@@ -939,6 +944,9 @@ def _any_target(tokens: list[_Token], lo: int, hi: int, bot: bool) -> bool:
     return any(_target(tokens, k, bot) in ("own", "bot") for k in range(lo, hi))
 
 
+_PLURAL_IMPERATIVE_RE = re.compile(r"\w{2,}(?:йте|ите|ьте)")
+
+
 def _noun_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, kind: str) -> str | None:
     if kind == "weak":
         token = tokens[i]
@@ -947,7 +955,12 @@ def _noun_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, kind
         )
         if vocative and any(t.norm in _SECOND_PLURAL for t in tokens[lo:hi]):
             return "staff"  # «ну вы даёте, клоуны»
-        return _nearest_target(tokens, i, lo, hi, bot, no_verb_between=True)
+        target = _nearest_target(tokens, i, lo, hi, bot, no_verb_between=True)
+        if target is None and vocative and token.sentence_start and any(
+            _PLURAL_IMPERATIVE_RE.fullmatch(t.norm) for t in tokens[i + 1 : hi]
+        ):
+            return "staff"  # «бараны, читайте что пишу»: called by name and told what to do
+        return target
     target = _nearest_target(tokens, i, lo, hi, bot)
     if target:
         return target

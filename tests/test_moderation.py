@@ -67,6 +67,7 @@ def test_obscene_roots_in_inflections_and_derivatives(text: str) -> None:
         ("зaeбaли уже", "Latin a and e"),
         ("XУЙНЯ КАКАЯ-ТО", "capital Latin X"),
         ("пи3дёж сплошной", "digit 3"),
+        ("p1zdets kakoy-to", "digit 1 in transliteration"),
         ("до6оёб какой-то писал", "digit 6"),
         ("д0лбоёб", "digit 0"),
         ("3,14здато работает", "3,14 for пи"),
@@ -311,6 +312,7 @@ def test_insult_without_obscenity_is_not_profanity() -> None:
         "you idiots closed my ticket",
         "тварина ты, а не оператор",  # augmentative -ин-
         "идиоты, я же писал, что пароль не подходит",  # the writer's own words are no report of others'
+        "клоуны, ответьте уже по делу",  # called by name and told what to do
     ],
 )
 def test_labels_in_other_spellings_are_insults(text: str) -> None:

@@ -147,6 +147,13 @@ def test_category_in_other_spellings_and_traps(text: str, category: Category) ->
         ("Как в Figma экспортировать макет?", C.OTHER_CHANNEL_OR_OFFTOPIC),
         ("Сделайте связку с банком, чтобы поступления на расчётный счёт закрывали счета",
          C.PAYMENT_INTEGRATION_SCRIPT),
+        ("уведомления не приходят в телеграм — что надо настроить у бота?", C.SETUP_CONSULTATION),
+        ("Можно получать письмо, когда кто-то входит с нового устройства?", C.SECURITY_QUESTION),
+        ("Кто менял настройки воронки вчера вечером?", C.SECURITY_QUESTION),
+        ("Объясните, что такое сериализация объектов", C.GENERAL_PROGRAMMING),
+        ("Нужен свой калькулятор доставки в карточке, сделаете за деньги?", C.CUSTOM_DEVELOPMENT),
+        ("Всем спасибо за помощь, хороших праздников!", C.OTHER_CHANNEL_OR_OFFTOPIC),
+        ("Как в гугл-таблицах сделать сводную таблицу?", C.OTHER_CHANNEL_OR_OFFTOPIC),
     ],
 )
 def test_category_of_wordings_beyond_the_cue_lists(text: str, category: Category) -> None:
@@ -165,6 +172,7 @@ def test_category_of_wordings_beyond_the_cue_lists(text: str, category: Category
         ("После массовой правки у всех сделок стёрлась дата, восстановите", C.BUG_REPORT, True),
         ("После синхронизации у всех сделок затёрлись суммы", C.BUG_REPORT, True),
         ("No one at our company can open the CRM since morning", C.OUTAGE, True),
+        ("Help, all tasks are gone and the database is empty", C.OUTAGE, True),
     ],
 )
 def test_criticality_of_other_wordings(text: str, category: Category, critical: bool) -> None:
