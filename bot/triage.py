@@ -10,6 +10,9 @@ at the places where people start a new topic («и ещё», «также», «�
 «второй вопрос», numbered lists, sentence breaks). Each clause is scored against weighted cue
 vocabularies of the product's domain; the cue words are reduced to their Snowball stems once,
 at import time, and matched as word prefixes, so every inflection of a word matches its cue.
+A clause is indexed once by the first letters of its words, and each vocabulary is tried only
+where one of its cues can start (see `_Index`), which keeps a message to a fraction of a
+millisecond.
 Failures of the whole account or a module, lost data and locked-out teams are recognised apart
 from the scores, since they decide criticality.
 """
