@@ -232,17 +232,26 @@ class _Index:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        at: dict[str, list[int]] = {}
+        starts: dict[int, list[int]] = {}  # each list in the order of the text
+        key_groups = _KEY_GROUPS
         for match in _WORD_CHARS.finditer(text):
-            at.setdefault(match.group()[:3], []).append(match.start())
-        starts: dict[int, list[int]] = {}
-        for key, positions in at.items():
-            for group in _KEY_GROUPS.get(key, ()):
-                if group in starts:
-                    starts[group] += positions
-                else:
-                    starts[group] = list(positions)
+            groups = key_groups.get(match.group()[:3])
+            if groups:
+                start = match.start()
+                for group in groups:
+                    known = starts.get(group)
+                    if known is None:
+                        starts[group] = [start]
+                    else:
+                        known.append(start)
         self.starts = starts
+
+    def found(self, pattern: re.Pattern[str], group: int) -> bool:
+        """Whether the group's pattern matches anywhere (what `search` would say)."""
+        if group < 0:
+            return pattern.search(self.text) is not None
+        text = self.text
+        return any(pattern.match(text, start) for start in self.starts.get(group, ()))
 
     def findall(self, pattern: re.Pattern[str], group: int, *, first: bool = False) -> list[str]:
         if group < 0:
@@ -253,7 +262,6 @@ class _Index:
         starts = self.starts.get(group)
         if not starts:
             return []
-        starts.sort()
         out: list[str] = []
         end = -1
         for start in starts:
@@ -561,7 +569,7 @@ def _score(index: _Index, pattern: re.Pattern[str], weight: int, group: int) -> 
     """A group's part of its category's score: its weight for each distinct cue found, at most twice."""
     if weight > 1:
         return weight * min(len(set(index.findall(pattern, group))), 2)
-    return weight if index.findall(pattern, group, first=True) else 0
+    return weight if index.found(pattern, group) else 0
 
 
 def _cue_scores(index: _Index) -> list[int]:
@@ -580,9 +588,7 @@ def _cue_scores(index: _Index) -> list[int]:
 def _has(text: str | _Index, vocabulary: _Vocabulary) -> bool:
     index = text if isinstance(text, _Index) else _Index(text)
     tried = index.starts
-    return any(
-        (group < 0 or group in tried) and index.findall(pattern, group, first=True) for pattern, _, group in vocabulary
-    )
+    return any((group < 0 or group in tried) and index.found(pattern, group) for pattern, _, group in vocabulary)
 
 
 # --- Normalisation and splitting ---------------------------------------------------------------
@@ -824,7 +830,7 @@ def _features(text: str) -> _Features:
         lost_general=lost and _has(index, _MASS_GENERAL),
         question=_QUESTION.search(text) is not None,
         security_cause=any(
-            weight >= _STRONG_TOPIC and index.findall(pattern, group, first=True)
+            weight >= _STRONG_TOPIC and index.found(pattern, group)
             for pattern, weight, group in _CUES[Category.SECURITY_QUESTION]
         ),
         own_site=_has(index, _OWN_SITE),
