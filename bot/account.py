@@ -179,11 +179,21 @@ def _latinise_all(match: re.Match[str]) -> str:
 
 
 def _prepare(text: str) -> str:
+    # Each step is skipped when the text has nothing it could change (most messages have no link).
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower()
-    text = _SCHEME.sub(" ", _EMAIL.sub(" ", text))
-    text = _LATINISH_TOKEN.sub(_latinise, text)
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
+    if "//" in text:
+        text = _SCHEME.sub(" ", text)
+    if _ANY_LATIN.search(text):
+        text = _LATINISH_TOKEN.sub(_latinise, text)
     # A name typed all in Cyrillic look-alikes right before the product's domain: «асе.aspro.cloud».
-    return _CYRILLIC_NAME.sub(_latinise_all, text)
+    if "aspro" in text or "asrpo" in text or "аспро" in text:
+        text = _CYRILLIC_NAME.sub(_latinise_all, text)
+    return text
+
+
+_ANY_LATIN = re.compile("[a-z]")
 
 
 def _close(word: str, forms: tuple[str, ...]) -> bool:
