@@ -94,6 +94,13 @@ class Incoming:
     media_group_id: str | None = None
     command: str = ""
 
+    def __post_init__(self) -> None:
+        # PostgreSQL's text holds no NUL character (Telegram sends none; a forged update might)
+        for name in ("text", "name", "username", "file_name", "command"):
+            value = getattr(self, name)
+            if value and "\x00" in value:
+                object.__setattr__(self, name, value.replace("\x00", ""))
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
