@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import texts
 from bot.conversation import ConversationService
-from bot.locks import connect_redis, lease, shared_chat_locks
+from bot.locks import RateLimiter, connect_redis, lease, shared_chat_locks
 from bot.migrations.history import migrate_all
 from bot.settings import Settings
 from handlers.outbox import Outbox
@@ -65,8 +65,9 @@ class Application:
         bot = Bot(settings.bot_token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
         knowledge = Knowledge(settings, engine)
         service = ConversationService.from_settings(settings, engine, searcher=knowledge, prober=file_prober(bot))
-        outbox = Outbox(bot, service)
         redis = connect_redis(settings.redis_url) if settings.redis_url else None
+        limiter = RateLimiter(settings.send_rate_limit, redis) if settings.send_rate_limit else None
+        outbox = Outbox(bot, service, limiter=limiter)
         worker = Worker(service, outbox, shared=shared_chat_locks(engine, redis))
         dispatcher = Dispatcher(service=service, outbox=outbox, worker=worker, settings=settings)
         dispatcher.include_router(make_router())

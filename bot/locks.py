@@ -1,4 +1,5 @@
-"""Locks shared by the instances of the bot: one chat handled by one instance at a time, one crawl at a time.
+"""What the instances of the bot share: one chat handled by one instance at a time, one crawl at a time,
+and the rate of messages sent with the bot's token.
 
 With Redis (`REDIS_URL`) the chat locks live there; on PostgreSQL without Redis they are advisory
 locks held on a connection of their own. On SQLite there is one instance, and the process's own
@@ -7,9 +8,11 @@ locks are enough: `shared_chat_locks` returns None.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -105,3 +108,35 @@ async def lease(engine: AsyncEngine, name: str) -> AsyncIterator[bool]:
             if mine:
                 await conn.execute(text("SELECT pg_advisory_unlock(:ns, :key)"), params)
                 await conn.commit()
+
+
+class RateLimiter:
+    """Telegram counts messages per bot token (about 30 a second in all): `await limiter.wait()` before a send.
+
+    A fixed one-second window; with Redis the window's counter is shared by every instance, otherwise it
+    is this process's own (one instance). A 429 that still comes is handled by the outbox (retry_after).
+    """
+
+    def __init__(self, per_second: int = 30, redis: Any | None = None, key: str = "bot:sends:") -> None:
+        self.per_second = per_second
+        self.redis = redis
+        self.key = key
+        self._window = 0
+        self._count = 0
+
+    async def wait(self) -> None:
+        while True:
+            now = time.time()
+            window = int(now)
+            if self.redis is not None:
+                name = f"{self.key}{window}"
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    count, _ = await pipe.incr(name).expire(name, 5).execute()
+            else:
+                if window != self._window:
+                    self._window, self._count = window, 0
+                self._count += 1
+                count = self._count
+            if count <= self.per_second:
+                return
+            await asyncio.sleep(window + 1 - now)

@@ -43,6 +43,8 @@ class Settings(KnowledgeSettings):
     webhook_path: str | None = Field(None, alias="WEBHOOK_PATH")  # default: the path of WEBHOOK_URL
     webhook_delete_on_stop: bool = Field(True, alias="WEBHOOK_DELETE_ON_STOP")
     redis_url: str | None = Field(None, alias="REDIS_URL")
+    # messages per second sent with the bot's token, by all instances together (Telegram allows about 30); 0: no cap
+    send_rate_limit: int = Field(30, alias="SEND_RATE_LIMIT", ge=0)
 
     @field_validator("webhook_url", "webhook_secret", "webhook_path", "redis_url", mode="before")
     @classmethod

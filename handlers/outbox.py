@@ -16,6 +16,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.conversation import ConversationService, Outgoing
+from bot.locks import RateLimiter
 from bot.texts import plain
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,12 @@ def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
 
 
 class Outbox:
-    def __init__(self, bot: Bot, service: ConversationService, attempts: int = 5, max_wait: float = 60.0) -> None:
+    def __init__(
+        self, bot: Bot, service: ConversationService, attempts: int = 5, max_wait: float = 60.0,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.bot = bot
+        self.limiter = limiter  # shared through Redis by several instances; None: no cap
         self.service = service
         self.attempts = attempts
         self.max_wait = max_wait
@@ -68,6 +73,8 @@ class Outbox:
         html = True
         delay = 0.5
         for attempt in range(1, self.attempts + 1):
+            if self.limiter is not None:
+                await self.limiter.wait()
             try:
                 sent = await self.bot.send_message(
                     message.chat_id,
