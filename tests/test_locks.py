@@ -41,9 +41,9 @@ async def test_postgres_chat_locks_and_the_lease(tmp_path):
     engine = make_engine(database_url(tmp_path))
     try:
         assert_exclusive(await exclusive(PostgresChatLocks(engine)))
-        async with lease(engine, "crawl") as first:
-            async with lease(engine, "crawl") as second, lease(engine, "reminders") as other:
-                assert (first, second, other) == (True, False, True)
+        async with lease(engine, "crawl") as first, lease(engine, "crawl") as second, \
+                lease(engine, "reminders") as other:
+            assert (first, second, other) == (True, False, True)
         async with lease(engine, "crawl") as again:
             assert again  # released with the job
     finally:
