@@ -69,6 +69,23 @@ async def _admin(*statements: str) -> None:
         await connection.close()
 
 
+# The throwaway server of .ci/services can be stopped and started by a test (a database outage).
+CAN_STOP_SERVER = ON_POSTGRES and bool(os.environ.get("SERVICES_DIR")) and bool(os.environ.get("PG_BIN"))
+
+
+async def pg_ctl(action: str) -> None:
+    """`stop` or `start` the PostgreSQL server that .ci/services started (as its owner when root)."""
+    data = Path(os.environ["SERVICES_DIR"]) / "pg"
+    command = [str(Path(os.environ["PG_BIN"]) / "pg_ctl"), "-D", str(data), "-w"]
+    command += ["-m", "fast", "stop"] if action == "stop" else ["-l", str(data / "server.log"), "start"]
+    if os.geteuid() == 0:
+        command = ["runuser", "-u", "postgres", "--", *command]
+    process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.DEVNULL,
+                                                   stderr=asyncio.subprocess.PIPE)
+    _out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+
+
 @atexit.register
 def _drop_created() -> None:
     if _created:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.botrunner import BotRunner, bot_settings
-from tests.dbs import ON_POSTGRES
+from tests.dbs import CAN_STOP_SERVER, ON_POSTGRES, pg_ctl
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL = ("Не сохраняется сделка в romashka.aspro.cloud: открываю CRM → Сделки → Новая сделка, заполняю "
@@ -39,12 +39,6 @@ async def bot_process(emulator, database_url: str, log: Path) -> AsyncIterator[a
         if process.returncode is None:
             process.kill()
             await process.wait()
-
-
-async def run(*command: str) -> None:
-    process = await asyncio.create_subprocess_exec(*command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _out, err = await process.communicate()
-    assert process.returncode == 0, err.decode()
 
 
 def bot_texts(emulator, user) -> list[str]:
@@ -118,11 +112,9 @@ async def test_sqlite_file_locked_for_10_s_updates_wait_and_are_answered_once(em
         await runner.stop()
 
 
-@pytest.mark.skipif(not (ON_POSTGRES and os.environ.get("SERVICES_DIR")),
+@pytest.mark.skipif(not CAN_STOP_SERVER,
                     reason="needs the PostgreSQL server that .ci/services started (it stops and starts it)")
 async def test_postgres_down_for_10_s_updates_are_kept_and_answered_once(emulator, tmp_path, caplog):
-    pg_ctl = [str(Path(os.environ["PG_BIN"]) / "pg_ctl"), "-D", str(Path(os.environ["SERVICES_DIR"]) / "pg")]
-    as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     runner = BotRunner(emulator, bot_settings(emulator, tmp_path / "bot.sqlite3"))
     await runner.start()
     try:
@@ -130,7 +122,7 @@ async def test_postgres_down_for_10_s_updates_are_kept_and_answered_once(emulato
         await emulator.user_sends(user, "/help")
         await emulator.wait_for_bot_message(user)
         await emulator.settle()
-        await run(*as_pg, *pg_ctl, "-m", "fast", "-w", "stop")
+        await pg_ctl("stop")
         try:
             with caplog.at_level(logging.WARNING):
                 for command in ("/start", "/status", "/help"):
@@ -138,7 +130,7 @@ async def test_postgres_down_for_10_s_updates_are_kept_and_answered_once(emulato
                 await asyncio.sleep(10)
                 assert len(emulator.sent(user)) == 1
         finally:
-            await run(*as_pg, *pg_ctl, "-w", "-l", str(Path(os.environ["SERVICES_DIR"]) / "pg" / "server.log"), "start")
+            await pg_ctl("start")
         answers = await emulator.wait_for_bot_messages(user, 3, timeout=60)
         assert ["Здравствуйте" in answers[0].text, "нет обращений" in answers[1].text,
                 "/history N" in answers[2].text] == [True, True, True]

@@ -16,7 +16,7 @@ from bot.app import Application
 from bot.settings import Settings
 from bot.storage import Message, ProcessedUpdate
 from tests.botrunner import bot_settings
-from tests.dbs import ON_POSTGRES
+from tests.dbs import CAN_STOP_SERVER, ON_POSTGRES, pg_ctl
 
 SECRET = "hook_secret-42"
 
@@ -99,3 +99,24 @@ async def test_two_instances_given_the_same_updates_have_one_effect(emulator, tm
         out = await stored(app, Message, Message.direction == "out")
         assert len(answers) == out  # every reply recorded was sent once, none twice
         assert out >= rounds
+
+
+@pytest.mark.skipif(not CAN_STOP_SERVER, reason="needs the PostgreSQL server that .ci/services started")
+async def test_webhook_answers_500_while_the_database_is_down_and_the_update_comes_again(emulator, tmp_path):
+    settings = webhook_settings(emulator, tmp_path)
+    user = emulator.create_user("Вадим")
+    async with instance(emulator, settings):
+        await emulator.user_sends(user, "/help")
+        await emulator.wait_for_bot_message(user)
+        await emulator.settle()
+        await pg_ctl("stop")
+        try:
+            message = await emulator.user_sends(user, "/start")
+            await emulator.wait_for_deliveries(message.update_id, times=3, timeout=10)  # refused, so sent again
+            assert len(emulator.sent(user)) == 1
+        finally:
+            await pg_ctl("start")
+        greeting = await emulator.wait_for_bot_message(user, timeout=30)
+        assert "Здравствуйте" in greeting.text
+        await emulator.settle(quiet=0.5)
+        assert len(emulator.sent(user)) == 2
