@@ -18,6 +18,7 @@
 * The score shown is calibrated: P(the article answers the query) from a logistic regression
   over how much of the query the article covers (all of it, its best answered sentence, the part
   that does not name other vendors' products), how strongly, by how much it leads the next article,
+  whether it stays in the top 3 without any one of the query's words,
   and what the query has that the help never mentions or that names another vendor's product the
   article does not cover. Nothing is returned when the best article is below `threshold`: for a
   support bot a wrong link is worse than none.
@@ -95,6 +96,7 @@ FEATURES = (
     "third_party_missed",  # share of the query's weight in other vendors' products the article lacks
     "clause_coverage",  # coverage of the query's best answered sentence (long messages ask in one)
     "length",  # log of the number of query words: long messages cover less of themselves
+    "stability",  # share of the query (by weight) without any one of whose words the article stays in the top 3
     "margin",  # lead of the article's ranking score over the next one, relative (negative when trailing)
 )
 # The features the calibration uses: the others added nothing in cross-validation (a smaller model
@@ -103,9 +105,9 @@ CALIBRATED = tuple(f for f in FEATURES if f not in ("known_coverage", "answered"
 _CALIBRATED = np.array([FEATURES.index(f) for f in CALIBRATED])
 _TITLE = FEATURES.index("title_coverage")
 _PHRASES = FEATURES.index("phrases")
-CAL_BIAS = -7.293
+CAL_BIAS = -7.220
 CAL_WEIGHTS = np.array(
-    [-0.007, 0.327, 2.242, -2.083, -1.82, 3.337, -13.912, 2.306, 2.055, 0.632],
+    [-0.094, -0.11, 2.32, -2.102, -1.911, 3.381, -14.152, 2.344, 1.659, 1.366, 0.144],
     dtype=np.float32,
 )
 DEFAULT_THRESHOLD = 0.5
@@ -529,6 +531,7 @@ class SearchIndex:
         clause_covered = {c: np.zeros(n, dtype=np.float32) for c in clauses}
         clause_weight = {c: sum(w for slot, w in zip(slots, weights, strict=True) if slot.clause == c) for c in clauses}
         clause_size = Counter(slot.clause for slot in slots if slot.alternatives)
+        contributions: list[tuple[np.ndarray, float]] = []
         for slot, w_slot in zip(slots, weights, strict=True):
             if not slot.alternatives:
                 continue
@@ -545,6 +548,7 @@ class SearchIndex:
                 if len(ids):
                     title[ids] = np.maximum(title[ids], w)
             total += best * (w_slot / slot.base)
+            contributions.append((best * (w_slot / slot.base), w_slot))
             covered += match * w_slot
             titled += title * w_slot
             if slot.third_party:
@@ -556,6 +560,13 @@ class SearchIndex:
         if weight_sum <= 0 or known <= 0:
             return None
         phrased = self._phrases(slots, weights, n)
+        # how the ranking holds without each word: an answer stays near the top, a guess falls apart
+        kept = np.zeros(n, dtype=np.float32)
+        top = min(3, n)
+        for contribution, w_slot in contributions:
+            without = total - contribution
+            kept[np.argpartition(-without, top - 1)[:top]] += w_slot
+        stability = kept / max(sum(w for _, w in contributions), 1e-6)
         # the best answered sentence of the query (of those with two words the help uses, or the whole)
         best_clause = covered / weight_sum
         for c in clauses:
@@ -576,6 +587,7 @@ class SearchIndex:
                 (foreign - foreign_found) / weight_sum,
                 best_clause,
                 np.full(n, math.log(len(slots)), dtype=np.float32),
+                stability,
             ],
             axis=1,
         )

@@ -271,6 +271,25 @@ def test_terms_named_together_in_titles_stand_in_for_each_other_weakly() -> None
     assert set(found[:2]) == {"/a", "/c"} and "/b" in found  # the word itself first, its company after
 
 
+def test_stability_tells_an_answer_backed_by_every_word_from_one_that_hangs_on_a_word() -> None:
+    filler = "В статье описан порядок действий и частые ошибки."
+    sections = [
+        _section("a", "Подключение почты по IMAP", None, filler),
+        _section("b", "Подключение телефонии", None, filler),
+        _section("c", "Подключение бота", None, filler),
+        _section("d", "Подключение виджета", None, filler),
+        *[_section(f"x{i}", f"Статья {i}", None, f"{filler} Другая тема номер {i}.") for i in range(8)],
+    ]
+    index = SearchIndex(sections, threshold=0.0)
+    k = FEATURES.index("stability")
+    backed = index.explain("подключение почты imap", 1)[0]
+    assert backed.page_url.endswith("/a") and backed.features[k] == pytest.approx(1.0)
+    # an article named by «почта» only: without «подключение» it still leads, without «почта» it drops out
+    mail_only = [_section("m", "Почта", None, filler), *sections[1:]]
+    hanging = SearchIndex(mail_only, threshold=0.0).explain("подключение почты", 1)[0]
+    assert hanging.page_url.endswith("/m") and 0.0 < hanging.features[k] < 1.0
+
+
 def test_complaints_are_told_from_questions(analyzer: Analyzer) -> None:
     for text in ("письма перестали уходить", "почему не сработало", "клиент не видит счет", "ошибка 500"):
         assert analyzer.is_complaint(text), text
