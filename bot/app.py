@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import texts
 from bot.conversation import ConversationService
-from bot.locks import RateLimiter, connect_redis, lease, shared_chat_locks
+from bot.locks import PostgresChatLocks, RateLimiter, connect_redis, lease, shared_chat_locks
 from bot.migrations.history import migrate_all
 from bot.settings import Settings
 from handlers.outbox import Outbox
@@ -68,7 +68,9 @@ class Application:
         redis = connect_redis(settings.redis_url) if settings.redis_url else None
         limiter = RateLimiter(settings.send_rate_limit, redis) if settings.send_rate_limit else None
         outbox = Outbox(bot, service, limiter=limiter)
-        worker = Worker(service, outbox, shared=shared_chat_locks(engine, redis))
+        # Several instances run only behind a webhook (Telegram gives updates to one poller): chat locks shared then
+        shared = shared_chat_locks(engine, redis) if settings.webhook_url else None
+        worker = Worker(service, outbox, shared=shared)
         dispatcher = Dispatcher(service=service, outbox=outbox, worker=worker, settings=settings)
         dispatcher.include_router(make_router())
         return cls(settings, engine, bot, dispatcher, service, knowledge, outbox, worker, redis)
@@ -188,6 +190,8 @@ class Application:
         await self.bot.session.close()
         if self.redis is not None:
             await self.redis.aclose()
+        if isinstance(self.worker.shared, PostgresChatLocks):
+            await self.worker.shared.close()
         await self.engine.dispose()
 
 

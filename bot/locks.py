@@ -38,15 +38,25 @@ def _chat_key(chat_id: int) -> int:
 
 
 class PostgresChatLocks:
-    """`async with locks(chat_id)`: a session advisory lock, taken on its own connection and waited for."""
+    """`async with locks(chat_id)`: a session advisory lock, taken on a connection of its own and waited for.
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    The lock connections come from a pool of their own (`holders` of them), so chats waiting for their
+    locks never take the connections that handling a chat needs.
+    """
+
+    def __init__(self, engine: AsyncEngine, holders: int = 8) -> None:
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        self.engine = create_async_engine(engine.url, pool_size=holders, max_overflow=0, pool_pre_ping=True)
+        self._holders = asyncio.Semaphore(holders)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
 
     @asynccontextmanager
     async def __call__(self, chat_id: int) -> AsyncIterator[None]:
         key = _chat_key(chat_id)
-        async with self.engine.connect() as conn:
+        async with self._holders, self.engine.connect() as conn:
             await conn.execute(text("SELECT pg_advisory_lock(:ns, :key)"), {"ns": CHAT_NAMESPACE, "key": key})
             await conn.commit()
             try:

@@ -40,7 +40,11 @@ def assert_exclusive(trace: list[str]) -> None:
 async def test_postgres_chat_locks_and_the_lease(tmp_path):
     engine = make_engine(database_url(tmp_path))
     try:
-        assert_exclusive(await exclusive(PostgresChatLocks(engine)))
+        locks = PostgresChatLocks(engine)
+        try:
+            assert_exclusive(await exclusive(locks))
+        finally:
+            await locks.close()
         async with lease(engine, "crawl") as first, lease(engine, "crawl") as second, \
                 lease(engine, "reminders") as other:
             assert (first, second, other) == (True, False, True)
