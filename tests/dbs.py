@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import os
 import uuid
 from pathlib import Path
@@ -89,4 +90,6 @@ async def pg_ctl(action: str) -> None:
 @atexit.register
 def _drop_created() -> None:
     if _created:
-        asyncio.run(_admin(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in _created)))
+        # a server already gone (a throwaway cluster stopped first) took its databases with it
+        with contextlib.suppress(OSError):
+            asyncio.run(_admin(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in _created)))
