@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot import extraction, intake, screenshots, texts
@@ -234,7 +234,9 @@ class ConversationService:
             async with self._chat_lock(incoming.chat_id):
                 try:
                     return await self._process(incoming)
-                except Exception:
+                except Exception as error:
+                    if database_unreachable(error):
+                        raise  # not the update's fault: the caller tries it again once the database is back
                     log.exception("update %s of chat %s failed", incoming.update_id, incoming.chat_id)
                     await self._give_up(incoming)
                     return [Outgoing(incoming.chat_id, texts.render("processing_error"))]
@@ -617,6 +619,19 @@ class ConversationService:
                 {"author": m.author_kind, "text": texts.plain(m.text or "") if m.author_kind == "bot" else m.text,
                  "kind": m.kind, "at": m.created_at.astimezone(self.zone), "edited": m.edited_at is not None}
                 for m in messages]})]
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """The database cannot be reached just now (down, restarting, a SQLite file locked too long)."""
+    if isinstance(error, OSError | TimeoutError):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated or isinstance(error.orig, OSError):
+            return True
+        if isinstance(error, OperationalError | InterfaceError):
+            text = str(error.orig).lower()
+            return not text or any(word in text for word in ("lock", "busy", "connect", "closed", "shut", "terminat"))
+    return False
 
 
 def _flagged(event: intake.Event | None) -> bool:

@@ -11,16 +11,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from bot.conversation import ChatLocks, ConversationService, Incoming
+from bot.conversation import ChatLocks, ConversationService, Incoming, Outgoing, database_unreachable
 from bot.locks import ChatLock
 from handlers.outbox import Outbox
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+async def until_reachable(job: Callable[[], Awaitable[T]], waiting: str, first_delay: float = 0.5) -> T:
+    """Run a database job; while the database is unreachable, log what waits and try again with backoff."""
+    delay = first_delay
+    while True:
+        try:
+            result = await job()
+        except Exception as error:
+            if not database_unreachable(error):
+                raise
+            log.warning("the database is unreachable (%s): %s; trying again in %.1f s",
+                        type(error).__name__, waiting, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+            continue
+        if delay > first_delay:
+            log.info("the database is reachable again (%s before)", waiting)
+        return result
 
 
 class Worker:
@@ -42,20 +60,11 @@ class Worker:
         next getUpdates, which would confirm it to Telegram, is not sent; storing is retried until it
         works. Webhook: the error goes up and the request is answered 500, so Telegram sends it again.
         """
-        delay = 0.5
-        while True:
-            try:
-                fresh = await self.service.store(incoming)
-                break
-            except (SQLAlchemyError, OSError) as error:
-                if not self.wait_for_database:
-                    raise
-                log.warning("the database is unreachable (%s): update %s is not confirmed to Telegram; "
-                            "trying again in %.1f s", type(error).__name__, incoming.update_id, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-        if delay > 0.5:
-            log.info("the database is reachable again: update %s stored", incoming.update_id)
+        if self.wait_for_database:
+            fresh = await until_reachable(lambda: self.service.store(incoming),
+                                          f"update {incoming.update_id} is not confirmed to Telegram")
+        else:
+            fresh = await self.service.store(incoming)
         if fresh:
             self.spawn(self._run(incoming), f"update-{incoming.update_id}")
 
@@ -70,12 +79,17 @@ class Worker:
             async with self.chats(incoming.chat_id), self._across_instances(incoming.chat_id):
                 if self.shared is not None:
                     for earlier in await self.service.pending(incoming.chat_id, before=incoming.update_id):
-                        await self.outbox.send_all(await self.service.process(earlier))
+                        await self.outbox.send_all(await self._process(earlier))
                 if incoming.type == "press":
                     await self.outbox.clear_buttons(incoming.chat_id, incoming.message_id)
-                await self.outbox.send_all(await self.service.process(incoming))
+                await self.outbox.send_all(await self._process(incoming))
         except Exception:
             log.exception("update %s of chat %s: replies not sent", incoming.update_id, incoming.chat_id)
+
+    async def _process(self, incoming: Incoming) -> list[Outgoing]:
+        """Handle a stored update; while the database is unreachable, wait and try again (it stays stored)."""
+        return await until_reachable(lambda: self.service.process(incoming),
+                                     f"update {incoming.update_id} of chat {incoming.chat_id} waits")
 
     async def recover(self) -> int:
         """Several instances: what a dead instance left (updates not handled, replies not sent), chat by
@@ -84,7 +98,7 @@ class Worker:
         for chat_id in chats:
             async with self.chats(chat_id), self._across_instances(chat_id):
                 for incoming in await self.service.pending(chat_id):
-                    await self.outbox.send_all(await self.service.process(incoming))
+                    await self.outbox.send_all(await self._process(incoming))
                 await self.outbox.send_all(await self.service.unsent(chat_id))
         return len(chats)
 

@@ -162,3 +162,42 @@ async def test_bursts_of_429_and_500_deliver_every_reply_once_in_order(emulator,
         assert await runner.app.service.unsent() == []
     finally:
         await runner.stop()
+
+
+class GatedSearcher:
+    """A help-center search that waits at a gate: the test acts while an update is half handled."""
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    async def search(self, query: str, limit: int = 3) -> list:
+        self.entered.set()
+        await self.gate.wait()
+        return []
+
+
+@pytest.mark.skipif(not CAN_STOP_SERVER, reason="needs the PostgreSQL server that .ci/services started")
+async def test_database_lost_while_an_update_is_handled_it_is_handled_once_when_back(emulator, tmp_path, caplog):
+    searcher = GatedSearcher()
+    runner = BotRunner(emulator, bot_settings(emulator, tmp_path / "bot.sqlite3"), searcher)
+    await runner.start()
+    try:
+        user = emulator.create_user("Лев")
+        with caplog.at_level(logging.WARNING):
+            await emulator.user_sends(user, "Как настроить воронку продаж?")
+            await asyncio.wait_for(searcher.entered.wait(), 30)  # stored, being handled
+            await pg_ctl("stop")
+            try:
+                searcher.gate.set()
+                await asyncio.sleep(3)
+                assert emulator.sent(user) == []  # no apology, no answer while it is down
+            finally:
+                await pg_ctl("start")
+            answer = await emulator.wait_for_bot_message(user, timeout=30)
+        assert "адрес вашего аккаунта" in answer.text or answer.buttons
+        await emulator.settle(quiet=0.5)
+        assert len(emulator.sent(user)) == 1
+        assert any("database is unreachable" in record.getMessage() for record in caplog.records)
+    finally:
+        await runner.stop()
