@@ -58,8 +58,8 @@ SCENARIOS = (
              "500, Chrome 120 на Windows 11. И ещё вопрос: как настроить воронку продаж?"),
 )
 
-_ASKS = {key: plain(render(key)) for key in ("ask_account", "account_not_recognised", "ask_steps", "ask_environment",
-                                             "ask_description")}
+_ASKS = {key: plain(render(key)) for key in ("ask_account", "account_not_recognised", "ask_steps",
+                                             "ask_steps_and_environment", "ask_environment", "ask_description")}
 
 
 def is_card(message) -> bool:
@@ -79,7 +79,9 @@ async def _reply(emu: BotAPIEmulator, user, scenario: Scenario, question) -> Non
         await emu.user_presses(user, question, "account:yes")
     elif text in (_ASKS["ask_account"], _ASKS["account_not_recognised"]):
         await emu.user_sends(user, scenario.account)
-    elif text == _ASKS["ask_steps"]:
+    elif text == _ASKS["ask_steps_and_environment"] and scenario.steps:
+        await emu.user_sends(user, f"{scenario.steps}. {scenario.environment or ''}".strip())
+    elif text in (_ASKS["ask_steps"], _ASKS["ask_steps_and_environment"]):
         await (emu.user_sends(user, scenario.steps) if scenario.steps else
                emu.user_presses(user, question, "unknown:steps"))
     elif text == _ASKS["ask_environment"]:

@@ -596,7 +596,9 @@ def _ask_next(outcome: Outcome, ctx: Context, edited: bool = False) -> Outcome:
         outcome.replies.append(Reply("ask_account"))
     elif first == "steps":
         state.step = Step.STEPS
-        outcome.replies.append(Reply("ask_steps", buttons=((Button("dont_know", "unknown", "steps"),),)))
+        # the browser and OS are asked in the same breath; whatever of them the answer lacks is asked next
+        key = "ask_steps_and_environment" if "environment" in missing else "ask_steps"
+        outcome.replies.append(Reply(key, buttons=((Button("dont_know", "unknown", "steps"),),)))
     else:
         state.step = Step.ENVIRONMENT
         outcome.replies.append(Reply("ask_environment", buttons=((Button("dont_know", "unknown", "environment"),),)))

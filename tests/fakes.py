@@ -54,7 +54,7 @@ def _categorise(text: str) -> FakeProblem:
 
 def fake_read(text: str) -> FakeReading:
     """A keyword reader: enough to drive the dialogue; «и ещё» separates unrelated problems."""
-    parts = [part for part in re.split(r"\s+и ещё\s+", text) if part.strip()]
+    parts = [part for part in re.split(r"\s+и ещё\s+", text) if part.strip()] or [text]
     problems = sorted((_categorise(part) for part in parts), key=lambda p: not p.critical)
     primary = problems[0]
     scope = next(scope for category, scope, _c, _w in _RULES if category == primary.category) \

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot import intake
 from bot.intake import Command, Context, DialogueState, Edit, Media, Press, Step, Text, Unsupported, advance
 from tests.fakes import FakeHit, FakeProblem, FakeReading, fake_read
@@ -56,7 +59,8 @@ def test_only_missing_fields_are_asked_one_at_a_time():
         text("Открываю сделку, меняю сумму и нажимаю сохранить", 3),
         text("Firefox 128 на Ubuntu", 4),
     ])
-    assert [keys(o)[-1] for o in outcomes] == ["ask_account", "ask_steps", "ask_environment", "summary"]
+    assert [keys(o)[-1] for o in outcomes] == ["ask_account", "ask_steps_and_environment", "ask_environment",
+                                               "summary"]
     draft = state.draft
     assert draft.steps == "Открываю сделку, меняю сумму и нажимаю сохранить"
     assert draft.environment == "Firefox 128, Ubuntu"
@@ -173,7 +177,16 @@ def test_critical_goes_out_of_turn_without_links():
     outcome = advance(DialogueState(), text("Не открывается аккаунт romashka.aspro.cloud, у всех", hits=hits))
     assert keys(outcome)[0] == "critical_noted"
     assert outcome.state.draft.critical and outcome.state.draft.help_links == []
-    assert keys(outcome)[-1] == "ask_steps"
+    assert keys(outcome)[-1] == "ask_steps_and_environment"
+
+
+def test_steps_and_browser_in_one_answer_complete_the_ticket():
+    state, outcomes = run([
+        text("Не сохраняется сделка в romashka.aspro.cloud, ошибка", 1),
+        text("Открываю сделку, меняю сумму и жму «Сохранить». Chrome 120, Windows 11", 2),
+    ])
+    assert keys(outcomes[0]) == ["ask_steps_and_environment"] and keys(outcomes[1]) == ["summary"]
+    assert state.draft.environment == "Chrome 120, Windows 11" and "меняю сумму" in state.draft.steps
 
 
 def test_help_links_first_then_specialist_or_self_served():
@@ -300,3 +313,48 @@ def test_topic_markers_are_not_part_of_a_problem():
     assert original_span(message, "во вторых как настроить воронку") == "Как настроить воронку?"
     assert original_span(message, "во первых не работает импорт") == "Не работает импорт."
     assert original_span("Всё лежит! И ещё: отчёт пустой", "и еще отчет пустой") == "Отчёт пустой"
+
+
+TEXTS_POOL = [BUG_FULL, "Не сохраняется сделка, ошибка", "romashka.aspro.cloud", "не знаю", "Chrome 120, Windows 11",
+              "как настроить воронку?", "Предлагаю добавить тёмную тему", "да", "нет", "Отправить", "помогло",
+              "Пропадает задача и ещё как настроить воронку?", "<b>&amp;", ""]
+PRESSES = ["send:", "edit:", "cancel:", "helped:", "specialist:", "account:yes", "account:other", "unknown:steps",
+           "unknown:environment", "field:account", "field:steps", "back:", "next:yes", "next:no", "forged:1"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(
+    st.tuples(st.just("text"), st.sampled_from(TEXTS_POOL)),
+    st.tuples(st.just("press"), st.sampled_from(PRESSES)),
+    st.tuples(st.just("command"), st.sampled_from(["start", "new", "cancel", "help", "status"])),
+    st.tuples(st.just("flagged"), st.just("бля")),
+    st.tuples(st.just("photo"), st.sampled_from(["g1", "g2", ""])),
+), max_size=25))
+def test_any_sequence_of_events_keeps_a_consistent_state(events):
+    from bot import texts as bot_texts
+
+    state = DialogueState()
+    context = Context(previous_account="vektor.aspro.cloud", hours="с 8 до 18")
+    for number, (kind, value) in enumerate(events, 1):
+        if kind == "text":
+            event = text(value, number)
+        elif kind == "press":
+            event = intake.parse_button(value)
+        elif kind == "command":
+            event = Command(value)
+        elif kind == "flagged":
+            event = Text(value, number, None, True)
+        else:
+            event = Media("photo", f"p{number}", True, "image/jpeg", 100, media_group_id=value or None)
+        outcome = advance(state, event, context)
+        state = outcome.state
+        for reply in outcome.replies:
+            assert bot_texts.render(reply.key, reply.params)  # every reply renders
+        for effect in outcome.effects:
+            if isinstance(effect, intake.SubmitTicket):
+                assert effect.draft.complete
+        if state.step == Step.SUMMARY:
+            assert state.draft is not None and state.draft.complete
+        if state.step in (Step.IDLE, Step.OFFER_NEXT):
+            assert state.draft is None
+        assert DialogueState.from_data(str(state.step), state.strikes, state.to_data()) == state
