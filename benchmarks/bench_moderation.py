@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.moderation import clear_caches, moderate
 
 DATA = Path(__file__).resolve().parent / "data"
-SETS = ("moderation_dev.jsonl", "moderation_extra.jsonl")
+SETS = tuple(f"moderation_{name}.jsonl" for name in ("dev", "extra", "holdout", "holdout2", "holdout3"))
 
 _LATIN = re.compile(r"[a-z]", re.I)
 _CYRILLIC = re.compile(r"[а-яё]", re.I)

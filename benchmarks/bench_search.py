@@ -214,6 +214,35 @@ def show_latency(figures: dict[str, tuple[float, float]]) -> str:
     return "  ".join(f"{name} p50 {p50:.2f} ms p95 {p95:.2f} ms" for name, (p50, p95) in figures.items())
 
 
+def crawled_sections() -> list[Section]:
+    """Serve the mirror on loopback, crawl it into a throwaway SQLite file, and read the sections back."""
+    import asyncio
+    import tempfile
+    from pathlib import Path
+
+    from knowledge.db import make_engine
+    from knowledge.service import Knowledge
+    from knowledge.settings import KnowledgeSettings
+    from knowledge.storage import IndexStore
+    from tests.mirror import PUBLIC_BASE, serving
+
+    async def crawl(base: str, url: str) -> list[Section]:
+        engine = make_engine(url)
+        settings = KnowledgeSettings(DATABASE_URL=url, HELP_BASE_URL=base, HELP_PUBLIC_BASE_URL=PUBLIC_BASE,
+                                     CRAWL_TIMEOUT=2)
+        knowledge = Knowledge(settings, engine)
+        try:
+            summary = await knowledge.crawl()
+            print(f"crawled the mirror: {summary.fetched} pages fetched in {summary.duration:.1f} s")
+            return await IndexStore(engine).load_sections()
+        finally:
+            await knowledge.close()
+            await engine.dispose()
+
+    with tempfile.TemporaryDirectory() as tmp, serving() as mirror:
+        return asyncio.run(crawl(mirror.base, f"sqlite+aiosqlite:///{Path(tmp) / 'kb.sqlite3'}"))
+
+
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -222,9 +251,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="quality only, no 50k-section index")
     parser.add_argument("--fit", action="store_true", help="print constants fitted on the whole dev set")
+    parser.add_argument("--crawled", action="store_true",
+                        help="index what the crawler stores from the mirror served on loopback, not the articles file")
     args = parser.parse_args()
 
-    sections = mirror_sections()
+    sections = crawled_sections() if args.crawled else mirror_sections()
     dev = load_dev()
     extra = load_dev(EXTRA)
     fresh = load_dev(FRESH)

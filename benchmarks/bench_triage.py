@@ -1,6 +1,6 @@
 """Print how well and how fast messages are read: `python benchmarks/bench_triage.py [file.jsonl ...]`.
 
-For each labelled set (default: the dev set and the extra held-out set in benchmarks/data/):
+For each labelled set (default: the dev, extra and holdout sets in benchmarks/data/):
 scope accuracy, category accuracy, critical recall and precision, multi-problem accuracy,
 account exact-match, and messages per second of `read_message`.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.triage import read_message
 
 DATA = Path(__file__).resolve().parent / "data"
-DEFAULT_SETS = (DATA / "triage_dev.jsonl", DATA / "triage_extra.jsonl")
+DEFAULT_SETS = tuple(DATA / f"triage_{name}.jsonl" for name in ("dev", "extra", "holdout", "holdout2", "holdout3"))
 
 
 def _ratio(numerator: int, denominator: int) -> str:

@@ -39,24 +39,7 @@ _SEP_ONLY = re.compile(r"\s*[.,]\s*")
 _NAME_BEFORE = re.compile(rf"(?<![\w.@-])(?:{_LABEL}\.)*{_LABEL}$")
 _CYRILLIC_NAME = re.compile(r"(?<![\w-])[а-яё-]+(?=\s*[.,]\s*(?:aspro|asrpo|аспро)\b)")
 _SCHEME = re.compile(r"\b(?:https?|ftp)\s*:\s*//")
-_DOMAIN = "aspro.cloud"
 
-# Cyrillic letters that look like Latin ones (in either case), as users mix them in names.
-_LOOKALIKES = str.maketrans(
-    {
-        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
-        "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
-    }
-)  # fmt: skip
-_LOOKALIKE_LETTERS = frozenset("авеёкмнорстухіјѕԁ")
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\u180e]")
-# Every pattern that can start inside a run of letters starts only at the run's beginning
-# (a look-behind), so a 100,000-letter "word" costs one scan, not one per letter.
-_LATINISH_TOKEN = re.compile(r"(?<![0-9a-zа-яёіјѕԁ-])[0-9a-zа-яёіјѕԁ-]*[a-z][0-9a-zа-яёіјѕԁ-]*")
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\s*\.\s*[\w-]+)+")
-
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_SEP = r"\s*[.,]\s*"
 # name . aspro-ish . cloud-ish, with the product's domain spelt loosely (checked by edit distance).
 _ASPRO_LIKE = re.compile(
     rf"(?<![\w.@/-])(?P<name>{_LABEL}(?:\.{_LABEL})*){_SEP}(?P<a>[a-zа-я]{{3,7}}){_SEP}(?P<c>[a-zа-я]{{3,7}})(?![\w-])"
@@ -179,11 +162,21 @@ def _latinise_all(match: re.Match[str]) -> str:
 
 
 def _prepare(text: str) -> str:
+    # Each step is skipped when the text has nothing it could change (most messages have no link).
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower()
-    text = _SCHEME.sub(" ", _EMAIL.sub(" ", text))
-    text = _LATINISH_TOKEN.sub(_latinise, text)
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
+    if "//" in text:
+        text = _SCHEME.sub(" ", text)
+    if _ANY_LATIN.search(text):
+        text = _LATINISH_TOKEN.sub(_latinise, text)
     # A name typed all in Cyrillic look-alikes right before the product's domain: «асе.aspro.cloud».
-    return _CYRILLIC_NAME.sub(_latinise_all, text)
+    if "aspro" in text or "asrpo" in text or "аспро" in text:
+        text = _CYRILLIC_NAME.sub(_latinise_all, text)
+    return text
+
+
+_ANY_LATIN = re.compile("[a-z]")
 
 
 def _close(word: str, forms: tuple[str, ...]) -> bool:

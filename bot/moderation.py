@@ -75,6 +75,9 @@ _INVISIBLE_RE = re.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
     "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
 )
+# Printable ASCII, Russian letters and common typographic punctuation: `_strip_invisible` leaves
+# such a text as it is (NFKD then NFC gives back й and ё; nothing else decomposes).
+_PLAIN_TEXT_RE = re.compile("[\n\x20-\x7e\u0410-\u044f\u0401\u0451«»—–“”„’‘]*")
 _PI_RE = re.compile(r"(?:3[.,]14|π)(?=[^\W\d_])|(?<=[^\W\d_])(?:3[.,]14|π)")
 _REPEAT_RE = re.compile(r"(.)\1+")
 _CYR_WORD_RE = re.compile(f"[{_CYR}]+")
@@ -90,6 +93,8 @@ def _strip_invisible(text: str) -> str:
     Accents are dropped (NFKD, then marks removed) except the breve of й and the diaeresis of ё:
     «ху́йня», «хўйня» read as «хуйня».
     """
+    if _PLAIN_TEXT_RE.fullmatch(text):
+        return text  # nothing to fold, drop or recompose
     text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFKD", text))
     if text.isascii():
         return "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
@@ -357,6 +362,9 @@ def _match_masked(word: str) -> str | None:
     return found.group(0) if found else None
 
 
+_DIGITS_AS_LATIN = str.maketrans({"0": "o", "1": "i", "3": "z", "4": "ch", "6": "b"})
+
+
 @lru_cache(maxsize=65536)
 def obscene_form(word: str) -> str | None:
     """The normalised obscene word ``word`` reads as, or None. ``word`` is one token, any script."""
@@ -384,6 +392,8 @@ def obscene_form(word: str) -> str | None:
     if not has_cyr and not has_lat:
         return None
     if has_lat and not has_cyr:
+        if has_digit:
+            word = word.translate(_DIGITS_AS_LATIN)  # «p1zdets», «pi3dec»: digits typed for letters
         folded = _REPEAT_RE.sub(r"\1", word)
         if _ENGLISH_RE.search(folded):
             return folded
@@ -473,32 +483,46 @@ def _check_parts(core: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
+def _read_raw(raw: str) -> tuple[str, bool, bool, bool, str, str | None]:
+    """One whitespace token: (core, word-like, sentence break after, pause after, reading, obscene reading).
+
+    For a token that is no word («—», «...»), the flags say what it marks after the word before it.
+    """
+    core = raw.strip(_EDGE)
+    tail = raw[len(raw.rstrip(_EDGE)) :] if core else raw
+    lead = raw[: len(raw) - len(raw.lstrip(_EDGE))] if core else ""
+    if core and (tail.startswith("...") or tail.startswith("…")):
+        core += "…"
+    if core and "*" in raw and not core.endswith("*") and tail.startswith("*"):
+        core += "*"
+    if core and lead.endswith("*") and not core.startswith("*"):
+        core = "*" + core
+    if not _WORDISH_RE.search(core):
+        return core, False, _has(raw, ".!?…"), raw in ("—", "–", "-", ":", "―"), "", None
+    norm, obscene = _read_word(core)
+    return core, True, _has(tail, ".!?…"), _has(tail, ",:;—–-"), norm, obscene
+
+
+_NON_SPACE_RE = re.compile(r"\S+")
+
+
 def _tokens(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     sentence_start = True
     comma_before = False
-    for raw_match in re.finditer(r"\S+", text):
-        raw = raw_match.group(0)
-        core = raw.strip(_EDGE)
-        tail = raw[len(raw.rstrip(_EDGE)) :] if core else raw
-        lead = raw[: len(raw) - len(raw.lstrip(_EDGE))] if core else ""
-        if core and (tail.startswith("...") or tail.startswith("…")):
-            core += "…"
-        if core and "*" in raw and not core.endswith("*") and tail.startswith("*"):
-            core += "*"
-        if core and lead.endswith("*") and not core.startswith("*"):
-            core = "*" + core
-        if not _WORDISH_RE.search(core):
-            if raw in ("—", "–", "-", ":", "―") and tokens:
-                tokens[-1].pause_after = True
-            if _has(raw, ".!?…") and tokens:
-                tokens[-1].break_after = True
-                sentence_start = True
+    multiline = "\n" in text
+    for raw_match in _NON_SPACE_RE.finditer(text):
+        core, wordish, break_after, pause_after, norm, obscene = _read_raw(raw_match.group(0))
+        if not wordish:
+            if tokens:
+                if pause_after:
+                    tokens[-1].pause_after = True
+                if break_after:
+                    tokens[-1].break_after = True
+                    sentence_start = True
             continue
-        break_after = _has(tail, ".!?…")
-        newline_after = "\n" in text[raw_match.end() : raw_match.end() + 2]
-        pause_after = _has(tail, ",:;—–-")
-        norm, obscene = _read_word(core)
+        newline_after = multiline and "\n" in text[raw_match.end() : raw_match.end() + 2]
         tokens.append(
             _Token(
                 text=core,
@@ -513,12 +537,62 @@ def _tokens(text: str) -> list[_Token]:
         )
         comma_before = pause_after
         sentence_start = break_after or newline_after
+    _spare_latin_names(tokens)
     _join_split_words(tokens)
     return tokens
 
 
+_LATIN_NAME_RE = re.compile("[A-Z][a-z]+")
+
+
+def _spare_latin_names(tokens: list[_Token]) -> None:
+    """«Wang Hui», «Li Hui»: a capitalised Latin word next to another inside a sentence is a name,
+    not transliterated Russian. English obscenities stay what they are."""
+    for k, token in enumerate(tokens):
+        if not token.obscene or token.sentence_start or not _LATIN_NAME_RE.fullmatch(token.text):
+            continue
+        if not _has(token.obscene, _CYR):
+            continue
+        neighbours = [tokens[m] for m in (k - 1, k + 1) if 0 <= m < len(tokens)]
+        if any(_LATIN_NAME_RE.fullmatch(other.text) and not other.obscene for other in neighbours):
+            token.obscene = None
+
+
 def _is_letters(word: str) -> bool:
     return _LETTERS_RE.fullmatch(word) is not None
+
+
+@lru_cache(maxsize=4096)
+def _may_start(piece: str) -> bool:
+    """Whether an obscene word may start with these (up to three) letters."""
+    return _fold(piece) in _LEX_STARTS
+
+
+def _join_spelt_label(tokens: list[_Token], i: int) -> bool:
+    """«д е б и л ы», «т у п ы е»: a word spelt letter by letter that is a label, not мат, is read
+    whole (its inner letters «е б и» are no obscene word). True when the run was joined."""
+    if i > 0 and len(tokens[i - 1].text) == 1 and not tokens[i - 1].break_after and not tokens[i - 1].pause_after:
+        return False  # not the first letter of the run
+    j = i
+    while (
+        j + 1 < len(tokens) and len(tokens[j + 1].text) == 1 and not tokens[j].break_after
+        and not tokens[j].pause_after and j - i < _MAX_SPLIT_RUN
+    ):
+        j += 1
+    if j - i < 2:
+        return False
+    run = tokens[i : j + 1]
+    joined = "".join(t.text for t in run)
+    if not _is_letters(joined) or obscene_form(joined):
+        return False
+    norm = _norm_word(joined)
+    if _word_label_kind(joined, norm, None) is None:
+        return False
+    tokens[i : j + 1] = [
+        _Token(joined, norm, None, run[0].capital, run[0].sentence_start, run[0].comma_before,
+               run[-1].break_after, run[-1].pause_after)
+    ]
+    return True
 
 
 def _join_split_words(tokens: list[_Token]) -> None:
@@ -526,6 +600,13 @@ def _join_split_words(tokens: list[_Token]) -> None:
     i = 0
     while i < len(tokens):
         best: tuple[int, str] | None = None
+        first = tokens[i].text
+        if len(first) == 1 and _join_spelt_label(tokens, i):
+            i += 1
+            continue
+        if len(first) > 3 or tokens[i].obscene is not None or (len(first) > 1 and not _may_start(first)):
+            i += 1  # no obscene word starts so: «не», «для», «вы» begin no split word
+            continue
         deep_in_run = i >= 2 and all(
             len(tokens[k].text) == 1 and not tokens[k].break_after and not tokens[k].pause_after for k in (i - 2, i - 1)
         )  # a run of single letters is read from its first or second letter only
@@ -568,7 +649,7 @@ def _join_split_words(tokens: list[_Token]) -> None:
 # --------------------------------------------------------------------------------------------
 
 _NOUN_END = (
-    r"(?:ищ[еаиу]|ищам?и?|)"  # augmentatives: «ебланище», «уродище»
+    r"(?:ищ[еаиу]|ищам?и?|ин|)"  # augmentatives: «ебланище», «уродище», «хуесосина»
     r"(?:|а|я|ы|и|у|ю|о|е|ов|ев|ей|ам|ям|ами|ями|ах|ях|ом|ем|ой|ою|ье|ья|ьи|ьев|ь|ью|й)"
 )
 _ADJ_END = r"(?:ый|ий|ой|ая|яя|ое|ее|е|ые|ие|ого|его|ому|ему|ым|им|ыми|ими|ых|их|ую|юю|ы|а)"
@@ -588,6 +669,7 @@ _STRONG_NOUNS = _stems(
     "глупц тупен долдон недотеп неумех неуч невежд профан дилетант халтурщик лентя лодыр бездельник "
     "тунеядц тунеядец дармоед нахлебник урод уродин ублюдок ублюдк выродок выродк мраз мерзавц мерзавец "
     "подонок подонк сволоч скотин твар гнид паскуд падл сучар сучонок сучонк гондон гандон чмо чмошник "
+    "idiot idiots moron morons imbecile imbeciles retard retards dumbass dumbasses jerks "
     "лох лошар лузер неудачник ничтожеств говнюк говноед суки сучар говнокодер засранц засранец рукожоп "
     "криворук быдл отморозок отморозк неадекват маразматик шизик кретинк"
 )
@@ -623,7 +705,7 @@ _STAFF_RE = re.compile(
     + _stems(
         "оператор поддержк техподдержк саппорт суппорт специалист разработчик разраб программист "
         "прогер кодер девелопер тестировщик тестер сотрудник консультант инженер аспро техник админ команд "
-        "операторш аспровц саппортер хелпдеск тп"
+        "операторш аспровц саппортер хелпдеск тп support developers devs"
     )
     + f"){_NOUN_END}|aspro"
 )
@@ -633,7 +715,9 @@ _OWN_RE = re.compile(
         "клиент покупател заказчик контрагент подрядчик партнер поставщик коллег начальник шеф директор "
         "руководител бухгалтер стажер юрист кадровик сосед конкурент подчинен продавц продавец курьер "
         "водител кассир посетител абонент пользовател дочь сын жена муж кладовщик логист маркетолог "
-        "продажник секретар фрилансер интегратор франчайзи хакер спамер тролл злоумышленник"
+        "продажник секретар фрилансер интегратор зам замдиректор заместител замглав помощник ассистент "
+        "франчайзи хакер спамер тролл злоумышленник colleague colleagues boss client clients customer customers "
+        "employee employees intern interns"
     )
     + f"){_NOUN_END}"
 )
@@ -651,7 +735,7 @@ _YOUR_POSSESSIVE = frozenset(
     for w in _words("ваш ваша ваше ваши вашего вашей вашему вашим вашими ваших вашу твой твоя твои твоего твою твоей")
 )
 _FIRST_PERSON = frozenset(_fold(w) for w in _words("я меня мне мной себя сам сама мы нас нам сами"))
-_SECOND_PLURAL = frozenset(["вы", "вас", "вам", "вами"])
+_SECOND_PLURAL = frozenset(["вы", "вас", "вам", "вами", "you", "u"])
 _SECOND_SINGULAR = frozenset(_fold(w) for w in ["ты", "тебя", "тебе", "тобой", "тя"])
 # Words that neither name a target nor end a phrase: skipped when looking for a label's target.
 _FILLERS = frozenset(
@@ -695,11 +779,16 @@ _ASS_RE = re.compile(r"(?:жоп|задниц|попы|пятой)\w*")
 
 def _label_kind(token: _Token) -> str | None:
     """'strong', 'weak' (noun labels), 'adj', 'weak_adj' or None."""
-    words = {token.norm}
-    if token.obscene:
-        words.add(_fold(token.obscene))
-    if "-" in token.text:  # «программисты-недоучки», «горе-специалисты», «спамеры-идиоты»
-        parts = [_norm_word(part) for part in token.text.split("-") if part]
+    return _word_label_kind(token.text, token.norm, token.obscene)
+
+
+@lru_cache(maxsize=65536)
+def _word_label_kind(text: str, norm: str, obscene: str | None) -> str | None:
+    words = {norm}
+    if obscene:
+        words.add(_fold(obscene))
+    if "-" in text:  # «программисты-недоучки», «горе-специалисты», «спамеры-идиоты»
+        parts = [_norm_word(part) for part in text.split("-") if part]
         if any(_STAFF_RE.fullmatch(part) for part in parts):
             if parts[0] == "горе" or any(_STRONG_NOUN_RE.fullmatch(part) for part in parts):
                 return "strong"
@@ -717,7 +806,17 @@ def _label_kind(token: _Token) -> str | None:
             return "weak"
         if _WEAK_ADJ_RE.fullmatch(word):
             return "weak_adj"
+    if _LATIN_LETTERS_RE.fullmatch(norm) and 5 <= len(norm) <= 16:
+        # Russian typed in Latin letters: «ushlepki», «debily», «tupye»; only unmistakable labels.
+        for reading in _translit_variants(norm):
+            if _STRONG_NOUN_RE.fullmatch(reading):
+                return "strong"
+            if _ADJ_RE.fullmatch(reading):
+                return "adj"
     return None
+
+
+_LATIN_LETTERS_RE = re.compile("[a-z']+")
 
 
 def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = False) -> str | None:
@@ -729,6 +828,8 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
     word = tokens[i].norm
     if before and word in _FIRST_PERSON:
         return "self"
+    if i > 0 and tokens[i - 1].norm == "у" and (word in _SECOND_PLURAL or word in _SECOND_SINGULAR):
+        return None  # «бот у вас тупой»: «у вас» says whose, not whom
     if word in _SECOND_PLURAL:
         return "staff"
     if word in _SECOND_SINGULAR:
@@ -823,7 +924,7 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
             return _nearest_target(tokens, k, lo, hi, bot)
         if target:
             return target
-        if _label_kind(tokens[k]) or tokens[k].norm in _FILLERS:
+        if _label_kind(tokens[k]) or tokens[k].norm in _FILLERS or _whose(tokens, k):
             continue
         if tokens[k].capital and not tokens[k].sentence_start:
             continue
@@ -831,8 +932,19 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
     return "staff" if not _any_target(tokens, lo, hi, bot) else None  # vocative: «Тупые, верните…»
 
 
+def _whose(tokens: list[_Token], k: int) -> bool:
+    """«у вас», «у тебя»: says whose the subject is («операторы у вас тупые»), not whom."""
+    you = _SECOND_PLURAL | _SECOND_SINGULAR
+    if tokens[k].norm == "у":
+        return k + 1 < len(tokens) and tokens[k + 1].norm in you
+    return k > 0 and tokens[k - 1].norm == "у" and tokens[k].norm in you
+
+
 def _any_target(tokens: list[_Token], lo: int, hi: int, bot: bool) -> bool:
     return any(_target(tokens, k, bot) in ("own", "bot") for k in range(lo, hi))
+
+
+_PLURAL_IMPERATIVE_RE = re.compile(r"\w{2,}(?:йте|ите|ьте)")
 
 
 def _noun_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, kind: str) -> str | None:
@@ -843,18 +955,30 @@ def _noun_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, kind
         )
         if vocative and any(t.norm in _SECOND_PLURAL for t in tokens[lo:hi]):
             return "staff"  # «ну вы даёте, клоуны»
-        return _nearest_target(tokens, i, lo, hi, bot, no_verb_between=True)
+        target = _nearest_target(tokens, i, lo, hi, bot, no_verb_between=True)
+        if target is None and vocative and token.sentence_start and any(
+            _PLURAL_IMPERATIVE_RE.fullmatch(t.norm) for t in tokens[i + 1 : hi]
+        ):
+            return "staff"  # «бараны, читайте что пишу»: called by name and told what to do
+        return target
     target = _nearest_target(tokens, i, lo, hi, bot)
     if target:
         return target
-    if any(_REPORTING.fullmatch(tokens[k].norm) for k in range(lo, hi)):
+    if any(_REPORTING.fullmatch(tokens[k].norm) and not _said_by_writer(tokens, k) for k in range(lo, hi)):
         return None
     return "staff"  # a bare label in a message to support is said to support
+
+
+def _said_by_writer(tokens: list[_Token], k: int) -> bool:
+    """«я же написал», «мы писали»: the writer's own words, not someone else's being reported."""
+    return any(tokens[m].norm in _FIRST_PERSON for m in range(max(0, k - 2), k))
 
 
 def _is_abuse(tokens: list[_Token], i: int, hi: int) -> bool:
     """«идите нахуй», «пошли вы в жопу», «ебал я вас»."""
     word = tokens[i].norm
+    if not tokens[i].obscene and word not in _GO_VERBS and word not in _SUCK_VERBS:
+        return False  # the common case, decided before looking further
     window = [t.norm for t in tokens[i + 1 : min(hi, i + 5)]]
     if word in _SUCK_VERBS or (tokens[i].obscene and _GO_AWAY_RE.fullmatch(word)):
         return True
@@ -930,3 +1054,6 @@ def clear_caches() -> None:
     """Forget the words read so far (the per-word caches); for measuring a cold start."""
     obscene_form.cache_clear()
     _read_word.cache_clear()
+    _word_label_kind.cache_clear()
+    _read_raw.cache_clear()
+    _may_start.cache_clear()

@@ -10,6 +10,9 @@ at the places where people start a new topic («и ещё», «также», «�
 «второй вопрос», numbered lists, sentence breaks). Each clause is scored against weighted cue
 vocabularies of the product's domain; the cue words are reduced to their Snowball stems once,
 at import time, and matched as word prefixes, so every inflection of a word matches its cue.
+A clause is indexed once by the first letters of its words, and each vocabulary is tried only
+where one of its cues can start (see `_Index`), which keeps a message to a fraction of a
+millisecond.
 Failures of the whole account or a module, lost data and locked-out teams are recognised apart
 from the scores, since they decide criticality.
 """
@@ -131,6 +134,7 @@ def _word_pattern(word: str) -> str:
 
 # `_MSG` in a cue stands for any messenger or call service (SLA 4.5: not a support channel).
 _MESSENGERS = r"(?:скайп\w*|skype|whatsapp|ватсап\w*|вотсап\w*|viber|вайбер\w*|телеграм\w*|telegram|zoom|зум\w*)"
+_MESSENGER_KEYS = frozenset(["ска", "sky", "wha", "ват", "вот", "vib", "вай", "тел", "tel", "zoo", "зум"])
 
 
 def _cue_pattern(phrase: str) -> str:
@@ -145,8 +149,59 @@ def _cue_pattern(phrase: str) -> str:
     return out
 
 
-def _vocabulary(spec: str) -> tuple[tuple[re.Pattern[str], int], ...]:
+_WORD_CHARS = re.compile(r"\w+")
+
+
+def _first_keys(phrase: str) -> frozenset[str] | None:
+    """The first (up to three) letters every match of a cue starts its first word with, if known.
+
+    A text none of whose words start so cannot match the cue, and the cue is not tried on it.
+    """
+    word = phrase.lower().replace("ё", "е").split()[0]
+    if word == "_msg":
+        return _MESSENGER_KEYS
+    if word == "~":
+        return None
+    exact = word.startswith("=")  # the cue's first word is the whole word, not a beginning
+    if exact:
+        literal = word[1:]
+    elif word.endswith("*"):
+        literal = word[:-1]
+    else:
+        stem = _stem(word) if word.isalpha() else word
+        exact = len(stem) <= 3
+        literal = word if exact else stem
+    lead = _WORD_CHARS.match(literal)
+    if not lead:
+        return None
+    key = lead.group(0)
+    if len(key) >= 3:
+        return frozenset([key[:3]])
+    # A short run of letters is a whole word of the text when the cue says so or when a sign
+    # follows it («т-банк», «c#»); a short beginning of a longer word cannot be looked up.
+    return frozenset([key]) if exact or len(key) < len(literal) else None
+
+
+# A vocabulary: for each weight, one pattern and the number of its group in `_KEY_GROUPS`
+# (-1: a group some cue of which has no `_first_keys`, scanned along the whole text).
+_Vocabulary = tuple[tuple[re.Pattern[str], int, int], ...]
+_KEY_GROUPS: dict[str, list[int]] = {}  # first letters of a word -> the groups that may match there
+_GROUP_COUNT = [0]
+
+
+def _register(keys: set[str] | None) -> int:
+    if keys is None:
+        return -1
+    group = _GROUP_COUNT[0]
+    _GROUP_COUNT[0] += 1
+    for key in keys:
+        _KEY_GROUPS.setdefault(key, []).append(group)
+    return group
+
+
+def _vocabulary(spec: str) -> _Vocabulary:
     by_weight: dict[int, list[str]] = {}
+    keys: dict[int, set[str] | None] = {}
     for raw in spec.strip().splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -155,24 +210,87 @@ def _vocabulary(spec: str) -> tuple[tuple[re.Pattern[str], int], ...]:
         for phrase in phrases.split(";"):
             if phrase.strip():
                 by_weight.setdefault(int(weight), []).append(_cue_pattern(phrase.strip()))
-    # One look-behind in front of the alternation keeps the scan fast (a prefix check per position).
+                first, known = _first_keys(phrase.strip()), keys.setdefault(int(weight), set())
+                if known is not None:
+                    keys[int(weight)] = None if first is None else known | first
+    # One look-behind in front of the alternation keeps a whole-text scan fast.
     return tuple(
-        (re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in pats) + ")"), weight)
+        (re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in pats) + ")"), weight, _register(keys[weight]))
         for weight, pats in sorted(by_weight.items())
     )
 
 
-_CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
+class _Index:
+    """Where in a text each vocabulary group may match: the starts of words whose first three
+    letters (a shorter word: the word) are among the group's `_first_keys`.
+
+    A group is tried at those few places rather than scanned along the whole text, and a group
+    with none is not tried at all; the result is that of `findall`.
+    """
+
+    __slots__ = ("starts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        starts: dict[int, list[int]] = {}  # each list in the order of the text
+        key_groups = _KEY_GROUPS
+        for match in _WORD_CHARS.finditer(text):
+            groups = key_groups.get(match.group()[:3])
+            if groups:
+                start = match.start()
+                for group in groups:
+                    known = starts.get(group)
+                    if known is None:
+                        starts[group] = [start]
+                    else:
+                        known.append(start)
+        self.starts = starts
+
+    def found(self, pattern: re.Pattern[str], group: int) -> bool:
+        """Whether the group's pattern matches anywhere (what `search` would say)."""
+        if group < 0:
+            return pattern.search(self.text) is not None
+        text = self.text
+        return any(pattern.match(text, start) for start in self.starts.get(group, ()))
+
+    def findall(self, pattern: re.Pattern[str], group: int, *, first: bool = False) -> list[str]:
+        if group < 0:
+            if first:
+                found = pattern.search(self.text)
+                return [found.group()] if found else []
+            return pattern.findall(self.text)
+        starts = self.starts.get(group)
+        if not starts:
+            return []
+        out: list[str] = []
+        end = -1
+        for start in starts:
+            if start < end:
+                continue
+            match = pattern.match(self.text, start)
+            if match:
+                out.append(match.group())
+                if first:
+                    break
+                end = match.end()
+        return out
+
+
+_CUES: dict[Category, _Vocabulary] = {
     Category.SETUP_CONSULTATION: _vocabulary("""
-        3: как ~ настроить; как настраивать; консультация по настройке; консультация по; настраивается;
-        3: настраиваются; как ~ подключить; как ~ включить; где включается; помогите* ~ настроить; куда нажать;
+        3: как ~ настрои*; как настраивать; консультация по настройке; консультация по; настраивается;
+        3: настраиваются; как ~ подключить; как ~ включить; где включается; помогите* ~ настрои*; куда нажать;
         3: где взять; как задать; где задаются; где задается; как сделать шаблон; где ~ меняется; где ~ изменить;
-        3: где ~ настроить; где ~ включить; где ~ отключить; где ~ поменять; где ~ указать; где ~ указывается;
+        3: где ~ настрои*; где ~ включить; где ~ отключить; где ~ поменять; где ~ указать; где ~ указывается;
         3: как сделать чтобы; how to set up; how to configure;
         3: how do i set; how can i; how do i; how to
+        3: что ~ настрои*; что ~ прописать; куда ~ прописать; что ~ указать; где ~ выставить; как ~ выставить;
+        3: где ~ задать; где ~ установить; куда ~ вводить; куда ~ ввести; куда ~ вставить
+        3: =не могу ~ разобраться; =не могу ~ понять; =не можем ~ разобраться; =не можем ~ понять
         2: настройка; настройке; настройки; настройкой; как добавить; как создать; как поменять; как изменить;
         2: как переименовать; как выгрузить; как загрузить; как привязать; подключаю; настраиваем;
         2: как подключиться; как ~ дать ~ доступ; как ~ выдать ~ доступ; помогите* ~ разобраться
+        2: =dns; свой домен; своего домена
         1: шаблон; =права; =правами
     """),
     Category.FUNCTIONALITY_QUESTION: _vocabulary("""
@@ -195,6 +313,9 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
         3: зависает; тормозит; не перетаскиваются; не останавливается; не меняется; не удаляется; =wrong;
         3: считает неверно; считает неправильно; по два раза; по три раза; пропала кнопка; не грузятся
         3: с опозданием; с задержкой; опаздыва*
+        3: обрезает; обрезаются; обрезается; съедает; съедают; прыгает; прыгают; слетает; слетают; сбивается;
+        3: сбиваются; путает; перепутан*; второй раз; двойн*; задваива*; дублиру*; некорректно; криво;
+        3: =пустые; =пустой; =пустое; =пусто
         2: пишет; вместо; неправильно; неверно; пропали; пропал; пропала; по ~ =раза; позже; раньше; почему-то;
         2: =хотя; не видно; не видит; показывает ~ других; крутится загрузка; не получается; не могу
         1: =не; после обновления
@@ -218,6 +339,11 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
         4: two-factor*; two factor; =mfa; =2-factor; audit log; ip whitelist; password policy; =gdpr;
         4: запретить* ~ вход; ограничить* ~ вход; резервн* копи*; бэкап*; backup*; ограничить* ~ доступ ~ аккаунт*;
         4: ограничить вход
+        4: =не могли ~ выгружать; =не могли ~ скачивать; =не могли ~ экспортир*; =не могли ~ копировать;
+        4: ваш пароль; пароль ~ изменен; не менял* ~ пароль; подозрительн* ~ вход*; чуж* ~ вход*; учетк* ~ взлом*
+        4: одноразов* ~ код*; код* ~ из ~ =sms; код* ~ из ~ смс; кто ~ скачивал*; кто ~ скачал*; кто ~ просматривал*;
+        4: кто ~ открывал*; залогинен*; выкинуть*; выкиньте*; завершить* ~ сеанс*; выйти ~ со ~ всех
+        4: кто ~ менял*; кто ~ изменял*; кто ~ удалял*; вход* ~ с ~ нов* ~ устройств*; уведомлени* ~ о ~ вход*
         2: безопасност*; кто ~ заходил; кто ~ выгружал; доступ к данным; отозвать; парол*; кто ~ изменил
     """),
     Category.FEATURE_REQUEST: _vocabulary("""
@@ -230,17 +356,22 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
         4: просим ~ добавить; прошу ~ сделать; просим ~ сделать; когда будет; планируется ли; не планируете;
         4: очень нужн*; верните* ~ как было; верните* ~ стар*; feature request; it would be great; would be great;
         4: it would be nice; we'd love; could you add
-        2: почему нельзя; сделайте* пожалуйста; хотим интеграцию; хотелось; добавить бы
+        4: хочется; когда уже будет; когда уже появится; когда ~ появится
+        4: было бы ~ супер; было бы ~ здорово; было бы ~ удобн*; если бы ~ можно ~ было; please consider;
+        4: consider adding; please implement
+        2: почему нельзя; сделайте* пожалуйста; хотим интеграцию; хотелось; добавить бы; =ждем
         1: хотим ~ чтобы
         1: хотим; хочу
     """),
     Category.GENERAL_PROGRAMMING: _vocabulary("""
         4: python; javascript; =js; php; node*; =sql; регулярк*; regex*; docker*; =cron; sslerror; ssl;
         4: декоратор*; асинхронност*; колбэк*; callback*; oauth*; =soap; permission denied; =bash; =git;
-        4: =java; =c#; =c++; =golang; =rust; kotlin; swift; typescript; requests; язык программирования;
+        4: =java; =c#; =c++; =golang; =rust; kotlin; swift; typescript; =requests; язык программирования;
         4: какой язык; =jwt; =html; =css; react*; =vue; angular; django; flask; fastapi; laravel; =nginx; apache;
         4: linux; ubuntu; windows server; промис*; =async; =await; рекурси*; =npm; =pip; composer; =grpc;
         4: postgre*; mysql; mongo*; redis; крон*; микросервис*; =cors; =впр; vlookup; макрос*
+        4: в =go; на =go; golang; =get и =post; get-запрос*; http-запрос*; http ~ метод*
+        4: идемпотентн*; сериализац*; многопоточн*; =orm
         2: что такое; в целом; на сервере; на нашем сервере; распарсить; =post запрос; post-запрос; скрипт;
         2: бэкенд*; backend; фронтенд*; frontend; фреймворк*; библиотек*; массив*; переменн*; функци* ~ python*
     """),
@@ -254,6 +385,9 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
         4: custom development; в вашем коде; =оплатим; за отдельную плату;
         4: свой модуль; свой виджет; свою страницу; свое приложение;
         4: своего модуля
+        4: написать ~ модуль; напишите* ~ модуль; сколько ~ стоит* ~ написать; сколько ~ стоит* ~ доработ*;
+        4: заказать ~ доработк*; виджет* ~ для ~ сайта; можете ~ сделать ~ под ключ
+        4: за деньги; =своя форма; =свою форму; =свой калькулятор
         2: сможете ~ сделать
         1: модуль; виджет; приложение; коннектор*; компонент
     """),
@@ -265,6 +399,9 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
         4: заполните* нам; внесите* нам; загрузите* нам; импортируйте* нам; создайте* нам; постройте* нам;
         4: выстройте* нам; организуйте* нам; автоматизируйте* нам; пропишите* нам; соберите* нам;
         4: опишите* ~ процесс; по нашей ~ формул*; сделайте* ~ чтобы ~ у нас
+        4: посчитайте*; подсчитайте*; рассчитайте*; проанализируйте*; сделайте* выводы; проведите* анализ
+        4: разнесите*; распределите* ~ наш*; заполните* ~ наш*; перенесите* ~ наш*; внесите* ~ наш*;
+        4: загрузите* ~ наш*; импортируйте* ~ наш*
         2: по нашей ~ схем*
         2: настройте*; сделайте* нам; логику; схему мотивации; юнит-экономик*
     """),
@@ -280,14 +417,18 @@ _CUES: dict[Category, tuple[tuple[re.Pattern[str], int], ...]] = {
         4: купить ~ лиценз*; докупить; оплатить ~ лиценз*; продлить ~ лиценз*; пришлите* ~ закрывающ*;
         4: прошу ~ выставить ~ счет*; выставите* ~ счет*; выставьте* ~ счет*; счет* ~ на ~ следующий год;
         4: =какую ~ =crm; =какая ~ =crm ~ лучше; =упд; стажер*; ваканси*; хочу у вас работать; роутер*;
-        4: медленный интернет; по закону; ндс; albato; wazzup; call me; =phone; наш сайт; сайт на тильд*;
+        4: медленный интернет; по закону; albato; wazzup; call me; =phone; наш сайт; сайт на тильд*;
         4: яндекс директ*;
         4: подешевле; дешевле; продайте*; встреч* ~ в офисе; встретиться; приехать* ~ к нам; вернуть ~ деньги;
         4: возврат* ~ денег; возврат* ~ средств; what is the price; how much does; how much is; pricing; google ads;
         4: рекламн* кампани*; настроить рекламу;
         4: счет* ~ на ~ продлени*; пришлите* ~ счет*; интегратор*;
         4: партнер* ~ интегратор*; сторонн* ~ разработчик*; они не отвечают
-        2: стоимость; =цена; =цены; =цену; тариф ~ стоит; лицензи*; подписк*; закрывающ* документ*
+        4: по телефону ~ быстрее; по телефону ~ удобнее; по телефону ~ проще; продиктую*; голосом;
+        4: объясню ~ по телефону; футбол*; хоккей*; анекдот*; посоветуйте* ~ ноутбук*; =ноутбук
+        4: реквизит* ~ для ~ оплат*; безнал*; связат* ~ _MSG; их ~ поддержк*; их ~ саппорт*; их ~ техподдержк*;
+        4: фотошоп*; photoshop; =figma; фигм*; =canva; autocad; автокад*; сводн* таблиц*
+        2: стоимость; =цена; =цены; =цену; тариф ~ стоит; лицензи*; подписк*; закрывающ* документ*; =ндс
     """),
 }
 
@@ -297,10 +438,12 @@ _PAYMENT = _vocabulary("""
     1: т-банк*; тинькофф*; платежн* систем*; приема платежей; прием платежей; приема оплат; онлайн-оплат*;
     1: платил по ссылке; платежей; приём оплаты; приема оплаты; юmoney; yoomoney; принима* ~ оплат*;
     1: принима* ~ платеж*; =прием ~ оплат*; =приема ~ оплат*; оплат* ~ картой; =qiwi; сбербанк*
+    1: банк*; поступлени* ~ на ~ расчетн*
 """)
 _PAYMENT_BUILD = _vocabulary("""
     1: напишите*; написать; сделайте*; сделаете; подключите*; интегрируйте*; скрипт*; код; обработчик*;
     1: связк*; помогите написать; пришлите; нужна интеграция; нужно подключить; настройте*
+    1: =write; =script; =code; =handler; =integrate; =connect
 """)
 # The user's own product references: a programming question about them is not general programming.
 _PRODUCT = _vocabulary("""
@@ -324,7 +467,7 @@ _DOWN = _vocabulary("""
 """)
 # «Наш сайт на Тильде не открывается» is the user's own site, not the product (SLA 1.3).
 _OWN_SITE = _vocabulary("""
-    1: наш* сайт*; сайт* на ~ тильд*; сайт* на ~ tilda; wordpress; =wix
+    1: наш* сайт*; сайт* на ~ тильд*; сайт* на ~ tilda; wordpress; =wix; тильд*; =tilda; вордпресс*
 """)
 # What is down: the service itself («аккаунт», «CRM», «модуль Склад») or everybody («у всех», «ни один»).
 _SUBJECT = _vocabulary("""
@@ -346,23 +489,27 @@ _HARD_DOWN = _vocabulary("""
     1: =502; =503; =504; bad gateway; service unavailable; gateway timeout; работа стоит; ничего не работает;
     1: работать невозможно; невозможно работать; на любой странице; на всех страницах;
     1: все сломалось; все упало; все лежит
+    1: превышено время ожидания; err_connection*; err_timed_out; connection refused; timed out
 """)
 _LOCKOUT = _vocabulary("""
     1: никто ~ не может; ни один ~ не может; все ~ не могут; не может войти ни; nobody can;
     1: all ~ users ~ access denied; никто ~ не заходит; не заходит ни один; никто не может;
     1: всей компанией; всем офисом; все сотрудники ~ не могут
+    1: nobody ~ can; no one ~ can; everyone ~ can't; everyone ~ cannot
 """)
 # Greetings and thanks: small talk when nothing else is said (SLA 4.5: not a request).
 _SMALL_TALK = re.compile(
     r"(?<!\w)(?:добр(?:ый|ое|ого)\s+(?:день|вечер|утро|дня|вечера|утра)|здравствуйте|здрасте|привет\w*|"
-    r"спасибо|благодарю|хорошего\s+(?:вам\s+)?дня|всего\s+доброго|до\s+свидания|hello|hi|thanks?(?:\s+you)?|"
-    r"ок|окей|ok|понятно|ясно|большое|огромное|как\s+(?:ваши\s+)?дела|как\s+поживаете)(?!\w)"
+    r"спасибо|благодарю|хорош\w+\s+(?:вам\s+)?(?:дня|вечера|выходных|праздников)|за\s+помощь|всего\s+доброго|до\s+свидания|hello|hi|thanks?(?:\s+you)?|"
+    r"ок|окей|ok|понятно|ясно|большое|огромное|как\s+(?:ваши\s+)?дела|как\s+поживаете|как\s+настроение|всем|удачи|"
+    r"удачн\w*\s+\w+|(?:все\s+)?(?:за)?работало|(?:все\s+)?получилось|вопрос\s+(?:снят|решен|закрыт))(?!\w)"
 )
 _WORDS = re.compile(r"\w+")
 _AND_THAT_IS_ALL = re.compile(r"(?<!\w)и\s+все(?=\s*(?:[.,!?;)]|$))")
 # A request addressed to the company («сделайте», «верните») other than a plea for help or an answer.
 _IMPERATIVE = re.compile(
     r"(?<!\w)(?!(?:подскаж|помог|посмотр|проверь|скаж|объясн|расскаж|уточн|ответь|извин|прост|пришл|напиш|позвон|"
+    r"восстанов|почин|исправ|"
     r"перезвон|наберите|разберит|дайте\s+знать|подтверд)\w*)\w{2,}(?:йте|ите)(?!\w)"
 )
 # «не подтягиваются», «не пересчитался»: a function that does not do its job.
@@ -371,16 +518,21 @@ _NEGATED_VERB = re.compile(
     r"ались|алось|ился|илась|ились|ло|ла|ли)(?!\w)"
 )
 # «как сделать обязательным поле», «как импортировать контакты»: how to do something in the product.
-_HOW_TO = re.compile(r"(?<!\w)(?:как|каким образом)(?:\s+\w+){0,2}?\s+\w+(?:ть|ться|ти)(?!\w)")
+_HOW_TO = re.compile(
+    r"(?<!\w)(?:как|каким образом|что\s+(?:нужно|надо|необходимо))(?:\s+\w+){0,2}?\s+\w+(?:ть|ться|ти)(?!\w)"
+)
 _LOST = _vocabulary("""
-    1: пропали; пропало; исчезли; исчезло; удалились; удалилось; стерлись; потерялись; откатили;
-    1: пустая; обнулились; ничего не осталось
+    1: пропали; пропало; исчезли; исчезло; удалились; удалилось; удалилась; стерл*; стерт*; потерялись;
+    1: потерялось; откатили; пустая; обнулились; обнулилось; обнулилась; ничего не осталось; затерл*; затерт*
+    1: are gone; is gone; disappeared; looks empty; is empty; were deleted; got deleted; lost all
 """)
 _MASS = _vocabulary("""
-    1: =все; база; базу; данные; ничего не осталось; за ~ год*; за ~ недел*; по всем
+    1: =все; база; базу; данные; ничего не осталось; за ~ год*; за ~ недел*; по всем; массов*; =all; database;
+    1: =всех ~ сделок; =всех ~ задач; =всех ~ контактов; =всех ~ клиентов; =всех ~ счетов; =всех ~ проектов
 """)
 _MASS_GENERAL = _vocabulary("""
-    1: база; базу; данные; ничего не осталось; по всем; =и контакты; все сделки
+    1: база; базу; данные; ничего не осталось; по всем; =и контакты; все сделки; database; =all ~ contacts;
+    1: =all ~ deals; everything
 """)
 
 # Category order for ties: the more specific, the earlier.
@@ -413,16 +565,30 @@ _TOPICS = (
 _STRONG_TOPIC = 4
 
 
-def _score(text: str, vocabulary: tuple[tuple[re.Pattern[str], int], ...]) -> int:
-    total = 0
-    for pattern, weight in vocabulary:
-        hits = len(set(pattern.findall(text))) if weight > 1 else int(pattern.search(text) is not None)
-        total += weight * min(hits, 2)
-    return total
+def _score(index: _Index, pattern: re.Pattern[str], weight: int, group: int) -> int:
+    """A group's part of its category's score: its weight for each distinct cue found, at most twice."""
+    if weight > 1:
+        return weight * min(len(set(index.findall(pattern, group))), 2)
+    return weight if index.found(pattern, group) else 0
 
 
-def _has(text: str, vocabulary: tuple[tuple[re.Pattern[str], int], ...]) -> bool:
-    return any(pattern.search(text) for pattern, _ in vocabulary)
+def _cue_scores(index: _Index) -> list[int]:
+    """The score of every category, in the order of `Category`; only the groups that may match are tried."""
+    scores = [0] * len(_ORDER)
+    for group in index.starts:
+        entry = _CUE_GROUPS.get(group)
+        if entry is not None:
+            at, pattern, weight = entry
+            scores[at] += _score(index, pattern, weight, group)
+    for at, pattern, weight in _CUES_SCANNED:
+        scores[at] += _score(index, pattern, weight, -1)
+    return scores
+
+
+def _has(text: str | _Index, vocabulary: _Vocabulary) -> bool:
+    index = text if isinstance(text, _Index) else _Index(text)
+    tried = index.starts
+    return any((group < 0 or group in tried) and index.found(pattern, group) for pattern, _, group in vocabulary)
 
 
 # --- Normalisation and splitting ---------------------------------------------------------------
@@ -435,6 +601,8 @@ _LINK = re.compile(
     r"(?<![\w.+-])(?:(?:https?://|www\.)\S*[^\s.,;:!?)»\"']|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
     r"[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}(?:/\S*[^\s.,;:!?)»\"'])?/?)"
 )
+# Every link has one of these; most messages have none, and the scan for links is skipped.
+_MAY_LINK = re.compile(r"\.[a-z]|@|://|www\.")
 _EDGE = " ,;:—–-."
 _SPACES = re.compile(r"[ \t]+")
 _COMMA_SEGMENTS = re.compile(r"[,;:—–()]|\s-\s")
@@ -452,7 +620,12 @@ _BULLET = re.compile(r"^\s*(?:[-•*—–]|\d{1,2}[).])\s")
 _BREAK = re.compile(r"(?<=[.!?…])\s+|\n+|(?:^|\s)(?=\d{1,2}[).]\s)")
 _CONJUNCTION_ONLY = re.compile(r"и|а|ну и|но|ну")
 _LEADING_AND = re.compile(r"^(?:и|а|ну и|но)\s+")
-_ATTACHED = re.compile(r"^(?:если\s+(?:нет|нельзя|не\b)|а если нет|иначе|из-за этого|поэтому|в результате|теперь\b)")
+# What follows and belongs to the problem before it: «если нет — добавьте», a consequence, or what
+# the user already tried («пробовал multipart — 400»).
+_ATTACHED = re.compile(
+    r"^(?:если\s+(?:нет|нельзя|не\b)|а если нет|иначе|из-за этого|поэтому|в результате|теперь\b|"
+    r"(?:уже\s+|я\s+|мы\s+)?(?:по)?пробовал\w*|i\s+tried|tried\b)"
+)
 _ANAPHORA = re.compile(r"(?<!\w)(?:это|этого|этим|эту|его|их|такую|такой|там)(?!\w)")
 _QUESTION = re.compile(
     r"\?|(?<!\w)(?:как|где|можно ли|есть ли|почему|зачем|какой|какая|какие|сколько|или|how|what|where)(?!\w)"
@@ -467,7 +640,9 @@ def _prepare(text: str) -> tuple[str, str]:
     whose lowercase is longer), the normalised text is shown instead.
     """
     display = _SPACES.sub(" ", _CONTROL.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)))).strip()
-    normalised = _LINK.sub(lambda m: " " * len(m.group(0)), display.lower().replace("ё", "е"))
+    normalised = display.lower().replace("ё", "е")
+    if _MAY_LINK.search(normalised):
+        normalised = _LINK.sub(lambda m: " " * len(m.group(0)), normalised)
     normalised = _from_translit(normalised)
     return (display if len(display) == len(normalised) else normalised), normalised
 
@@ -481,7 +656,8 @@ def _normalise(text: str) -> str:
 _TRANSLIT_MARKERS = frozenset([
     "ne", "kak", "gde", "chto", "pochemu", "mozhno", "li", "est", "nas", "vy", "ili", "dlya", "pri", "posle", "uzhe",
     "eshche", "tozhe", "ochen", "rabotaet", "nastroit", "podskazhite", "pozhaluysta", "zdravstvuyte", "privet",
-    "akkaunt", "oshibka",
+    "akkaunt", "oshibka", "chtoby", "chto", "eto", "kogda", "nado", "nuzhno", "mne", "menya", "iz", "na", "v",
+    "po", "uzhe", "vse", "esli", "tolko", "pochemu", "kuda", "zachem", "sdelat", "sdelki", "zadachi", "nastroyki",
 ])
 _KEEP_LATIN = frozenset([
     "api", "rest", "crm", "ip", "sso", "2fa", "json", "xml", "php", "python", "js", "sql", "webhook", "http", "https",
@@ -505,7 +681,11 @@ def _cyrillic(match: re.Match[str]) -> str:
     word = match.group(0)
     if word in _KEEP_LATIN:
         return word
+    word = _Y_AFTER_CONSONANT.sub("ы", word)  # «chtoby», «novyh»: y after a consonant is ы
     return _TRANSLIT_RE.sub(lambda m: _TRANSLIT_MAP[m.group(0)], word)
+
+
+_Y_AFTER_CONSONANT = re.compile(r"(?<=[bvgdzklmnprstfhcw])y(?![aeiouy])")
 
 
 def _from_translit(text: str) -> str:
@@ -577,6 +757,8 @@ class _Features:
     lost: bool  # data lost across the board
     lost_general: bool  # … and not in one kind of record only
     question: bool
+    security_cause: bool  # a security setting or event (2FA, IP limits, passwords changed for all)
+    own_site: bool  # the user's own website or site builder
     small_talk: bool
 
     def __add__(self, other: _Features) -> _Features:
@@ -587,42 +769,71 @@ class _Features:
         )
 
 
-_FLAGS = ("payment", "payment_build", "product", "down", "lockout", "lost", "lost_general", "question")
+_FLAGS = (
+    "payment", "payment_build", "product", "down", "lockout", "lost", "lost_general", "question", "security_cause",
+    "own_site",
+)
 _ALL_FLAGS = ("small_talk",)  # true of a merged stretch only when true of every part
 _ORDER = tuple(Category)
+_AT = {category: i for i, category in enumerate(_ORDER)}
+_TOPIC_RANK = {category: i for i, category in enumerate(_TOPICS)}
+_CUE_GROUPS = {
+    group: (_AT[category], pattern, weight)
+    for category, vocabulary in _CUES.items()
+    for pattern, weight, group in vocabulary
+    if group >= 0
+}
+_CUES_SCANNED = tuple(
+    (_AT[category], pattern, weight)
+    for category, vocabulary in _CUES.items()
+    for pattern, weight, group in vocabulary
+    if group < 0
+)
+_PRIORITY_RANK = {category: i for i, category in enumerate(_PRIORITY)}
+
+
+def _segment_down(segment: str) -> bool:
+    """Part of a sentence says the service, a module or everybody is down, not one kind of record."""
+    index = _Index(segment)
+    return (
+        _has(index, _DOWN)
+        and not _has(index, _OWN_SITE)
+        and (_has(index, _SUBJECT) or _has(index, _EVERYBODY))
+        and not _has(_MODULE_NAME.sub("модуль", segment), _OBJECT)
+    )
 
 
 def _features(text: str) -> _Features:
-    scores = [_score(text, _CUES[category]) if category in _CUES else 0 for category in _ORDER]
+    index = _Index(text)
+    scores = _cue_scores(index)
     if _HOW_TO.search(text):
-        scores[_ORDER.index(Category.SETUP_CONSULTATION)] += 3
+        scores[_AT[Category.SETUP_CONSULTATION]] += 3
     if _IMPERATIVE.search(text):
-        scores[_ORDER.index(Category.FEATURE_REQUEST)] += 2  # «Сделайте тёмную тему», «Верните старый вид»
-    bug = _ORDER.index(Category.BUG_REPORT)
+        scores[_AT[Category.FEATURE_REQUEST]] += 2  # «Сделайте тёмную тему», «Верните старый вид»
+    bug = _AT[Category.BUG_REPORT]
     if scores[bug] < _STRONG and _NEGATED_VERB.search(text):
         scores[bug] = _STRONG
     plain = _AND_THAT_IS_ALL.sub(" ", text)  # «крутится загрузка и всё» is not «всё лежит»
-    down = _has(plain, _HARD_DOWN) or (
-        _has(plain, _DOWN)
-        and any(
-            _has(segment, _DOWN)
-            and not _has(segment, _OWN_SITE)
-            and (_has(segment, _SUBJECT) or _has(segment, _EVERYBODY))
-            and not _has(_MODULE_NAME.sub("модуль", segment), _OBJECT)
-            for segment in _COMMA_SEGMENTS.split(plain)
-        )
+    plain_index = index if plain == text else _Index(plain)
+    down = _has(plain_index, _HARD_DOWN) or (
+        _has(plain_index, _DOWN) and any(_segment_down(segment) for segment in _COMMA_SEGMENTS.split(plain))
     )
-    lost = _has(text, _LOST) and _has(text, _MASS)
+    lost = _has(index, _LOST) and _has(index, _MASS)
     return _Features(
         scores=tuple(scores),
-        payment=_has(text, _PAYMENT),
-        payment_build=_has(text, _PAYMENT_BUILD),
-        product=_has(text, _PRODUCT),
+        payment=_has(index, _PAYMENT),
+        payment_build=_has(index, _PAYMENT_BUILD),
+        product=_has(index, _PRODUCT),
         down=down,
-        lockout=_has(text, _LOCKOUT),
+        lockout=_has(index, _LOCKOUT),
         lost=lost,
-        lost_general=lost and _has(text, _MASS_GENERAL),
+        lost_general=lost and _has(index, _MASS_GENERAL),
         question=_QUESTION.search(text) is not None,
+        security_cause=any(
+            weight >= _STRONG_TOPIC and index.found(pattern, group)
+            for pattern, weight, group in _CUES[Category.SECURITY_QUESTION]
+        ),
+        own_site=_has(index, _OWN_SITE),
         small_talk=_SMALL_TALK.search(text) is not None and len(_WORDS.findall(_SMALL_TALK.sub(" ", text))) <= 1,
     )
 
@@ -643,23 +854,26 @@ def _decide(features: _Features) -> _Verdict:
         scores[Category.BUG_REPORT] //= 2  # a failing API call is a question about the API
 
     # SLA 2.1: restoring operability goes out of turn.
-    if features.lockout and scores[Category.SECURITY_QUESTION] >= 2:
+    if features.lockout and features.security_cause:
         return _Verdict(Category.SECURITY_QUESTION, True, 9)
     if features.down or features.lockout:
         return _Verdict(Category.OUTAGE, True, 9)
     if features.lost:
         return _Verdict(Category.OUTAGE if features.lost_general else Category.BUG_REPORT, True, 9)
 
-    topic = max(_TOPICS, key=lambda category: (scores[category], -_TOPICS.index(category)))
+    topic = max(_TOPICS, key=lambda category: (scores[category], -_TOPIC_RANK[category]))
     if scores[topic] >= _STRONG_TOPIC:
         if topic in _IN_SCOPE and scores[Category.FEATURE_REQUEST] >= _STRONG_TOPIC:
             # A wish about the API or security is still a wish (SLA 3.1, last item).
             return _Verdict(Category.FEATURE_REQUEST, False, scores[Category.FEATURE_REQUEST])
         return _Verdict(topic, False, scores[topic])
-    best = max(_PRIORITY[1:], key=lambda category: (scores[category], -_PRIORITY.index(category)))
+    best = max(_PRIORITY[1:], key=lambda category: (scores[category], -_PRIORITY_RANK[category]))
     strength = scores[best]
     if features.small_talk and strength < _STRONG:
         best = Category.OTHER_CHANNEL_OR_OFFTOPIC  # «привет, как дела», «спасибо, хорошего дня»
+    elif features.own_site and not features.product:
+        # SLA 1.3: the user's own website or site builder, with nothing of the product in the question.
+        return _Verdict(Category.OTHER_CHANNEL_OR_OFFTOPIC, False, max(strength, _STRONG_TOPIC))
     elif strength == 0:
         best = Category.FUNCTIONALITY_QUESTION if features.question else Category.BUG_REPORT
     return _Verdict(best, False, strength)

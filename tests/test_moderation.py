@@ -67,6 +67,7 @@ def test_obscene_roots_in_inflections_and_derivatives(text: str) -> None:
         ("зaeбaли уже", "Latin a and e"),
         ("XУЙНЯ КАКАЯ-ТО", "capital Latin X"),
         ("пи3дёж сплошной", "digit 3"),
+        ("p1zdets kakoy-to", "digit 1 in transliteration"),
         ("до6оёб какой-то писал", "digit 6"),
         ("д0лбоёб", "digit 0"),
         ("3,14здато работает", "3,14 for пи"),
@@ -299,6 +300,41 @@ def test_insult_without_obscenity_is_not_profanity() -> None:
     result = moderate("вы бестолочи")
     assert result == Moderation(profanity=False, insult=True, matches=("бестолочи",))
     assert result.flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "т у п ы е, вы вообще читаете?",  # a label spelt letter by letter
+        "и д и о т ы, ответьте наконец",
+        "kretiny, gde otvet",  # a label typed in Latin letters
+        "your support guys are morons",  # English labels
+        "you idiots closed my ticket",
+        "тварина ты, а не оператор",  # augmentative -ин-
+        "идиоты, я же писал, что пароль не подходит",  # the writer's own words are no report of others'
+        "клоуны, ответьте уже по делу",  # called by name and told what to do
+    ],
+)
+def test_labels_in_other_spellings_are_insults(text: str) -> None:
+    assert moderate(text).insult, text
+
+
+def test_a_spelt_label_is_read_whole_not_as_obscene_letters() -> None:
+    assert moderate("д е б и л ы") == Moderation(profanity=False, insult=True, matches=("дебилы",))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Клиент Chen Hui из Шанхая не получает счета",  # a Chinese name, not transliterated мат
+        "робот у вас тупой, переключите на человека",  # «у вас» is whose; the label is the bot's
+        "наш зам полный кретин, удалил воронку",  # the writer's own deputy
+        "мой заместитель — идиот, снёс все задачи",
+        "Can you help? My colleague is an idiot and deleted the pipeline",
+    ],
+)
+def test_names_and_targets_that_are_not_what_they_seem(text: str) -> None:
+    assert not moderate(text).flagged, text
 
 
 def test_clean_message() -> None:

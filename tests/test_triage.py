@@ -102,6 +102,89 @@ def test_category_in_other_spellings_and_traps(text: str, category: Category) ->
 
 
 @pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # Verbs of a function doing the wrong thing, with no «не работает».
+        ("Печать акта обрезает таблицу справа", C.BUG_REPORT),
+        ("В отчёте по менеджерам пустые строки вместо сумм", C.BUG_REPORT),
+        ("Скидка в счёте считается второй раз", C.BUG_REPORT),
+        # VAT inside the product is no accounting question.
+        ("НДС в счёте округляется некорректно", C.BUG_REPORT),
+        # Where to put or set something.
+        ("Куда вводить ключ от телефонии?", C.SETUP_CONSULTATION),
+        ("Где выставить рабочие часы отдела?", C.SETUP_CONSULTATION),
+        # Keeping data from leaving, a password changed by somebody else.
+        ("Хотим, чтобы стажёры не могли скачивать вложения. Как?", C.SECURITY_QUESTION),
+        ("Пришло уведомление, что пароль изменён, хотя я ничего не делал", C.SECURITY_QUESTION),
+        # Wishes without «добавьте».
+        ("Хочется видеть в карточке клиента все его звонки сразу", C.FEATURE_REQUEST),
+        ("Когда уже появится приложение для планшета?", C.FEATURE_REQUEST),
+        # Programming in general, including Go and HTTP methods.
+        ("Как в Go сделать пул воркеров?", C.GENERAL_PROGRAMMING),
+        ("Чем отличается GET и POST на практике?", C.GENERAL_PROGRAMMING),
+        # Development and analysis to order.
+        ("Сколько стоит написать модуль учёта аренды? Готовы оплатить", C.CUSTOM_DEVELOPMENT),
+        ("Проанализируйте нашу воронку и скажите, где теряем клиентов", C.BUSINESS_CASE_IMPLEMENTATION),
+        ("Can you write a handler for PayPal payments so invoices close themselves?", C.PAYMENT_INTEGRATION_SCRIPT),
+        # Not the product: a voice call, the user's own site, small talk.
+        ("Мне проще голосом, продиктую номер ошибки", C.OTHER_CHANNEL_OR_OFFTOPIC),
+        ("На нашем сайте после обновления WordPress съехало меню", C.OTHER_CHANNEL_OR_OFFTOPIC),
+        ("Как в Тильде сделать всплывающее окно?", C.OTHER_CHANNEL_OR_OFFTOPIC),
+        ("Спасибо, всё получилось!", C.OTHER_CHANNEL_OR_OFFTOPIC),
+        # ... but a form of the user's site feeding the CRM is the product.
+        ("Заявки с формы на нашем сайте не создают лиды в CRM", C.BUG_REPORT),
+        ("не можем разобраться, как включить учёт времени по задачам", C.SETUP_CONSULTATION),
+        ("kak sdelat chtoby sdelki zakryvalis sami", C.SETUP_CONSULTATION),  # «y» after a consonant is «ы»
+        ("Привет! Как настроение?", C.OTHER_CHANNEL_OR_OFFTOPIC),  # «настроение» is not «настроить»
+        ("Как посмотреть, кто открывал карточку клиента?", C.SECURITY_QUESTION),
+        ("Сотрудник залогинен на чужом ноутбуке, как его выкинуть?", C.SECURITY_QUESTION),
+        ("Было бы здорово, если бы отчёты приходили в телеграм", C.FEATURE_REQUEST),
+        ("please consider adding a kanban view for invoices", C.FEATURE_REQUEST),
+        ("Распределите наших клиентов по новым менеджерам", C.BUSINESS_CASE_IMPLEMENTATION),
+        ("Нужны реквизиты для оплаты, бухгалтерия просит", C.OTHER_CHANNEL_OR_OFFTOPIC),
+        ("Можно связаться через Viber?", C.OTHER_CHANNEL_OR_OFFTOPIC),
+        ("У Манго глючит АТС, их саппорт тоже молчит", C.OTHER_CHANNEL_OR_OFFTOPIC),
+        ("Как в Figma экспортировать макет?", C.OTHER_CHANNEL_OR_OFFTOPIC),
+        ("Сделайте связку с банком, чтобы поступления на расчётный счёт закрывали счета",
+         C.PAYMENT_INTEGRATION_SCRIPT),
+        ("уведомления не приходят в телеграм — что надо настроить у бота?", C.SETUP_CONSULTATION),
+        ("Можно получать письмо, когда кто-то входит с нового устройства?", C.SECURITY_QUESTION),
+        ("Кто менял настройки воронки вчера вечером?", C.SECURITY_QUESTION),
+        ("Объясните, что такое сериализация объектов", C.GENERAL_PROGRAMMING),
+        ("Нужен свой калькулятор доставки в карточке, сделаете за деньги?", C.CUSTOM_DEVELOPMENT),
+        ("Всем спасибо за помощь, хороших праздников!", C.OTHER_CHANNEL_OR_OFFTOPIC),
+        ("Как в гугл-таблицах сделать сводную таблицу?", C.OTHER_CHANNEL_OR_OFFTOPIC),
+    ],
+)
+def test_category_of_wordings_beyond_the_cue_lists(text: str, category: Category) -> None:
+    assert read_message(text).category is category
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "critical"),
+    [
+        # Nobody can log in with no security setting behind it: an outage, even if passwords are mentioned.
+        ("Никто не может войти, пишет неверный пароль, хотя пароли не меняли", C.OUTAGE, True),
+        ("Сменили политику паролей, и теперь никто не может войти", C.SECURITY_QUESTION, True),
+        # A whole site the browser cannot reach.
+        ("crm.stroy-alians.ru: ERR_CONNECTION_TIMED_OUT у всего офиса", C.OUTAGE, True),
+        # One field wiped across many records is a critical bug; «восстановите» is no wish.
+        ("После массовой правки у всех сделок стёрлась дата, восстановите", C.BUG_REPORT, True),
+        ("После синхронизации у всех сделок затёрлись суммы", C.BUG_REPORT, True),
+        ("No one at our company can open the CRM since morning", C.OUTAGE, True),
+        ("Help, all tasks are gone and the database is empty", C.OUTAGE, True),
+    ],
+)
+def test_criticality_of_other_wordings(text: str, category: Category, critical: bool) -> None:
+    assert classify(text) == (category, critical)
+
+
+def test_what_the_user_already_tried_is_part_of_the_same_problem() -> None:
+    reading = read_message("Как через API загрузить файл в задачу? Пробовал base64 — 415 Unsupported Media Type")
+    assert (reading.category, reading.multi_problem) == (C.API_QUESTION, False)
+
+
+@pytest.mark.parametrize(
     ("text", "critical"),
     [
         ("Не открывается аккаунт ни у кого в компании", True),
