@@ -3,6 +3,7 @@ agents in a forum supergroup, the user in a private chat."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from bot.storage import Conversation, Message, Reminder, Ticket, TicketEvent, User
 from tests.botrunner import BotRunner, bot_settings
 from tests.emulator import sample_jpeg, sample_png
+from tests.mirror import serving
 
 FULL = ("Не сохраняется сделка в romashka.aspro.cloud: открываю CRM → Сделки → Новая сделка, заполняю "
         "поля и жму «Сохранить» — появляется ошибка 500. Браузер Chrome 120, Windows 11.")
@@ -320,3 +322,71 @@ async def test_several_open_tickets_ask_which_one(runner, emulator, desk_world):
     await emulator.user_presses(user, question, button="№1")
     topic1 = emulator.topic_named(group, "#1 ·")
     await emulator.wait_for_bot_message(group, lambda m: m.text == "А это к какому?", thread_id=topic1.thread_id)
+
+
+async def test_suspend_with_a_reason_from_the_list_then_reopen_after_resolution(runner, emulator, desk_world):
+    group, anna, *_ = desk_world
+    user, topic, card = await taken_ticket(emulator, group, anna)
+    await emulator.user_presses(anna, card, button="Приостановить")
+    reasons = await emulator.wait_for_bot_message(group, lambda m: "Причина" in (m.text or ""),
+                                                  thread_id=topic.thread_id)
+    assert len(reasons.buttons) == 7  # the seven grounds of SLA 4.8
+    await emulator.user_presses(anna, reasons, button="Устаревшее ПО")
+    told = await emulator.wait_for_bot_message(user, lambda m: "приостановлена" in (m.text or ""))
+    assert "устаревшей версии браузера" in told.text and "4.8" in told.text
+    await emulator.user_sends(anna, "/resolve", chat=group, thread_id=topic.thread_id)
+    await emulator.wait_for_bot_message(user, lambda m: "решено" in (m.text or ""))
+    await emulator.settle()
+    assert emulator.topic_named(group, "#1 ·").closed
+
+    await emulator.user_sends(user, "Проблема вернулась после обновления")  # within REOPEN_DAYS
+    reopened = await emulator.wait_for_bot_message(user, lambda m: "открыто снова" in (m.text or ""))
+    assert "№1" in reopened.text
+    await emulator.wait_for_bot_message(group, lambda m: m.text == "Проблема вернулась после обновления",
+                                        thread_id=topic.thread_id)
+    assert not emulator.topic_named(group, "#1 ·").closed
+    [ticket] = await rows(runner, select(Ticket))
+    assert ticket.state == "reopened" and ticket.assignee_id is None and ticket.reason == "outdated_software"
+    events = await rows(runner, select(TicketEvent.reason).where(TicketEvent.to_state == "suspended"))
+    assert events == ["outdated_software"]
+
+
+async def test_general_topic_replies_are_not_relayed(runner, emulator, desk_world):
+    group, anna, boris, _admin = desk_world
+    user, topic, _card = await taken_ticket(emulator, group, anna)
+    question = await emulator.user_sends(boris, "Кто посмотрит #1?", chat=group)
+    # a reply in General carries the replied message's id as its thread id, without is_topic_message
+    await emulator.user_sends(anna, "Я посмотрю", chat=group, reply_to=question)
+    await emulator.user_sends(anna, "Смотрю ваш вопрос", chat=group, thread_id=topic.thread_id)
+    relayed = await emulator.wait_for_bot_message(user)
+    assert relayed.text == "Смотрю ваш вопрос"
+    await emulator.settle()
+    assert not any(m.text == "Я посмотрю" for m in emulator.sent(user))
+
+
+async def test_reindex_edits_one_progress_message_and_refuses_a_second(emulator, tmp_path, desk_world):
+    group, anna, _boris, admin = desk_world
+    with serving() as mirror:
+        settings = bot_settings(emulator, tmp_path / "reindex.sqlite3", AGENT_CHAT_ID=group.id,
+                                ADMIN_IDS=str(admin.id), HELP_BASE_URL=mirror.base,
+                                HELP_PUBLIC_BASE_URL="https://aspro.cloud/help/", CRAWL_TIMEOUT=1)
+        runner = BotRunner(emulator, settings)
+        app = await runner.start()
+        try:
+            await emulator.user_sends(anna, "/reindex", chat=group)  # agents, not admins: refused
+            assert "только администраторам" in (await emulator.wait_for_bot_message(group)).text
+            await emulator.user_sends(admin, "/reindex", chat=group)
+            await emulator.user_sends(admin, "/reindex", chat=group)
+            started = await emulator.wait_for_bot_message(group, lambda m: "началась" in (m.text or ""))
+            refused = await emulator.wait_for_bot_message(group, lambda m: "уже идёт" in (m.text or ""))
+            assert refused.message_id > started.message_id
+            assert app.desk is not None and app.desk.reindex.task is not None
+            await asyncio.wait_for(app.desk.reindex.task, 30)
+            [final] = [m for m in emulator.sent(group) if m.message_id == started.message_id]
+            assert final.text.startswith("Переиндексация завершена") and "fetched" in final.text
+            assert final.history  # edited in place, not a new message per step
+            progress = [m for m in emulator.sent(group) if "Переиндексация" in (m.text or "")
+                        and m.message_id != refused.message_id]
+            assert progress == [final]
+        finally:
+            await runner.stop()
