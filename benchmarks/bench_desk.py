@@ -41,7 +41,8 @@ async def run(tickets: int, per_minute: int) -> None:
         async with BotAPIEmulator() as emu:
             agent = emu.create_user("Анна")
             group = emu.create_group("Поддержка", members=(agent,))
-            emu.limit_rate(messages=20, per=60, chat_id=group.id)  # Telegram's flood control on the group
+            if per_minute <= 20:  # Telegram's flood control on the group (off to measure the bot's own cost)
+                emu.limit_rate(messages=20, per=60, chat_id=group.id)
             settings = bot_settings(emu, Path(folder) / "bot.sqlite3", AGENT_CHAT_ID=group.id,
                                     GROUP_MESSAGES_PER_MINUTE=per_minute)
             runner = BotRunner(emu, settings)
@@ -79,7 +80,7 @@ async def run(tickets: int, per_minute: int) -> None:
                 await runner.stop()
             latencies = [appeared[n] - pressed[numbers[n]] for n in appeared if n in numbers]
             print(f"tickets confirmed at once: {tickets}; cards in topics: {len(appeared)}; "
-                  f"group rate: {per_minute}/min (emulator enforces 20/min)")
+                  f"group rate: {per_minute}/min" + (" (emulator enforces 20/min)" if per_minute <= 20 else ""))
             if latencies:
                 print(f"time to first card: {min(latencies):.2f} s")
                 print(f"time to all cards:  {max(appeared.values()) - started:.2f} s")

@@ -60,13 +60,14 @@ class Application:
         bot = Bot(settings.bot_token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
         knowledge = Knowledge(settings, engine)
         service = ConversationService.from_settings(settings, engine, searcher=knowledge, prober=file_prober(bot))
-        outbox = Outbox(bot, service)
+        port = TelegramPort(bot, group_per_minute=settings.group_messages_per_minute)  # the one outbound path
+        outbox = Outbox(bot, service, port)
         worker = Worker(service, outbox)
         dispatcher = Dispatcher(service=service, outbox=outbox, worker=worker, settings=settings)
         dispatcher.include_router(make_router())
         desk = ticker = None
         if settings.agent_chat_id is not None:
-            desk = Desk(service, TelegramPort(bot, group_per_minute=settings.group_messages_per_minute),
+            desk = Desk(service, port,
                         group_id=settings.agent_chat_id, schedule=SupportSchedule.from_settings(settings),
                         agent_ids=settings.agent_ids, admin_ids=settings.admin_ids,
                         need_info_suspend_days=settings.need_info_suspend_days, reopen_days=settings.reopen_days,

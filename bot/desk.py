@@ -53,7 +53,15 @@ class DeskError(Exception):
     """A call Telegram refused for good (after the retries)."""
 
 
-class TopicMissing(DeskError):
+class Refused(DeskError):
+    """400: Telegram refused the call itself (bad parameters, markup it cannot parse…)."""
+
+
+class Unavailable(DeskError):
+    """5xx or the network, still failing after the retries: worth trying again later."""
+
+
+class TopicMissing(Refused):
     """«message thread not found»: the topic was deleted by hand."""
 
 

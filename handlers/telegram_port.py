@@ -1,8 +1,9 @@
-"""The desk's way to Telegram (`bot.desk.Port` with aiogram): every call of the desk goes through `_call`,
-which keeps one chat's calls in order, stays under the per-group rate by queueing (Telegram allows about
-20 messages a minute in a group), waits out 429 `retry_after`, retries 5xx and network errors with
-backoff, and turns the answers the desk acts on into its own exceptions (403 → `Blocked`,
-«message thread not found» → `TopicMissing`).
+"""The one outbound path to Telegram (`bot.desk.Port` with aiogram). Every call, the desk's and the
+dialogue's replies (`handlers.outbox`), goes through `TelegramPort.call`, which keeps one chat's calls
+in order, stays under the per-group rate by queueing (Telegram allows about 20 messages a minute in a
+group), waits out 429 `retry_after`, retries 5xx and network errors with backoff, and turns the answers
+the callers act on into exceptions of their own (403 → `Blocked`, «message thread not found» →
+`TopicMissing`, other 400s → `Refused`, retries exhausted → `Unavailable`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from aiogram.exceptions import (
 from aiogram.types import ReplyParameters
 
 from bot.conversation import ChatLocks
-from bot.desk import Blocked, Buttons, DeskError, TopicMissing
+from bot.desk import Blocked, Buttons, Refused, TopicMissing, Unavailable
 from handlers.outbox import keyboard
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,10 @@ class TelegramPort:
         self.max_retry_after = max_retry_after
         self._chats = ChatLocks()
 
-    async def _call(self, chat_id: int, make: Callable[[], Awaitable[T]], *, message: bool = True) -> T:
+    async def call(self, chat_id: int, make: Callable[[], Awaitable[T]], *, message: bool = True,
+                   server_attempts: int | None = None) -> T:
+        """The one way to Telegram for the dialogue's replies and the desk alike."""
+        attempts = server_attempts or self.server_attempts
         async with self._chats(chat_id):  # one chat's calls in the order they were made
             if message and chat_id < 0:
                 await self.gate.wait(chat_id)  # groups: under Telegram's per-group rate
@@ -76,7 +80,7 @@ class TelegramPort:
                 except TelegramRetryAfter as error:
                     waits += 1
                     if waits > self.max_retry_after:
-                        raise DeskError(f"chat {chat_id}: still 429 after {waits} waits") from error
+                        raise Unavailable(f"chat {chat_id}: still 429 after {waits} waits") from error
                     wait = min(float(error.retry_after), self.max_wait)
                     log.warning("Telegram asks to wait %.0f s before writing to chat %s", wait, chat_id)
                     await asyncio.sleep(wait)
@@ -85,11 +89,11 @@ class TelegramPort:
                 except TelegramBadRequest as error:
                     if "thread not found" in str(error).lower():
                         raise TopicMissing(str(error)) from error
-                    raise DeskError(str(error)) from error
+                    raise Refused(str(error)) from error
                 except (TelegramServerError, TelegramNetworkError) as error:
                     server_errors += 1
-                    if server_errors >= self.server_attempts:
-                        raise DeskError(f"chat {chat_id}: {error}") from error
+                    if server_errors >= attempts:
+                        raise Unavailable(f"chat {chat_id}: {error}") from error
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 10.0)
 
@@ -99,37 +103,37 @@ class TelegramPort:
         return ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
 
     async def create_topic(self, chat_id: int, name: str) -> int:
-        topic = await self._call(chat_id, lambda: self.bot.create_forum_topic(chat_id, name))
+        topic = await self.call(chat_id, lambda: self.bot.create_forum_topic(chat_id, name))
         return topic.message_thread_id
 
     async def set_topic_open(self, chat_id: int, thread_id: int, is_open: bool) -> None:
         method = self.bot.reopen_forum_topic if is_open else self.bot.close_forum_topic
-        await self._call(chat_id, lambda: method(chat_id, thread_id), message=False)
+        await self.call(chat_id, lambda: method(chat_id, thread_id), message=False)
 
     async def send(self, chat_id: int, text: str, *, thread_id: int | None = None, buttons: Buttons | None = None,
                    reply_to: int | None = None) -> int:
-        sent = await self._call(chat_id, lambda: self.bot.send_message(
+        sent = await self.call(chat_id, lambda: self.bot.send_message(
             chat_id, text, message_thread_id=thread_id, reply_markup=keyboard(buttons or []),
             reply_parameters=self._reply(reply_to), disable_web_page_preview=True, parse_mode="HTML"))
         return sent.message_id
 
     async def copy(self, chat_id: int, from_chat_id: int, message_id: int, *, thread_id: int | None = None,
                    reply_to: int | None = None) -> int:
-        copied = await self._call(chat_id, lambda: self.bot.copy_message(
+        copied = await self.call(chat_id, lambda: self.bot.copy_message(
             chat_id, from_chat_id, message_id, message_thread_id=thread_id, reply_parameters=self._reply(reply_to)))
         return copied.message_id
 
     async def send_file(self, chat_id: int, kind: str, file_id: str, *, thread_id: int | None = None) -> int:
         method = {"photo": self.bot.send_photo, "animation": self.bot.send_animation}.get(kind, self.bot.send_document)
-        sent = await self._call(chat_id, lambda: method(chat_id, file_id, message_thread_id=thread_id))
+        sent = await self.call(chat_id, lambda: method(chat_id, file_id, message_thread_id=thread_id))
         return sent.message_id
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
-        await self._call(chat_id, lambda: self.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id,
+        await self.call(chat_id, lambda: self.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id,
                                                                    parse_mode="HTML"), message=False)
 
     async def member_status(self, chat_id: int, user_id: int) -> str:
-        member = await self._call(chat_id, lambda: self.bot.get_chat_member(chat_id, user_id), message=False)
+        member = await self.call(chat_id, lambda: self.bot.get_chat_member(chat_id, user_id), message=False)
         return str(member.status.value if hasattr(member.status, "value") else member.status)
 
     async def webhook_info(self) -> tuple[int, str | None]:
