@@ -332,6 +332,15 @@ class Desk:
                     .order_by(Ticket.closed_at.desc()).limit(1))).scalar_one_or_none()
         if not open_tickets and reopenable is None:
             return None
+        text = incoming.text.strip()
+        verdict = self.service.moderator(text) if text else None
+        if verdict is not None and (verdict.profanity or verdict.insult):
+            # SLA 4.2: kept for the record, never passed on to the agents; the user is asked to rephrase
+            async with self.service.writing() as session:
+                if row is not None:
+                    await session.execute(update(Message).where(Message.id == row).values(flagged=True))
+                await self._done(incoming.update_id, session)
+            return await self._to_user_rows(incoming.chat_id, [(texts.render("rephrase"), [])])
         if reopenable is not None:
             return await self._reopen(incoming, reopenable.id, row)
         numbers = [t.id for t in open_tickets]

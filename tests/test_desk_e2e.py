@@ -271,7 +271,13 @@ async def test_edit_reaches_the_topic_marked_and_history_is_kept(runner, emulato
                        .options(selectinload(Message.versions)))
     assert [v.text for v in row.versions] == ["Ошибка в разделе Сделки"]
     await emulator.settle()
-    assert len(emulator.sent(user)) == 3  # ticket created, specialist joined... and nothing for the relay
+    assert len(emulator.sent(user)) == 3  # the summary, «registered», «a specialist joined»: nothing more
+
+    # SLA 4.2: an insult is kept for the record, never passed to the agents; the user is asked to rephrase
+    await emulator.user_sends(user, "Вы там все идиоты, когда почините?")
+    assert "переформулируйте" in (await emulator.wait_for_bot_message(user)).text
+    await emulator.settle()
+    assert not any("идиоты" in (m.text or "") for m in emulator.sent(group, thread_id=topic.thread_id))
 
 
 async def test_a_429_burst_delivers_every_message_once_in_order(runner, emulator, desk_world):
