@@ -131,6 +131,9 @@ async def test_the_whole_life_of_a_ticket(runner, emulator, desk_world):
     await emulator.user_sends(user, photo=sample_jpeg(800, 600), caption="Вот он")
     copy = await emulator.wait_for_bot_message(group, lambda m: m.text == "Вот он", thread_id=topic.thread_id)
     assert copy.kind == "photo" and copy.text == "Вот он"
+    await emulator.user_sends(anna, "Спасибо, вижу", chat=group, thread_id=topic.thread_id, reply_to=copy)
+    thanks = await emulator.wait_for_bot_message(user)
+    assert thanks.text == "Спасибо, вижу" and thanks.data["reply_to_message"]["caption"] == "Вот он"
     await emulator.user_sends(anna, "// похоже на баг в форме сделки", chat=group, thread_id=topic.thread_id)
     await emulator.user_sends(anna, document=("fix.png", sample_png(10, 10)), caption="Инструкция",
                               chat=group, thread_id=topic.thread_id)
@@ -197,7 +200,7 @@ async def test_the_whole_life_of_a_ticket(runner, emulator, desk_world):
     notes = [m for m in transcript if m.internal and m.author_kind == "agent"]
     assert [m.text for m in notes] == ["// похоже на баг в форме сделки"]
     agents = [m for m in transcript if m.author_kind == "agent" and not m.internal]
-    assert {m.author_id for m in agents} == {anna.id} and len(agents) == 2
+    assert {m.author_id for m in agents} == {anna.id} and len(agents) == 3
     reminders = await rows(runner, select(Reminder).order_by(Reminder.id))
     assert [(r.kind, r.outcome) for r in reminders] == [
         ("need_info", "sent"), ("need_info", "cancelled"), ("need_info_suspend", "cancelled"),
@@ -217,6 +220,15 @@ async def test_outsiders_are_ignored_and_commands_work(runner, emulator, desk_wo
     [ticket] = await rows(runner, select(Ticket))
     assert ticket.assignee_id is None  # a non-agent's /take is ignored
     assert not any("взял" in m.text for m in emulator.sent(group, thread_id=topic.thread_id))
+
+    # users reach only their own tickets: a forged press on someone else's ticket does nothing
+    intruder = emulator.create_user("Чужой клиент")
+    await emulator.user_sends(intruder, "/start")
+    await emulator.wait_for_bot_message(intruder)
+    await emulator.user_presses(intruder, emulator.sent(intruder)[0], "csat:1:1", forge=True)
+    await emulator.settle(0.3)
+    [ticket] = await rows(runner, select(Ticket))
+    assert ticket.csat is None
 
     await emulator.user_sends(anna, "/queue", chat=group)
     queue = await emulator.wait_for_bot_message(group, lambda m: "Очередь" in (m.text or ""))
