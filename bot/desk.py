@@ -189,6 +189,7 @@ class Desk:
         self._members: dict[int, tuple[float, bool]] = {}
         self._publishing = asyncio.Lock()
         self._tickets = ChatLocks()  # one ticket's changes one after another
+        self._opening = ChatLocks()  # one ticket's topic opened once
         self._reminding = asyncio.Lock()
         self.reindex = ReindexState()
 
@@ -222,11 +223,21 @@ class Desk:
                     .order_by(Ticket.id))).scalars().all()
             for number in numbers:
                 try:
-                    await self._open_topic(number)
+                    await self._ensure_topic(number)
                     published += 1
                 except DeskError as error:
                     log.error("ticket %s: topic not opened: %s", number, error)
         return published
+
+    async def _ensure_topic(self, number: int, missing: int | None = None) -> int:
+        """The ticket's topic, opened when it has none (or when `missing`, the one it had, was deleted).
+        One ticket's topic is opened once even when a publish and a user's message race for it."""
+        async with self._opening(number):
+            async with self.sessions() as session:
+                thread_id = (await session.execute(select(Ticket.topic_id).where(Ticket.id == number))).scalar()
+            if thread_id is not None and thread_id != missing:
+                return int(thread_id)
+            return await self._open_topic(number, recreated=missing is not None)
 
     async def _open_topic(self, number: int, recreated: bool = False) -> int:
         """Create the ticket's topic, post the card and the screenshots; critical ones announced in General."""
@@ -276,12 +287,12 @@ class Desk:
         async with self.sessions() as session:
             thread_id = (await session.execute(select(Ticket.topic_id).where(Ticket.id == number))).scalar()
         if thread_id is None:
-            thread_id = await self._open_topic(number)
+            thread_id = await self._ensure_topic(number)
         try:
             return await send(thread_id)
         except TopicMissing:
             log.warning("ticket %s: topic %s is gone; recreating it", number, thread_id)
-            thread_id = await self._open_topic(number, recreated=True)
+            thread_id = await self._ensure_topic(number, missing=thread_id)
             return await send(thread_id)
 
     async def note(self, number: int, text: str) -> int | None:
@@ -383,7 +394,7 @@ class Desk:
             await session.flush()
         return [Outgoing(chat_id, text, buttons, row.id) for text, row, buttons in rows]
 
-    async def _relay_in(self, incoming: Incoming, number: int, row: int | None) -> list[Outgoing]:
+    async def _relay_in(self, incoming: Incoming, number: int, row: int | None, ack: bool = True) -> list[Outgoing]:
         """Copy a user's message into the ticket's topic and record it in the transcript."""
         async with self._tickets(number):
             now = self.clock()
@@ -414,7 +425,7 @@ class Desk:
             if answered:
                 await self.note(number, texts.desk("state_changed", agent="Пользователь",
                                                    state=texts.DESK_STATE_LABELS[S.IN_PROGRESS]))
-        if owned:
+        if owned or not ack:
             return []  # an agent owns the ticket: the bot stays silent
         return await self._to_user_rows(incoming.chat_id, [(texts.desk("added_to_ticket", number=number), [])],
                                         number)
@@ -491,9 +502,9 @@ class Desk:
                 return []
             held = Incoming(update_id=incoming.update_id, chat_id=incoming.chat_id, user_id=incoming.user_id,
                             type="text", message_id=message.telegram_message_id or 0)
-            replies = await self._relay_in(held, number, row)
-            return [*await self._to_user_rows(incoming.chat_id, [(texts.desk("which_ticket_done", number=number), [])],
-                                              number), *[r for r in replies if "Добавил" not in r.text]]
+            await self._relay_in(held, number, row, ack=False)
+            return await self._to_user_rows(incoming.chat_id, [(texts.desk("which_ticket_done", number=number), [])],
+                                            number)
         await self._done(incoming.update_id)
         return []
 
@@ -514,9 +525,8 @@ class Desk:
                 except DeskError as error:
                     log.info("ticket %s: topic not reopened: %s", number, error)
             await self.note(number, texts.desk("user_reopened", number=number))
-        replies = await self._relay_in(incoming, number, row)
-        return [*await self._to_user_rows(incoming.chat_id, [(texts.desk("reopened", number=number), [])], number),
-                *[r for r in replies if "Добавил" not in r.text]]
+        await self._relay_in(incoming, number, row, ack=False)
+        return await self._to_user_rows(incoming.chat_id, [(texts.desk("reopened", number=number), [])], number)
 
     # ------------------------------------------------------------------ the agents' side
 
