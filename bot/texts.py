@@ -631,7 +631,8 @@ def ticket_card(card: Mapping[str, Any]) -> str:
     if links:
         lines.append("\n<b>Показанные ссылки справки</b>")
         for link in links:
-            title = quote(link.get("title") or link.get("url") or "")
+            title = quote(" — ".join(part for part in (link.get("title"), link.get("heading")) if part)
+                          or link.get("url") or "")
             url = quote(link.get("url") or "")
             lines.append(f"• <a href=\"{url}\">{title}</a>" if url else f"• {title}")
     earlier = card.get("earlier") or []

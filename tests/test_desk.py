@@ -152,3 +152,19 @@ async def test_no_answer_suspends_with_the_48_reason_after_the_configured_days(s
     assert "Напоминаем" in to_user[1] and "приостановлена" in to_user[-1] and "4.8" in to_user[-1]
     now["at"] = msk(18, 16)  # the 3-day reminder was cancelled with the suspension
     assert await desk.run_due() == 0
+
+
+def test_the_card_shows_links_earlier_tickets_and_escapes_what_the_user_wrote():
+    from bot import texts
+
+    card = texts.ticket_card({
+        "number": 7, "user": "Анна <script>", "account": "romashka.aspro.cloud", "category": "bug_report",
+        "critical": False, "state": "new", "description": "Ошибка <b>500</b> & всё", "steps": None,
+        "steps_unknown": True, "environment": "Chrome 120", "article_read": None,
+        "help_links": [{"url": "https://aspro.cloud/help/deals/", "title": "Сделки", "heading": "Сохранение"}],
+        "earlier": [{"number": 3, "state": "resolved", "description": "Не приходят письма"}], "screenshots": 2})
+    assert "Ошибка &lt;b&gt;500&lt;/b&gt; &amp; всё" in card and "Анна &lt;script&gt;" in card
+    assert '<a href="https://aspro.cloud/help/deals/">Сделки — Сохранение</a>' in card
+    assert "#3 (решено): Не приходят письма" in card
+    assert "пользователь не знает" in card and "Скриншотов: 2" in card
+    assert texts.plain(card).count("Обращение #7") == 1
