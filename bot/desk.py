@@ -214,13 +214,13 @@ class Desk:
     # ------------------------------------------------------------------ tickets reach the agents
 
     async def publish_pending(self) -> int:
-        """Open a topic with the card for every open ticket that has none yet (in number order)."""
+        """Open a topic with the card for every open ticket that has none yet (critical first, then by number)."""
         published = 0
         async with self._publishing:
             async with self.sessions() as session:
                 numbers = (await session.execute(
                     select(Ticket.id).where(Ticket.topic_id.is_(None), Ticket.state.in_([str(s) for s in OPEN]))
-                    .order_by(Ticket.id))).scalars().all()
+                    .order_by(Ticket.critical.desc(), Ticket.id))).scalars().all()  # SLA 2.1: critical first
             for number in numbers:
                 try:
                     await self._ensure_topic(number)
