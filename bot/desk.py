@@ -980,15 +980,20 @@ class Ticker:
         self.wake.set()
 
     async def _loop(self) -> None:
+        due = True  # at the start and every `seconds`: the reminders too; a kick only publishes
         while True:
             self.wake.clear()
             try:
                 await self.desk.publish_pending()
-                await self.desk.run_due()
+                if due:
+                    await self.desk.run_due()
             except Exception:
                 log.exception("desk tick failed")
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self.wake.wait(), self.seconds)
+                due = False
+            except TimeoutError:
+                due = True
 
     async def stop(self) -> None:
         if self.task is not None:
