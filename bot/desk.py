@@ -14,7 +14,7 @@ import logging
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -558,6 +558,11 @@ class Desk:
             await self._group_command(message)
             return
         number = await self._ticket_of_thread(message.thread_id)
+        if number is None and message.command in COMMAND_ACTIONS and message.argument.split(" ")[0].isdigit():
+            head, _, rest = message.argument.partition(" ")  # `/take 12` in General names the ticket
+            async with self.sessions() as session:
+                number = (await session.execute(select(Ticket.id).where(Ticket.id == int(head)))).scalar()
+            message = AgentMessage(**{**asdict(message), "argument": rest.strip()})
         if number is None:
             if message.command in COMMAND_ACTIONS or message.command == "note":
                 await self.port.send(self.group_id, texts.desk("not_in_topic"), thread_id=message.thread_id)

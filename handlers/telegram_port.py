@@ -38,9 +38,11 @@ WINDOW = 60.0  # seconds over which the per-group limit counts
 class RateGate:
     """At most `limit` sends per chat in any `WINDOW` seconds; the next one waits for a free slot."""
 
-    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.limit = limit
         self.clock = clock
+        self.sleep = sleep
         self._sent: dict[int, deque[float]] = {}
 
     async def wait(self, chat_id: int) -> None:
@@ -52,7 +54,7 @@ class RateGate:
             if len(window) < self.limit:
                 window.append(now)
                 return
-            await asyncio.sleep(WINDOW - (now - window[0]))
+            await self.sleep(WINDOW - (now - window[0]))
 
 
 class TelegramPort:
@@ -108,7 +110,7 @@ class TelegramPort:
 
     async def set_topic_open(self, chat_id: int, thread_id: int, is_open: bool) -> None:
         method = self.bot.reopen_forum_topic if is_open else self.bot.close_forum_topic
-        await self.call(chat_id, lambda: method(chat_id, thread_id), message=False)
+        await self.call(chat_id, lambda: method(chat_id, thread_id))  # a service message in the group: counted
 
     async def send(self, chat_id: int, text: str, *, thread_id: int | None = None, buttons: Buttons | None = None,
                    reply_to: int | None = None) -> int:

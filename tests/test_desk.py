@@ -168,3 +168,24 @@ def test_the_card_shows_links_earlier_tickets_and_escapes_what_the_user_wrote():
     assert "#3 (решено): Не приходят письма" in card
     assert "пользователь не знает" in card and "Скриншотов: 2" in card
     assert texts.plain(card).count("Обращение #7") == 1
+
+
+async def test_the_group_gate_lets_the_limit_through_then_waits_for_the_window():
+    from handlers.telegram_port import RateGate
+
+    now = {"t": 100.0}
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now["t"] += seconds
+
+    gate = RateGate(3, clock=lambda: now["t"], sleep=sleep)
+    for _ in range(3):
+        await gate.wait(-100)
+        now["t"] += 1.0
+    assert slept == []
+    await gate.wait(-100)  # the fourth within a minute waits until the first leaves the window
+    assert slept == [pytest.approx(57.0)] and now["t"] == pytest.approx(160.0)
+    await gate.wait(-200)  # another group is not held up
+    assert len(slept) == 1

@@ -233,7 +233,7 @@ async def test_outsiders_are_ignored_and_commands_work(runner, emulator, desk_wo
     await emulator.user_sends(anna, "/queue", chat=group)
     queue = await emulator.wait_for_bot_message(group, lambda m: "Очередь" in (m.text or ""))
     assert "#1" in queue.text and "раб. ч" in queue.text
-    await emulator.user_sends(anna, "/take", chat=group, thread_id=topic.thread_id)
+    await emulator.user_sends(anna, "/take 1", chat=group)  # in General, naming the ticket
     await emulator.wait_for_bot_message(group, lambda m: "взял" in (m.text or ""), thread_id=topic.thread_id)
     await emulator.user_sends(anna, "/stats", chat=group)
     assert "admins" not in (await emulator.wait_for_bot_message(group)).text  # «только администраторам»
