@@ -7,7 +7,8 @@
 Prints hit@1, hit@3, MRR (answerable queries) and no-answer precision, by kind, on
 benchmarks/data/search_dev.jsonl, on benchmarks/data/search_extra.jsonl (queries written apart from the
 dev set, from the articles, with off-topic questions in the product's own words), on both, and on
-benchmarks/data/search_fresh.jsonl (written after the tuning, never fitted or tuned on); the
+benchmarks/data/search_fresh.jsonl and search_fresh2.jsonl (each written before a round of changes, never
+fitted or tuned on); the
 cut-off cross-validated over both (refitted on 4/5 of the queries, measured on the fifth) and fitted on
 one set, measured on the other; two baselines on dev (rapidfuzz on titles, plain BM25 with Snowball over
 title+body); latency p50/p95 on the mirror index and on a synthetic index of 50,000 sections made from
@@ -30,7 +31,18 @@ from dataclasses import dataclass
 import numpy as np
 import snowballstemmer
 from rapidfuzz import fuzz, process
-from search_eval import EXTRA, FRESH, Figures, Query, by_kind, evaluate, fit_logistic, load_dev, stratified_folds
+from search_eval import (
+    EXTRA,
+    FRESH,
+    FRESH2,
+    Figures,
+    Query,
+    by_kind,
+    evaluate,
+    fit_logistic,
+    load_dev,
+    stratified_folds,
+)
 
 import knowledge.search as ks
 from knowledge.model import Section
@@ -259,12 +271,13 @@ def main() -> None:
     dev = load_dev()
     extra = load_dev(EXTRA)
     fresh = load_dev(FRESH)
+    fresh2 = load_dev(FRESH2)
     both = dev + extra
     t = time.perf_counter()
     index = ks.SearchIndex(sections)
     build = time.perf_counter() - t
     print(f"mirror index: {len(index)} sections, built in {build:.2f} s (analyzer included)")
-    for name, queries in (("dev", dev), ("extra", extra), ("fresh", fresh)):
+    for name, queries in (("dev", dev), ("extra", extra), ("fresh", fresh), ("fresh2", fresh2)):
         print(f"{name} set: {len(queries)} queries ({sum(bool(q.expected) for q in queries)} answerable)")
     print()
     rows = candidates(index, both)
@@ -280,8 +293,11 @@ def main() -> None:
     print_figures("extra", ours(index), extra)
     print_figures("dev + extra", ours(index), both, kinds=False)
     print_figures("fresh (never tuned on)", ours(index), fresh)
-    found = sum(r.answered for r in rows if r.query.expected)
-    print(f"  before the cut-off: hit@3 {found / sum(bool(q.expected) for q in both):.3f} on dev + extra")
+    print_figures("fresh2 (never tuned on)", ours(index), fresh2)
+    print_figures("fresh + fresh2", ours(index), fresh + fresh2, kinds=False)
+    for name, queries in (("dev + extra", both), ("fresh + fresh2", fresh + fresh2)):
+        answerable = [r for r in (rows if queries is both else candidates(index, queries)) if r.query.expected]
+        print(f"  before the cut-off: hit@3 {sum(r.answered for r in answerable) / len(answerable):.3f} on {name}")
 
     print(f"\n== cross-validation over dev + extra: calibration refitted on 4/5, figures on the fifth "
           f"(5 folds stratified by kind, mean of 3 shuffles, threshold {index.threshold})")

@@ -19,6 +19,7 @@ from tests.helpcenter import url_path  # noqa: E402
 DEV = ROOT / "benchmarks" / "data" / "search_dev.jsonl"
 EXTRA = ROOT / "benchmarks" / "data" / "search_extra.jsonl"  # written apart from the dev set
 FRESH = ROOT / "benchmarks" / "data" / "search_fresh.jsonl"  # written after tuning: never fitted on
+FRESH2 = ROOT / "benchmarks" / "data" / "search_fresh2.jsonl"  # a second one, written before the next round
 
 
 @dataclass(frozen=True)

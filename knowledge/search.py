@@ -4,10 +4,13 @@
   one of that article that matches the query best, so the link goes deep.
 * Fields weigh differently: title and breadcrumbs above headings above body.
 * A query is a list of slots, one per meaningful word, each satisfied by the word's term or by a
-  synonym, a slang rewrite, a transliteration, a typo correction or a derived word (each worth
-  less than the word itself). A slot counts once however many of its alternatives an article has,
-  and weighs by its idf, less for words common in Russian at large; in a long message the words
-  the help never uses weigh less (they tell the context, not the question).
+  synonym, a slang rewrite, a transliteration, a typo correction, a word of the same stem
+  («удалённые» → «удалить», «выгрузка» → «выгрузить»), or, weakly, a term the help names things
+  with together with the word in its titles and headings («ставка» → «тайм-трекер», mined from
+  the index itself) — each worth less than the word itself. A slot counts once however many of
+  its alternatives an article has, and weighs by its idf, less for words common in Russian at
+  large; in a long message the words the help never uses weigh less (they tell the context, not
+  the question).
 * Impacts (idf × saturated field-weighted tf) are precomputed per term and article in numpy
   arrays, so a query costs a few vector operations per slot, whatever the size of the index.
 * Ranking: BM25F, boosted when the title names the query and when the query's adjacent words
@@ -15,6 +18,7 @@
 * The score shown is calibrated: P(the article answers the query) from a logistic regression
   over how much of the query the article covers (all of it, its best answered sentence, the part
   that does not name other vendors' products), how strongly, by how much it leads the next article,
+  whether it stays in the top 3 without any one of the query's words,
   and what the query has that the help never mentions or that names another vendor's product the
   article does not cover. Nothing is returned when the best article is below `threshold`: for a
   support bot a wrong link is worse than none.
@@ -54,7 +58,12 @@ LONG_QUERY = 6  # words; beyond this the words the help never uses weigh less (c
 _CLAUSE = re.compile(r"[.!?;]+(?=\s|$)|\n")  # sentence ends (not the dots of «aspro.cloud»)
 TYPO_WEIGHT = 0.85  # a corrected word is worth less than a word spelt right
 STEM_CUTOFF = 85.0  # least rapidfuzz ratio between a misspelt word's stem and an index term
-PREFIX_WEIGHT = 0.7  # a term of the same root with a longer ending (a derived word)
+PREFIX_WEIGHT = 0.7  # a term of the same root with a longer or a shorter ending (a derived word)
+COOC_WEIGHT = 0.25  # a term that names things together with the query's word in the help's titles and headings
+COOC_MIN = 2  # titles or headings they must share
+COOC_SHARE = 0.3  # least share of the word's titles and headings that also have the other term
+COOC_MAX = 3  # such terms per word
+DERIVED_WEIGHT = 0.75  # a word formed from the same stem: «удаление» for «удалить», «выгрузка» for «выгрузить»
 ROOT_WEIGHT = 0.6  # a term sharing the root of a word the index lacks, once a suffix is cut
 ROOT_MIN = 6  # letters of a shared root
 OOV_NAME, OOV_NOUN, OOV_OTHER = 1.0, 0.8, 0.3  # weights (× max idf) of words absent from the index
@@ -73,7 +82,7 @@ HEADING_BONUS = 1.5  # choosing the section to link: a query word in its heading
 # constants below, fitted on the dev and the extra set together; the benchmark reports them
 # cross-validated (refitted on 4/5 of the queries, measured on the fifth).
 # Nothing is shown when the best article is below `threshold`; the next ones are shown when they
-# reach FOLLOWER_SHARE of it. At 0.45 about 0.9 of off-topic questions get no link, cross-validated.
+# reach FOLLOWER_SHARE of it. At 0.5 about 0.92 of off-topic questions get no link, cross-validated.
 FEATURES = (
     "coverage",  # share of the query's weight the article has (synonyms etc. at their weight)
     "strength",  # BM25F score per unit of query weight, capped at 2
@@ -87,6 +96,7 @@ FEATURES = (
     "third_party_missed",  # share of the query's weight in other vendors' products the article lacks
     "clause_coverage",  # coverage of the query's best answered sentence (long messages ask in one)
     "length",  # log of the number of query words: long messages cover less of themselves
+    "stability",  # share of the query (by weight) without any one of whose words the article stays in the top 3
     "margin",  # lead of the article's ranking score over the next one, relative (negative when trailing)
 )
 # The features the calibration uses: the others added nothing in cross-validation (a smaller model
@@ -95,12 +105,12 @@ CALIBRATED = tuple(f for f in FEATURES if f not in ("known_coverage", "answered"
 _CALIBRATED = np.array([FEATURES.index(f) for f in CALIBRATED])
 _TITLE = FEATURES.index("title_coverage")
 _PHRASES = FEATURES.index("phrases")
-CAL_BIAS = -7.661
+CAL_BIAS = -7.220
 CAL_WEIGHTS = np.array(
-    [-0.619, 1.598, 2.458, -1.93, -1.685, 2.972, -13.324, 1.538, 2.384, 0.191],
+    [-0.094, -0.11, 2.32, -2.102, -1.911, 3.381, -14.152, 2.344, 1.659, 1.366, 0.144],
     dtype=np.float32,
 )
-DEFAULT_THRESHOLD = 0.45
+DEFAULT_THRESHOLD = 0.5
 FOLLOWER_SHARE = 0.5
 
 _analyzer: Analyzer | None = None
@@ -231,9 +241,12 @@ class SearchIndex:
         pair_keys, pair_docs = array("q"), array("i")
         lengths = np.zeros((n, len(FIELDS)), dtype=np.float32)
         surface: dict[str, str] = {}  # word → term, for typo correction
+        names: list[frozenset[str]] = []  # the terms of each title (with its breadcrumbs) and each heading
         for a, article in enumerate(self._articles):
             pairs: set[int] = set()
             fields = self._article_fields(article, surface)
+            names.append(frozenset(fields["title"] + fields["crumbs"]))
+            names.extend(frozenset(self._an.document_terms(self._sections[i].heading or "")) for i in article.sections)
             for f, name in enumerate(FIELDS):
                 terms = fields[name]
                 ids = [term_of(t, len(self._term_id)) for t in terms]
@@ -257,7 +270,25 @@ class SearchIndex:
             dtype=np.float32,
         )
         self._pairs = _Postings(np.frombuffer(pair_keys, dtype=np.int64), np.frombuffer(pair_docs, dtype=np.int32))
+        self._cooccurring = self._mine_cooccurrence(names)
         self._index_words(surface)
+
+    def _mine_cooccurrence(self, names: Sequence[frozenset[str]]) -> dict[str, tuple[str, ...]]:
+        """term → the terms that most often name things together with it in titles and headings
+        («ставк» → «тайм-трекер»): the help's own sense of what belongs together."""
+        df: Counter[str] = Counter()
+        together: dict[str, Counter[str]] = defaultdict(Counter)
+        for terms in {t for t in names if len(t) > 1}:
+            df.update(terms)
+            for x in terms:
+                together[x].update(y for y in terms if y != x)
+        out: dict[str, tuple[str, ...]] = {}
+        for x, counts in together.items():
+            best = [(c / df[y], y) for y, c in counts.items()
+                    if c >= COOC_MIN and c / df[x] >= COOC_SHARE and not y.isdigit()]
+            if best:
+                out[x] = tuple(y for _, y in sorted(best, reverse=True)[:COOC_MAX])
+        return out
 
     def _index_terms(self, n: int, rows: dict[str, np.ndarray], lengths: np.ndarray) -> None:
         """BM25F impacts per term and article; the articles whose title or breadcrumbs have a term."""
@@ -397,9 +428,17 @@ class SearchIndex:
             for other, ow in an.synonyms.get(base, {}).items():
                 if other in self._term_id:
                     found[other] = max(found.get(other, 0.0), w * ow)
+        for relative in an.relatives(piece):
+            derived = an.term(relative)
+            if derived in self._term_id:
+                found[derived] = max(found.get(derived, 0.0), DERIVED_WEIGHT)
         for base, w in list(found.items()):
-            for longer in self._extensions(base):
-                found[longer] = max(found.get(longer, 0.0), w * PREFIX_WEIGHT)
+            for kin in self._extensions(base) + self._shorter(base):
+                found[kin] = max(found.get(kin, 0.0), w * PREFIX_WEIGHT)
+        for base, w in list(found.items()):
+            if w >= PHRASE_MIN_WEIGHT:
+                for other in self._cooccurring.get(base, ()):
+                    found[other] = max(found.get(other, 0.0), w * COOC_WEIGHT)
         if not found:
             for kin in self._same_root(term):
                 found[kin] = ROOT_WEIGHT
@@ -419,6 +458,17 @@ class SearchIndex:
             i += 1
             if len(out) >= 8:
                 break
+        return out
+
+    def _shorter(self, term: str) -> list[str]:
+        """Index terms that a term extends by a letter or two: «офисн» → «офис» (офисный → офис)."""
+        if is_latin(term):
+            return []
+        out = []
+        for cut in (1, 2):
+            short = term[:-cut]
+            if len(short) >= (4 if cut == 1 else 5) and short in self._term_id:
+                out.append(short)
         return out
 
     def _same_root(self, term: str) -> list[str]:
@@ -481,6 +531,7 @@ class SearchIndex:
         clause_covered = {c: np.zeros(n, dtype=np.float32) for c in clauses}
         clause_weight = {c: sum(w for slot, w in zip(slots, weights, strict=True) if slot.clause == c) for c in clauses}
         clause_size = Counter(slot.clause for slot in slots if slot.alternatives)
+        contributions: list[tuple[np.ndarray, float]] = []
         for slot, w_slot in zip(slots, weights, strict=True):
             if not slot.alternatives:
                 continue
@@ -497,6 +548,7 @@ class SearchIndex:
                 if len(ids):
                     title[ids] = np.maximum(title[ids], w)
             total += best * (w_slot / slot.base)
+            contributions.append((best * (w_slot / slot.base), w_slot))
             covered += match * w_slot
             titled += title * w_slot
             if slot.third_party:
@@ -508,6 +560,13 @@ class SearchIndex:
         if weight_sum <= 0 or known <= 0:
             return None
         phrased = self._phrases(slots, weights, n)
+        # how the ranking holds without each word: an answer stays near the top, a guess falls apart
+        kept = np.zeros(n, dtype=np.float32)
+        top = min(3, n)
+        for contribution, w_slot in contributions:
+            without = total - contribution
+            kept[np.argpartition(-without, top - 1)[:top]] += w_slot
+        stability = kept / max(sum(w for _, w in contributions), 1e-6)
         # the best answered sentence of the query (of those with two words the help uses, or the whole)
         best_clause = covered / weight_sum
         for c in clauses:
@@ -528,6 +587,7 @@ class SearchIndex:
                 (foreign - foreign_found) / weight_sum,
                 best_clause,
                 np.full(n, math.log(len(slots)), dtype=np.float32),
+                stability,
             ],
             axis=1,
         )

@@ -43,6 +43,15 @@ _TRANSLIT: tuple[tuple[str, str], ...] = (
     ("y", "ы"), ("z", "з"), ("'", "ь"),
 )
 _TRANSLIT_MAX = max(len(src) for src, _ in _TRANSLIT)
+
+# Word formation: how a verb, its action noun and its passive participle differ in their endings
+# («удалить» / «удаление» / «удалённый», «выгрузить» / «выгрузка», «создать» / «создание» / «созданный»).
+# Each pair is applied both ways to a dictionary lemma; a result counts only if the dictionary knows it.
+_DERIVATIONS: tuple[tuple[str, str], ...] = (
+    ("овать", "ование"), ("ировать", "ирование"), ("ить", "ение"), ("ать", "ание"), ("ять", "яние"),
+    ("еть", "ение"), ("ить", "ка"), ("овать", "ованный"), ("ить", "енный"), ("ать", "анный"),
+    ("ять", "янный"), ("ить", "ленный"),
+)
 _TRANSLIT_MAP = dict(_TRANSLIT)
 
 
@@ -231,6 +240,23 @@ class Analyzer:
                 if known is not None and known[1] in _VERB_LIKE and not polite and not wish:
                     return True
         return False
+
+    def relatives(self, word: str) -> tuple[str, ...]:
+        """Dictionary words formed from the same stem as a word's lemma by the usual verb / action
+        noun / participle endings («удаление» → «удалить», «удалённый»; «выгрузить» → «выгрузка»)."""
+        known = self._lookup(word)
+        return self._relatives(known[0]) if known else ()
+
+    @lru_cache(maxsize=50_000)  # noqa: B019 - one analyzer per process
+    def _relatives(self, lemma: str) -> tuple[str, ...]:
+        out: list[str] = []
+        for a, b in _DERIVATIONS:
+            for src, dst in ((a, b), (b, a)):
+                if lemma.endswith(src) and len(lemma) - len(src) >= 3:
+                    other = lemma[: -len(src)] + dst
+                    if other != lemma and other not in out and self._morph.word_is_known(other):
+                        out.append(other)
+        return tuple(out)
 
     def is_noun(self, word: str) -> bool:
         known = self._lookup(word)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.model import Section
-from knowledge.search import FEATURES, SearchIndex
+from knowledge.search import COOC_WEIGHT, DERIVED_WEIGHT, FEATURES, SearchIndex
 from knowledge.textproc import Analyzer, deobfuscate, fold, transliterate, transliterations, words
 from tests.helpcenter import mirror_sections, url_path
 
@@ -230,6 +230,64 @@ def test_heading_weighs_more_than_body() -> None:
     hits = index.search("объединение дублей")
     assert paths(hits)[:2] == ["/a", "/b"]
     assert hits[0].url.endswith("#s1") and hits[0].heading == "Объединение дублей"
+
+
+def test_words_formed_from_one_stem_are_relatives(analyzer: Analyzer) -> None:
+    assert "удалить" in analyzer.relatives("удаление")
+    assert "удалить" in analyzer.relatives("удалённых")  # a participle leads to its verb
+    assert "выгрузка" in analyzer.relatives("выгрузить")
+    assert "выгрузить" in analyzer.relatives("выгрузку")
+    assert analyzer.relatives("фывапролд") == ()  # not a dictionary word: no guesses
+
+
+def test_a_participle_finds_the_article_named_by_its_verb() -> None:
+    filler = "В статье описан порядок действий и частые ошибки."
+    sections = [
+        _section("a", "Как удалить задачу", None, filler),
+        _section("b", "Как создать задачу", None, filler),
+        *[_section(f"x{i}", f"Статья {i}", None, f"{filler} Другая тема номер {i}.") for i in range(8)],
+    ]
+    index = SearchIndex(sections, threshold=0.0)
+    slot = next(s for s in index._parse("удалённые задачи") if s.word == "удаленные")
+    assert max(slot.alternatives.values()) <= DERIVED_WEIGHT  # less than the word itself
+    assert paths(index.search("удалённые задачи"))[0] == "/a"
+
+
+def test_terms_named_together_in_titles_stand_in_for_each_other_weakly() -> None:
+    filler = "В статье описан порядок действий и частые ошибки."
+    sections = [
+        _section("a", "Ставки тайм-трекера", None, filler),
+        _section("a", "Ставки тайм-трекера", "Как изменить ставку в тайм-трекере", filler, 1),
+        _section("b", "Отчёт по тайм-трекеру", None, filler),
+        _section("c", "Ставки и стоимость часа", None, filler),
+        *[_section(f"x{i}", f"Статья {i}", None, f"{filler} Другая тема номер {i}.") for i in range(8)],
+    ]
+    index = SearchIndex(sections, threshold=0.0)
+    tracker = index._an.term("трекера")
+    assert tracker in index._cooccurring[index._an.term("ставка")]  # two names have both
+    slot = index._parse("ставка")[0]
+    assert slot.alternatives[tracker] == pytest.approx(COOC_WEIGHT)
+    found = paths(index.search("ставка"))
+    assert set(found[:2]) == {"/a", "/c"} and "/b" in found  # the word itself first, its company after
+
+
+def test_stability_tells_an_answer_backed_by_every_word_from_one_that_hangs_on_a_word() -> None:
+    filler = "В статье описан порядок действий и частые ошибки."
+    sections = [
+        _section("a", "Подключение почты по IMAP", None, filler),
+        _section("b", "Подключение телефонии", None, filler),
+        _section("c", "Подключение бота", None, filler),
+        _section("d", "Подключение виджета", None, filler),
+        *[_section(f"x{i}", f"Статья {i}", None, f"{filler} Другая тема номер {i}.") for i in range(8)],
+    ]
+    index = SearchIndex(sections, threshold=0.0)
+    k = FEATURES.index("stability")
+    backed = index.explain("подключение почты imap", 1)[0]
+    assert backed.page_url.endswith("/a") and backed.features[k] == pytest.approx(1.0)
+    # an article named by «почта» only: without «подключение» it still leads, without «почта» it drops out
+    mail_only = [_section("m", "Почта", None, filler), *sections[1:]]
+    hanging = SearchIndex(mail_only, threshold=0.0).explain("подключение почты", 1)[0]
+    assert hanging.page_url.endswith("/m") and 0.0 < hanging.features[k] < 1.0
 
 
 def test_complaints_are_told_from_questions(analyzer: Analyzer) -> None:
