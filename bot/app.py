@@ -89,6 +89,10 @@ class Application:
             await self.outbox.send_all(pending)
         await self.bot.set_my_commands([BotCommand(command=name, description=description)
                                         for name, description in texts.COMMANDS.items()])
+        if self.desk is not None:
+            recovered = await self.desk.recover()
+            if recovered:
+                log.info("handled %d agents' updates stored by the previous run", recovered)
         if self.ticker is not None:
             self.ticker.start()  # tickets without a topic, reminders that fell due
         if await self.knowledge.is_empty():

@@ -257,7 +257,9 @@ class ConversationService:
         """Handle the updates stored but not handled (the process died), then return every unsent reply."""
         async with self.sessions() as session:
             rows = (await session.execute(
-                select(ProcessedUpdate).where(ProcessedUpdate.done_at.is_(None), ProcessedUpdate.event.is_not(None))
+                select(ProcessedUpdate).where(ProcessedUpdate.done_at.is_(None), ProcessedUpdate.event.is_not(None),
+                                              # private chats only: the agents' group (negative id) is the desk's
+                                              ProcessedUpdate.chat_id.is_(None) | (ProcessedUpdate.chat_id >= 0))
                 .order_by(ProcessedUpdate.update_id)
             )).scalars().all()
         for row in rows:

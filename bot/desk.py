@@ -530,17 +530,50 @@ class Desk:
 
     # ------------------------------------------------------------------ the agents' side
 
-    async def seen(self, update_id: int) -> bool:
-        """Record a group update; False when it was recorded before (a re-delivery: no second effect)."""
+    async def seen(self, event: AgentMessage | AgentPress) -> bool:
+        """Store a group update before it is handled; False when it was stored before (a re-delivery: no
+        second effect). One stored and not handled (the process died) is handled by `recover`."""
+        kind = "press" if isinstance(event, AgentPress) else "message"
         try:
             async with self.service.writing() as session:
-                if await session.get(ProcessedUpdate, update_id) is not None:
+                if await session.get(ProcessedUpdate, event.update_id) is not None:
                     return False
-                session.add(ProcessedUpdate(update_id=update_id, chat_id=self.group_id, received_at=self.clock(),
-                                            done_at=self.clock()))
+                session.add(ProcessedUpdate(update_id=event.update_id, chat_id=self.group_id,
+                                            event={"desk": kind, **asdict(event)}, received_at=self.clock()))
         except IntegrityError:
             return False
         return True
+
+    async def handle(self, event: AgentMessage | AgentPress) -> str | None:
+        """Handle a stored group update, then mark it handled; a press returns the answer to show."""
+        answer = None
+        try:
+            if isinstance(event, AgentPress):
+                answer = await self.agent_press(event)
+            else:
+                await self.agent_message(event)
+        except Exception:  # not retried at every start; a cancelled one (a stop) stays for `recover`
+            log.exception("agents' update %s failed", event.update_id)
+        await self._done(event.update_id)
+        return answer
+
+    async def recover(self) -> int:
+        """Handle the group updates stored but not handled by a run that died, in arrival order."""
+        async with self.sessions() as session:
+            rows = (await session.execute(
+                select(ProcessedUpdate.event).where(ProcessedUpdate.chat_id == self.group_id,
+                                                    ProcessedUpdate.done_at.is_(None),
+                                                    ProcessedUpdate.event.is_not(None))
+                .order_by(ProcessedUpdate.update_id))).scalars().all()
+        for data in rows:
+            values = {key: value for key, value in (data or {}).items() if key != "desk"}
+            event: AgentMessage | AgentPress = (AgentPress(**values) if (data or {}).get("desk") == "press"
+                                                else AgentMessage(**values))
+            try:
+                await self.handle(event)
+            except Exception:
+                log.exception("stored group update %s failed again", event.update_id)
+        return len(rows)
 
     async def _ticket_of_thread(self, thread_id: int | None) -> int | None:
         if thread_id is None:

@@ -55,33 +55,26 @@ def make_router(group_id: int) -> Router:
 
     async def on_message(message: Message, event_update: Update, desk: Desk, worker: Worker) -> None:
         event = to_agent_message(event_update.update_id, message)
-        if event is None or not await desk.seen(event_update.update_id):
+        if event is None or not await desk.seen(event):
             return
 
         async def run() -> None:
             async with topics(event.thread_id or 0):
-                try:
-                    await desk.agent_message(event)
-                except Exception:
-                    log.exception("agents' message %s failed", event.update_id)
+                await desk.handle(event)
         worker.spawn(run(), f"agents-{event.update_id}")
 
     async def on_press(query: CallbackQuery, event_update: Update, desk: Desk, worker: Worker) -> None:
-        if not await desk.seen(event_update.update_id):
-            return
         message = query.message
         press = AgentPress(update_id=event_update.update_id, user_id=query.from_user.id,
                            name=query.from_user.full_name, data=query.data or "",
                            message_id=message.message_id if message else 0,
                            thread_id=getattr(message, "message_thread_id", None))
+        if not await desk.seen(press):
+            return
 
         async def run() -> None:
             async with topics(press.thread_id or 0):
-                answer = None
-                try:
-                    answer = await desk.agent_press(press)
-                except Exception:
-                    log.exception("agents' press %s failed", press.update_id)
+                answer = await desk.handle(press)
                 try:
                     await query.answer(answer or None, show_alert=bool(answer))
                 except Exception:

@@ -189,3 +189,37 @@ async def test_the_group_gate_lets_the_limit_through_then_waits_for_the_window()
     assert slept == [pytest.approx(57.0)] and now["t"] == pytest.approx(160.0)
     await gate.wait(-200)  # another group is not held up
     assert len(slept) == 1
+
+
+class Relaying(Recording):
+    def __init__(self) -> None:
+        super().__init__()
+        self.copied: list[tuple[int, int, int]] = []
+
+    async def member_status(self, chat_id, user_id) -> str:
+        return "member"
+
+    async def copy(self, chat_id, from_chat_id, message_id, *, thread_id=None, reply_to=None) -> int:
+        self.copied.append((chat_id, from_chat_id, message_id))
+        return 1000 + message_id
+
+
+async def test_an_agents_message_stored_by_a_run_that_died_is_relayed_once_on_the_next_start(store):
+    from bot.desk import AgentMessage
+
+    async with store.writing() as session:
+        session.add(User(id=7, name="Клиент"))
+        await session.flush()
+        session.add(ticket(1, msk(10, 9), state="in_progress", topic_id=5, assignee_id=1, assignee_name="Анна"))
+    answer = AgentMessage(update_id=10, user_id=1, name="Анна", message_id=33, thread_id=5, text="Ответ")
+    died = Desk(store, Relaying(), group_id=-100, schedule=SCHEDULE)
+    assert await died.seen(answer)  # stored while polling; the process dies before handling it
+    assert await store.recover() == []  # the dialogue leaves the group's updates to the desk
+
+    port = Relaying()
+    restarted = Desk(store, port, group_id=-100, schedule=SCHEDULE)
+    assert await restarted.recover() == 1
+    assert port.copied == [(7, -100, 33)]
+    assert not await restarted.seen(answer)  # Telegram re-delivers it: no second effect
+    assert await restarted.recover() == 0
+    assert port.copied == [(7, -100, 33)]
