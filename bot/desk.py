@@ -315,8 +315,8 @@ class Desk:
             return None
         if incoming.type == "edit":
             return await self._user_edit(incoming)
-        if state.step not in (Step.IDLE, Step.OFFER_NEXT) or state.draft is not None:
-            return None  # a new request is being gathered: the dialogue goes on
+        if state.step != Step.IDLE or state.draft is not None:
+            return None  # a new request is being gathered, or the next problem offered: the dialogue goes on
         now = self.clock()
         async with self.sessions() as session:
             open_tickets = (await session.execute(
