@@ -29,6 +29,7 @@ from bot.storage import (
     Attachment,
     Conversation,
     Message,
+    MessageVersion,
     ProcessedUpdate,
     Reminder,
     SelfServed,
@@ -106,6 +107,7 @@ class AgentMessage:
     argument: str = ""
     reply_to: int | None = None    # the replied message in the topic (not the topic's own first message)
     kind: str = "text"             # text, photo, document, animation, other
+    edited: bool = False           # an edit of a message sent before
 
 
 @dataclass(frozen=True, slots=True)
@@ -587,6 +589,11 @@ class Desk:
         if not await self.is_agent(message.user_id):
             log.warning("user %s is not an agent; their message in the agents' group is ignored", message.user_id)
             return
+        if message.edited:  # an edited command is not run again
+            number = await self._ticket_of_thread(message.thread_id)
+            if number is not None:
+                await self._agent_edit(message, number)
+            return
         if message.command in ("queue", "reindex", "health", "stats"):
             await self._group_command(message)
             return
@@ -613,6 +620,29 @@ class Desk:
                 await self.note(number, answer)
             return
         await self._relay_out(message, number)
+
+    async def _agent_edit(self, message: AgentMessage, number: int) -> None:
+        """An agent edited a message: the transcript keeps both versions, and one that reached the user
+        reaches them again marked «(изменено)», as a reply to the first version."""
+        now = self.clock()
+        async with self.service.writing() as session:
+            row = (await session.execute(
+                select(Message).where(Message.ticket_id == number, Message.author_kind == "agent",
+                                      Message.topic_message_id == message.message_id)
+                .order_by(Message.id.desc()).limit(1))).scalar_one_or_none()
+            if row is None:
+                return
+            session.add(MessageVersion(message_id=row.id, text=row.text, created_at=now))
+            row.text, row.edited_at = message.text or None, now
+            internal, chat_id, delivered = row.internal, row.chat_id, row.telegram_message_id
+        if internal or delivered is None:
+            return
+        try:
+            await self.port.send(chat_id, texts.desk("user_edited", text=message.text), reply_to=delivered)
+        except Blocked:
+            await self._blocked(chat_id, number)
+        except DeskError as error:
+            log.error("ticket %s: the agent's edit not delivered: %s", number, error)
 
     async def _record_agent(self, message: AgentMessage, number: int, *, internal: bool,
                             user_message_id: int | None = None) -> None:

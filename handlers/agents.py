@@ -28,7 +28,7 @@ def _kind(message: Message) -> str:
     return "text" if message.text is not None else "other"
 
 
-def to_agent_message(update_id: int, message: Message) -> AgentMessage | None:
+def to_agent_message(update_id: int, message: Message, edited: bool = False) -> AgentMessage | None:
     """None for what is not an agent's message: service messages (topic created, closed…), bots."""
     user = message.from_user
     if user is None or user.is_bot:
@@ -46,7 +46,7 @@ def to_agent_message(update_id: int, message: Message) -> AgentMessage | None:
         command = head.split("@", 1)[0].lower()
     return AgentMessage(update_id=update_id, user_id=user.id, name=user.full_name, message_id=message.message_id,
                         thread_id=thread_id, text=text, command=command, argument=argument.strip(),
-                        reply_to=reply_to, kind=_kind(message))
+                        reply_to=reply_to, kind=_kind(message), edited=edited)
 
 
 def make_router(group_id: int) -> Router:
@@ -54,7 +54,7 @@ def make_router(group_id: int) -> Router:
     topics = ChatLocks()  # one topic's messages handled in arrival order
 
     async def on_message(message: Message, event_update: Update, desk: Desk, worker: Worker) -> None:
-        event = to_agent_message(event_update.update_id, message)
+        event = to_agent_message(event_update.update_id, message, edited=event_update.edited_message is not None)
         if event is None or not await desk.seen(event):
             return
 
@@ -82,5 +82,6 @@ def make_router(group_id: int) -> Router:
         worker.spawn(run(), f"agents-press-{press.update_id}")
 
     router.message.register(on_message, F.chat.id == group_id)
+    router.edited_message.register(on_message, F.chat.id == group_id)
     router.callback_query.register(on_press, F.message.chat.id == group_id)
     return router

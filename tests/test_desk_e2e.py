@@ -285,6 +285,18 @@ async def test_edit_reaches_the_topic_marked_and_history_is_kept(runner, emulato
     await emulator.settle()
     assert len(emulator.sent(user)) == 3  # the summary, «registered», «a specialist joined»: nothing more
 
+    # an agent's edit reaches the user marked, as a reply to the first version; the transcript keeps both
+    said = await emulator.user_sends(anna, "Проверьте раздел Сделки", chat=group, thread_id=topic.thread_id)
+    first = await emulator.wait_for_bot_message(user, lambda m: m.text == "Проверьте раздел Сделки")
+    await emulator.user_edits(anna, said, "Проверьте раздел Задачи")
+    fixed = await emulator.wait_for_bot_message(user, lambda m: "(изменено)" in (m.text or ""))
+    assert fixed.text == "(изменено) Проверьте раздел Задачи"
+    assert fixed.data["reply_to_message"]["message_id"] == first.message_id
+    [agent_row] = await rows(runner, select(Message).where(Message.author_kind == "agent")
+                             .options(selectinload(Message.versions)))
+    assert agent_row.text == "Проверьте раздел Задачи"
+    assert [v.text for v in agent_row.versions] == ["Проверьте раздел Сделки"]
+
     # SLA 4.2: an insult is kept for the record, never passed to the agents; the user is asked to rephrase
     await emulator.user_sends(user, "Вы там все идиоты, когда почините?")
     assert "переформулируйте" in (await emulator.wait_for_bot_message(user)).text
