@@ -521,6 +521,8 @@ class Desk:
                 ticket.assignee_id = None
                 ticket.assignee_name = None
                 thread_id = ticket.topic_id
+                # open again: the access is still needed, so the reminder to remove it waits for the next close
+                await self._cancel_reminders(session, number, ("access_removal",))
             if thread_id is not None:
                 try:
                     await self.port.set_topic_open(self.group_id, thread_id, True)
@@ -672,6 +674,7 @@ class Desk:
             if ticket.state in CLOSED:
                 log.info("ticket %s is closed: the agent's message is kept, not sent", number)
                 await self._record_agent(message, number, internal=True)
+                await self.note(number, texts.desk("closed_not_sent", number=number))
                 return
             try:
                 sent = await self.port.copy(ticket.chat_id, self.group_id, message.message_id, reply_to=reply_to)
