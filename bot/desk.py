@@ -78,7 +78,7 @@ class Port(Protocol):
     async def copy(self, chat_id: int, from_chat_id: int, message_id: int, *, thread_id: int | None = None,
                    reply_to: int | None = None) -> int: ...
     async def send_file(self, chat_id: int, kind: str, file_id: str, *, thread_id: int | None = None) -> int: ...
-    async def edit(self, chat_id: int, message_id: int, text: str) -> None: ...
+    async def edit(self, chat_id: int, message_id: int, text: str, buttons: Buttons | None = None) -> None: ...
     async def member_status(self, chat_id: int, user_id: int) -> str: ...
     async def webhook_info(self) -> tuple[int, str | None]: ...
 
@@ -257,7 +257,11 @@ class Desk:
         async with self.service.writing() as session:
             await session.execute(update(Ticket).where(Ticket.id == number).values(topic_id=thread_id))
         card_text = texts.ticket_card(card)
-        await self.port.send(self.group_id, card_text, thread_id=thread_id, buttons=card_buttons(number))
+        card_id = await self.port.send(self.group_id, card_text, thread_id=thread_id, buttons=card_buttons(number))
+        async with self.service.writing() as session:  # kept to be refreshed as the ticket changes
+            session.add(Message(chat_id=self.group_id, ticket_id=number, direction="out", author_kind="bot",
+                                kind="card", text=card_text, internal=True, topic_message_id=card_id,
+                                sent_at=self.clock(), created_at=self.clock()))
         for kind, file_id in files:
             try:
                 await self.port.send_file(self.group_id, kind, file_id, thread_id=thread_id)
@@ -281,7 +285,26 @@ class Desk:
                 "critical": ticket.critical, "state": ticket.state, "description": ticket.description,
                 "steps": ticket.steps, "steps_unknown": ticket.steps_unknown, "environment": ticket.environment,
                 "article_read": ticket.article_read, "help_links": ticket.help_links,
+                "assignee": ticket.assignee_name,
                 "earlier": [{"number": t.id, "state": t.state, "description": t.description} for t in earlier]}
+
+    async def refresh_card(self, number: int) -> None:
+        """The card shows the ticket's current state and who has it (edited in place)."""
+        async with self.sessions() as session:
+            ticket = await session.get(Ticket, number)
+            card_id = (await session.execute(
+                select(Message.topic_message_id).where(Message.ticket_id == number, Message.kind == "card")
+                .order_by(Message.id.desc()).limit(1))).scalar()
+            if ticket is None or card_id is None:
+                return
+            card = await self._card(session, ticket)
+            card["screenshots"] = (await session.execute(
+                select(func.count(Attachment.id)).where(Attachment.ticket_id == number,
+                                                        Attachment.accepted.is_(True)))).scalar_one()
+        try:
+            await self.port.edit(self.group_id, card_id, texts.ticket_card(card), card_buttons(number))
+        except DeskError as error:
+            log.info("ticket %s: card not refreshed: %s", number, error)
 
     async def to_topic(self, number: int, send: Callable[[int], Awaitable[int]]) -> int | None:
         """Send into the ticket's topic; a topic deleted by hand is recreated, the card re-posted, and the
@@ -529,6 +552,7 @@ class Desk:
                 except DeskError as error:
                     log.info("ticket %s: topic not reopened: %s", number, error)
             await self.note(number, texts.desk("user_reopened", number=number))
+            await self.refresh_card(number)
         await self._relay_in(incoming, number, row, ack=False)
         return await self._to_user_rows(incoming.chat_id, [(texts.desk("reopened", number=number), [])], number)
 
@@ -774,6 +798,7 @@ class Desk:
                 set_ticket_state(session, ticket, S.IN_PROGRESS, actor_kind="agent", actor_id=agent_id,
                                  at=self.clock())
         await self.note(number, texts.desk("taken", number=number, agent=agent))
+        await self.refresh_card(number)
         await self.tell_user(number, texts.desk("specialist_joined", number=number, agent=agent))
         return None
 
@@ -815,6 +840,7 @@ class Desk:
                 session.add(Reminder(ticket_id=number, kind="access_removal",
                                      due_at=next_working_morning(self.schedule, now), created_at=now))
             thread_id, account = ticket.topic_id, ticket.account
+        await self.refresh_card(number)
         label = texts.DESK_STATE_LABELS[target]
         line = (texts.desk("state_changed_reason", agent=actor, state=label, reason=texts.REASONS_48[reason][0])
                 if reason in texts.REASONS_48 else texts.desk("state_changed", agent=actor, state=label))

@@ -623,7 +623,8 @@ def ticket_card(card: Mapping[str, Any]) -> str:
              f"Аккаунт: <code>{quote(card['account'])}</code>",
              f"Категория: {quote(CATEGORY_LABELS.get(card['category'], card['category']))}",
              f"Критичность: {'критично (п. 2.1)' if card['critical'] else 'обычная'}",
-             f"Состояние: {DESK_STATE_LABELS.get(card['state'], card['state'])}",
+             f"Состояние: {DESK_STATE_LABELS.get(card['state'], card['state'])}"
+             + (f" · ведёт {quote(card['assignee'])}" if card.get("assignee") else ""),
              "", f"<b>Описание</b>\n{quote(card['description'])}"]
     if card.get("steps") or card.get("steps_unknown"):
         lines.append(f"\n<b>Шаги воспроизведения</b>\n{quote(card['steps'] or 'пользователь не знает')}")

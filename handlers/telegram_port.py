@@ -130,9 +130,10 @@ class TelegramPort:
         sent = await self.call(chat_id, lambda: method(chat_id, file_id, message_thread_id=thread_id))
         return sent.message_id
 
-    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
-        await self.call(chat_id, lambda: self.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id,
-                                                                   parse_mode="HTML"), message=False)
+    async def edit(self, chat_id: int, message_id: int, text: str, buttons: Buttons | None = None) -> None:
+        await self.call(chat_id, lambda: self.bot.edit_message_text(
+            text, chat_id=chat_id, message_id=message_id, parse_mode="HTML", reply_markup=keyboard(buttons or []),
+            disable_web_page_preview=True), message=False)
 
     async def member_status(self, chat_id: int, user_id: int) -> str:
         member = await self.call(chat_id, lambda: self.bot.get_chat_member(chat_id, user_id), message=False)

@@ -119,6 +119,9 @@ async def test_the_whole_life_of_a_ticket(runner, emulator, desk_world):
     assert "Анна" in taken.text
     joined = await emulator.wait_for_bot_message(user)
     assert "подключился специалист Анна" in joined.text
+    await emulator.wait_for_edit(card)
+    [current] = [m for m in emulator.sent(group, thread_id=topic.thread_id) if m.message_id == card.message_id]
+    assert "в работе · ведёт Анна" in current.text and current.callback_data("Взять")  # buttons kept
     query = await emulator.user_presses(boris, card, button="Взять")
     answer = await emulator.wait_for_callback_answer(query)
     assert "уже ведёт" in answer.text and "Анна" in answer.text
