@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -22,7 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
+from bot import figures, texts
 from bot.conversation import ChatLocks, ConversationService, Incoming, Outgoing
 from bot.intake import DialogueState, Step
 from bot.storage import (
@@ -32,14 +31,12 @@ from bot.storage import (
     MessageVersion,
     ProcessedUpdate,
     Reminder,
-    SelfServed,
     Ticket,
-    TicketEvent,
     User,
     set_ticket_state,
     utcnow,
 )
-from bot.tickets import CLOSED, OPEN, WAITING, InvalidTransition, QueueItem, TicketState, can_transition, queue_order
+from bot.tickets import CLOSED, OPEN, InvalidTransition, TicketState, can_transition
 
 log = logging.getLogger(__name__)
 
@@ -941,16 +938,8 @@ class Desk:
 
     async def queue(self) -> list[dict[str, Any]]:
         """Waiting tickets, critical first, then by arrival (SLA 2.1), waiting time in working hours."""
-        now = self.clock()
         async with self.sessions() as session:
-            rows = (await session.execute(
-                select(Ticket, User.blocked_bot).join(User, User.id == Ticket.user_id)
-                .where(Ticket.state.in_([str(s) for s in WAITING])))).all()
-        by_number = {ticket.id: (ticket, blocked) for ticket, blocked in rows}
-        order = queue_order(QueueItem(t.id, t.critical, t.queued_at) for t, _ in rows)
-        return [{"number": item.number, "critical": item.critical, "account": by_number[item.number][0].account,
-                 "description": by_number[item.number][0].description, "blocked": by_number[item.number][1],
-                 "waiting": self.schedule.working_seconds_between(item.queued_at, now)} for item in order]
+            return await figures.queue(session, self.schedule, self.clock())
 
     async def health(self) -> dict[str, Any]:
         try:
@@ -958,66 +947,18 @@ class Desk:
             telegram = f"на связи, ожидающих обновлений {pending}" + (f", последняя ошибка: {error}" if error else "")
         except Exception as exc:  # the report says what failed
             telegram = f"ошибка: {exc}"
-        try:
-            async with self.sessions() as session:
-                await session.execute(select(1))
-            database = f"доступна ({self.service.engine.dialect.name})"
-        except Exception as exc:
-            database = f"ошибка: {exc}"
-        pages = sections = 0
-        age = "никогда"
+        index = None
         if self.index_stats is not None:
             try:
-                stats = await self.index_stats()
-                pages, sections = stats.pages, stats.sections
-                if stats.last_crawl_at is not None:
-                    hours = (self.clock() - stats.last_crawl_at).total_seconds() / 3600
-                    age = f"{hours:.1f} ч назад"
+                index = await self.index_stats()
             except Exception as exc:
-                age = f"ошибка: {exc}"
-        async with self.sessions() as session:
-            queue = (await session.execute(select(func.count(Ticket.id))
-                                           .where(Ticket.state.in_([str(s) for s in WAITING])))).scalar_one()
-            reminders = (await session.execute(select(func.count(Reminder.id))
-                                               .where(Reminder.done_at.is_(None)))).scalar_one()
-        return {"telegram": telegram, "database": database, "pages": pages, "sections": sections,
-                "index_age": age, "queue": queue, "reminders": reminders}
+                index = exc
+        return await figures.health(self.sessions, self.service.engine.dialect.name, telegram, index, self.clock())
 
     async def stats(self, days: int) -> dict[str, Any]:
         """The admins' figures for the last `days` days (tickets created in that window)."""
-        now = self.clock()
-        since = now - timedelta(days=days)
         async with self.sessions() as session:
-            tickets = (await session.execute(select(Ticket).where(Ticket.created_at >= since))).scalars().all()
-            self_served = (await session.execute(select(func.count(SelfServed.id))
-                                                 .where(SelfServed.created_at >= since))).scalar_one()
-            suspended = (await session.execute(
-                select(TicketEvent.reason, func.count(TicketEvent.id))
-                .where(TicketEvent.to_state == S.SUSPENDED, TicketEvent.created_at >= since)
-                .group_by(TicketEvent.reason))).all()
-        by_state: dict[str, int] = {}
-        by_category: dict[str, int] = {}
-        by_criticality: dict[str, int] = {}
-        for ticket in tickets:
-            by_state[ticket.state] = by_state.get(ticket.state, 0) + 1
-            by_category[ticket.category] = by_category.get(ticket.category, 0) + 1
-            key = "critical" if ticket.critical else "normal"
-            by_criticality[key] = by_criticality.get(key, 0) + 1
-        first = [self.schedule.working_seconds_between(t.created_at, t.first_response_at)
-                 for t in tickets if t.first_response_at is not None]
-        resolution = [self.schedule.working_seconds_between(t.created_at, t.closed_at)
-                      for t in tickets if t.state == S.RESOLVED and t.closed_at is not None]
-        scores = [t.csat for t in tickets if t.csat is not None]
-        total = self_served + len(tickets)
-        return {
-            "days": days, "tickets": len(tickets), "by_state": by_state, "by_category": by_category,
-            "by_criticality": by_criticality, "self_served": self_served,
-            "self_served_share": self_served / total if total else None,
-            "median_first_response": statistics.median(first) if first else None,
-            "median_resolution": statistics.median(resolution) if resolution else None,
-            "csat_average": statistics.fmean(scores) if scores else None, "csat_count": len(scores),
-            "suspended_by_reason": {reason or "—": count for reason, count in suspended},
-        }
+            return await figures.stats(session, self.schedule, self.clock(), days)
 
     async def start_reindex(self, thread_id: int | None) -> str | None:
         """`/reindex`: one progress message edited as the crawl goes (throttled), the summary at the end;

@@ -74,12 +74,12 @@ async def file_ticket(emulator, user, text=FULL, screenshot: bytes | None = None
 
 async def card_of(emulator, group, number: int):
     topic = None
-    for _ in range(50):
+    for _ in range(200):  # up to 10 s: the topic is opened in the background once the ticket exists
         try:
             topic = emulator.topic_named(group, f"#{number} ·")
             break
         except Exception:
-            await emulator.settle(0.05)
+            await asyncio.sleep(0.05)
     assert topic is not None, f"no topic for ticket #{number}"
     card = await emulator.wait_for_bot_message(group, lambda m: m.callback_data("Взять") is not None,
                                                thread_id=topic.thread_id)
