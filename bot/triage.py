@@ -344,6 +344,7 @@ _CUES: dict[Category, _Vocabulary] = {
         4: одноразов* ~ код*; код* ~ из ~ =sms; код* ~ из ~ смс; кто ~ скачивал*; кто ~ скачал*; кто ~ просматривал*;
         4: кто ~ открывал*; залогинен*; выкинуть*; выкиньте*; завершить* ~ сеанс*; выйти ~ со ~ всех
         4: кто ~ менял*; кто ~ изменял*; кто ~ удалял*; вход* ~ с ~ нов* ~ устройств*; уведомлени* ~ о ~ вход*
+        3: разблокир*; забыл* ~ парол*; восстанов* ~ парол*; сброс* ~ парол*; сбросить ~ парол*
         2: безопасност*; кто ~ заходил; кто ~ выгружал; доступ к данным; отозвать; парол*; кто ~ изменил
     """),
     Category.FEATURE_REQUEST: _vocabulary("""
@@ -359,6 +360,8 @@ _CUES: dict[Category, _Vocabulary] = {
         4: хочется; когда уже будет; когда уже появится; когда ~ появится
         4: было бы ~ супер; было бы ~ здорово; было бы ~ удобн*; если бы ~ можно ~ было; please consider;
         4: consider adding; please implement
+        4: опишите* ~ в ~ справк*; опишите* ~ в ~ документац*; в справк* ~ подробн*; в документац* ~ подробн*;
+        4: распишите*; дополните* ~ справк*; дополните* ~ документац*
         2: почему нельзя; сделайте* пожалуйста; хотим интеграцию; хотелось; добавить бы; =ждем
         1: хотим ~ чтобы
         1: хотим; хочу
@@ -413,7 +416,10 @@ _CUES: dict[Category, _Vocabulary] = {
         4: давайте ~ в ~ _MSG; лучше ~ в ~ _MSG; в ~ _MSG ~ удобнее; по ~ _MSG ~ удобнее; _MSG ~ =мне; _MSG ~ =вам;
         4: =мне ~ по ~ _MSG; =вам ~ по ~ _MSG; в скайп; по скайпу; skype;
         4: там удобнее; их поддержка; их техподдержка; в самой; не про вашу; стоимость лицензии;
-        4: сколько стоит; есть ли скидки; счет на оплату; продления подписки; продлить подписку; =zoom;
+        4: сколько стоит; есть ли скидки; счет на оплату; продления подписки; продлить подписку;
+        4: скидк* ~ при; скидк* ~ за; скидк* ~ на ~ тариф*; скидк* ~ на ~ подписк*; скидк* ~ на ~ лиценз*;
+        4: акт* ~ сверк*; счет-фактур*; смен* ~ тариф*; поменять ~ тариф*; перейти ~ на ~ тариф*;
+        4: в битрикс*; в bitrix*; в =amocrm; в =амо; в амоцрм; в амосрм; в мегаплан*; в retailcrm; в =amo;
         4: купить ~ лиценз*; докупить; оплатить ~ лиценз*; продлить ~ лиценз*; пришлите* ~ закрывающ*;
         4: прошу ~ выставить ~ счет*; выставите* ~ счет*; выставьте* ~ счет*; счет* ~ на ~ следующий год;
         4: =какую ~ =crm; =какая ~ =crm ~ лучше; =упд; стажер*; ваканси*; хочу у вас работать; роутер*;
@@ -486,8 +492,8 @@ _OBJECT = _vocabulary("""
     1: письм*; счет*; документ*; шаблон*; =поле; =поля; страниц*; вкладк*; календар*; комментари*; картинк*
 """)
 _HARD_DOWN = _vocabulary("""
-    1: =502; =503; =504; bad gateway; service unavailable; gateway timeout; работа стоит; ничего не работает;
-    1: работать невозможно; невозможно работать; на любой странице; на всех страницах;
+    1: =502; =503; =504; bad gateway; service unavailable; gateway timeout; ничего не работает;
+    1: на любой странице; на всех страницах;
     1: все сломалось; все упало; все лежит
     1: превышено время ожидания; err_connection*; err_timed_out; connection refused; timed out
 """)
@@ -501,7 +507,7 @@ _LOCKOUT = _vocabulary("""
 _SMALL_TALK = re.compile(
     r"(?<!\w)(?:добр(?:ый|ое|ого)\s+(?:день|вечер|утро|дня|вечера|утра)|здравствуйте|здрасте|привет\w*|"
     r"спасибо|благодарю|хорош\w+\s+(?:вам\s+)?(?:дня|вечера|выходных|праздников)|за\s+помощь|всего\s+доброго|до\s+свидания|hello|hi|thanks?(?:\s+you)?|"
-    r"ок|окей|ok|понятно|ясно|большое|огромное|как\s+(?:ваши\s+)?дела|как\s+поживаете|как\s+настроение|всем|удачи|"
+    r"ок|окей|ok|понятно|ясно|большое|огромное|как\s+(?:у\s+вас\s+)?(?:ваши\s+)?(?:дела|настроение|жизнь)|как\s+поживаете|всем|удачи|"
     r"удачн\w*\s+\w+|(?:все\s+)?(?:за)?работало|(?:все\s+)?получилось|вопрос\s+(?:снят|решен|закрыт))(?!\w)"
 )
 _WORDS = re.compile(r"\w+")
@@ -523,17 +529,139 @@ _HOW_TO = re.compile(
 )
 _LOST = _vocabulary("""
     1: пропали; пропало; исчезли; исчезло; удалились; удалилось; удалилась; стерл*; стерт*; потерялись;
-    1: потерялось; откатили; пустая; обнулились; обнулилось; обнулилась; ничего не осталось; затерл*; затерт*
+    1: потерялось; откатили; пустая; обнулились; обнулилось; обнулилась; ничего не осталось; затерл*; затерт*;
+    1: слетел*; удалены; удален; удалил*; =пусто; потерял*; исчез; vanished; deleted; were lost; wiped
     1: are gone; is gone; disappeared; looks empty; is empty; were deleted; got deleted; lost all
 """)
 _MASS = _vocabulary("""
-    1: =все; база; базу; данные; ничего не осталось; за ~ год*; за ~ недел*; по всем; массов*; =all; database;
+    1: =все; =всю; =вся; =весь; ни одной; у =всех; база; базу; данные; ничего не осталось; за ~ год*; за ~ недел*;
+    1: по всем; массов*; =all; database;
     1: =всех ~ сделок; =всех ~ задач; =всех ~ контактов; =всех ~ клиентов; =всех ~ счетов; =всех ~ проектов
 """)
 _MASS_GENERAL = _vocabulary("""
     1: база; базу; данные; ничего не осталось; по всем; =и контакты; все сделки; database; =all ~ contacts;
+    1: =все =пропало; =все =удалилось; =все =исчезло; =все =стерлось; =все =слетело; =все =потерялось; =все =удалено;
+    1: ни одной сделки; ни одного контакта; все контакты; все задачи; все проекты; все клиенты; все счета;
     1: =all ~ deals; everything
 """)
+
+# --- A failure of the whole service, read as a small grammar (SLA 2.1) ---------------------------
+#
+# A failure predicate (a verb of not loading, lying, falling, hanging; an error page; a timeout) said
+# of the service (the account, the portal, the system, the CRM, a module) or of everybody is an
+# outage; the same said of one user, one record or one field, as a hypothesis or of a past incident
+# that is over, is not.
+
+
+def _alternation(*parts: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
+
+
+_NEG = r"(?:не|ни|ne|not)\s+(?:в\s+какую\s+не\s+)?"
+_FAILURE = _alternation(
+    # Negated verbs of loading, opening, starting, answering, letting in, working.
+    r"(?:не\s+|ни)(?:за|про|по|от)?гру[зж]\w*",
+    r"не\s+(?:в\s+какую\s+не\s+)?(?:от)?крыва\w*",
+    r"не\s+(?:за)?пуска\w*",
+    r"не\s+(?:от)?веча\w*",
+    r"не\s+работа\w*",
+    r"не\s+(?:можем|могут)\s+(?:\w+\s+)?(?:зайти|войти|попасть|залогинит\w*|авторизова\w*|открыть|работать)",
+    r"(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)\s+(?:\w+\s+)?не\s+(?:можем|могут)",
+    r"не\s+пуска\w*",
+    # Verbs of lying, falling, hanging, crashing (every gender and tense by its stem).
+    r"леж(?:ит|ат|им)", r"лег(?:ла|ло|ли)?", r"прилег\w*", r"упал\w*", r"пада\w*", r"рухнул\w*", r"грохнул\w*",
+    r"сдох\w*", r"умер(?:ла|ло|ли)?", r"мертв\w*", r"отвалил\w*", r"отвалива\w*", r"недоступ\w*", r"завис\w*",
+    r"вис(?:ит|ят|нет)", r"подвис\w*", r"вылета\w*", r"вылетел\w*", r"сломал\w*", r"накрыл\w*",
+    r"в\s+дауне", r"в\s+ауте", r"перестал\w*\s+(?:от|за)?(?:крыва|работ|груж|гру|пуска|отвеча)\w*",
+    # What the screen shows.
+    r"50[0234]", r"ошибк\w*\s+сервер\w*", r"серверн\w+\s+ошибк\w*", r"bad\s+gateway", r"gateway\s+time-?out",
+    r"service\s+(?:temporarily\s+)?unavailable", r"internal\s+server\s+error", r"server\s+error",
+    r"бел\w+\s+(?:экран|экан|страниц|лист)\w*", r"пуст\w+\s+экран\w*", r"blank\s+(?:page|screen)",
+    r"тайм-?аут\w*", r"timeout", r"timing\s+out", r"timed?\s+out", r"время\s+ожидания", r"err_\w+",
+    r"(?:крути\w*|вечн\w*|бесконечн\w*)\s+(?:\w+\s+)?загрузк\w*", r"крутит\w*\s+(?:колес\w*|лоадер\w*)",
+    # English.
+    r"is\s+down", r"went\s+down", r"(?:won't|wont|doesn't|does\s+not|will\s+not|can't|cannot)\s+(?:load|open)",
+    r"not\s+(?:loading|opening|responding|working)", r"crashed", r"crashes", r"(?:is|are)\s+unavailable",
+    r"down\s+for", r"(?:can't|cannot|can\s+not)\s+access",
+)
+# What fails: the service or a whole part of it, not a record.
+_SERVICE = _alternation(
+    r"ак{1,2}а?у?нт\w*", r"портал\w*", r"систем\w*", r"crm\w*", r"срм\w*", r"црм\w*", r"модул\w*", r"раздел\w*",
+    r"сервис\w*", r"сайт\w*", r"аспро", r"aspro", r"клауд", r"cloud", r"облак\w*", r"платформ\w*", r"кабинет\w*",
+    r"программ\w*", r"account", r"portal", r"system", r"service", r"module", r"platform", r"site",
+    r"(?:ни\s+)?одн\w*\s+(?:страниц|раздел|модул)\w*", r"(?:люб|все|всех|кажд)\w*\s+(?:страниц|раздел|модул)\w*",
+    r"все", r"вся", r"весь", r"ничего", r"everything",
+)
+# Who is affected: everybody.
+_WHOLE = _alternation(
+    r"у\s+(?:всех|всей|всего)(?:\s+\w+)?", r"ни\s+у\s+кого", r"никто\w*", r"никого", r"никому", r"ни\s+один\w*",
+    r"ни\s+одн\w+",
+    r"вс(?:е|я|ей|ем)\s+(?:сотрудник|пользовател|команд|офис|компани|менеджер|отдел|филиал)\w*",
+    r"всей\s+команд\w*", r"всем\s+офисом", r"целиком", r"полностью", r"ни\s+с\s+одного", r"everyone", r"everybody",
+    r"nobody", r"no\s+one", r"for\s+all", r"whole\s+team", r"all\s+users",
+)
+# Only one user is affected, the others work («у меня одного», «у остальных всё нормально»).
+_ONE_USER = _alternation(
+    r"у\s+(?:меня\s+)?одн(?:ого|ой)", r"у\s+меня\s+одн\w+", r"только\s+у\s+(?:меня|него|нее|одного|одной)",
+    r"у\s+(?:остальных|других|коллег)\w*\s+(?:\w+\s+)?(?:все|нормально|работа\w*|ок|в\s+порядке|заход\w*|открыва\w*|груз\w*)",
+    r"(?:остальные|другие)\s+(?:сотрудник|пользовател|коллег|менеджер)\w*\s+(?:\w+\s+)?(?:нормально|работа\w*|заход\w*|могут)",
+    r"only\s+(?:for\s+)?me", r"other\s+users",
+)
+# One record («одна сделка», «счёт №1542», «карточка контакта Петрова»).
+_ONE_RECORD = _alternation(
+    r"(?<!ни\s)одн(?:а|у|ой|ого|о|им)\s+(?:\w+\s+)?(?:сделк|карточк|задач|контакт|запис|счет|документ|файл|компани|клиент)\w*",
+    r"№\s*\d+", r"#\d+",
+)
+# A question about what would happen, or an incident that is over.
+_NOT_NOW = _alternation(
+    r"если", r"в\s+случае", r"бывают", r"бывает", r"бывали", r"предупрежда\w*", r"планов\w*", r"аптайм\w*", r"uptime",
+    r"статус\w*\s+(?:страниц|сервис)\w*", r"страниц\w*\s+статус\w*", r"status\s+page", r"что\s+(?:это\s+)?было",
+    r"(?:сейчас|уже|снова)\s+(?:(?:все|всё)\s+)?работает", r"заработал\w*", r"what\s+if", r"гарантир\w*",
+)
+# «карточка сделки», «кнопка», «поле»: a record, a screen or a control is what fails, not the service.
+_PART = _alternation(
+    r"карточк\w*", r"сделк\w*", r"задач\w*", r"контакт\w*", r"отчет\w*", r"фильтр\w*", r"кнопк\w*", r"файл\w*",
+    r"вложени\w*", r"фото\w*", r"уведомлени\w*", r"письм\w*", r"счет\w*", r"документ\w*", r"шаблон\w*", r"поле",
+    r"поля", r"вкладк\w*", r"календар\w*", r"комментари\w*", r"картинк\w*", r"аватар\w*", r"страниц\w*",
+    r"поиск\w*", r"импорт\w*", r"экспорт\w*", r"робот\w*", r"виджет\w*", r"товар\w*",
+)
+# «модуль «Задачи»», «раздел Сделки», «любая страница», «ни один раздел»: a whole part, not a record.
+_WHOLE_PART = re.compile(
+    r"(?<!\w)(?:(?:модул|раздел)\w*\s+[\"«„“]?\w+[\"»”]?|(?:ни\s+)?(?:одн|люб|все|всех|кажд)\w*\s+(?:страниц|раздел|модул)\w*)"
+)
+
+
+def _limited(text: str) -> bool:
+    """A failure of one user or one record, a hypothesis, or an incident that is over."""
+    return bool(_NOT_NOW.search(text) or _ONE_USER.search(text) or _ONE_RECORD.search(text))
+
+
+def _failure_of_service(text: str) -> bool:
+    """A failure predicate said of the whole service, a whole module or everybody (SLA 2.1)."""
+    for segment in _COMMA_SEGMENTS.split(text):
+        if not _FAILURE.search(segment):
+            continue
+        plain = _WHOLE_PART.sub(" модуль ", segment)
+        if _PART.search(plain):
+            continue  # one kind of record or one control failing, even for everybody, is a bug
+        if _SERVICE.search(plain) or _WHOLE.search(plain):
+            return True
+    return False
+
+
+# Being let in: said of everybody, everyone is locked out (SLA 2.1); said of one person, it is not.
+_LET_IN = _alternation(
+    r"не\s+(?:может|получается|удается)\s+(?:\w+\s+)?(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)",
+    r"(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)\s+(?:\w+\s+)?не\s+(?:может|получается|удается)",
+    r"не\s+заход(?:ит|ят)", r"не\s+пуска\w*", r"доступ\w*\s+запрещ\w*", r"нет\s+доступа", r"access\s+denied",
+    r"заблокирован\w*", r"locked\s+out",
+    r"(?:can't|cannot|can\s+not)\s+(?:log|sign)\s*in",
+)
+
+
+def _everyone_locked_out(text: str) -> bool:
+    return bool(_LET_IN.search(text) and _WHOLE.search(text) and not _ONE_USER.search(text))
+
 
 # Category order for ties: the more specific, the earlier.
 _PRIORITY = (
@@ -658,6 +786,7 @@ _TRANSLIT_MARKERS = frozenset([
     "eshche", "tozhe", "ochen", "rabotaet", "nastroit", "podskazhite", "pozhaluysta", "zdravstvuyte", "privet",
     "akkaunt", "oshibka", "chtoby", "chto", "eto", "kogda", "nado", "nuzhno", "mne", "menya", "iz", "na", "v",
     "po", "uzhe", "vse", "esli", "tolko", "pochemu", "kuda", "zachem", "sdelat", "sdelki", "zadachi", "nastroyki",
+    "u", "vseh", "vsekh", "nikto", "nichego", "ni", "lezhit", "upal", "upala", "sistema", "utra",
 ])
 _KEEP_LATIN = frozenset([
     "api", "rest", "crm", "ip", "sso", "2fa", "json", "xml", "php", "python", "js", "sql", "webhook", "http", "https",
@@ -818,6 +947,9 @@ def _features(text: str) -> _Features:
     down = _has(plain_index, _HARD_DOWN) or (
         _has(plain_index, _DOWN) and any(_segment_down(segment) for segment in _COMMA_SEGMENTS.split(plain))
     )
+    failure = _FAILURE.search(plain) is not None
+    if failure or down:
+        down = (down or _failure_of_service(plain)) and not _limited(plain) and not _has(plain_index, _OWN_SITE)
     lost = _has(index, _LOST) and _has(index, _MASS)
     return _Features(
         scores=tuple(scores),
@@ -825,7 +957,7 @@ def _features(text: str) -> _Features:
         payment_build=_has(index, _PAYMENT_BUILD),
         product=_has(index, _PRODUCT),
         down=down,
-        lockout=_has(index, _LOCKOUT),
+        lockout=_has(index, _LOCKOUT) or _everyone_locked_out(text),
         lost=lost,
         lost_general=lost and _has(index, _MASS_GENERAL),
         question=_QUESTION.search(text) is not None,
