@@ -14,7 +14,11 @@ A clause is indexed once by the first letters of its words, and each vocabulary 
 where one of its cues can start (see `_Index`), which keeps a message to a fraction of a
 millisecond.
 Failures of the whole account or a module, lost data and locked-out teams are recognised apart
-from the scores, since they decide criticality.
+from the scores, since they decide criticality. An outage is read as a small grammar: a failure
+predicate (not loading, lying, falling, hanging, an error page, a timeout — by stem, so every gender
+and tense) said of the service (the account, the portal, the system, a module) or of everybody,
+and not of one user, one record or one function, nor as a hypothesis or of an incident that is over.
+`tests/test_triage_grammar.py` combines these parts into thousands of sentences.
 """
 
 from __future__ import annotations
@@ -458,38 +462,9 @@ _PRODUCT = _vocabulary("""
 """)
 
 # Whole-service failures and lockouts (SLA 2.1: restoring operability goes out of turn).
-_DOWN = _vocabulary("""
-    1: не открывается; не открываются; не грузится; не загружается; недоступен; недоступна; недоступно;
-    1: =лежит; =упал; =упала; =упало; =упали; отвалились; отвалился; белый экран; крутится колесо; висит ~ загрузк*;
-    1: вечная загрузка;
-    1: бесконечн* загрузк*;
-    1: =не работает; =не работают; =не =заходит; =не =заходят; не пускает; заблокирован*; access denied; is down;
-    1: =down;
-    1: не можем ~ зайти; не можем ~ войти; не могут ~ зайти; не могут ~ войти; не отвечает; can't access;
-    1: won't load; doesn't load; not loading; blank page; won't open; пропал ~ доступ; нет доступа;
-    1: потеряли доступ; no access; cannot access; can't log in; cannot log in; перестал* ~ открыват*;
-    1: перестал* ~ загружат*; перестал* ~ грузит*;
-    1: перестал* ~ работать
-""")
 # «Наш сайт на Тильде не открывается» is the user's own site, not the product (SLA 1.3).
 _OWN_SITE = _vocabulary("""
     1: наш* сайт*; сайт* на ~ тильд*; сайт* на ~ tilda; wordpress; =wix; тильд*; =tilda; вордпресс*
-""")
-# What is down: the service itself («аккаунт», «CRM», «модуль Склад») or everybody («у всех», «ни один»).
-_SUBJECT = _vocabulary("""
-    1: аккаунт*; =crm; =срм; систем*; сервис; сайт; портал; модуль; раздел; программ*; whole system; account;
-    1: system; service; portal; module
-""")
-_EVERYBODY = _vocabulary("""
-    1: =весь; =вся; =все; ни один; ни одна; никто; ни у кого; у всех; полностью; целиком; all users;
-    1: =everyone; =nobody; for everyone; всей компанией; всем офисом; ничего; at all
-""")
-# «Модуль Задачи», «раздел Сделки»: the name of a module is not one record.
-_MODULE_NAME = re.compile(r"(?<!\w)(?:модул|раздел)\w*\s+[\"«„“]?\w+[\"»”]?")
-# One kind of record or one screen failing for everybody is a bug, not an outage.
-_OBJECT = _vocabulary("""
-    1: карточк*; сделк*; задач*; контакт*; отчет*; фильтр*; кнопк*; файл*; вложени*; фото*; уведомлени*;
-    1: письм*; счет*; документ*; шаблон*; =поле; =поля; страниц*; вкладк*; календар*; комментари*; картинк*
 """)
 _HARD_DOWN = _vocabulary("""
     1: =502; =503; =504; bad gateway; service unavailable; gateway timeout; ничего не работает;
@@ -530,16 +505,18 @@ _HOW_TO = re.compile(
 _LOST = _vocabulary("""
     1: пропали; пропало; исчезли; исчезло; удалились; удалилось; удалилась; стерл*; стерт*; потерялись;
     1: потерялось; откатили; пустая; обнулились; обнулилось; обнулилась; ничего не осталось; затерл*; затерт*;
-    1: слетел*; удалены; удален; удалил*; =пусто; потерял*; исчез; vanished; deleted; were lost; wiped
+    1: делись; =нет ~ данных; данных ~ =нет; слетел*; удалены; удален; удалил*; =пусто; потерял*; исчез; vanished;
+    1: deleted; were lost; wiped
     1: are gone; is gone; disappeared; looks empty; is empty; were deleted; got deleted; lost all
 """)
 _MASS = _vocabulary("""
     1: =все; =всю; =вся; =весь; ни одной; у =всех; база; базу; данные; ничего не осталось; за ~ год*; за ~ недел*;
-    1: по всем; массов*; =all; database;
+    1: по всем; массов*; =all; database; =данных; =данным; =crm ~ пуст*; аккаунт* ~ пуст*; систем* ~ пуст*;
     1: =всех ~ сделок; =всех ~ задач; =всех ~ контактов; =всех ~ клиентов; =всех ~ счетов; =всех ~ проектов
 """)
 _MASS_GENERAL = _vocabulary("""
-    1: база; базу; данные; ничего не осталось; по всем; =и контакты; все сделки; database; =all ~ contacts;
+    1: база; базу; данные; =данных; ничего не осталось; по всем; =и контакты; все сделки; database; =all ~ contacts;
+    1: =crm ~ пуст*; аккаунт* ~ пуст*; систем* ~ пуст*;
     1: =все =пропало; =все =удалилось; =все =исчезло; =все =стерлось; =все =слетело; =все =потерялось; =все =удалено;
     1: ни одной сделки; ни одного контакта; все контакты; все задачи; все проекты; все клиенты; все счета;
     1: =all ~ deals; everything
@@ -553,8 +530,66 @@ _MASS_GENERAL = _vocabulary("""
 # that is over, is not.
 
 
+def _group_end(pattern: str, start: int) -> int:
+    """The index just past the group that opens at `start`."""
+    depth = 0
+    index = start
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        depth += char == "("
+        depth -= char == ")"
+        index += 1
+        if depth == 0:
+            return index
+    return index
+
+
+def _top_level_split(body: str) -> list[str]:
+    parts, depth, start, index = [], 0, 0, 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\":
+            index += 2
+            continue
+        depth += char == "("
+        depth -= char == ")"
+        if char == "|" and depth == 0:
+            parts.append(body[start:index])
+            start = index + 1
+        index += 1
+    return [*parts, body[start:]]
+
+
+def _first_letters(pattern: str) -> set[str] | None:
+    """The letters a match of a (simple) pattern can start with; None when that is not plain to see."""
+    if pattern.startswith("(?<"):  # a look-behind matches no letter
+        return _first_letters(pattern[_group_end(pattern, 0) :])
+    if pattern.startswith("(?:"):
+        end = _group_end(pattern, 0)
+        inner = [_first_letters(part) for part in _top_level_split(pattern[3 : end - 1])]
+        if any(letters is None for letters in inner):
+            return None
+        letters = set().union(*inner)  # type: ignore[arg-type]
+        if pattern[end : end + 1] in ("?", "*") or pattern[end : end + 2] == "{0":
+            rest = _first_letters(pattern[end + 1 :].lstrip("?"))
+            return None if rest is None else letters | rest
+        return letters
+    if not pattern or pattern[0] in "\\[.()|?*+{^$":
+        return None
+    return {pattern[0]}
+
+
 def _alternation(*parts: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
+    """Whole words or phrases; a look-ahead for their first letters lets the scan skip other places fast."""
+    firsts = [_first_letters(part) for part in parts]
+    lead = ""
+    if all(letters is not None for letters in firsts):
+        letters = sorted(set().union(*firsts))  # type: ignore[arg-type]
+        lead = "(?=[" + "".join(re.escape(letter) for letter in letters) + "])"
+    return re.compile(r"(?<!\w)" + lead + "(?:" + "|".join(parts) + r")(?!\w)")
 
 
 _NEG = r"(?:не|ни|ne|not)\s+(?:в\s+какую\s+не\s+)?"
@@ -565,6 +600,11 @@ _FAILURE = _alternation(
     r"не\s+(?:за)?пуска\w*",
     r"не\s+(?:от)?веча\w*",
     r"не\s+работа\w*",
+    # Impersonal: «не зайти», «никак не попасть», «невозможно войти» — said of the service, not of one person.
+    r"(?:никак\s+)?не\s+(?:зайти|войти|попасть|открыть|подключиться)",
+    r"невозможно\s+(?:зайти|войти|попасть|открыть|работать|подключиться)",
+    r"не\s+подключа\w*", r"не\s+(?:можем|могут)\s+подключит\w*", r"не\s+пода\w*\s+признак\w*",
+    r"не\s+доступ(?:ен|на|но|ны)", r"(?:полный|полным)\s+отказ\w*", r"отказ\w*\s+систем\w*",
     r"не\s+(?:можем|могут)\s+(?:\w+\s+)?(?:зайти|войти|попасть|залогинит\w*|авторизова\w*|открыть|работать)",
     r"(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)\s+(?:\w+\s+)?не\s+(?:можем|могут)",
     r"не\s+пуска\w*",
@@ -574,13 +614,15 @@ _FAILURE = _alternation(
     r"вис(?:ит|ят|нет)", r"подвис\w*", r"вылета\w*", r"вылетел\w*", r"сломал\w*", r"накрыл\w*",
     r"в\s+дауне", r"в\s+ауте", r"перестал\w*\s+(?:от|за)?(?:крыва|работ|груж|гру|пуска|отвеча)\w*",
     # What the screen shows.
-    r"50[0234]", r"ошибк\w*\s+сервер\w*", r"серверн\w+\s+ошибк\w*", r"bad\s+gateway", r"gateway\s+time-?out",
+    r"50[0234]", r"пятисотк\w*", r"ошибк\w*\s+подключени\w*", r"грузит\w*\s+бесконечно", r"бесконечно\s+грузит\w*",
+    r"ошибк\w*\s+сервер\w*", r"серверн\w+\s+ошибк\w*", r"bad\s+gateway", r"gateway\s+time-?out",
     r"service\s+(?:temporarily\s+)?unavailable", r"internal\s+server\s+error", r"server\s+error",
     r"бел\w+\s+(?:экран|экан|страниц|лист)\w*", r"пуст\w+\s+экран\w*", r"blank\s+(?:page|screen)",
     r"тайм-?аут\w*", r"timeout", r"timing\s+out", r"timed?\s+out", r"время\s+ожидания", r"err_\w+",
     r"(?:крути\w*|вечн\w*|бесконечн\w*)\s+(?:\w+\s+)?загрузк\w*", r"крутит\w*\s+(?:колес\w*|лоадер\w*)",
     # English.
-    r"is\s+down", r"went\s+down", r"(?:won't|wont|doesn't|does\s+not|will\s+not|can't|cannot)\s+(?:load|open)",
+    r"is\s+down", r"(?:can't|cannot|can\s+not)\s+get\s+(?:into|in)", r"not\s+reachable", r"unreachable",
+    r"went\s+down", r"(?:won't|wont|doesn't|does\s+not|will\s+not|can't|cannot)\s+(?:load|open)",
     r"not\s+(?:loading|opening|responding|working)", r"crashed", r"crashes", r"(?:is|are)\s+unavailable",
     r"down\s+for", r"(?:can't|cannot|can\s+not)\s+access",
 )
@@ -590,7 +632,7 @@ _SERVICE = _alternation(
     r"сервис\w*", r"сайт\w*", r"аспро", r"aspro", r"клауд", r"cloud", r"облак\w*", r"платформ\w*", r"кабинет\w*",
     r"программ\w*", r"account", r"portal", r"system", r"service", r"module", r"platform", r"site",
     r"(?:ни\s+)?одн\w*\s+(?:страниц|раздел|модул)\w*", r"(?:люб|все|всех|кажд)\w*\s+(?:страниц|раздел|модул)\w*",
-    r"все", r"вся", r"весь", r"ничего", r"everything",
+    r"(?:после|при|на)\s+вход\w*", r"все", r"вся", r"весь", r"ничего", r"everything",
 )
 # Who is affected: everybody.
 _WHOLE = _alternation(
@@ -603,12 +645,15 @@ _WHOLE = _alternation(
 # Only one user is affected, the others work («у меня одного», «у остальных всё нормально»).
 _ONE_USER = _alternation(
     r"у\s+(?:меня\s+)?одн(?:ого|ой)", r"у\s+меня\s+одн\w+", r"только\s+у\s+(?:меня|него|нее|одного|одной)",
+
     r"у\s+(?:остальных|других|коллег)\w*\s+(?:\w+\s+)?(?:все|нормально|работа\w*|ок|в\s+порядке|заход\w*|открыва\w*|груз\w*)",
+
     r"(?:остальные|другие)\s+(?:сотрудник|пользовател|коллег|менеджер)\w*\s+(?:\w+\s+)?(?:нормально|работа\w*|заход\w*|могут)",
     r"only\s+(?:for\s+)?me", r"other\s+users",
 )
 # One record («одна сделка», «счёт №1542», «карточка контакта Петрова»).
 _ONE_RECORD = _alternation(
+
     r"(?<!ни\s)одн(?:а|у|ой|ого|о|им)\s+(?:\w+\s+)?(?:сделк|карточк|задач|контакт|запис|счет|документ|файл|компани|клиент)\w*",
     r"№\s*\d+", r"#\d+",
 )
@@ -623,11 +668,13 @@ _PART = _alternation(
     r"карточк\w*", r"сделк\w*", r"задач\w*", r"контакт\w*", r"отчет\w*", r"фильтр\w*", r"кнопк\w*", r"файл\w*",
     r"вложени\w*", r"фото\w*", r"уведомлени\w*", r"письм\w*", r"счет\w*", r"документ\w*", r"шаблон\w*", r"поле",
     r"поля", r"вкладк\w*", r"календар\w*", r"комментари\w*", r"картинк\w*", r"аватар\w*", r"страниц\w*",
-    r"поиск\w*", r"импорт\w*", r"экспорт\w*", r"робот\w*", r"виджет\w*", r"товар\w*",
+    r"поиск\w*", r"импорт\w*", r"экспорт\w*", r"робот\w*", r"виджет\w*", r"товар\w*", r"интеграц\w*",
+    r"синхрониз\w*", r"телефони\w*", r"рассылк\w*", r"печат\w*",
 )
 # «модуль «Задачи»», «раздел Сделки», «любая страница», «ни один раздел»: a whole part, not a record.
 _WHOLE_PART = re.compile(
-    r"(?<!\w)(?:(?:модул|раздел)\w*\s+[\"«„“]?\w+[\"»”]?|(?:ни\s+)?(?:одн|люб|все|всех|кажд)\w*\s+(?:страниц|раздел|модул)\w*)"
+
+    r"(?<!\w)(?:(?:модул|раздел)\w*\s+[\"«„“]?\w+[\"»”]?|(?:ни\s+)?(?:одн|люб|все|всех|кажд)\w*\s+(?:страниц|раздел|модул|вкладк|интеграц)\w*|бел\w+\s+страниц\w*)",
 )
 
 
@@ -652,8 +699,10 @@ def _failure_of_service(text: str) -> bool:
 # Being let in: said of everybody, everyone is locked out (SLA 2.1); said of one person, it is not.
 _LET_IN = _alternation(
     r"не\s+(?:может|получается|удается)\s+(?:\w+\s+)?(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)",
-    r"(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)\s+(?:\w+\s+)?не\s+(?:может|получается|удается)",
-    r"не\s+заход(?:ит|ят)", r"не\s+пуска\w*", r"доступ\w*\s+запрещ\w*", r"нет\s+доступа", r"access\s+denied",
+    r"(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)\s+(?:\S+\s+){0,3}?не\s+(?:может|получается|удается)",
+    r"не\s+заход(?:ит|ят)", r"не\s+пуска\w*", r"доступ\w*\s+запрещ\w*", r"нет\s+доступа",
+    r"доступа\s+(?:\S+\s+){0,3}?нет",
+    r"access\s+denied",
     r"заблокирован\w*", r"locked\s+out",
     r"(?:can't|cannot|can\s+not)\s+(?:log|sign)\s*in",
 )
@@ -921,17 +970,6 @@ _CUES_SCANNED = tuple(
 _PRIORITY_RANK = {category: i for i, category in enumerate(_PRIORITY)}
 
 
-def _segment_down(segment: str) -> bool:
-    """Part of a sentence says the service, a module or everybody is down, not one kind of record."""
-    index = _Index(segment)
-    return (
-        _has(index, _DOWN)
-        and not _has(index, _OWN_SITE)
-        and (_has(index, _SUBJECT) or _has(index, _EVERYBODY))
-        and not _has(_MODULE_NAME.sub("модуль", segment), _OBJECT)
-    )
-
-
 def _features(text: str) -> _Features:
     index = _Index(text)
     scores = _cue_scores(index)
@@ -944,11 +982,8 @@ def _features(text: str) -> _Features:
         scores[bug] = _STRONG
     plain = _AND_THAT_IS_ALL.sub(" ", text)  # «крутится загрузка и всё» is not «всё лежит»
     plain_index = index if plain == text else _Index(plain)
-    down = _has(plain_index, _HARD_DOWN) or (
-        _has(plain_index, _DOWN) and any(_segment_down(segment) for segment in _COMMA_SEGMENTS.split(plain))
-    )
-    failure = _FAILURE.search(plain) is not None
-    if failure or down:
+    down = _has(plain_index, _HARD_DOWN)
+    if down or _FAILURE.search(plain):
         down = (down or _failure_of_service(plain)) and not _limited(plain) and not _has(plain_index, _OWN_SITE)
     lost = _has(index, _LOST) and _has(index, _MASS)
     return _Features(

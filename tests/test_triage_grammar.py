@@ -166,7 +166,54 @@ WHOLE = (
     "everything is down",
 )
 
+# Where one goes in: the service in the accusative («в аккаунт», «на портал») or the dative («к системе»).
+INTO = ("в аккаунт", "в систему", "в CRM", "на портал", "в личный кабинет", "в модуль «Задачи»", "в срм", "в облако")
+GET_IN = (
+    "не можем зайти {}",
+    "не могут войти {} сотрудники",
+    "никак не зайти {}",
+    "невозможно зайти {}",
+    "не попасть {} уже час",
+    "зайти {} не получается ни у кого",
+    "никто не может попасть {}",
+    "ни один сотрудник не может войти {}",
+    "{} никого не пускает",
+)
+TOWARDS = ("к аккаунту", "к порталу", "к системе", "к CRM")
+ACCESS = (
+    "нет доступа {} у всех",
+    "доступа {} нет с утра ни у кого",
+    "не можем подключиться {}",
+    "пропал доступ {} у всей компании",
+)
+# Other ways of saying it.
+OTHER_WAYS = (
+    "аккаунт не подаёт признаков жизни",
+    "ошибка 502 при входе в аккаунт",
+    "портал отдаёт пятисотку",
+    "сбой: система недоступна",
+    "CRM грузится бесконечно у всех",
+    "портал выдаёт ошибку подключения",
+    "у нас полный отказ системы",
+    "сайт не доступен",
+    "ERR_CONNECTION_RESET при заходе в аккаунт",
+    "после входа бесконечная загрузка",
+    "у всех в офисе белая страница вместо CRM",
+    "ни одна вкладка не грузится",
+    "we can't get into our account",
+    "the site is not reachable for anyone",
+)
+
 # --- Counterparts that are not critical ----------------------------------------------------------
+
+# One function of the service fails, said of the service: a bug, not an outage.
+FEATURES = ("поиск", "фильтр по дате", "импорт", "экспорт в Excel", "интеграция с телефонией", "робот", "печать счетов")
+FEATURE_FAILS = (
+    "в CRM не работает {f}",
+    "в аккаунте {f} не работает",
+    "не работает {f} в системе",
+    "{f} не работает у всех",
+)
 
 ONE_USER = (
     "у меня одного {s} не грузится, у коллег всё работает",
@@ -240,6 +287,9 @@ LOST_OTHER = (
     "all our deals are gone",
     "all contacts disappeared after the import",
     "the database is empty, everything was deleted",
+    "куда-то делись все контакты",
+    "CRM пустая, данных нет",
+    "не вижу ни одной сделки, всё пропало",
     "все сделки удалены, хотя никто их не удалял",
     "кто-то удалил всю базу контактов",
 )
@@ -346,6 +396,20 @@ def test_one_user_one_record_one_field_slowness_and_questions_are_not_critical()
     texts = [template.format(s=s) for template, s in product(ONE_USER + SLOW + AVAILABILITY_QUESTIONS, subjects)]
     texts += [wrapper.format(core) for core, wrapper in product(ONE_RECORD + ONE_FIELD, WRAPPERS)]
     failures = _failures(texts, _not_critical)
+    assert not failures, _report(failures, len(texts))
+
+
+def test_getting_in_and_other_ways_of_saying_it_are_critical() -> None:
+    texts = [template.format(place) for template, place in product(GET_IN, INTO)]
+    texts += [template.format(place) for template, place in product(ACCESS, TOWARDS)]
+    texts += [wrapper.format(core) for core, wrapper in product(OTHER_WAYS, WRAPPERS)]
+    failures = _failures(texts, lambda r: r.critical and r.category in {C.OUTAGE, C.SECURITY_QUESTION})
+    assert not failures, _report(failures, len(texts))
+
+
+def test_one_function_failing_is_a_bug_not_an_outage() -> None:
+    texts = [template.format(f=feature) for template, feature in product(FEATURE_FAILS, FEATURES)]
+    failures = _failures(texts, lambda r: not r.critical and r.category == C.BUG_REPORT)
     assert not failures, _report(failures, len(texts))
 
 
