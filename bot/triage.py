@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -530,37 +531,31 @@ _MASS_GENERAL = _vocabulary("""
 # that is over, is not.
 
 
-def _group_end(pattern: str, start: int) -> int:
-    """The index just past the group that opens at `start`."""
+def _unescaped(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """Each character of a pattern outside escapes, with the depth of groups after it."""
     depth = 0
-    index = start
+    index = 0
     while index < len(pattern):
         char = pattern[index]
         if char == "\\":
             index += 2
             continue
-        depth += char == "("
-        depth -= char == ")"
+        depth += (char == "(") - (char == ")")
+        yield index, char, depth
         index += 1
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """The index just past the group that opens at `start`."""
+    for index, _, depth in _unescaped(pattern[start:]):
         if depth == 0:
-            return index
-    return index
+            return start + index + 1
+    return len(pattern)
 
 
 def _top_level_split(body: str) -> list[str]:
-    parts, depth, start, index = [], 0, 0, 0
-    while index < len(body):
-        char = body[index]
-        if char == "\\":
-            index += 2
-            continue
-        depth += char == "("
-        depth -= char == ")"
-        if char == "|" and depth == 0:
-            parts.append(body[start:index])
-            start = index + 1
-        index += 1
-    return [*parts, body[start:]]
+    cuts = [index for index, char, depth in _unescaped(body) if char == "|" and depth == 0]
+    return [body[start + 1 : end] for start, end in zip([-1, *cuts], [*cuts, len(body)], strict=True)]
 
 
 def _first_letters(pattern: str) -> set[str] | None:
