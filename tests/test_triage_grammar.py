@@ -484,6 +484,16 @@ PROGRAMMING_ASKS = (
     "Посоветуйте фреймворк на {l} для бэкенда",
     "Как на {l} распарсить JSON с вложенными массивами?",
 )
+# Programming concepts and tools outside the product, asked in several ways.
+CONCEPTS = (
+    "замыкания", "регулярные выражения", "наследование классов", "pandas", "многопоточность", "юнит-тесты",
+    "сериализацию", "структуры данных", "ООП", "Docker",
+)
+CONCEPT_ASKS = (
+    "Объясните, пожалуйста, {c}",
+    "Подскажите хороший материал про {c}",
+    "Не могу разобраться, как работают {c} — поможете?",
+)
 PROGRAMMING_NEAR = (
     "Как на {l} вызвать ваш API и получить список сделок?",
     "Как на {l} принять вебхук от Аспро.Клауд о новой сделке?",
@@ -511,6 +521,12 @@ OFFTOPIC = (
     "В Битрикс24 не срабатывает робот, подскажите",
     "Как в Excel сделать сводную таблицу?",
     "Привет! Как настроение?",
+    "Хотим подключить ещё 5 пользователей, сколько это будет стоить?",
+    "Верните деньги за неиспользованный период",
+    "Есть ли у вас партнёрская программа для агентств?",
+    "Перешлите вопрос вашему менеджеру по продажам",
+    "Нужна доплата за дополнительных пользователей, пришлите счёт",
+    "Ребята, вы лучшие, спасибо!",
     "Спасибо, хорошего вечера!",
 )
 
@@ -541,6 +557,7 @@ def test_custom_development_and_business_cases_are_out() -> None:
 
 def test_general_programming_is_out_and_programming_the_api_in() -> None:
     cases = [(ask.format(l=lang), C.GENERAL_PROGRAMMING) for ask, lang in product(PROGRAMMING_ASKS, LANGUAGES)]
+    cases += [(ask.format(c=concept), C.GENERAL_PROGRAMMING) for ask, concept in product(CONCEPT_ASKS, CONCEPTS)]
     cases += [(ask.format(l=lang), C.API_QUESTION) for ask, lang in product(PROGRAMMING_NEAR, LANGUAGES)]
     failures, total = _read_as(cases)
     assert not failures, _report(failures, total)
