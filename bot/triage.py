@@ -521,11 +521,13 @@ _LOST = _vocabulary("""
     1: are gone; is gone; disappeared; looks empty; is empty; were deleted; got deleted; lost all
 """)
 _MASS = _vocabulary("""
+    1: воронк* ~ пуст*; пуст* ~ воронк*;
     1: =все; =всю; =вся; =весь; ни одной; у =всех; база; базу; данные; ничего не осталось; за ~ год*; за ~ недел*;
     1: по всем; массов*; =all; database; =данных; =данным; =crm ~ пуст*; аккаунт* ~ пуст*; систем* ~ пуст*;
     1: =всех ~ сделок; =всех ~ задач; =всех ~ контактов; =всех ~ клиентов; =всех ~ счетов; =всех ~ проектов
 """)
 _MASS_GENERAL = _vocabulary("""
+    1: воронк* ~ пуст*; пуст* ~ воронк*;
     1: база; базу; данные; =данных; ничего не осталось; по всем; =и контакты; все сделки; database; =all ~ contacts;
     1: =crm ~ пуст*; аккаунт* ~ пуст*; систем* ~ пуст*;
     1: =все =пропало; =все =удалилось; =все =исчезло; =все =стерлось; =все =слетело; =все =потерялось; =все =удалено;
@@ -602,7 +604,7 @@ _FAILURE = _alternation(
     # Negated verbs of loading, opening, starting, answering, letting in, working.
     r"(?:не\s+|ни)(?:за|про|по|от)?гру[зж]\w*",
     r"не\s+(?:в\s+какую\s+не\s+)?(?:от)?крыва\w*",
-    r"не\s+(?:за)?пуска\w*",
+    r"не\s+запуска\w*",
     r"не\s+(?:от)?веча\w*",
     r"не\s+работа\w*",
     # Impersonal: «не зайти», «никак не попасть», «невозможно войти» — said of the service, not of one person.
@@ -612,7 +614,7 @@ _FAILURE = _alternation(
     r"не\s+доступ(?:ен|на|но|ны)", r"(?:полный|полным)\s+отказ\w*", r"отказ\w*\s+систем\w*",
     r"не\s+(?:можем|могут)\s+(?:\w+\s+)?(?:зайти|войти|попасть|залогинит\w*|авторизова\w*|открыть|работать)",
     r"(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)\s+(?:\w+\s+)?не\s+(?:можем|могут)",
-    r"не\s+пуска\w*",
+    r"не\s+пуска(?:ет|ют)",
     # Verbs of lying, falling, hanging, crashing (every gender and tense by its stem).
     r"леж(?:ит|ат|им)", r"лег(?:ла|ло|ли)?", r"прилег\w*", r"упал\w*", r"пада\w*", r"рухнул\w*", r"грохнул\w*",
     r"сдох\w*", r"умер(?:ла|ло|ли)?", r"мертв\w*", r"отвалил\w*", r"отвалива\w*", r"недоступ\w*", r"завис\w*",
@@ -626,6 +628,7 @@ _FAILURE = _alternation(
     r"тайм-?аут\w*", r"timeout", r"timing\s+out", r"timed?\s+out", r"время\s+ожидания", r"err_\w+",
     r"(?:крути\w*|вечн\w*|бесконечн\w*)\s+(?:\w+\s+)?загрузк\w*", r"крутит\w*\s+(?:колес\w*|лоадер\w*)",
     # English.
+    r"down", r"(?:сидим|сидит|сидят|остались|остался|осталась)\s+без",
     r"is\s+down", r"(?:can't|cannot|can\s+not)\s+get\s+(?:into|in)", r"not\s+reachable", r"unreachable",
     r"went\s+down", r"(?:won't|wont|doesn't|does\s+not|will\s+not|can't|cannot)\s+(?:load|open)",
     r"not\s+(?:loading|opening|responding|working)", r"crashed", r"crashes", r"(?:is|are)\s+unavailable",
@@ -638,6 +641,10 @@ _SERVICE = _alternation(
     r"программ\w*", r"account", r"portal", r"system", r"service", r"module", r"platform", r"site",
     r"(?:ни\s+)?одн\w*\s+(?:страниц|раздел|модул)\w*", r"(?:люб|все|всех|кажд)\w*\s+(?:страниц|раздел|модул)\w*",
     r"(?:после|при|на)\s+вход\w*", r"все", r"вся", r"весь", r"ничего", r"everything",
+)
+_SERVICE_NAMED = _alternation(
+    r"ак{1,2}а?у?нт\w*", r"портал\w*", r"систем\w*", r"crm", r"срм", r"црм", r"сервис\w*", r"аспро", r"aspro",
+    r"облак\w*", r"платформ\w*", r"account", r"portal",
 )
 # Who is affected: everybody.
 _WHOLE = _alternation(
@@ -666,6 +673,7 @@ _ONE_RECORD = _alternation(
 _NOT_NOW = _alternation(
     r"если", r"в\s+случае", r"бывают", r"бывает", r"бывали", r"предупрежда\w*", r"планов\w*", r"аптайм\w*", r"uptime",
     r"статус\w*\s+(?:страниц|сервис)\w*", r"страниц\w*\s+статус\w*", r"status\s+page", r"что\s+(?:это\s+)?было",
+    r"буд(?:ет|ут)\s+(?:\w+\s+)?(?:недоступ|леж|не\s+работ|отключ)\w*",
     r"(?:сейчас|уже|снова)\s+(?:(?:все|всё)\s+)?работает", r"заработал\w*", r"what\s+if", r"гарантир\w*",
 )
 # «карточка сделки», «кнопка», «поле»: a record, a screen or a control is what fails, not the service.
@@ -688,24 +696,38 @@ def _limited(text: str) -> bool:
     return bool(_NOT_NOW.search(text) or _ONE_USER.search(text) or _ONE_RECORD.search(text))
 
 
-def _failure_of_service(text: str) -> bool:
-    """A failure predicate said of the whole service, a whole module or everybody (SLA 2.1)."""
+_NO_SUBJECT = frozenset(
+    [
+        "он", "она", "оно", "они", "опять", "снова", "уже", "все", "вообще", "совсем", "у", "нас", "теперь", "сейчас",
+        "и", "а", "но", "тоже", "также", "с", "утра", "до", "сих", "пор", "так", "не", "почему", "зачем", "то",
+        "просто", "тупо", "вдруг", "внезапно", "резко",
+    ]
+)
+
+
+def _failure_of_service(text: str) -> tuple[bool, bool]:
+    """(a failure predicate said of the whole service, a whole module or everybody (SLA 2.1);
+    a failure predicate said of nothing named, as in «Не грузится с утра» after «Аккаунт romashka.»)."""
+    bare = False
     for segment in _COMMA_SEGMENTS.split(text):
-        if not _FAILURE.search(segment):
+        failure = _FAILURE.search(segment)
+        if failure is None:
             continue
         plain = _WHOLE_PART.sub(" модуль ", segment)
         if _PART.search(plain):
             continue  # one kind of record or one control failing, even for everybody, is a bug
         if _SERVICE.search(plain) or _WHOLE.search(plain):
-            return True
-    return False
+            return True, False
+        # Nothing but a pronoun or an adverb before the predicate: its subject is told elsewhere.
+        bare = bare or all(word in _NO_SUBJECT for word in _WORDS.findall(segment[: failure.start()]))
+    return False, bare
 
 
 # Being let in: said of everybody, everyone is locked out (SLA 2.1); said of one person, it is not.
 _LET_IN = _alternation(
     r"не\s+(?:может|получается|удается)\s+(?:\w+\s+)?(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)",
     r"(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)\s+(?:\S+\s+){0,3}?не\s+(?:может|получается|удается)",
-    r"не\s+заход(?:ит|ят)", r"не\s+пуска\w*", r"доступ\w*\s+запрещ\w*", r"нет\s+доступа",
+    r"не\s+заход(?:ит|ят)", r"не\s+пуска(?:ет|ют)", r"доступ\w*\s+запрещ\w*", r"нет\s+доступа",
     r"доступа\s+(?:\S+\s+){0,3}?нет",
     r"access\s+denied",
     r"заблокирован\w*", r"locked\s+out",
@@ -942,6 +964,8 @@ class _Features:
     question: bool
     security_cause: bool  # a security setting or event (2FA, IP limits, passwords changed for all)
     own_site: bool  # the user's own website or site builder
+    bare_failure: bool  # a failure predicate said of nothing named in its clause («Не грузится с утра»)
+    service_named: bool  # the account, the portal, the system is named («Аккаунт romashka.»)
     small_talk: bool
 
     def __add__(self, other: _Features) -> _Features:
@@ -955,6 +979,8 @@ class _Features:
 _FLAGS = (
     "payment", "payment_build", "product", "down", "lockout", "lost", "lost_general", "question", "security_cause",
     "own_site",
+    "bare_failure",
+    "service_named",
 )
 _ALL_FLAGS = ("small_talk",)  # true of a merged stretch only when true of every part
 _ORDER = tuple(Category)
@@ -988,8 +1014,13 @@ def _features(text: str) -> _Features:
     plain = _AND_THAT_IS_ALL.sub(" ", text)  # «крутится загрузка и всё» is not «всё лежит»
     plain_index = index if plain == text else _Index(plain)
     down = _has(plain_index, _HARD_DOWN)
+    bare_failure = False
     if down or _FAILURE.search(plain):
-        down = (down or _failure_of_service(plain)) and not _limited(plain) and not _has(plain_index, _OWN_SITE)
+        said_of_service, bare_failure = _failure_of_service(plain)
+        if _limited(plain) or _has(plain_index, _OWN_SITE):
+            down = bare_failure = False
+        else:
+            down = down or said_of_service
     lost = _has(index, _LOST) and _has(index, _MASS)
     return _Features(
         scores=tuple(scores),
@@ -1006,6 +1037,8 @@ def _features(text: str) -> _Features:
             for pattern, weight, group in _CUES[Category.SECURITY_QUESTION]
         ),
         own_site=_has(index, _OWN_SITE),
+        bare_failure=bare_failure,
+        service_named=_SERVICE_NAMED.search(plain) is not None,
         small_talk=_SMALL_TALK.search(text) is not None and len(_WORDS.findall(_SMALL_TALK.sub(" ", text))) <= 1,
     )
 
@@ -1028,7 +1061,7 @@ def _decide(features: _Features) -> _Verdict:
     # SLA 2.1: restoring operability goes out of turn.
     if features.lockout and features.security_cause:
         return _Verdict(Category.SECURITY_QUESTION, True, 9)
-    if features.down or features.lockout:
+    if features.down or features.lockout or (features.bare_failure and features.service_named):
         return _Verdict(Category.OUTAGE, True, 9)
     if features.lost:
         return _Verdict(Category.OUTAGE if features.lost_general else Category.BUG_REPORT, True, 9)

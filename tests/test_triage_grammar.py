@@ -204,6 +204,10 @@ OTHER_WAYS = (
     "the site is not reachable for anyone",
 )
 
+# The service named in one sentence, its failure told in the next.
+NAMED = ("Аккаунт romashka.", "У нас проблема с порталом.", "Пишу по поводу CRM.", "Здравствуйте, аккаунт vega-pro.")
+TOLD_NEXT = ("Не грузится с утра.", "Он не открывается уже час.", "Опять висит.", "Белый экран.", "Вообще не отвечает!")
+
 # --- Counterparts that are not critical ----------------------------------------------------------
 
 # One function of the service fails, said of the service: a bug, not an outage.
@@ -245,6 +249,14 @@ SLOW = (
     "{s} стала подтормаживать",
     "страница отчётов долго открывается",
     "{s} тормозит при переключении вкладок",
+)
+# A failure of something else, in a message that names the service.
+ELSEWHERE = (
+    "Сервис Wazzup не передаёт сообщения, их техподдержка не отвечает",
+    "Как сделать, чтобы система не пускала сотрудников вне рабочего времени?",
+    "Аккаунт будет недоступен во время переезда на новый тариф?",
+    "Наш сайт на WordPress лежит, форма не отправляет заявки в CRM",
+    "Упал показатель конверсии в отчёте системы, почему?",
 )
 AVAILABILITY_QUESTIONS = (
     "что делать, если {s} будет недоступен?",
@@ -395,6 +407,7 @@ def test_one_user_one_record_one_field_slowness_and_questions_are_not_critical()
     subjects = [subject for subject, _ in SUBJECTS]
     texts = [template.format(s=s) for template, s in product(ONE_USER + SLOW + AVAILABILITY_QUESTIONS, subjects)]
     texts += [wrapper.format(core) for core, wrapper in product(ONE_RECORD + ONE_FIELD, WRAPPERS)]
+    texts += list(ELSEWHERE)
     failures = _failures(texts, _not_critical)
     assert not failures, _report(failures, len(texts))
 
@@ -403,6 +416,7 @@ def test_getting_in_and_other_ways_of_saying_it_are_critical() -> None:
     texts = [template.format(place) for template, place in product(GET_IN, INTO)]
     texts += [template.format(place) for template, place in product(ACCESS, TOWARDS)]
     texts += [wrapper.format(core) for core, wrapper in product(OTHER_WAYS, WRAPPERS)]
+    texts += [f"{named} {told}" for named, told in product(NAMED, TOLD_NEXT)]
     failures = _failures(texts, lambda r: r.critical and r.category in {C.OUTAGE, C.SECURITY_QUESTION})
     assert not failures, _report(failures, len(texts))
 
