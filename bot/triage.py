@@ -628,7 +628,8 @@ _FAILURE = _alternation(
     r"тайм-?аут\w*", r"timeout", r"timing\s+out", r"timed?\s+out", r"время\s+ожидания", r"err_\w+",
     r"(?:крути\w*|вечн\w*|бесконечн\w*)\s+(?:\w+\s+)?загрузк\w*", r"крутит\w*\s+(?:колес\w*|лоадер\w*)",
     # English.
-    r"down", r"(?:сидим|сидит|сидят|остались|остался|осталась)\s+без",
+    r"down", r"(?:сидим|сидит|сидят|остались|остался|осталась)\s+без", r"работать\s+невозможно",
+    r"(?<=ак{2}аунт\s)заблокирован", r"nothing\s+(?:loads|works|opens)", r"is\s+broken",
     r"is\s+down", r"(?:can't|cannot|can\s+not)\s+get\s+(?:into|in)", r"not\s+reachable", r"unreachable",
     r"went\s+down", r"(?:won't|wont|doesn't|does\s+not|will\s+not|can't|cannot)\s+(?:load|open)",
     r"not\s+(?:loading|opening|responding|working)", r"crashed", r"crashes", r"(?:is|are)\s+unavailable",
@@ -636,14 +637,14 @@ _FAILURE = _alternation(
 )
 # What fails: the service or a whole part of it, not a record.
 _SERVICE = _alternation(
-    r"ак{1,2}а?у?нт\w*", r"портал\w*", r"систем\w*", r"crm\w*", r"срм\w*", r"црм\w*", r"модул\w*", r"раздел\w*",
+    r"ак{1,2}а?у?нт\w*", r"акк", r"портал\w*", r"систем\w*", r"crm\w*", r"срм\w*", r"црм\w*", r"модул\w*", r"раздел\w*",
     r"сервис\w*", r"сайт\w*", r"аспро", r"aspro", r"клауд", r"cloud", r"облак\w*", r"платформ\w*", r"кабинет\w*",
     r"программ\w*", r"account", r"portal", r"system", r"service", r"module", r"platform", r"site",
     r"(?:ни\s+)?одн\w*\s+(?:страниц|раздел|модул)\w*", r"(?:люб|все|всех|кажд)\w*\s+(?:страниц|раздел|модул)\w*",
     r"(?:после|при|на)\s+вход\w*", r"все", r"вся", r"весь", r"ничего", r"everything",
 )
 _SERVICE_NAMED = _alternation(
-    r"ак{1,2}а?у?нт\w*", r"портал\w*", r"систем\w*", r"crm", r"срм", r"црм", r"сервис\w*", r"аспро", r"aspro",
+    r"ак{1,2}а?у?нт\w*", r"акк", r"портал\w*", r"систем\w*", r"crm", r"срм", r"црм", r"сервис\w*", r"аспро", r"aspro",
     r"облак\w*", r"платформ\w*", r"account", r"portal",
 )
 # Who is affected: everybody.
@@ -652,7 +653,7 @@ _WHOLE = _alternation(
     r"ни\s+одн\w+",
     r"вс(?:е|я|ей|ем)\s+(?:сотрудник|пользовател|команд|офис|компани|менеджер|отдел|филиал)\w*",
     r"всей\s+команд\w*", r"всем\s+офисом", r"целиком", r"полностью", r"ни\s+с\s+одного", r"everyone", r"everybody",
-    r"nobody", r"no\s+one", r"for\s+all", r"whole\s+team", r"all\s+users",
+    r"nobody", r"no\s+one", r"for\s+all", r"for\s+anyone", r"whole\s+team", r"all\s+users",
 )
 # Only one user is affected, the others work («у меня одного», «у остальных всё нормально»).
 _ONE_USER = _alternation(
@@ -661,6 +662,7 @@ _ONE_USER = _alternation(
     r"у\s+(?:остальных|других|коллег)\w*\s+(?:\w+\s+)?(?:все|нормально|работа\w*|ок|в\s+порядке|заход\w*|открыва\w*|груз\w*)",
 
     r"(?:остальные|другие)\s+(?:сотрудник|пользовател|коллег|менеджер)\w*\s+(?:\w+\s+)?(?:нормально|работа\w*|заход\w*|могут)",
+    r"(?:аккаунт|учетк|учетн\w*\s+запис|профил)\w*\s+(?:одного\s+)?(?:сотрудника|менеджера|пользователя|коллеги)",
     r"only\s+(?:for\s+)?me", r"other\s+users",
 )
 # One record («одна сделка», «счёт №1542», «карточка контакта Петрова»).
