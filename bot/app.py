@@ -18,9 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import texts
 from bot.conversation import ConversationService
+from bot.desk import Desk, Ticker
+from bot.schedule import SupportSchedule
 from bot.settings import Settings
+from handlers.agents import make_router as make_agents_router
 from handlers.outbox import Outbox
 from handlers.private import file_prober, make_router
+from handlers.telegram_port import TelegramPort
 from handlers.worker import Worker
 from knowledge.db import make_engine
 from knowledge.service import Knowledge
@@ -39,6 +43,8 @@ class Application:
     knowledge: Knowledge
     outbox: Outbox
     worker: Worker
+    desk: Desk | None = None
+    ticker: Ticker | None = None
     _crawl: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @classmethod
@@ -54,11 +60,25 @@ class Application:
         bot = Bot(settings.bot_token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
         knowledge = Knowledge(settings, engine)
         service = ConversationService.from_settings(settings, engine, searcher=knowledge, prober=file_prober(bot))
-        outbox = Outbox(bot, service)
+        port = TelegramPort(bot, group_per_minute=settings.group_messages_per_minute)  # the one outbound path
+        outbox = Outbox(bot, service, port)
         worker = Worker(service, outbox)
         dispatcher = Dispatcher(service=service, outbox=outbox, worker=worker, settings=settings)
         dispatcher.include_router(make_router())
-        return cls(settings, engine, bot, dispatcher, service, knowledge, outbox, worker)
+        desk = ticker = None
+        if settings.agent_chat_id is not None:
+            desk = Desk(service, port,
+                        group_id=settings.agent_chat_id, schedule=SupportSchedule.from_settings(settings),
+                        agent_ids=settings.agent_ids, admin_ids=settings.admin_ids,
+                        need_info_suspend_days=settings.need_info_suspend_days, reopen_days=settings.reopen_days,
+                        agent_cache_seconds=settings.agent_cache_seconds, crawl=knowledge.crawl,
+                        index_stats=knowledge.stats)
+            service.desk = desk
+            ticker = Ticker(desk, settings.desk_tick_seconds)
+            worker.after = ticker.kick
+            dispatcher["desk"] = desk
+            dispatcher.include_router(make_agents_router(settings.agent_chat_id))
+        return cls(settings, engine, bot, dispatcher, service, knowledge, outbox, worker, desk, ticker)
 
     async def prepare(self) -> None:
         """Tables, replies left unsent by a previous run, the command menu, the index."""
@@ -69,6 +89,12 @@ class Application:
             await self.outbox.send_all(pending)
         await self.bot.set_my_commands([BotCommand(command=name, description=description)
                                         for name, description in texts.COMMANDS.items()])
+        if self.desk is not None:
+            recovered = await self.desk.recover()
+            if recovered:
+                log.info("handled %d agents' updates stored by the previous run", recovered)
+        if self.ticker is not None:
+            self.ticker.start()  # tickets without a topic, reminders that fell due
         if await self.knowledge.is_empty():
             log.info("the help-center index is empty: crawling it in the background; answering without links")
             self._crawl = asyncio.create_task(self._crawl_index())
@@ -102,6 +128,10 @@ class Application:
 
     async def close(self) -> None:
         await self.worker.drain()
+        if self.ticker is not None:
+            await self.ticker.stop()
+        if self.desk is not None and self.desk.reindex.task is not None:
+            self.desk.reindex.task.cancel()
         if self._crawl is not None and not self._crawl.done():
             self._crawl.cancel()
         await self.knowledge.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from bot.conversation import ChatLocks, ConversationService, Incoming
@@ -26,6 +26,7 @@ class Worker:
         self.drain_seconds = drain_seconds
         self.tasks: set[asyncio.Task[None]] = set()
         self.chats = ChatLocks()  # a chat's replies go out in the order its updates came
+        self.after: Callable[[], None] | None = None  # told after each update (the desk publishes new tickets)
 
     async def accept(self, incoming: Incoming) -> None:
         """Store the update now; handle it in the background unless it was handled before."""
@@ -44,6 +45,8 @@ class Worker:
                 if incoming.type == "press":
                     await self.outbox.clear_buttons(incoming.chat_id, incoming.message_id)
                 await self.outbox.send_all(await self.service.process(incoming))
+            if self.after is not None:
+                self.after()
         except Exception:
             log.exception("update %s of chat %s: replies not sent", incoming.update_id, incoming.chat_id)
 
