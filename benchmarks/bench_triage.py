@@ -16,7 +16,8 @@ from pathlib import Path
 from bot.triage import read_message
 
 DATA = Path(__file__).resolve().parent / "data"
-DEFAULT_SETS = tuple(DATA / f"triage_{name}.jsonl" for name in ("dev", "extra", "holdout", "holdout2", "holdout3"))
+SET_NAMES = ("dev", "extra", "holdout", "holdout2", "holdout3", "holdout4")
+DEFAULT_SETS = tuple(DATA / f"triage_{name}.jsonl" for name in SET_NAMES)
 
 
 def _ratio(numerator: int, denominator: int) -> str:

@@ -61,6 +61,8 @@ _ASPRO_FORMS = ("aspro", "аспро")
 _CLOUD_FORMS = ("cloud", "клауд", "клоуд")
 _NOT_NAMES = frozenset(
     {"is", "in", "on", "the", "was", "has", "id", "api", "admin", "aspro", "cloud", "www", "http", "https", "help"}
+    # "the portal is down": what is said of an account is not its name.
+    | {"down", "not", "unavailable", "offline", "broken", "dead", "slow", "loading", "empty", "blocked", "locked"}
 )
 _FILE_EXTENSIONS = frozenset(
     [

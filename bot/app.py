@@ -23,11 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import texts
 from bot.conversation import ConversationService
+from bot.desk import Desk, Ticker
 from bot.locks import PostgresChatLocks, RateLimiter, connect_redis, lease, shared_chat_locks
 from bot.migrations.history import migrate_all
+from bot.schedule import SupportSchedule
 from bot.settings import Settings
+from handlers.agents import make_router as make_agents_router
 from handlers.outbox import Outbox
 from handlers.private import file_prober, make_router
+from handlers.telegram_port import TelegramPort
 from handlers.worker import Worker
 from knowledge.db import make_engine
 from knowledge.migrate import SchemaError
@@ -47,6 +51,8 @@ class Application:
     knowledge: Knowledge
     outbox: Outbox
     worker: Worker
+    desk: Desk | None = None
+    ticker: Ticker | None = None
     redis: Any = None
     _crawl: asyncio.Task[None] | None = field(default=None, repr=False)
     _stopped: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
@@ -67,13 +73,30 @@ class Application:
         service = ConversationService.from_settings(settings, engine, searcher=knowledge, prober=file_prober(bot))
         redis = connect_redis(settings.redis_url) if settings.redis_url else None
         limiter = RateLimiter(settings.send_rate_limit, redis) if settings.send_rate_limit else None
-        outbox = Outbox(bot, service, limiter=limiter)
+        port = TelegramPort(bot, group_per_minute=settings.group_messages_per_minute,  # the one outbound path
+                            limiter=limiter)
+        outbox = Outbox(bot, service, port)
         # Several instances run only behind a webhook (Telegram gives updates to one poller): chat locks shared then
         shared = shared_chat_locks(engine, redis) if settings.webhook_url else None
         worker = Worker(service, outbox, shared=shared)
         dispatcher = Dispatcher(service=service, outbox=outbox, worker=worker, settings=settings)
         dispatcher.include_router(make_router())
-        return cls(settings, engine, bot, dispatcher, service, knowledge, outbox, worker, redis)
+        desk = ticker = None
+        if settings.agent_chat_id is not None:
+            desk = Desk(service, port,
+                        group_id=settings.agent_chat_id, schedule=SupportSchedule.from_settings(settings),
+                        agent_ids=settings.agent_ids, admin_ids=settings.admin_ids,
+                        need_info_suspend_days=settings.need_info_suspend_days, reopen_days=settings.reopen_days,
+                        agent_cache_seconds=settings.agent_cache_seconds, crawl=knowledge.crawl,
+                        index_stats=knowledge.stats)
+            service.desk = desk
+            ticker = Ticker(desk, settings.desk_tick_seconds)
+            if settings.webhook_url:  # reminders and topics of new tickets by one instance at a time
+                ticker.exclusive = lambda: lease(engine, "desk")
+            worker.after = ticker.kick
+            dispatcher["desk"] = desk
+            dispatcher.include_router(make_agents_router(settings.agent_chat_id))
+        return cls(settings, engine, bot, dispatcher, service, knowledge, outbox, worker, desk, ticker, redis)
 
     async def prepare(self) -> None:
         """Tables, replies left unsent by a previous run, the command menu, the index."""
@@ -89,6 +112,12 @@ class Application:
                 await self.outbox.send_all(pending)
         await self.bot.set_my_commands([BotCommand(command=name, description=description)
                                         for name, description in texts.COMMANDS.items()])
+        if self.desk is not None:
+            recovered = await self.desk.recover()
+            if recovered:
+                log.info("handled %d agents' updates stored by the previous run", recovered)
+        if self.ticker is not None:
+            self.ticker.start()  # tickets without a topic, reminders that fell due
         if await self.knowledge.is_empty():
             log.info("the help-center index is empty: crawling it in the background; answering without links")
             self._crawl = asyncio.create_task(self._crawl_index())
@@ -112,6 +141,7 @@ class Application:
             await self.run_webhook(handle_signals)
             return
         await self.prepare()
+
         log.info("polling for updates")
         try:
             # Updates are only stored while polling (the worker handles them in the background), so the
@@ -182,8 +212,13 @@ class Application:
         with contextlib.suppress(RuntimeError):  # not polling
             await self.dispatcher.stop_polling()
 
+
     async def close(self) -> None:
         await self.worker.drain()
+        if self.ticker is not None:
+            await self.ticker.stop()
+        if self.desk is not None and self.desk.reindex.task is not None:
+            self.desk.reindex.task.cancel()
         if self._crawl is not None and not self._crawl.done():
             self._crawl.cancel()
         await self.knowledge.close()
@@ -234,4 +269,5 @@ def migrate_main(argv: list[str] | None = None) -> int:
         return 2
     print(f"Migrated: {', '.join(migrated)}" if migrated else "The database schema is up to date.")
     return 0
+
 

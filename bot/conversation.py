@@ -68,6 +68,12 @@ class Schedule(Protocol):
     def next_open(self, at: datetime) -> datetime: ...
 
 
+class Desk(Protocol):
+    """The agents' desk: takes a user's update that belongs to an open ticket (None: the dialogue handles it)."""
+
+    async def claim(self, incoming: Incoming, state: DialogueState) -> list[Outgoing] | None: ...
+
+
 Reader = Callable[[str], ReadingLike]
 Moderator = Callable[[str], ModerationLike]
 # Reads the first bytes of a file the user sent (None when it cannot be read).
@@ -93,6 +99,7 @@ class Incoming:
     size: int | None = None
     media_group_id: str | None = None
     command: str = ""
+    reply_to: int = 0              # the message it replies to, in the same chat (0: none)
 
     def __post_init__(self) -> None:
         # PostgreSQL's text holds no NUL character (Telegram sends none; a forged update might)
@@ -188,6 +195,7 @@ class ConversationService:
         self._inflight: set[int] = set()  # update ids stored and not yet handled by this process
         self._sent: list[dict[str, Any]] = []  # replies sent, not yet recorded as such
         self._flushing = False
+        self.desk: Desk | None = None  # set by the application when the agents' desk runs
 
     @classmethod
     def from_settings(
@@ -212,6 +220,10 @@ class ConversationService:
 
     async def start(self) -> None:
         await create_all(self.engine, apply=self.auto_migrate)
+
+    def writing(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
+        """A write transaction queued with the dialogue's own (the desk writes through it too)."""
+        return self._writing()
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:
@@ -257,7 +269,9 @@ class ConversationService:
         """Handle the updates stored but not handled (the process died), then return every unsent reply."""
         async with self.sessions() as session:
             rows = (await session.execute(
-                select(ProcessedUpdate).where(ProcessedUpdate.done_at.is_(None), ProcessedUpdate.event.is_not(None))
+                select(ProcessedUpdate).where(ProcessedUpdate.done_at.is_(None), ProcessedUpdate.event.is_not(None),
+                                              # private chats only: the agents' group (negative id) is the desk's
+                                              ProcessedUpdate.chat_id.is_(None) | (ProcessedUpdate.chat_id >= 0))
                 .order_by(ProcessedUpdate.update_id)
             )).scalars().all()
         for row in rows:
@@ -407,6 +421,10 @@ class ConversationService:
             )
         state = (DialogueState.from_data(conversation.step, conversation.strikes, conversation.data)
                  if conversation else DialogueState())
+        if self.desk is not None:
+            claimed = await self.desk.claim(incoming, state)
+            if claimed is not None:  # a message of an open ticket: relayed by the desk, not triaged
+                return claimed
         if incoming.type == "command" and incoming.command in SERVICE_COMMANDS:
             replies = await self._service_command(incoming)
             return await self._commit(incoming, loaded, state, intake.Outcome(state, replies), now)

@@ -72,6 +72,13 @@ class Settings(KnowledgeSettings):
         path = self.webhook_path or (urlsplit(self.webhook_url).path if self.webhook_url else "") or "/"
         return path if path.startswith("/") else "/" + path
 
+    # --- the agents' desk (issue 5) ---
+    need_info_suspend_days: int = Field(5, alias="NEED_INFO_SUSPEND_DAYS", ge=1, le=60)  # SLA 4.8
+    reopen_days: int = Field(7, alias="REOPEN_DAYS", ge=0, le=365)
+    group_messages_per_minute: int = Field(20, alias="GROUP_MESSAGES_PER_MINUTE", ge=1, le=600)
+    agent_cache_seconds: float = Field(60.0, alias="AGENT_CACHE_SECONDS", ge=0)
+    desk_tick_seconds: float = Field(60.0, alias="DESK_TICK_SECONDS", gt=0)
+
     _split_lists = field_validator(
         "admin_ids", "agent_ids", "extra_days_off", "extra_working_days", mode="before"
     )(_split)

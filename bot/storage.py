@@ -239,6 +239,24 @@ class Wish(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Reminder(Base):
+    """A reminder due at a moment: need-information nudges (SLA 4.8) and admin-access removal (SLA 4.3).
+
+    `done_at` is set once it was sent or cancelled, so a tick that runs twice sends it once.
+    """
+
+    __tablename__ = "desk_reminders"
+    __table_args__ = (Index("ix_desk_reminders_due", "done_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))      # need_info, need_info_suspend, access_removal
+    due_at: Mapped[datetime] = mapped_column()
+    done_at: Mapped[datetime | None] = mapped_column()
+    outcome: Mapped[str | None] = mapped_column(String(16))  # sent, cancelled, failed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 async def create_all(engine: AsyncEngine, *, apply: bool = True) -> None:
     """Bring the bot's and the index's tables to the current schema by their migrations
     (`bot/migrations`, `knowledge/migrations`); with `apply=False` a pending one raises `SchemaError`."""

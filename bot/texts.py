@@ -469,3 +469,234 @@ def plain(text: str) -> str:
     text = re.sub(r'<a\s+href="([^"]*)"[^>]*>(.*?)</a>', r"\2 (\1)", text, flags=re.DOTALL)
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
+
+
+# --- the agents' desk (issue 5): what the user is told about their ticket, and what the agents see ---
+
+# SLA 4.8: the reasons support may be suspended or refused, as agents choose them and users read them.
+REASONS_48: dict[str, tuple[str, str]] = {
+    # code: (the agents' short label, the explanation the user reads)
+    "no_repro": ("Не воспроизводится / нет доступа",
+                 "описанную проблему не удаётся повторить, и/или у нас нет доступа к вашему аккаунту"),
+    "outdated_software": ("Устаревшее ПО",
+                          "проблема наблюдается только в устаревшей версии браузера или операционной системы "
+                          "и не воспроизводится в актуальной. Пожалуйста, обновите браузер или систему"),
+    "insufficient_info": ("Недостаточно информации",
+                          "в обращении недостаточно информации, чтобы найти решение"),
+    "needs_development": ("Нужна доработка / обновление",
+                          "вопрос требует детальной диагностики, доработки функционала или выпуска обновления"),
+    "out_of_scope": ("Вне рамок поддержки", "вопрос выходит за рамки технической поддержки"),
+    "untimely_information": ("Нет своевременного ответа",
+                             "решение затягивается из-за того, что информация по обращению не поступила вовремя"),
+    "abuse": ("Нецензурная лексика / оскорбления",
+              "в обращении используется нецензурная лексика или оскорбления сотрудников"),
+}
+
+DESK_TEXTS: dict[str, str] = {
+    # to the user
+    "specialist_joined": "К обращению №{number} подключился специалист {agent}. Он ответит вам здесь, в этом чате.",
+    "added_to_ticket": "Добавил ваше сообщение к обращению №{number}. Специалист увидит его.",
+    "which_ticket": "У вас несколько открытых обращений. К какому из них относится это сообщение?",
+    "which_ticket_done": "Добавил сообщение к обращению №{number}.",
+    "need_information": (
+        "Специалисту нужна дополнительная информация по обращению №{number}. Ответьте, пожалуйста, "
+        "на его вопрос в этом чате — без неё решение может затянуться."
+    ),
+    # SLA 4.8: untimely information delays the solution and may suspend support
+    "need_information_reminder": (
+        "Напоминаем: по обращению №{number} специалист ждёт от вас информацию. Если ответа не будет, "
+        "обращение придётся приостановить (п. 4.8 регламента)."
+    ),
+    # SLA 2.2, 2.3
+    "passed_to_development": (
+        "Обращение №{number} передано в отдел разработки: исправление выйдет с обновлением продукта. "
+        "Срок выпуска обновления определяется планом разработки, поэтому назвать точную дату мы, "
+        "к сожалению, не можем (пп. 2.2, 2.3 регламента). Мы сообщим, когда будут новости."
+    ),
+    "suspended": (
+        "Работа по обращению №{number} приостановлена: {explanation} (п. 4.8 регламента). "
+        "Если появятся новые сведения, просто напишите сюда."
+    ),
+    "refused": "К сожалению, по обращению №{number} в поддержке отказано: {explanation} (п. 4.8 регламента).",
+    "resolved": (
+        "Обращение №{number} решено. Оцените, пожалуйста, работу специалиста от 1 до 5. "
+        "Если вопрос вернётся в течение {days} дн., просто напишите сюда — обращение откроется снова."
+    ),
+    "csat_thanks": "Спасибо за оценку!",
+    "reopened": "Обращение №{number} открыто снова — специалист увидит ваше сообщение.",
+    # SLA 4.3
+    "admin_access_request": (
+        "Чтобы разобраться с обращением №{number}, специалисту нужно выполнить действия в вашем аккаунте "
+        "<b>{account}</b>. Пожалуйста, добавьте сотрудника технической поддержки в аккаунт администратором "
+        "(п. 4.3 регламента) и напишите сюда, когда будет готово."
+    ),
+    "access_removal": (
+        "Обращение №{number} закрыто. Пожалуйста, удалите сотрудника технической поддержки из администраторов "
+        "аккаунта <b>{account}</b>: после закрытия обращения поддержка не отвечает за сохранность данных "
+        "(п. 4.3 регламента). Нажмите «Удалил», когда сделаете это."
+    ),
+    "access_removed_thanks": "Спасибо! Отметили, что доступ сотрудника поддержки удалён.",
+    # to the agents
+    "critical_announce": "🔥 Критичное обращение <b>#{number}</b> · {account}: {title}\n{link}",
+    "taken": "Обращение #{number} взял(а) {agent}.",
+    "already_taken": "Обращение #{number} уже ведёт {agent}.",
+    "already_yours": "Вы уже ведёте обращение #{number}.",
+    "state_changed": "{agent}: {state}.",
+    "state_changed_reason": "{agent}: {state} — {reason}.",
+    "transition_refused": "Из состояния «{current}» нельзя перейти в «{target}».",
+    "choose_reason": "Причина по п. 4.8 регламента:",
+    "access_requested": "{agent} запросил(а) у пользователя доступ администратора (п. 4.3).",
+    "access_removed": "Пользователь подтвердил, что удалил доступ сотрудника поддержки.",
+    "user_blocked": "⚠️ Пользователь заблокировал бота: сообщение не доставлено. Обращение отмечено.",
+    "user_edited": "(изменено) {text}",
+    "user_reopened": "Пользователь написал снова — обращение #{number} открыто повторно и вернулось в очередь.",
+    "need_info_suspended": "Пользователь не ответил за {days} раб. дн.: обращение приостановлено (п. 4.8).",
+    "reminder_sent": "Пользователю отправлено напоминание ({what}).",
+    "closed_not_sent": (
+        "Обращение #{number} закрыто — сообщение сохранено, но пользователю не отправлено. "
+        "Если нужно продолжить, пользователь может написать снова и обращение откроется."
+    ),
+    "not_in_topic": "Эта команда работает в теме обращения.",
+    "no_ticket_here": "Эта тема не связана с обращением.",
+    "queue_empty": "Очередь пуста.",
+    "reindex_running": "Переиндексация уже идёт — дождитесь её окончания.",
+    "reindex_started": "Переиндексация справки началась…",
+    "reindex_progress": (
+        "Переиндексация: обработано {done} из {discovered} адресов, загружено {fetched}, ошибок {errors}."
+    ),
+    "reindex_done": "Переиндексация завершена.\n{summary}",
+    "reindex_failed": "Переиндексация не удалась: {error}",
+    "admins_only": "Эта команда доступна только администраторам.",
+    "stats_usage": "Использование: /stats [дней], например /stats 30.",
+}
+
+DESK_BUTTONS: dict[str, str] = {
+    "take": "Взять",
+    "need_information": "Нужна информация",
+    "passed_to_development": "В разработку",
+    "suspend": "Приостановить",
+    "refuse": "Отказать",
+    "admin_access": "Доступ администратора",
+    "resolve": "Решено",
+    "removed": "Удалил",
+}
+
+DESK_STATE_LABELS: dict[str, str] = {
+    "new": "в очереди",
+    "in_progress": "в работе",
+    "need_information": "нужна информация",
+    "passed_to_development": "передано в разработку",
+    "suspended": "приостановлено",
+    "refused": "отказано",
+    "resolved": "решено",
+    "reopened": "открыто повторно",
+}
+
+
+def desk(key: str, **params: Any) -> str:
+    """A desk text; string parameters are escaped (they may come from a user)."""
+    escaped = {name: quote(value) if isinstance(value, str) else value for name, value in params.items()}
+    return DESK_TEXTS[key].format(**escaped)
+
+
+def reason_explanation(code: str) -> str:
+    return REASONS_48[code][1] if code in REASONS_48 else REASONS_48["insufficient_info"][1]
+
+
+def topic_name(number: int, account: str, title: str, critical: bool) -> str:
+    """`#N · account · short title` (Telegram allows 128 characters); critical ones marked."""
+    short = " ".join(title.split())
+    name = f"{'🔥 ' if critical else ''}#{number} · {account} · {short}"
+    return name if len(name) <= 128 else name[:127] + "…"
+
+
+def hours_figure(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    return f"{seconds / 3600:.1f} раб. ч"
+
+
+def ticket_card(card: Mapping[str, Any]) -> str:
+    """The card the agents see in the ticket's topic."""
+    lines = [f"{'🔥 <b>КРИТИЧНОЕ</b> ' if card['critical'] else ''}<b>Обращение #{card['number']}</b>",
+             f"Пользователь: {quote(card['user'])}",
+             f"Аккаунт: <code>{quote(card['account'])}</code>",
+             f"Категория: {quote(CATEGORY_LABELS.get(card['category'], card['category']))}",
+             f"Критичность: {'критично (п. 2.1)' if card['critical'] else 'обычная'}",
+             f"Состояние: {DESK_STATE_LABELS.get(card['state'], card['state'])}"
+             + (f" · ведёт {quote(card['assignee'])}" if card.get("assignee") else ""),
+             "", f"<b>Описание</b>\n{quote(card['description'])}"]
+    if card.get("steps") or card.get("steps_unknown"):
+        lines.append(f"\n<b>Шаги воспроизведения</b>\n{quote(card['steps'] or 'пользователь не знает')}")
+    if card.get("environment"):
+        lines.append(f"\n<b>Браузер / ОС</b>: {quote(card['environment'])}")
+    if card.get("article_read"):
+        lines.append(f"\n<b>Уже читал статью</b>: {quote(card['article_read'])}")
+    links = card.get("help_links") or []
+    if links:
+        lines.append("\n<b>Показанные ссылки справки</b>")
+        for link in links:
+            title = quote(" — ".join(part for part in (link.get("title"), link.get("heading")) if part)
+                          or link.get("url") or "")
+            url = quote(link.get("url") or "")
+            lines.append(f"• <a href=\"{url}\">{title}</a>" if url else f"• {title}")
+    earlier = card.get("earlier") or []
+    if earlier:
+        lines.append("\n<b>Прежние обращения</b>")
+        for item in earlier:
+            state = DESK_STATE_LABELS.get(item["state"], item["state"])
+            lines.append(f"• #{item['number']} ({state}): {quote(shorten(item['description'], 80))}")
+    if card.get("screenshots"):
+        lines.append(f"\nСкриншотов: {card['screenshots']} (ниже)")
+    return "\n".join(lines)
+
+
+def shorten(text: str, limit: int = 200) -> str:
+    """A user's text on one line, cut to `limit` characters."""
+    return _short(text, limit)
+
+
+def queue_listing(items: list[Mapping[str, Any]]) -> str:
+    """`/queue`: critical first, then by arrival (SLA 2.1), with waiting time in working hours."""
+    if not items:
+        return DESK_TEXTS["queue_empty"]
+    lines = [f"<b>Очередь: {len(items)}</b>"]
+    for place, item in enumerate(items, 1):
+        mark = "🔥 " if item["critical"] else ""
+        blocked = " 🚫 бот заблокирован" if item.get("blocked") else ""
+        lines.append(f"{place}. {mark}#{item['number']} · {quote(item['account'])} · "
+                     f"{quote(shorten(item['description'], 60))} — ждёт {hours_figure(item['waiting'])}{blocked}")
+    return "\n".join(lines)
+
+
+def health_report(report: Mapping[str, Any]) -> str:
+    lines = ["<b>Состояние бота</b>",
+             f"Telegram: {quote(report['telegram'])}",
+             f"База данных: {quote(report['database'])}",
+             f"Индекс справки: {report['pages']} статей, {report['sections']} разделов, "
+             f"обновлён {quote(report['index_age'])}",
+             f"Очередь: {report['queue']}",
+             f"Напоминаний ждёт: {report['reminders']}"]
+    return "\n".join(lines)
+
+
+def stats_report(stats: Mapping[str, Any]) -> str:
+    def block(title: str, counts: Mapping[str, int], labels: Mapping[str, str]) -> list[str]:
+        if not counts:
+            return [f"<b>{title}</b>: —"]
+        return [f"<b>{title}</b>"] + [f"• {quote(labels.get(key, key))}: {value}"
+                                      for key, value in sorted(counts.items(), key=lambda kv: -kv[1])]
+    reasons = {code: label for code, (label, _) in REASONS_48.items()}
+    share = stats["self_served_share"]
+    csat = stats["csat_average"]
+    lines = [f"<b>Статистика за {stats['days']} дн.</b>", f"Обращений: {stats['tickets']}"]
+    lines += block("По состоянию", stats["by_state"], DESK_STATE_LABELS)
+    lines += block("По категории", stats["by_category"], CATEGORY_LABELS)
+    lines += block("По критичности", stats["by_criticality"], {"critical": "критичные", "normal": "обычные"})
+    lines.append(f"Закрыто ссылкой на справку: {'—' if share is None else f'{share:.0%}'} "
+                 f"({stats['self_served']} из {stats['self_served'] + stats['tickets']})")
+    lines.append(f"Медиана первого ответа: {hours_figure(stats['median_first_response'])}")
+    lines.append(f"Медиана времени решения: {hours_figure(stats['median_resolution'])}")
+    lines.append(f"Оценка (CSAT): {'—' if csat is None else f'{csat:.2f}'} по {stats['csat_count']} оценкам")
+    lines += block("Приостановлено по причинам", stats["suspended_by_reason"], reasons)
+    return "\n".join(lines)

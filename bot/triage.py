@@ -14,13 +14,18 @@ A clause is indexed once by the first letters of its words, and each vocabulary 
 where one of its cues can start (see `_Index`), which keeps a message to a fraction of a
 millisecond.
 Failures of the whole account or a module, lost data and locked-out teams are recognised apart
-from the scores, since they decide criticality.
+from the scores, since they decide criticality. An outage is read as a small grammar: a failure
+predicate (not loading, lying, falling, hanging, an error page, a timeout — by stem, so every gender
+and tense) said of the service (the account, the portal, the system, a module) or of everybody,
+and not of one user, one record or one function, nor as a hypothesis or of an incident that is over.
+`tests/test_triage_grammar.py` combines these parts into thousands of sentences.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -287,6 +292,7 @@ _CUES: dict[Category, _Vocabulary] = {
         3: что ~ настрои*; что ~ прописать; куда ~ прописать; что ~ указать; где ~ выставить; как ~ выставить;
         3: где ~ задать; где ~ установить; куда ~ вводить; куда ~ ввести; куда ~ вставить
         3: =не могу ~ разобраться; =не могу ~ понять; =не можем ~ разобраться; =не можем ~ понять
+        3: =не могу найти; =не можем найти; =не нахожу
         2: настройка; настройке; настройки; настройкой; как добавить; как создать; как поменять; как изменить;
         2: как переименовать; как выгрузить; как загрузить; как привязать; подключаю; настраиваем;
         2: как подключиться; как ~ дать ~ доступ; как ~ выдать ~ доступ; помогите* ~ разобраться
@@ -344,6 +350,8 @@ _CUES: dict[Category, _Vocabulary] = {
         4: одноразов* ~ код*; код* ~ из ~ =sms; код* ~ из ~ смс; кто ~ скачивал*; кто ~ скачал*; кто ~ просматривал*;
         4: кто ~ открывал*; залогинен*; выкинуть*; выкиньте*; завершить* ~ сеанс*; выйти ~ со ~ всех
         4: кто ~ менял*; кто ~ изменял*; кто ~ удалял*; вход* ~ с ~ нов* ~ устройств*; уведомлени* ~ о ~ вход*
+        4: кто ~ входил*; кто ~ заходил*; истори* ~ вход*; журнал* ~ вход*
+        3: разблокир*; забыл* ~ парол*; восстанов* ~ парол*; сброс* ~ парол*; сбросить ~ парол*
         2: безопасност*; кто ~ заходил; кто ~ выгружал; доступ к данным; отозвать; парол*; кто ~ изменил
     """),
     Category.FEATURE_REQUEST: _vocabulary("""
@@ -355,10 +363,13 @@ _CUES: dict[Category, _Vocabulary] = {
         4: в стандартн* поставк*; стандартн* ~ интеграци*; в стандартн* функционал*;
         4: просим ~ добавить; прошу ~ сделать; просим ~ сделать; когда будет; планируется ли; не планируете;
         4: очень нужн*; верните* ~ как было; верните* ~ стар*; feature request; it would be great; would be great;
-        4: it would be nice; we'd love; could you add
+        4: it would be nice; we'd love; could you add; please make; make it possible; add support for;
+        4: it should be possible
         4: хочется; когда уже будет; когда уже появится; когда ~ появится
         4: было бы ~ супер; было бы ~ здорово; было бы ~ удобн*; если бы ~ можно ~ было; please consider;
         4: consider adding; please implement
+        4: опишите* ~ в ~ справк*; опишите* ~ в ~ документац*; в справк* ~ подробн*; в документац* ~ подробн*;
+        4: распишите*; дополните* ~ справк*; дополните* ~ документац*
         2: почему нельзя; сделайте* пожалуйста; хотим интеграцию; хотелось; добавить бы; =ждем
         1: хотим ~ чтобы
         1: хотим; хочу
@@ -372,6 +383,9 @@ _CUES: dict[Category, _Vocabulary] = {
         4: postgre*; mysql; mongo*; redis; крон*; микросервис*; =cors; =впр; vlookup; макрос*
         4: в =go; на =go; golang; =get и =post; get-запрос*; http-запрос*; http ~ метод*
         4: идемпотентн*; сериализац*; многопоточн*; =orm
+        4: pandas; numpy; регулярн* выражени*; apps script; регистр* накоплени*; высоконагруж*; замыкани*; =ооп;
+        4: наследовани*; юнит-тест*; unit-тест*; компилятор*; интерпретатор*; структур* данных; переполнени* стека;
+        4: =субд; какую ~ баз* ~ данных; stackoverflow; stack overflow; =ide; =vscode; =pycharm; гитхаб*; github
         2: что такое; в целом; на сервере; на нашем сервере; распарсить; =post запрос; post-запрос; скрипт;
         2: бэкенд*; backend; фронтенд*; frontend; фреймворк*; библиотек*; массив*; переменн*; функци* ~ python*
     """),
@@ -388,6 +402,7 @@ _CUES: dict[Category, _Vocabulary] = {
         4: написать ~ модуль; напишите* ~ модуль; сколько ~ стоит* ~ написать; сколько ~ стоит* ~ доработ*;
         4: заказать ~ доработк*; виджет* ~ для ~ сайта; можете ~ сделать ~ под ключ
         4: за деньги; =своя форма; =свою форму; =свой калькулятор
+        4: измените* ~ код*; поменяйте* ~ код*; перепишите* ~ код*; на базе ~ ваш*; возьметесь
         2: сможете ~ сделать
         1: модуль; виджет; приложение; коннектор*; компонент
     """),
@@ -413,7 +428,10 @@ _CUES: dict[Category, _Vocabulary] = {
         4: давайте ~ в ~ _MSG; лучше ~ в ~ _MSG; в ~ _MSG ~ удобнее; по ~ _MSG ~ удобнее; _MSG ~ =мне; _MSG ~ =вам;
         4: =мне ~ по ~ _MSG; =вам ~ по ~ _MSG; в скайп; по скайпу; skype;
         4: там удобнее; их поддержка; их техподдержка; в самой; не про вашу; стоимость лицензии;
-        4: сколько стоит; есть ли скидки; счет на оплату; продления подписки; продлить подписку; =zoom;
+        4: сколько стоит; есть ли скидки; счет на оплату; продления подписки; продлить подписку;
+        4: скидк* ~ при; скидк* ~ за; скидк* ~ на ~ тариф*; скидк* ~ на ~ подписк*; скидк* ~ на ~ лиценз*;
+        4: акт* ~ сверк*; счет-фактур*; смен* ~ тариф*; поменять ~ тариф*; перейти ~ на ~ тариф*;
+        4: в битрикс*; в bitrix*; в =amocrm; в =амо; в амоцрм; в амосрм; в мегаплан*; в retailcrm; в =amo;
         4: купить ~ лиценз*; докупить; оплатить ~ лиценз*; продлить ~ лиценз*; пришлите* ~ закрывающ*;
         4: прошу ~ выставить ~ счет*; выставите* ~ счет*; выставьте* ~ счет*; счет* ~ на ~ следующий год;
         4: =какую ~ =crm; =какая ~ =crm ~ лучше; =упд; стажер*; ваканси*; хочу у вас работать; роутер*;
@@ -428,6 +446,11 @@ _CUES: dict[Category, _Vocabulary] = {
         4: объясню ~ по телефону; футбол*; хоккей*; анекдот*; посоветуйте* ~ ноутбук*; =ноутбук
         4: реквизит* ~ для ~ оплат*; безнал*; связат* ~ _MSG; их ~ поддержк*; их ~ саппорт*; их ~ техподдержк*;
         4: фотошоп*; photoshop; =figma; фигм*; =canva; autocad; автокад*; сводн* таблиц*
+        4: ваш* ~ менеджер* ~ по ~ продаж*; менеджер* ~ по ~ продаж* ~ =ваш*; подключить ~ ещ* ~ пользовател*;
+        4: доп* ~ пользовател*; дополнительн* ~ пользовател*; дополнительн* ~ лиценз*; верните* ~ деньги;
+        4: неиспользованн* ~ период*; партнерск* ~ программ*; реферальн*; агентск* ~ вознагражд*;
+        4: настро* ~ принтер*; подключ* ~ принтер*;
+        4: сколько ~ будет ~ стоить; сколько ~ это ~ стоит
         2: стоимость; =цена; =цены; =цену; тариф ~ стоит; лицензи*; подписк*; закрывающ* документ*; =ндс
     """),
 }
@@ -452,42 +475,13 @@ _PRODUCT = _vocabulary("""
 """)
 
 # Whole-service failures and lockouts (SLA 2.1: restoring operability goes out of turn).
-_DOWN = _vocabulary("""
-    1: не открывается; не открываются; не грузится; не загружается; недоступен; недоступна; недоступно;
-    1: =лежит; =упал; =упала; =упало; =упали; отвалились; отвалился; белый экран; крутится колесо; висит ~ загрузк*;
-    1: вечная загрузка;
-    1: бесконечн* загрузк*;
-    1: =не работает; =не работают; =не =заходит; =не =заходят; не пускает; заблокирован*; access denied; is down;
-    1: =down;
-    1: не можем ~ зайти; не можем ~ войти; не могут ~ зайти; не могут ~ войти; не отвечает; can't access;
-    1: won't load; doesn't load; not loading; blank page; won't open; пропал ~ доступ; нет доступа;
-    1: потеряли доступ; no access; cannot access; can't log in; cannot log in; перестал* ~ открыват*;
-    1: перестал* ~ загружат*; перестал* ~ грузит*;
-    1: перестал* ~ работать
-""")
 # «Наш сайт на Тильде не открывается» is the user's own site, not the product (SLA 1.3).
 _OWN_SITE = _vocabulary("""
     1: наш* сайт*; сайт* на ~ тильд*; сайт* на ~ tilda; wordpress; =wix; тильд*; =tilda; вордпресс*
 """)
-# What is down: the service itself («аккаунт», «CRM», «модуль Склад») or everybody («у всех», «ни один»).
-_SUBJECT = _vocabulary("""
-    1: аккаунт*; =crm; =срм; систем*; сервис; сайт; портал; модуль; раздел; программ*; whole system; account;
-    1: system; service; portal; module
-""")
-_EVERYBODY = _vocabulary("""
-    1: =весь; =вся; =все; ни один; ни одна; никто; ни у кого; у всех; полностью; целиком; all users;
-    1: =everyone; =nobody; for everyone; всей компанией; всем офисом; ничего; at all
-""")
-# «Модуль Задачи», «раздел Сделки»: the name of a module is not one record.
-_MODULE_NAME = re.compile(r"(?<!\w)(?:модул|раздел)\w*\s+[\"«„“]?\w+[\"»”]?")
-# One kind of record or one screen failing for everybody is a bug, not an outage.
-_OBJECT = _vocabulary("""
-    1: карточк*; сделк*; задач*; контакт*; отчет*; фильтр*; кнопк*; файл*; вложени*; фото*; уведомлени*;
-    1: письм*; счет*; документ*; шаблон*; =поле; =поля; страниц*; вкладк*; календар*; комментари*; картинк*
-""")
 _HARD_DOWN = _vocabulary("""
-    1: =502; =503; =504; bad gateway; service unavailable; gateway timeout; работа стоит; ничего не работает;
-    1: работать невозможно; невозможно работать; на любой странице; на всех страницах;
+    1: =502; =503; =504; bad gateway; service unavailable; gateway timeout; ничего не работает;
+    1: на любой странице; на всех страницах;
     1: все сломалось; все упало; все лежит
     1: превышено время ожидания; err_connection*; err_timed_out; connection refused; timed out
 """)
@@ -501,7 +495,8 @@ _LOCKOUT = _vocabulary("""
 _SMALL_TALK = re.compile(
     r"(?<!\w)(?:добр(?:ый|ое|ого)\s+(?:день|вечер|утро|дня|вечера|утра)|здравствуйте|здрасте|привет\w*|"
     r"спасибо|благодарю|хорош\w+\s+(?:вам\s+)?(?:дня|вечера|выходных|праздников)|за\s+помощь|всего\s+доброго|до\s+свидания|hello|hi|thanks?(?:\s+you)?|"
-    r"ок|окей|ok|понятно|ясно|большое|огромное|как\s+(?:ваши\s+)?дела|как\s+поживаете|как\s+настроение|всем|удачи|"
+    r"ок|окей|ok|понятно|ясно|большое|огромное|как\s+(?:у\s+вас\s+)?(?:ваши\s+)?(?:дела|настроение|жизнь)|как\s+поживаете|всем|удачи|"
+    r"вы\s+(?:лучшие|молодцы|супер)|молодцы|ребята|"
     r"удачн\w*\s+\w+|(?:все\s+)?(?:за)?работало|(?:все\s+)?получилось|вопрос\s+(?:снят|решен|закрыт))(?!\w)"
 )
 _WORDS = re.compile(r"\w+")
@@ -523,17 +518,231 @@ _HOW_TO = re.compile(
 )
 _LOST = _vocabulary("""
     1: пропали; пропало; исчезли; исчезло; удалились; удалилось; удалилась; стерл*; стерт*; потерялись;
-    1: потерялось; откатили; пустая; обнулились; обнулилось; обнулилась; ничего не осталось; затерл*; затерт*
+    1: потерялось; откатили; пустая; обнулились; обнулилось; обнулилась; ничего не осталось; затерл*; затерт*;
+    1: делись; =нет ~ данных; данных ~ =нет; слетел*; удалены; удален; удалил*; =пусто; потерял*; исчез; vanished;
+    1: deleted; were lost; wiped
     1: are gone; is gone; disappeared; looks empty; is empty; were deleted; got deleted; lost all
 """)
 _MASS = _vocabulary("""
-    1: =все; база; базу; данные; ничего не осталось; за ~ год*; за ~ недел*; по всем; массов*; =all; database;
+    1: воронк* ~ пуст*; пуст* ~ воронк*;
+    1: =все; =всю; =вся; =весь; ни одной; у =всех; база; базу; данные; ничего не осталось; за ~ год*; за ~ недел*;
+    1: по всем; массов*; =all; database; =данных; =данным; =crm ~ пуст*; аккаунт* ~ пуст*; систем* ~ пуст*;
     1: =всех ~ сделок; =всех ~ задач; =всех ~ контактов; =всех ~ клиентов; =всех ~ счетов; =всех ~ проектов
 """)
 _MASS_GENERAL = _vocabulary("""
-    1: база; базу; данные; ничего не осталось; по всем; =и контакты; все сделки; database; =all ~ contacts;
+    1: воронк* ~ пуст*; пуст* ~ воронк*;
+    1: база; базу; данные; =данных; ничего не осталось; по всем; =и контакты; все сделки; database; =all ~ contacts;
+    1: =crm ~ пуст*; аккаунт* ~ пуст*; систем* ~ пуст*;
+    1: =все =пропало; =все =удалилось; =все =исчезло; =все =стерлось; =все =слетело; =все =потерялось; =все =удалено;
+    1: ни одной сделки; ни одного контакта; все контакты; все задачи; все проекты; все клиенты; все счета;
     1: =all ~ deals; everything
 """)
+
+# --- A failure of the whole service, read as a small grammar (SLA 2.1) ---------------------------
+#
+# A failure predicate (a verb of not loading, lying, falling, hanging; an error page; a timeout) said
+# of the service (the account, the portal, the system, the CRM, a module) or of everybody is an
+# outage; the same said of one user, one record or one field, as a hypothesis or of a past incident
+# that is over, is not.
+
+
+def _unescaped(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """Each character of a pattern outside escapes, with the depth of groups after it."""
+    depth = 0
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        depth += (char == "(") - (char == ")")
+        yield index, char, depth
+        index += 1
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """The index just past the group that opens at `start`."""
+    for index, _, depth in _unescaped(pattern[start:]):
+        if depth == 0:
+            return start + index + 1
+    return len(pattern)
+
+
+def _top_level_split(body: str) -> list[str]:
+    cuts = [index for index, char, depth in _unescaped(body) if char == "|" and depth == 0]
+    return [body[start + 1 : end] for start, end in zip([-1, *cuts], [*cuts, len(body)], strict=True)]
+
+
+def _first_letters(pattern: str) -> set[str] | None:
+    """The letters a match of a (simple) pattern can start with; None when that is not plain to see."""
+    if pattern.startswith("(?<"):  # a look-behind matches no letter
+        return _first_letters(pattern[_group_end(pattern, 0) :])
+    if pattern.startswith("(?:"):
+        end = _group_end(pattern, 0)
+        inner = [_first_letters(part) for part in _top_level_split(pattern[3 : end - 1])]
+        if any(letters is None for letters in inner):
+            return None
+        letters = set().union(*inner)  # type: ignore[arg-type]
+        if pattern[end : end + 1] in ("?", "*") or pattern[end : end + 2] == "{0":
+            rest = _first_letters(pattern[end + 1 :].lstrip("?"))
+            return None if rest is None else letters | rest
+        return letters
+    if not pattern or pattern[0] in "\\[.()|?*+{^$":
+        return None
+    return {pattern[0]}
+
+
+def _alternation(*parts: str) -> re.Pattern[str]:
+    """Whole words or phrases; a look-ahead for their first letters lets the scan skip other places fast."""
+    firsts = [_first_letters(part) for part in parts]
+    lead = ""
+    if all(letters is not None for letters in firsts):
+        letters = sorted(set().union(*firsts))  # type: ignore[arg-type]
+        lead = "(?=[" + "".join(re.escape(letter) for letter in letters) + "])"
+    return re.compile(r"(?<!\w)" + lead + "(?:" + "|".join(parts) + r")(?!\w)")
+
+
+_NEG = r"(?:не|ни|ne|not)\s+(?:в\s+какую\s+не\s+)?"
+_FAILURE = _alternation(
+    # Negated verbs of loading, opening, starting, answering, letting in, working.
+    r"(?:не\s+|ни)(?:за|про|по|от)?гру[зж]\w*",
+    r"не\s+(?:в\s+какую\s+не\s+)?(?:от)?крыва\w*",
+    r"не\s+запуска\w*",
+    r"не\s+(?:от)?веча\w*",
+    r"не\s+работа\w*",
+    # Impersonal: «не зайти», «никак не попасть», «невозможно войти» — said of the service, not of one person.
+    r"(?:никак\s+)?не\s+(?:зайти|войти|попасть|открыть|подключиться)",
+    r"невозможно\s+(?:зайти|войти|попасть|открыть|работать|подключиться)",
+    r"не\s+подключа\w*", r"не\s+(?:можем|могут)\s+подключит\w*", r"не\s+пода\w*\s+признак\w*",
+    r"не\s+доступ(?:ен|на|но|ны)", r"(?:полный|полным)\s+отказ\w*", r"отказ\w*\s+систем\w*",
+    r"не\s+(?:можем|могут)\s+(?:\w+\s+)?(?:зайти|войти|попасть|залогинит\w*|авторизова\w*|открыть|работать)",
+    r"(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)\s+(?:\w+\s+)?не\s+(?:можем|могут)",
+    r"не\s+пуска(?:ет|ют)",
+    # Verbs of lying, falling, hanging, crashing (every gender and tense by its stem).
+    r"леж(?:ит|ат|им)", r"лег(?:ла|ло|ли)?", r"прилег\w*", r"упал\w*", r"пада\w*", r"рухнул\w*", r"грохнул\w*",
+    r"сдох\w*", r"умер(?:ла|ло|ли)?", r"мертв\w*", r"отвалил\w*", r"отвалива\w*", r"недоступ\w*", r"завис\w*",
+    r"вис(?:ит|ят|нет)", r"подвис\w*", r"вылета\w*", r"вылетел\w*", r"сломал\w*", r"накрыл\w*",
+    r"в\s+дауне", r"в\s+ауте", r"перестал\w*\s+(?:от|за)?(?:крыва|работ|груж|гру|пуска|отвеча)\w*",
+    # What the screen shows.
+    r"50[0234]", r"пятисотк\w*", r"ошибк\w*\s+подключени\w*", r"грузит\w*\s+бесконечно", r"бесконечно\s+грузит\w*",
+    r"ошибк\w*\s+сервер\w*", r"серверн\w+\s+ошибк\w*", r"bad\s+gateway", r"gateway\s+time-?out",
+    r"service\s+(?:temporarily\s+)?unavailable", r"internal\s+server\s+error", r"server\s+error",
+    r"бел\w+\s+(?:экран|экан|страниц|лист)\w*", r"пуст\w+\s+экран\w*", r"blank\s+(?:page|screen)",
+    r"тайм-?аут\w*", r"timeout", r"timing\s+out", r"timed?\s+out", r"время\s+ожидания", r"err_\w+",
+    r"(?:крути\w*|вечн\w*|бесконечн\w*)\s+(?:\w+\s+)?загрузк\w*", r"крутит\w*\s+(?:колес\w*|лоадер\w*)",
+    # English.
+    r"down", r"(?:сидим|сидит|сидят|остались|остался|осталась)\s+без", r"работать\s+невозможно",
+    r"(?<=ак{2}аунт\s)заблокирован", r"nothing\s+(?:loads|works|opens)", r"is\s+broken",
+    r"is\s+down", r"(?:can't|cannot|can\s+not)\s+get\s+(?:into|in)", r"not\s+reachable", r"unreachable",
+    r"went\s+down", r"(?:won't|wont|doesn't|does\s+not|will\s+not|can't|cannot)\s+(?:load|open)",
+    r"not\s+(?:loading|opening|responding|working)", r"crashed", r"crashes", r"(?:is|are)\s+unavailable",
+    r"down\s+for", r"(?:can't|cannot|can\s+not)\s+access",
+)
+# What fails: the service or a whole part of it, not a record.
+_SERVICE = _alternation(
+    r"ак{1,2}а?у?нт\w*", r"акк", r"портал\w*", r"систем\w*", r"crm\w*", r"срм\w*", r"црм\w*", r"модул\w*", r"раздел\w*",
+    r"сервис\w*", r"сайт\w*", r"аспро", r"aspro", r"клауд", r"cloud", r"облак\w*", r"платформ\w*", r"кабинет\w*",
+    r"программ\w*", r"account", r"portal", r"system", r"service", r"module", r"platform", r"site",
+    r"(?:ни\s+)?одн\w*\s+(?:страниц|раздел|модул)\w*", r"(?:люб|все|всех|кажд)\w*\s+(?:страниц|раздел|модул)\w*",
+    r"(?:после|при|на)\s+вход\w*", r"все", r"вся", r"весь", r"ничего", r"everything",
+)
+_SERVICE_NAMED = _alternation(
+    r"ак{1,2}а?у?нт\w*", r"акк", r"портал\w*", r"систем\w*", r"crm", r"срм", r"црм", r"сервис\w*", r"аспро", r"aspro",
+    r"облак\w*", r"платформ\w*", r"account", r"portal",
+)
+# Who is affected: everybody.
+_WHOLE = _alternation(
+    r"у\s+(?:всех|всей|всего)(?:\s+\w+)?", r"ни\s+у\s+кого", r"никто\w*", r"никого", r"никому", r"ни\s+один\w*",
+    r"ни\s+одн\w+",
+    r"вс(?:е|я|ей|ем)\s+(?:сотрудник|пользовател|команд|офис|компани|менеджер|отдел|филиал)\w*",
+    r"всей\s+команд\w*", r"всем\s+офисом", r"целиком", r"полностью", r"ни\s+с\s+одного", r"everyone", r"everybody",
+    r"nobody", r"no\s+one", r"for\s+all", r"for\s+anyone", r"whole\s+team", r"all\s+users",
+)
+# Only one user is affected, the others work («у меня одного», «у остальных всё нормально»).
+_ONE_USER = _alternation(
+    r"у\s+(?:меня\s+)?одн(?:ого|ой)", r"у\s+меня\s+одн\w+", r"только\s+у\s+(?:меня|него|нее|одного|одной)",
+
+    r"у\s+(?:остальных|других|коллег)\w*\s+(?:\w+\s+)?(?:все|нормально|работа\w*|ок|в\s+порядке|заход\w*|открыва\w*|груз\w*)",
+
+    r"(?:остальные|другие)\s+(?:сотрудник|пользовател|коллег|менеджер)\w*\s+(?:\w+\s+)?(?:нормально|работа\w*|заход\w*|могут)",
+    r"(?:аккаунт|учетк|учетн\w*\s+запис|профил)\w*\s+(?:одного\s+)?(?:сотрудника|менеджера|пользователя|коллеги)",
+    r"only\s+(?:for\s+)?me", r"other\s+users",
+)
+# One record («одна сделка», «счёт №1542», «карточка контакта Петрова»).
+_ONE_RECORD = _alternation(
+
+    r"(?<!ни\s)одн(?:а|у|ой|ого|о|им)\s+(?:\w+\s+)?(?:сделк|карточк|задач|контакт|запис|счет|документ|файл|компани|клиент)\w*",
+    r"№\s*\d+", r"#\d+",
+)
+# A question about what would happen, or an incident that is over.
+_NOT_NOW = _alternation(
+    r"если", r"в\s+случае", r"бывают", r"бывает", r"бывали", r"предупрежда\w*", r"планов\w*", r"аптайм\w*", r"uptime",
+    r"статус\w*\s+(?:страниц|сервис)\w*", r"страниц\w*\s+статус\w*", r"status\s+page", r"что\s+(?:это\s+)?было",
+    r"буд(?:ет|ут)\s+(?:\w+\s+)?(?:недоступ|леж|не\s+работ|отключ)\w*",
+    r"(?:сейчас|уже|снова)\s+(?:(?:все|всё)\s+)?работает", r"заработал\w*", r"what\s+if", r"гарантир\w*",
+)
+# «карточка сделки», «кнопка», «поле»: a record, a screen or a control is what fails, not the service.
+_PART = _alternation(
+    r"карточк\w*", r"сделк\w*", r"задач\w*", r"контакт\w*", r"отчет\w*", r"фильтр\w*", r"кнопк\w*", r"файл\w*",
+    r"вложени\w*", r"фото\w*", r"уведомлени\w*", r"письм\w*", r"счет\w*", r"документ\w*", r"шаблон\w*", r"поле",
+    r"поля", r"вкладк\w*", r"календар\w*", r"комментари\w*", r"картинк\w*", r"аватар\w*", r"страниц\w*",
+    r"поиск\w*", r"импорт\w*", r"экспорт\w*", r"робот\w*", r"виджет\w*", r"товар\w*", r"интеграц\w*",
+    r"синхрониз\w*", r"телефони\w*", r"рассылк\w*", r"печат\w*",
+)
+# «модуль «Задачи»», «раздел Сделки», «любая страница», «ни один раздел»: a whole part, not a record.
+_WHOLE_PART = re.compile(
+
+    r"(?<!\w)(?:(?:модул|раздел)\w*\s+[\"«„“]?\w+[\"»”]?|(?:ни\s+)?(?:одн|люб|все|всех|кажд)\w*\s+(?:страниц|раздел|модул|вкладк|интеграц)\w*|бел\w+\s+страниц\w*)",
+)
+
+
+def _limited(text: str) -> bool:
+    """A failure of one user or one record, a hypothesis, or an incident that is over."""
+    return bool(_NOT_NOW.search(text) or _ONE_USER.search(text) or _ONE_RECORD.search(text))
+
+
+_NO_SUBJECT = frozenset(
+    [
+        "он", "она", "оно", "они", "опять", "снова", "уже", "все", "вообще", "совсем", "у", "нас", "теперь", "сейчас",
+        "и", "а", "но", "тоже", "также", "с", "утра", "до", "сих", "пор", "так", "не", "почему", "зачем", "то",
+        "просто", "тупо", "вдруг", "внезапно", "резко",
+    ]
+)
+
+
+def _failure_of_service(text: str) -> tuple[bool, bool]:
+    """(a failure predicate said of the whole service, a whole module or everybody (SLA 2.1);
+    a failure predicate said of nothing named, as in «Не грузится с утра» after «Аккаунт romashka.»)."""
+    bare = False
+    for segment in _COMMA_SEGMENTS.split(text):
+        failure = _FAILURE.search(segment)
+        if failure is None:
+            continue
+        plain = _WHOLE_PART.sub(" модуль ", segment)
+        if _PART.search(plain):
+            continue  # one kind of record or one control failing, even for everybody, is a bug
+        if _SERVICE.search(plain) or _WHOLE.search(plain):
+            return True, False
+        # Nothing but a pronoun or an adverb before the predicate: its subject is told elsewhere.
+        bare = bare or all(word in _NO_SUBJECT for word in _WORDS.findall(segment[: failure.start()]))
+    return False, bare
+
+
+# Being let in: said of everybody, everyone is locked out (SLA 2.1); said of one person, it is not.
+_LET_IN = _alternation(
+    r"не\s+(?:может|получается|удается)\s+(?:\w+\s+)?(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)",
+    r"(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)\s+(?:\S+\s+){0,3}?не\s+(?:может|получается|удается)",
+    r"не\s+заход(?:ит|ят)", r"не\s+пуска(?:ет|ют)", r"доступ\w*\s+запрещ\w*", r"нет\s+доступа",
+    r"доступа\s+(?:\S+\s+){0,3}?нет",
+    r"access\s+denied",
+    r"заблокирован\w*", r"locked\s+out",
+    r"(?:can't|cannot|can\s+not)\s+(?:log|sign)\s*in",
+)
+
+
+def _everyone_locked_out(text: str) -> bool:
+    return bool(_LET_IN.search(text) and _WHOLE.search(text) and not _ONE_USER.search(text))
+
 
 # Category order for ties: the more specific, the earlier.
 _PRIORITY = (
@@ -658,6 +867,7 @@ _TRANSLIT_MARKERS = frozenset([
     "eshche", "tozhe", "ochen", "rabotaet", "nastroit", "podskazhite", "pozhaluysta", "zdravstvuyte", "privet",
     "akkaunt", "oshibka", "chtoby", "chto", "eto", "kogda", "nado", "nuzhno", "mne", "menya", "iz", "na", "v",
     "po", "uzhe", "vse", "esli", "tolko", "pochemu", "kuda", "zachem", "sdelat", "sdelki", "zadachi", "nastroyki",
+    "u", "vseh", "vsekh", "nikto", "nichego", "ni", "lezhit", "upal", "upala", "sistema", "utra",
 ])
 _KEEP_LATIN = frozenset([
     "api", "rest", "crm", "ip", "sso", "2fa", "json", "xml", "php", "python", "js", "sql", "webhook", "http", "https",
@@ -759,6 +969,8 @@ class _Features:
     question: bool
     security_cause: bool  # a security setting or event (2FA, IP limits, passwords changed for all)
     own_site: bool  # the user's own website or site builder
+    bare_failure: bool  # a failure predicate said of nothing named in its clause («Не грузится с утра»)
+    service_named: bool  # the account, the portal, the system is named («Аккаунт romashka.»)
     small_talk: bool
 
     def __add__(self, other: _Features) -> _Features:
@@ -772,6 +984,8 @@ class _Features:
 _FLAGS = (
     "payment", "payment_build", "product", "down", "lockout", "lost", "lost_general", "question", "security_cause",
     "own_site",
+    "bare_failure",
+    "service_named",
 )
 _ALL_FLAGS = ("small_talk",)  # true of a merged stretch only when true of every part
 _ORDER = tuple(Category)
@@ -792,17 +1006,6 @@ _CUES_SCANNED = tuple(
 _PRIORITY_RANK = {category: i for i, category in enumerate(_PRIORITY)}
 
 
-def _segment_down(segment: str) -> bool:
-    """Part of a sentence says the service, a module or everybody is down, not one kind of record."""
-    index = _Index(segment)
-    return (
-        _has(index, _DOWN)
-        and not _has(index, _OWN_SITE)
-        and (_has(index, _SUBJECT) or _has(index, _EVERYBODY))
-        and not _has(_MODULE_NAME.sub("модуль", segment), _OBJECT)
-    )
-
-
 def _features(text: str) -> _Features:
     index = _Index(text)
     scores = _cue_scores(index)
@@ -815,9 +1018,14 @@ def _features(text: str) -> _Features:
         scores[bug] = _STRONG
     plain = _AND_THAT_IS_ALL.sub(" ", text)  # «крутится загрузка и всё» is not «всё лежит»
     plain_index = index if plain == text else _Index(plain)
-    down = _has(plain_index, _HARD_DOWN) or (
-        _has(plain_index, _DOWN) and any(_segment_down(segment) for segment in _COMMA_SEGMENTS.split(plain))
-    )
+    down = _has(plain_index, _HARD_DOWN)
+    bare_failure = False
+    if down or _FAILURE.search(plain):
+        said_of_service, bare_failure = _failure_of_service(plain)
+        if _limited(plain) or _has(plain_index, _OWN_SITE):
+            down = bare_failure = False
+        else:
+            down = down or said_of_service
     lost = _has(index, _LOST) and _has(index, _MASS)
     return _Features(
         scores=tuple(scores),
@@ -825,7 +1033,7 @@ def _features(text: str) -> _Features:
         payment_build=_has(index, _PAYMENT_BUILD),
         product=_has(index, _PRODUCT),
         down=down,
-        lockout=_has(index, _LOCKOUT),
+        lockout=_has(index, _LOCKOUT) or _everyone_locked_out(text),
         lost=lost,
         lost_general=lost and _has(index, _MASS_GENERAL),
         question=_QUESTION.search(text) is not None,
@@ -834,6 +1042,8 @@ def _features(text: str) -> _Features:
             for pattern, weight, group in _CUES[Category.SECURITY_QUESTION]
         ),
         own_site=_has(index, _OWN_SITE),
+        bare_failure=bare_failure,
+        service_named=_SERVICE_NAMED.search(plain) is not None,
         small_talk=_SMALL_TALK.search(text) is not None and len(_WORDS.findall(_SMALL_TALK.sub(" ", text))) <= 1,
     )
 
@@ -856,7 +1066,7 @@ def _decide(features: _Features) -> _Verdict:
     # SLA 2.1: restoring operability goes out of turn.
     if features.lockout and features.security_cause:
         return _Verdict(Category.SECURITY_QUESTION, True, 9)
-    if features.down or features.lockout:
+    if features.down or features.lockout or (features.bare_failure and features.service_named):
         return _Verdict(Category.OUTAGE, True, 9)
     if features.lost:
         return _Verdict(Category.OUTAGE if features.lost_general else Category.BUG_REPORT, True, 9)

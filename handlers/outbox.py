@@ -1,9 +1,11 @@
-"""The one way replies reach Telegram: HTML parse mode, 429 waits, 5xx and network retries, 403 recorded."""
+"""The dialogue's replies: HTML parse mode with a plain-text fallback, 403 recorded, a reply Telegram kept
+refusing left unsent for the next start. The calls go through `TelegramPort.call`, the one outbound
+path (429 waits, 5xx and network retries, per-chat order, the per-group rate)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -16,8 +18,11 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.conversation import ConversationService, Outgoing
-from bot.locks import RateLimiter
+from bot.desk import Blocked, Refused, Unavailable
 from bot.texts import plain
+
+if TYPE_CHECKING:
+    from handlers.telegram_port import TelegramPort
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +36,15 @@ def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
 
 
 class Outbox:
-    def __init__(
-        self, bot: Bot, service: ConversationService, attempts: int = 5, max_wait: float = 60.0,
-        limiter: RateLimiter | None = None,
-    ) -> None:
+    def __init__(self, bot: Bot, service: ConversationService, port: TelegramPort | None = None,
+                 attempts: int = 5) -> None:
+        if port is None:
+            from handlers.telegram_port import TelegramPort
+            port = TelegramPort(bot)
         self.bot = bot
-        self.limiter = limiter  # shared through Redis by several instances; None: no cap
         self.service = service
-        self.attempts = attempts
-        self.max_wait = max_wait
+        self.port = port
+        self.attempts = attempts  # 5xx and network errors tried this many times before it waits for a restart
 
     async def clear_buttons(self, chat_id: int, message_id: int) -> None:
         """Take the buttons off a message once one was pressed, so an answered question is not asked twice."""
@@ -71,40 +76,25 @@ class Outbox:
     async def _deliver(self, message: Outgoing) -> tuple[bool, int | None]:
         """(done with it, Telegram's message id): done is False only when it should be sent again later."""
         html = True
-        delay = 0.5
-        for attempt in range(1, self.attempts + 1):
-            if self.limiter is not None:
-                await self.limiter.wait()
+        while True:
+            text = message.text if html else plain(message.text)
             try:
-                sent = await self.bot.send_message(
-                    message.chat_id,
-                    message.text if html else plain(message.text),
-                    parse_mode="HTML" if html else None,
-                    reply_markup=keyboard(message.buttons),
-                    disable_web_page_preview=True,
-                )
-            except TelegramRetryAfter as error:
-                wait = min(float(error.retry_after), self.max_wait)
-                log.warning("Telegram asks to wait %.0f s before writing to chat %s", wait, message.chat_id)
-                await asyncio.sleep(wait)
-                continue
-            except TelegramForbiddenError:
+                sent = await self.port.call(message.chat_id, lambda text=text, html=html: self.bot.send_message(
+                    message.chat_id, text, parse_mode="HTML" if html else None,
+                    reply_markup=keyboard(message.buttons), disable_web_page_preview=True,
+                ), server_attempts=self.attempts)
+            except Blocked:
                 log.warning("chat %s blocked the bot; reply not delivered", message.chat_id)
                 await self.service.mark_blocked(message.chat_id)
                 return True, None
-            except TelegramBadRequest as error:
+            except Refused as error:
                 if html and "parse" in str(error).lower():
                     log.error("Telegram could not parse a reply's HTML (%s); sending it as plain text", error)
                     html = False
                     continue
                 log.error("Telegram refused a reply to chat %s: %s", message.chat_id, error)
                 return True, None
-            except (TelegramServerError, TelegramNetworkError) as error:
-                if attempt == self.attempts:
-                    log.error("reply to chat %s not sent after %d attempts: %s", message.chat_id, attempt, error)
-                    return False, None  # stays unsent in the transcript: sent again on the next start
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-                continue
+            except Unavailable as error:
+                log.error("reply to chat %s not sent: %s", message.chat_id, error)
+                return False, None  # stays unsent in the transcript: sent again on the next start
             return True, sent.message_id
-        return False, None

@@ -29,7 +29,8 @@ def to_incoming(update_id: int, message: Message, edited: bool = False) -> Incom
     """Translate a Telegram message into the domain's plain value."""
     user_id, name, username = _user(message)
     base = {"update_id": update_id, "chat_id": message.chat.id, "user_id": user_id, "name": name,
-            "username": username, "message_id": message.message_id}
+            "username": username, "message_id": message.message_id,
+            "reply_to": message.reply_to_message.message_id if message.reply_to_message else 0}
     caption = message.caption or ""
     if edited:
         return Incoming(type="edit", text=message.text or caption, **base)

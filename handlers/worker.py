@@ -52,6 +52,7 @@ class Worker:
         self.drain_seconds = drain_seconds
         self.tasks: set[asyncio.Task[None]] = set()
         self.chats = ChatLocks()  # a chat's replies go out in the order its updates came
+        self.after: Callable[[], None] | None = None  # told after each update (the desk publishes new tickets)
 
     async def accept(self, incoming: Incoming) -> None:
         """Store the update now; handle it in the background unless it was handled before.
@@ -83,6 +84,8 @@ class Worker:
                 if incoming.type == "press":
                     await self.outbox.clear_buttons(incoming.chat_id, incoming.message_id)
                 await self.outbox.send_all(await self._process(incoming))
+            if self.after is not None:
+                self.after()
         except Exception:
             log.exception("update %s of chat %s: replies not sent", incoming.update_id, incoming.chat_id)
 

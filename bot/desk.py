@@ -1,0 +1,1044 @@
+"""The agents' desk, without Telegram: a forum topic per ticket, the queue, take-over, the two-way relay,
+ticket states from the regulation, reminders, CSAT and the admins' figures.
+
+Telegram is reached through `Port` (implemented with aiogram in `handlers/telegram_port.py`), so every
+rule here runs on plain values. The database is the source of truth: a ticket's topic, owner and state,
+the transcript (SLA 4.4) with who and when, and the reminders with the moment each falls due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import figures, texts
+from bot.conversation import ChatLocks, ConversationService, Incoming, Outgoing
+from bot.intake import DialogueState, Step
+from bot.storage import (
+    Attachment,
+    Conversation,
+    Message,
+    MessageVersion,
+    ProcessedUpdate,
+    Reminder,
+    Ticket,
+    User,
+    set_ticket_state,
+    utcnow,
+)
+from bot.tickets import CLOSED, OPEN, InvalidTransition, TicketState, can_transition
+
+log = logging.getLogger(__name__)
+
+S = TicketState
+Buttons = list[list[tuple[str, str]]]
+
+
+# --- what the desk needs from Telegram ---
+
+
+class DeskError(Exception):
+    """A call Telegram refused for good (after the retries)."""
+
+
+class Refused(DeskError):
+    """400: Telegram refused the call itself (bad parameters, markup it cannot parse…)."""
+
+
+class Unavailable(DeskError):
+    """5xx or the network, still failing after the retries: worth trying again later."""
+
+
+class TopicMissing(Refused):
+    """«message thread not found»: the topic was deleted by hand."""
+
+
+class Blocked(DeskError):
+    """403: the user blocked the bot."""
+
+
+class Port(Protocol):
+    async def create_topic(self, chat_id: int, name: str) -> int: ...
+    async def set_topic_open(self, chat_id: int, thread_id: int, is_open: bool) -> None: ...
+    async def send(self, chat_id: int, text: str, *, thread_id: int | None = None, buttons: Buttons | None = None,
+                   reply_to: int | None = None) -> int: ...
+    async def copy(self, chat_id: int, from_chat_id: int, message_id: int, *, thread_id: int | None = None,
+                   reply_to: int | None = None) -> int: ...
+    async def send_file(self, chat_id: int, kind: str, file_id: str, *, thread_id: int | None = None) -> int: ...
+    async def edit(self, chat_id: int, message_id: int, text: str, buttons: Buttons | None = None) -> None: ...
+    async def member_status(self, chat_id: int, user_id: int) -> str: ...
+    async def webhook_info(self) -> tuple[int, str | None]: ...
+
+
+class Schedule(Protocol):
+    def is_open(self, at: datetime) -> bool: ...
+    def next_open(self, at: datetime) -> datetime: ...
+    def working_seconds_between(self, start: datetime, end: datetime) -> float: ...
+    def add_working_days(self, at: datetime, days: int) -> datetime: ...
+
+
+# --- what agents do, as plain values ---
+
+
+@dataclass(frozen=True, slots=True)
+class AgentMessage:
+    """A message in the agents' group. `thread_id` only for a real topic (`is_topic_message`)."""
+
+    update_id: int
+    user_id: int
+    name: str
+    message_id: int
+    thread_id: int | None = None
+    text: str = ""                 # text or caption
+    command: str = ""              # without the slash and the bot's name
+    argument: str = ""
+    reply_to: int | None = None    # the replied message in the topic (not the topic's own first message)
+    kind: str = "text"             # text, photo, document, animation, other
+    edited: bool = False           # an edit of a message sent before
+
+
+@dataclass(frozen=True, slots=True)
+class AgentPress:
+    update_id: int
+    user_id: int
+    name: str
+    data: str
+    message_id: int
+    thread_id: int | None = None
+
+
+@dataclass(slots=True)
+class ReindexState:
+    task: asyncio.Task[None] | None = None
+    message_id: int | None = None
+    last_edit: float = 0.0
+
+
+NEED_INFO_REMINDER_DAYS = (1, 3)  # SLA 4.8: reminders after 1 and 3 working days
+STATE_BUTTONS = ("need_information", "passed_to_development", "suspend", "refuse", "admin_access", "resolve")
+COMMAND_ACTIONS = {"info": "need_information", "need_info": "need_information", "dev": "passed_to_development",
+                   "suspend": "suspend", "refuse": "refuse", "access": "admin_access", "resolve": "resolve",
+                   "take": "take"}
+
+
+def card_buttons(number: int) -> Buttons:
+    label = texts.DESK_BUTTONS
+    return [[(label["take"], f"d:take:{number}")],
+            [(label["need_information"], f"d:need_information:{number}"),
+             (label["passed_to_development"], f"d:passed_to_development:{number}")],
+            [(label["suspend"], f"d:suspend:{number}"), (label["refuse"], f"d:refuse:{number}")],
+            [(label["admin_access"], f"d:admin_access:{number}"), (label["resolve"], f"d:resolve:{number}")]]
+
+
+def reason_buttons(action: str, number: int) -> Buttons:
+    return [[(label, f"d:{action}:{number}:{code}")] for code, (label, _) in texts.REASONS_48.items()]
+
+
+def need_info_due(schedule: Schedule, at: datetime, days: int) -> datetime:
+    """`days` working days after `at`, moved into support hours (SLA 2.1)."""
+    return schedule.next_open(schedule.add_working_days(at, days))
+
+
+def next_working_morning(schedule: Schedule, at: datetime) -> datetime:
+    """The opening of the next working day after the one `at` falls on."""
+    local_midnight = schedule.next_open(at).replace(hour=0, minute=0, second=0, microsecond=0)
+    return schedule.next_open(local_midnight + timedelta(days=1))
+
+
+class Desk:
+    def __init__(
+        self,
+        service: ConversationService,
+        port: Port,
+        *,
+        group_id: int,
+        schedule: Schedule,
+        agent_ids: Sequence[int] = (),
+        admin_ids: Sequence[int] = (),
+        need_info_suspend_days: int = 5,
+        reopen_days: int = 7,
+        agent_cache_seconds: float = 60.0,
+        clock: Callable[[], datetime] = utcnow,
+        crawl: Callable[..., Awaitable[Any]] | None = None,
+        index_stats: Callable[[], Awaitable[Any]] | None = None,
+    ) -> None:
+        self.service = service
+        self.sessions = service.sessions
+        self.port = port
+        self.group_id = group_id
+        self.schedule = schedule
+        self.agent_ids = frozenset(agent_ids)
+        self.admin_ids = frozenset(admin_ids)
+        self.need_info_suspend_days = need_info_suspend_days
+        self.reopen_days = reopen_days
+        self.agent_cache_seconds = agent_cache_seconds
+        self.clock = clock
+        self.crawl = crawl
+        self.index_stats = index_stats
+        self._members: dict[int, tuple[float, bool]] = {}
+        self._publishing = asyncio.Lock()
+        self._tickets = ChatLocks()  # one ticket's changes one after another
+        self._opening = ChatLocks()  # one ticket's topic opened once
+        self._reminding = asyncio.Lock()
+        self.reindex = ReindexState()
+
+    # ------------------------------------------------------------------ who may act
+
+    async def is_agent(self, user_id: int) -> bool:
+        """`AGENT_IDS`, `ADMIN_IDS` or a member of the agents' group (getChatMember, cached briefly)."""
+        if user_id in self.agent_ids or user_id in self.admin_ids:
+            return True
+        now = time.monotonic()
+        cached = self._members.get(user_id)
+        if cached is not None and now - cached[0] < self.agent_cache_seconds:
+            return cached[1]
+        try:
+            status = await self.port.member_status(self.group_id, user_id)
+        except DeskError:
+            status = "left"
+        allowed = status in ("creator", "administrator", "member")  # a restricted guest is not an agent
+        self._members[user_id] = (now, allowed)
+        return allowed
+
+    # ------------------------------------------------------------------ tickets reach the agents
+
+    async def publish_pending(self) -> int:
+        """Open a topic with the card for every open ticket that has none yet (critical first, then by number)."""
+        published = 0
+        async with self._publishing:
+            async with self.sessions() as session:
+                numbers = (await session.execute(
+                    select(Ticket.id).where(Ticket.topic_id.is_(None), Ticket.state.in_([str(s) for s in OPEN]))
+                    .order_by(Ticket.critical.desc(), Ticket.id))).scalars().all()  # SLA 2.1: critical first
+            for number in numbers:
+                try:
+                    await self._ensure_topic(number)
+                    published += 1
+                except DeskError as error:
+                    log.error("ticket %s: topic not opened: %s", number, error)
+        return published
+
+    async def _ensure_topic(self, number: int, missing: int | None = None) -> int:
+        """The ticket's topic, opened when it has none (or when `missing`, the one it had, was deleted).
+        One ticket's topic is opened once even when a publish and a user's message race for it."""
+        async with self._opening(number):
+            async with self.sessions() as session:
+                thread_id = (await session.execute(select(Ticket.topic_id).where(Ticket.id == number))).scalar()
+            if thread_id is not None and thread_id != missing:
+                return int(thread_id)
+            return await self._open_topic(number, recreated=missing is not None)
+
+    async def _open_topic(self, number: int, recreated: bool = False) -> int:
+        """Create the ticket's topic, post the card and the screenshots; critical ones announced in General."""
+        async with self.sessions() as session:
+            ticket = await session.get(Ticket, number)
+            assert ticket is not None
+            card = await self._card(session, ticket)
+            files = (await session.execute(
+                select(Attachment.kind, Attachment.file_id).where(Attachment.ticket_id == number,
+                                                                 Attachment.accepted.is_(True))
+                .order_by(Attachment.id))).all()
+        card["screenshots"] = len(files)
+        name = texts.topic_name(number, ticket.account, ticket.description, ticket.critical)
+        thread_id = await self.port.create_topic(self.group_id, name)
+        async with self.service.writing() as session:
+            await session.execute(update(Ticket).where(Ticket.id == number).values(topic_id=thread_id))
+        card_text = texts.ticket_card(card)
+        card_id = await self.port.send(self.group_id, card_text, thread_id=thread_id, buttons=card_buttons(number))
+        async with self.service.writing() as session:  # kept to be refreshed as the ticket changes
+            session.add(Message(chat_id=self.group_id, ticket_id=number, direction="out", author_kind="bot",
+                                kind="card", text=card_text, internal=True, topic_message_id=card_id,
+                                sent_at=self.clock(), created_at=self.clock()))
+        for kind, file_id in files:
+            try:
+                await self.port.send_file(self.group_id, kind, file_id, thread_id=thread_id)
+            except DeskError as error:
+                log.warning("ticket %s: screenshot not re-sent: %s", number, error)
+        if ticket.critical and not recreated:  # SLA 2.1: critical ones go ahead; everyone should see them
+            link = f"https://t.me/c/{str(self.group_id).removeprefix('-100')}/{thread_id}"
+            await self.port.send(self.group_id, texts.desk("critical_announce", number=number, account=ticket.account,
+                                                           title=texts.shorten(ticket.description, 100), link=link))
+        return thread_id
+
+    async def _card(self, session: AsyncSession, ticket: Ticket) -> dict[str, Any]:
+        user = await session.get(User, ticket.user_id)
+        earlier = (await session.execute(
+            select(Ticket).where(Ticket.user_id == ticket.user_id, Ticket.id != ticket.id)
+            .order_by(Ticket.id.desc()).limit(5))).scalars().all()
+        user_line = user.name if user else str(ticket.user_id)
+        if user and user.username:
+            user_line += f" (@{user.username})"
+        return {"number": ticket.id, "user": user_line, "account": ticket.account, "category": ticket.category,
+                "critical": ticket.critical, "state": ticket.state, "description": ticket.description,
+                "steps": ticket.steps, "steps_unknown": ticket.steps_unknown, "environment": ticket.environment,
+                "article_read": ticket.article_read, "help_links": ticket.help_links,
+                "assignee": ticket.assignee_name,
+                "earlier": [{"number": t.id, "state": t.state, "description": t.description} for t in earlier]}
+
+    async def refresh_card(self, number: int) -> None:
+        """The card shows the ticket's current state and who has it (edited in place)."""
+        async with self.sessions() as session:
+            ticket = await session.get(Ticket, number)
+            card_id = (await session.execute(
+                select(Message.topic_message_id).where(Message.ticket_id == number, Message.kind == "card")
+                .order_by(Message.id.desc()).limit(1))).scalar()
+            if ticket is None or card_id is None:
+                return
+            card = await self._card(session, ticket)
+            card["screenshots"] = (await session.execute(
+                select(func.count(Attachment.id)).where(Attachment.ticket_id == number,
+                                                        Attachment.accepted.is_(True)))).scalar_one()
+        try:
+            await self.port.edit(self.group_id, card_id, texts.ticket_card(card), card_buttons(number))
+        except DeskError as error:
+            log.info("ticket %s: card not refreshed: %s", number, error)
+
+    async def to_topic(self, number: int, send: Callable[[int], Awaitable[int]]) -> int | None:
+        """Send into the ticket's topic; a topic deleted by hand is recreated, the card re-posted, and the
+        message sent again."""
+        async with self.sessions() as session:
+            thread_id = (await session.execute(select(Ticket.topic_id).where(Ticket.id == number))).scalar()
+        if thread_id is None:
+            thread_id = await self._ensure_topic(number)
+        try:
+            return await send(thread_id)
+        except TopicMissing:
+            log.warning("ticket %s: topic %s is gone; recreating it", number, thread_id)
+            thread_id = await self._ensure_topic(number, missing=thread_id)
+            return await send(thread_id)
+
+    async def note(self, number: int, text: str) -> int | None:
+        """A line for the agents in the ticket's topic."""
+        try:
+            return await self.to_topic(number, lambda thread: self.port.send(self.group_id, text, thread_id=thread))
+        except DeskError as error:
+            log.error("ticket %s: note to the topic failed: %s", number, error)
+            return None
+
+    # ------------------------------------------------------------------ the user's side
+
+    async def claim(self, incoming: Incoming, state: DialogueState) -> list[Outgoing] | None:
+        """A user's update that belongs to a ticket: relay it (None: the dialogue handles it)."""
+        if incoming.type == "press":
+            if incoming.text.startswith(("csat:", "removed:", "to:")):
+                return await self._user_press(incoming)
+            return None
+        if incoming.type == "command":
+            return None
+        if incoming.type == "edit":
+            return await self._user_edit(incoming)
+        if state.step != Step.IDLE or state.draft is not None:
+            return None  # a new request is being gathered, or the next problem offered: the dialogue goes on
+        now = self.clock()
+        async with self.sessions() as session:
+            open_tickets = (await session.execute(
+                select(Ticket).where(Ticket.user_id == incoming.user_id, Ticket.state.in_([str(s) for s in OPEN]))
+                .order_by(Ticket.id))).scalars().all()
+            conversation = await session.get(Conversation, incoming.chat_id)
+            row = await self._incoming_row(session, incoming)
+            previous = (await session.execute(
+                select(Message.text).where(Message.chat_id == incoming.chat_id, Message.direction == "in",
+                                           Message.id < (row or 0)).order_by(Message.id.desc()).limit(1))).scalar()
+            if previous and previous.split(" ", 1)[0].split("@", 1)[0] == "/new":
+                return None  # the user asked for a new request: this message starts it
+            replied = None
+            if incoming.reply_to:
+                replied = (await session.execute(
+                    select(Message.ticket_id).where(Message.chat_id == incoming.chat_id,
+                                                    Message.telegram_message_id == incoming.reply_to,
+                                                    Message.ticket_id.is_not(None)).limit(1))).scalar()
+            reopenable = None
+            if not open_tickets and self.reopen_days > 0:
+                reopenable = (await session.execute(
+                    select(Ticket).where(Ticket.user_id == incoming.user_id, Ticket.state == S.RESOLVED,
+                                         Ticket.closed_at >= now - timedelta(days=self.reopen_days))
+                    .order_by(Ticket.closed_at.desc()).limit(1))).scalar_one_or_none()
+        if not open_tickets and reopenable is None:
+            return None
+        text = incoming.text.strip()
+        verdict = self.service.moderator(text) if text else None
+        if verdict is not None and (verdict.profanity or verdict.insult):
+            # SLA 4.2: kept for the record, never passed on to the agents; the user is asked to rephrase
+            async with self.service.writing() as session:
+                if row is not None:
+                    await session.execute(update(Message).where(Message.id == row).values(flagged=True))
+                await self._done(incoming.update_id, session)
+            return await self._to_user_rows(incoming.chat_id, [(texts.render("rephrase"), [])])
+        if reopenable is not None:
+            return await self._reopen(incoming, reopenable.id, row)
+        numbers = [t.id for t in open_tickets]
+        last = conversation.last_ticket_id if conversation else None
+        if replied in numbers:
+            target = replied
+        elif len(numbers) == 1:
+            target = numbers[0]
+        elif last in numbers:
+            target = last  # the ticket they last wrote in
+        else:  # several open and no clue: ask, keeping the message (nothing dropped)
+            await self._done(incoming.update_id)
+            buttons = [[(f"№{t.id}: {texts.shorten(t.description, 40)}", f"to:{t.id}:{row or 0}")]
+                       for t in open_tickets]
+            return await self._to_user_rows(incoming.chat_id, [(texts.desk("which_ticket"), buttons)])
+        return await self._relay_in(incoming, target, row)
+
+    async def _incoming_row(self, session: AsyncSession, incoming: Incoming) -> int | None:
+        return (await session.execute(select(Message.id).where(Message.update_id == incoming.update_id))).scalar()
+
+    async def _done(self, update_id: int, session: AsyncSession | None = None) -> None:
+        statement = update(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id).values(done_at=self.clock())
+        if session is not None:
+            await session.execute(statement)
+            return
+        async with self.service.writing() as own:
+            await own.execute(statement)
+
+    async def _to_user_rows(self, chat_id: int, replies: list[tuple[str, Buttons]],
+                            number: int | None = None) -> list[Outgoing]:
+        """Bot replies to the user, stored in the transcript first and sent by the dialogue's outbox."""
+        now = self.clock()
+        async with self.service.writing() as session:
+            rows = []
+            for text, buttons in replies:
+                row = Message(chat_id=chat_id, ticket_id=number, direction="out", author_kind="bot", text=text,
+                              buttons=[[list(b) for b in r] for r in buttons] or None, created_at=now)
+                session.add(row)
+                rows.append((text, row, buttons))
+            await session.flush()
+        return [Outgoing(chat_id, text, buttons, row.id) for text, row, buttons in rows]
+
+    async def _relay_in(self, incoming: Incoming, number: int, row: int | None, ack: bool = True) -> list[Outgoing]:
+        """Copy a user's message into the ticket's topic and record it in the transcript."""
+        async with self._tickets(number):
+            now = self.clock()
+            async with self.service.writing() as session:
+                ticket = await session.get(Ticket, number)
+                assert ticket is not None
+                if row is not None:
+                    await session.execute(update(Message).where(Message.id == row).values(ticket_id=number))
+                await session.execute(update(Conversation).where(Conversation.chat_id == incoming.chat_id)
+                                      .values(last_ticket_id=number))
+                answered = ticket.state == S.NEED_INFORMATION
+                if answered:  # SLA 4.8: the information came; the reminders stop
+                    set_ticket_state(session, ticket, S.IN_PROGRESS, actor_kind="user", actor_id=incoming.user_id,
+                                     at=now)
+                    await self._cancel_reminders(session, number, ("need_info", "need_info_suspend"))
+                owned = ticket.assignee_id is not None
+                reply_to = None
+                if incoming.reply_to:
+                    reply_to = (await session.execute(
+                        select(Message.topic_message_id).where(Message.chat_id == incoming.chat_id,
+                                                               Message.telegram_message_id == incoming.reply_to)
+                        .limit(1))).scalar()
+                await self._done(incoming.update_id, session)
+            copied = await self._copy_to_topic(number, incoming.chat_id, incoming.message_id, reply_to)
+            if copied is not None and row is not None:
+                async with self.service.writing() as session:
+                    await session.execute(update(Message).where(Message.id == row).values(topic_message_id=copied))
+            if answered:
+                await self.note(number, texts.desk("state_changed", agent="Пользователь",
+                                                   state=texts.DESK_STATE_LABELS[S.IN_PROGRESS]))
+        if owned or not ack:
+            return []  # an agent owns the ticket: the bot stays silent
+        return await self._to_user_rows(incoming.chat_id, [(texts.desk("added_to_ticket", number=number), [])],
+                                        number)
+
+    async def _copy_to_topic(self, number: int, chat_id: int, message_id: int, reply_to: int | None) -> int | None:
+        async def copy(thread_id: int) -> int:
+            return await self.port.copy(self.group_id, chat_id, message_id, thread_id=thread_id, reply_to=reply_to)
+        try:
+            return await self.to_topic(number, copy)
+        except DeskError as error:
+            log.error("ticket %s: user message %s not copied to the topic: %s", number, message_id, error)
+            return None
+
+    async def _user_edit(self, incoming: Incoming) -> list[Outgoing] | None:
+        """An edited message already in a topic: the new text goes there marked «(изменено)»; the
+        transcript keeps both versions (stored before this runs)."""
+        async with self.sessions() as session:
+            original = (await session.execute(
+                select(Message).where(Message.chat_id == incoming.chat_id, Message.direction == "in",
+                                      Message.telegram_message_id == incoming.message_id,
+                                      Message.ticket_id.is_not(None)).order_by(Message.id.desc()).limit(1)
+            )).scalar_one_or_none()
+        if original is None or original.ticket_id is None or original.topic_message_id is None:
+            return None
+        number, copied = original.ticket_id, original.topic_message_id
+        text = texts.desk("user_edited", text=incoming.text)
+
+        async def send(thread_id: int) -> int:
+            try:
+                return await self.port.send(self.group_id, text, thread_id=thread_id, reply_to=copied)
+            except TopicMissing:
+                raise
+            except DeskError:
+                return await self.port.send(self.group_id, text, thread_id=thread_id)
+        async with self._tickets(number):
+            try:
+                await self.to_topic(number, send)
+            except DeskError as error:
+                log.error("ticket %s: edit not relayed: %s", number, error)
+        await self._done(incoming.update_id)
+        return []
+
+    async def _user_press(self, incoming: Incoming) -> list[Outgoing]:
+        kind, _, rest = incoming.text.partition(":")
+        parts = rest.split(":")
+        if not parts[0].isdigit():
+            await self._done(incoming.update_id)
+            return []
+        number = int(parts[0])
+        async with self.sessions() as session:
+            ticket = await session.get(Ticket, number)
+        if ticket is None or ticket.user_id != incoming.user_id:  # users reach only their own tickets
+            log.warning("user %s pressed %r of a ticket not theirs", incoming.user_id, incoming.text)
+            await self._done(incoming.update_id)
+            return []
+        if kind == "csat" and len(parts) == 2 and parts[1] in {"1", "2", "3", "4", "5"}:
+            async with self.service.writing() as session:
+                await session.execute(update(Ticket).where(Ticket.id == number).values(csat=int(parts[1])))
+                await self._done(incoming.update_id, session)
+            await self.note(number, f"Оценка пользователя: {parts[1]} из 5.")
+            return await self._to_user_rows(incoming.chat_id, [(texts.desk("csat_thanks"), [])], number)
+        if kind == "removed":
+            async with self.service.writing() as session:
+                await self._cancel_reminders(session, number, ("access_removal",), outcome="removed")
+                await self._done(incoming.update_id, session)
+            await self.note(number, texts.desk("access_removed"))
+            return await self._to_user_rows(incoming.chat_id, [(texts.desk("access_removed_thanks"), [])], number)
+        if kind == "to" and len(parts) == 2 and ticket.state in OPEN:
+            row = int(parts[1]) or None
+            async with self.sessions() as session:
+                message = await session.get(Message, row) if row else None
+            if message is None or message.chat_id != incoming.chat_id:
+                await self._done(incoming.update_id)
+                return []
+            held = Incoming(update_id=incoming.update_id, chat_id=incoming.chat_id, user_id=incoming.user_id,
+                            type="text", message_id=message.telegram_message_id or 0)
+            await self._relay_in(held, number, row, ack=False)
+            return await self._to_user_rows(incoming.chat_id, [(texts.desk("which_ticket_done", number=number), [])],
+                                            number)
+        await self._done(incoming.update_id)
+        return []
+
+    async def _reopen(self, incoming: Incoming, number: int, row: int | None) -> list[Outgoing]:
+        """A resolved ticket written to again within `REOPEN_DAYS`: back in the queue."""
+        async with self._tickets(number):
+            async with self.service.writing() as session:
+                ticket = await session.get(Ticket, number)
+                assert ticket is not None
+                set_ticket_state(session, ticket, S.REOPENED, actor_kind="user", actor_id=incoming.user_id,
+                                 at=self.clock())
+                ticket.assignee_id = None
+                ticket.assignee_name = None
+                thread_id = ticket.topic_id
+                # open again: the access is still needed, so the reminder to remove it waits for the next close
+                await self._cancel_reminders(session, number, ("access_removal",))
+            if thread_id is not None:
+                try:
+                    await self.port.set_topic_open(self.group_id, thread_id, True)
+                except DeskError as error:
+                    log.info("ticket %s: topic not reopened: %s", number, error)
+            await self.note(number, texts.desk("user_reopened", number=number))
+            await self.refresh_card(number)
+        await self._relay_in(incoming, number, row, ack=False)
+        return await self._to_user_rows(incoming.chat_id, [(texts.desk("reopened", number=number), [])], number)
+
+    # ------------------------------------------------------------------ the agents' side
+
+    async def seen(self, event: AgentMessage | AgentPress) -> bool:
+        """Store a group update before it is handled; False when it was stored before (a re-delivery: no
+        second effect). One stored and not handled (the process died) is handled by `recover`."""
+        kind = "press" if isinstance(event, AgentPress) else "message"
+        try:
+            async with self.service.writing() as session:
+                if await session.get(ProcessedUpdate, event.update_id) is not None:
+                    return False
+                session.add(ProcessedUpdate(update_id=event.update_id, chat_id=self.group_id,
+                                            event={"desk": kind, **asdict(event)}, received_at=self.clock()))
+        except IntegrityError:
+            return False
+        return True
+
+    async def handle(self, event: AgentMessage | AgentPress) -> str | None:
+        """Handle a stored group update, then mark it handled; a press returns the answer to show."""
+        answer = None
+        try:
+            if isinstance(event, AgentPress):
+                answer = await self.agent_press(event)
+            else:
+                await self.agent_message(event)
+        except Exception:  # not retried at every start; a cancelled one (a stop) stays for `recover`
+            log.exception("agents' update %s failed", event.update_id)
+        await self._done(event.update_id)
+        return answer
+
+    async def recover(self) -> int:
+        """Handle the group updates stored but not handled by a run that died, in arrival order."""
+        async with self.sessions() as session:
+            rows = (await session.execute(
+                select(ProcessedUpdate.event).where(ProcessedUpdate.chat_id == self.group_id,
+                                                    ProcessedUpdate.done_at.is_(None),
+                                                    ProcessedUpdate.event.is_not(None))
+                .order_by(ProcessedUpdate.update_id))).scalars().all()
+        for data in rows:
+            values = {key: value for key, value in (data or {}).items() if key != "desk"}
+            event: AgentMessage | AgentPress = (AgentPress(**values) if (data or {}).get("desk") == "press"
+                                                else AgentMessage(**values))
+            try:
+                await self.handle(event)
+            except Exception:
+                log.exception("stored group update %s failed again", event.update_id)
+        return len(rows)
+
+    async def _ticket_of_thread(self, thread_id: int | None) -> int | None:
+        if thread_id is None:
+            return None
+        async with self.sessions() as session:
+            return (await session.execute(select(Ticket.id).where(Ticket.topic_id == thread_id)
+                                          .order_by(Ticket.id.desc()).limit(1))).scalar()
+
+    async def agent_message(self, message: AgentMessage) -> None:
+        """A message in the agents' group: a command, an internal note, or a reply copied to the user."""
+        if not await self.is_agent(message.user_id):
+            log.warning("user %s is not an agent; their message in the agents' group is ignored", message.user_id)
+            return
+        if message.edited:  # an edited command is not run again
+            number = await self._ticket_of_thread(message.thread_id)
+            if number is not None:
+                await self._agent_edit(message, number)
+            return
+        if message.command in ("queue", "reindex", "health", "stats"):
+            await self._group_command(message)
+            return
+        number = await self._ticket_of_thread(message.thread_id)
+        if number is None and message.command in COMMAND_ACTIONS and message.argument.split(" ")[0].isdigit():
+            head, _, rest = message.argument.partition(" ")  # `/take 12` in General names the ticket
+            async with self.sessions() as session:
+                number = (await session.execute(select(Ticket.id).where(Ticket.id == int(head)))).scalar()
+            message = AgentMessage(**{**asdict(message), "argument": rest.strip()})
+        if number is None:
+            if message.command in COMMAND_ACTIONS or message.command == "note":
+                await self.port.send(self.group_id, texts.desk("not_in_topic"), thread_id=message.thread_id)
+            return  # General topic or an unrelated topic: agents talk among themselves
+        if message.command == "note" or (not message.command and message.text.startswith("//")):
+            await self._record_agent(message, number, internal=True)
+            return
+        if message.command:
+            action = COMMAND_ACTIONS.get(message.command)
+            if action is None:
+                return
+            reason = message.argument.strip() or None
+            answer = await self.act(number, action, message.user_id, message.name, reason)
+            if answer:
+                await self.note(number, answer)
+            return
+        await self._relay_out(message, number)
+
+    async def _agent_edit(self, message: AgentMessage, number: int) -> None:
+        """An agent edited a message: the transcript keeps both versions, and one that reached the user
+        reaches them again marked «(изменено)», as a reply to the first version."""
+        now = self.clock()
+        async with self.service.writing() as session:
+            row = (await session.execute(
+                select(Message).where(Message.ticket_id == number, Message.author_kind == "agent",
+                                      Message.topic_message_id == message.message_id)
+                .order_by(Message.id.desc()).limit(1))).scalar_one_or_none()
+            if row is None:
+                return
+            session.add(MessageVersion(message_id=row.id, text=row.text, created_at=now))
+            row.text, row.edited_at = message.text or None, now
+            internal, chat_id, delivered = row.internal, row.chat_id, row.telegram_message_id
+        if internal or delivered is None:
+            return
+        try:
+            await self.port.send(chat_id, texts.desk("user_edited", text=message.text), reply_to=delivered)
+        except Blocked:
+            await self._blocked(chat_id, number)
+        except DeskError as error:
+            log.error("ticket %s: the agent's edit not delivered: %s", number, error)
+
+    async def _record_agent(self, message: AgentMessage, number: int, *, internal: bool,
+                            user_message_id: int | None = None) -> None:
+        now = self.clock()
+        async with self.service.writing() as session:
+            ticket = await session.get(Ticket, number)
+            assert ticket is not None
+            session.add(Message(chat_id=ticket.chat_id, ticket_id=number, direction="out", author_kind="agent",
+                                author_id=message.user_id, kind=message.kind, text=message.text or None,
+                                internal=internal, telegram_message_id=user_message_id,
+                                topic_message_id=message.message_id, sent_at=now, created_at=now))
+            if not internal and user_message_id is not None and ticket.first_response_at is None:
+                ticket.first_response_at = now
+
+    async def _relay_out(self, message: AgentMessage, number: int) -> None:
+        """An agent's message in the topic, copied to the user (replies keep their thread where possible)."""
+        async with self._tickets(number):
+            async with self.sessions() as session:
+                ticket = await session.get(Ticket, number)
+                assert ticket is not None
+                reply_to = None
+                if message.reply_to:
+                    reply_to = (await session.execute(
+                        select(Message.telegram_message_id).where(Message.ticket_id == number,
+                                                                  Message.topic_message_id == message.reply_to)
+                        .limit(1))).scalar()
+            if ticket.state in CLOSED:
+                log.info("ticket %s is closed: the agent's message is kept, not sent", number)
+                await self._record_agent(message, number, internal=True)
+                await self.note(number, texts.desk("closed_not_sent", number=number))
+                return
+            try:
+                sent = await self.port.copy(ticket.chat_id, self.group_id, message.message_id, reply_to=reply_to)
+            except Blocked:
+                await self._blocked(ticket.chat_id, number)
+                await self._record_agent(message, number, internal=False)
+                return
+            except DeskError as error:
+                log.error("ticket %s: agent message not delivered: %s", number, error)
+                await self._record_agent(message, number, internal=False)
+                return
+            await self._record_agent(message, number, internal=False, user_message_id=sent)
+
+    async def _blocked(self, chat_id: int, number: int) -> None:
+        """403: the ticket is marked (its user blocked the bot) and the agents told in the topic."""
+        async with self.service.writing() as session:
+            await session.execute(update(User).where(User.id == chat_id).values(blocked_bot=True))
+            session.add(Message(chat_id=chat_id, ticket_id=number, direction="out", author_kind="bot",
+                                kind="blocked", text="user blocked the bot", internal=True, sent_at=self.clock(),
+                                created_at=self.clock()))
+        await self.note(number, texts.desk("user_blocked"))
+
+    async def tell_user(self, number: int, text: str, buttons: Buttons | None = None) -> int | None:
+        """A bot message to the ticket's user, in the transcript; 403 marks the ticket and tells the agents."""
+        now = self.clock()
+        async with self.service.writing() as session:
+            ticket = await session.get(Ticket, number)
+            assert ticket is not None
+            chat_id = ticket.chat_id
+            row = Message(chat_id=chat_id, ticket_id=number, direction="out", author_kind="bot", text=text,
+                          buttons=[[list(b) for b in r] for r in buttons or []] or None, created_at=now)
+            session.add(row)
+        sent: int | None = None
+        try:
+            sent = await self.port.send(chat_id, text, buttons=buttons)
+        except Blocked:
+            await self._blocked(chat_id, number)
+        except DeskError as error:
+            log.error("ticket %s: message to the user failed: %s", number, error)
+        async with self.service.writing() as session:
+            await session.execute(update(Message).where(Message.id == row.id)
+                                  .values(sent_at=self.clock(), telegram_message_id=sent))
+        return sent
+
+    async def agent_press(self, press: AgentPress) -> str | None:
+        """A button on a card; returns the text of the answer to the press (None: nothing to say)."""
+        if not await self.is_agent(press.user_id):
+            log.warning("user %s is not an agent; their press %r is ignored", press.user_id, press.data)
+            return None
+        parts = press.data.split(":")
+        if len(parts) < 3 or parts[0] != "d" or not parts[2].isdigit():
+            return None
+        action, number = parts[1], int(parts[2])
+        reason = parts[3] if len(parts) > 3 else None
+        if action in ("suspend", "refuse") and reason is None:
+            await self.to_topic(number, lambda thread: self.port.send(
+                self.group_id, texts.desk("choose_reason"), thread_id=thread, buttons=reason_buttons(action, number)))
+            return None
+        answer = await self.act(number, action, press.user_id, press.name, reason)
+        if answer:
+            await self.note(number, answer)
+        return answer
+
+    async def act(self, number: int, action: str, agent_id: int, agent: str, reason: str | None = None) -> str | None:
+        """Take a ticket or change its state; every change recorded with who and when. Returns a line for the
+        agents when the action was refused or has something to say beyond the state line."""
+        async with self._tickets(number):
+            if action == "take":
+                return await self._take(number, agent_id, agent)
+            if action == "admin_access":
+                return await self._admin_access(number, agent_id, agent)
+            if action in ("suspend", "refuse") and reason not in texts.REASONS_48:
+                await self.to_topic(number, lambda thread: self.port.send(
+                    self.group_id, texts.desk("choose_reason"), thread_id=thread,
+                    buttons=reason_buttons(action, number)))
+                return None
+            target = {"need_information": S.NEED_INFORMATION, "passed_to_development": S.PASSED_TO_DEVELOPMENT,
+                      "suspend": S.SUSPENDED, "refuse": S.REFUSED, "resolve": S.RESOLVED}.get(action)
+            if target is None:
+                return None
+            return await self._change_state(number, target, agent_id, agent, reason)
+
+    async def _take(self, number: int, agent_id: int, agent: str) -> str | None:
+        async with self.service.writing() as session:
+            ticket = await session.get(Ticket, number)
+            if ticket is None:
+                return None
+            if ticket.assignee_id is not None:
+                if ticket.assignee_id == agent_id:
+                    return texts.desk("already_yours", number=number)
+                return texts.desk("already_taken", number=number, agent=ticket.assignee_name or "")
+            if ticket.state in CLOSED:
+                return texts.desk("transition_refused", current=texts.DESK_STATE_LABELS[ticket.state],
+                                  target=texts.DESK_STATE_LABELS[S.IN_PROGRESS])
+            ticket.assignee_id, ticket.assignee_name = agent_id, agent
+            if can_transition(ticket.state, S.IN_PROGRESS) and ticket.state != S.IN_PROGRESS:
+                set_ticket_state(session, ticket, S.IN_PROGRESS, actor_kind="agent", actor_id=agent_id,
+                                 at=self.clock())
+        await self.note(number, texts.desk("taken", number=number, agent=agent))
+        await self.refresh_card(number)
+        await self.tell_user(number, texts.desk("specialist_joined", number=number, agent=agent))
+        return None
+
+    async def _admin_access(self, number: int, agent_id: int, agent: str) -> str | None:
+        async with self.service.writing() as session:
+            ticket = await session.get(Ticket, number)
+            if ticket is None or ticket.state in CLOSED:
+                return None
+            ticket.admin_access = True
+            account = ticket.account
+        await self.note(number, texts.desk("access_requested", agent=agent))
+        await self.tell_user(number, texts.desk("admin_access_request", number=number, account=account))  # SLA 4.3
+        return None
+
+    async def _change_state(self, number: int, target: TicketState, actor_id: int | None, actor: str,
+                            reason: str | None, actor_kind: str = "agent") -> str | None:
+        now = self.clock()
+        async with self.service.writing() as session:
+            ticket = await session.get(Ticket, number)
+            if ticket is None:
+                return None
+            try:
+                set_ticket_state(session, ticket, target, actor_kind=actor_kind, actor_id=actor_id, reason=reason,
+                                 at=now)
+            except InvalidTransition:
+                return texts.desk("transition_refused", current=texts.DESK_STATE_LABELS[ticket.state],
+                                  target=texts.DESK_STATE_LABELS[target])
+            if actor_kind == "agent" and ticket.assignee_id is None:
+                ticket.assignee_id, ticket.assignee_name = actor_id, actor
+            await self._cancel_reminders(session, number, ("need_info", "need_info_suspend"))
+            if target == S.NEED_INFORMATION:  # SLA 4.8: reminders after 1 and 3 working days, then suspension
+                for days in NEED_INFO_REMINDER_DAYS:
+                    session.add(Reminder(ticket_id=number, kind="need_info", due_at=need_info_due(
+                        self.schedule, now, days), created_at=now))
+                session.add(Reminder(ticket_id=number, kind="need_info_suspend", due_at=need_info_due(
+                    self.schedule, now, self.need_info_suspend_days), created_at=now))
+            access = ticket.admin_access and target in (S.RESOLVED, S.REFUSED)
+            if access:  # SLA 4.3: remove the employee at close, reminded once more the next working day
+                session.add(Reminder(ticket_id=number, kind="access_removal",
+                                     due_at=next_working_morning(self.schedule, now), created_at=now))
+            thread_id, account = ticket.topic_id, ticket.account
+        await self.refresh_card(number)
+        label = texts.DESK_STATE_LABELS[target]
+        line = (texts.desk("state_changed_reason", agent=actor, state=label, reason=texts.REASONS_48[reason][0])
+                if reason in texts.REASONS_48 else texts.desk("state_changed", agent=actor, state=label))
+        await self.note(number, line)
+        await self._tell_state(number, target, reason)
+        if access:
+            await self.tell_user(number, texts.desk("access_removal", number=number, account=account),
+                                 [[(texts.DESK_BUTTONS["removed"], f"removed:{number}")]])
+        if target in CLOSED and thread_id is not None:
+            try:
+                await self.port.set_topic_open(self.group_id, thread_id, False)
+            except DeskError as error:
+                log.info("ticket %s: topic not closed: %s", number, error)
+        return None
+
+    async def _tell_state(self, number: int, target: TicketState, reason: str | None) -> None:
+        if target == S.NEED_INFORMATION:
+            await self.tell_user(number, texts.desk("need_information", number=number))
+        elif target == S.PASSED_TO_DEVELOPMENT:
+            await self.tell_user(number, texts.desk("passed_to_development", number=number))
+        elif target in (S.SUSPENDED, S.REFUSED):
+            key = "suspended" if target == S.SUSPENDED else "refused"
+            await self.tell_user(number, texts.desk(key, number=number,
+                                                    explanation=texts.reason_explanation(reason or "")))
+        elif target == S.RESOLVED:
+            await self.tell_user(number, texts.desk("resolved", number=number, days=self.reopen_days),
+                                 [[(str(score), f"csat:{number}:{score}") for score in range(1, 6)]])
+
+    async def _cancel_reminders(self, session: AsyncSession, number: int, kinds: Sequence[str],
+                                outcome: str = "cancelled") -> None:
+        await session.execute(update(Reminder).where(Reminder.ticket_id == number, Reminder.kind.in_(list(kinds)),
+                                                     Reminder.done_at.is_(None))
+                              .values(done_at=self.clock(), outcome=outcome))
+
+    # ------------------------------------------------------------------ reminders
+
+    async def run_due(self) -> int:
+        """Send the reminders that fell due (a periodic task calls this; running it twice sends each once)."""
+        sent = 0
+        async with self._reminding:
+            now = self.clock()
+            async with self.sessions() as session:
+                due = (await session.execute(
+                    select(Reminder).where(Reminder.done_at.is_(None), Reminder.due_at <= now)
+                    .order_by(Reminder.due_at, Reminder.id))).scalars().all()
+            for reminder in due:
+                async with self.service.writing() as session:
+                    claimed = (await session.execute(
+                        update(Reminder).where(Reminder.id == reminder.id, Reminder.done_at.is_(None))
+                        .values(done_at=now, outcome="sent"))).rowcount
+                if not claimed:
+                    continue
+                await self._remind(reminder, now)
+                sent += 1
+        return sent
+
+    async def _remind(self, reminder: Reminder, now: datetime) -> None:
+        number = reminder.ticket_id
+        async with self.sessions() as session:
+            ticket = await session.get(Ticket, number)
+        if ticket is None:
+            return
+        if reminder.kind == "need_info" and ticket.state == S.NEED_INFORMATION:
+            await self.tell_user(number, texts.desk("need_information_reminder", number=number))
+            await self.note(number, texts.desk("reminder_sent", what="нужна информация"))
+        elif reminder.kind == "need_info_suspend" and ticket.state == S.NEED_INFORMATION:
+            # SLA 4.8: the solution is delayed by information not given in time
+            async with self._tickets(number):
+                await self._change_state(number, S.SUSPENDED, None, "Бот", "untimely_information", "system")
+            await self.note(number, texts.desk("need_info_suspended", days=self.need_info_suspend_days))
+        elif reminder.kind == "access_removal":
+            await self.tell_user(number, texts.desk("access_removal", number=number, account=ticket.account),
+                                 [[(texts.DESK_BUTTONS["removed"], f"removed:{number}")]])
+            await self.note(number, texts.desk("reminder_sent", what="удалить доступ"))
+
+    # ------------------------------------------------------------------ commands for everyone and admins
+
+    async def _group_command(self, message: AgentMessage) -> None:
+        reply = None
+        if message.command == "queue":
+            reply = texts.queue_listing(await self.queue())
+        elif message.user_id not in self.admin_ids:
+            log.warning("user %s is not an admin; /%s ignored", message.user_id, message.command)
+            reply = texts.desk("admins_only")
+        elif message.command == "health":
+            reply = texts.health_report(await self.health())
+        elif message.command == "stats":
+            argument = message.argument.strip()
+            if argument and not (argument.isdigit() and 0 < int(argument) <= 3650):
+                reply = texts.desk("stats_usage")
+            else:
+                reply = texts.stats_report(await self.stats(int(argument or 30)))
+        elif message.command == "reindex":
+            reply = await self.start_reindex(message.thread_id)
+        if reply:
+            for part in texts.split_html(reply):
+                await self.port.send(self.group_id, part, thread_id=message.thread_id)
+
+    async def queue(self) -> list[dict[str, Any]]:
+        """Waiting tickets, critical first, then by arrival (SLA 2.1), waiting time in working hours."""
+        async with self.sessions() as session:
+            return await figures.queue(session, self.schedule, self.clock())
+
+    async def health(self) -> dict[str, Any]:
+        try:
+            pending, error = await self.port.webhook_info()
+            telegram = f"на связи, ожидающих обновлений {pending}" + (f", последняя ошибка: {error}" if error else "")
+        except Exception as exc:  # the report says what failed
+            telegram = f"ошибка: {exc}"
+        index = None
+        if self.index_stats is not None:
+            try:
+                index = await self.index_stats()
+            except Exception as exc:
+                index = exc
+        return await figures.health(self.sessions, self.service.engine.dialect.name, telegram, index, self.clock())
+
+    async def stats(self, days: int) -> dict[str, Any]:
+        """The admins' figures for the last `days` days (tickets created in that window)."""
+        async with self.sessions() as session:
+            return await figures.stats(session, self.schedule, self.clock(), days)
+
+    async def start_reindex(self, thread_id: int | None) -> str | None:
+        """`/reindex`: one progress message edited as the crawl goes (throttled), the summary at the end;
+        a second one while it runs is refused."""
+        if self.crawl is None:
+            return texts.desk("reindex_failed", error="нет источника справки")
+        if self.reindex.task is not None and not self.reindex.task.done():
+            return texts.desk("reindex_running")
+        self.reindex.message_id = await self.port.send(self.group_id, texts.desk("reindex_started"),
+                                                       thread_id=thread_id)
+        self.reindex.last_edit = 0.0
+        self.reindex.task = asyncio.create_task(self._reindex())
+        return None
+
+    async def _reindex(self, throttle: float = 2.0) -> None:
+        state = self.reindex
+        assert self.crawl is not None and state.message_id is not None
+
+        async def progress(done: Any) -> None:
+            now = time.monotonic()
+            if now - state.last_edit < throttle:
+                return
+            state.last_edit = now
+            try:
+                await self.port.edit(self.group_id, state.message_id or 0, texts.desk(
+                    "reindex_progress", done=done.done, discovered=done.discovered, fetched=done.fetched,
+                    errors=done.errors))
+            except DeskError as error:
+                log.debug("reindex progress not shown: %s", error)
+
+        try:
+            summary = await self.crawl(progress=progress)
+            text = texts.desk("reindex_done", summary="\n".join(summary.lines()))
+        except Exception as error:
+            log.exception("reindex failed")
+            text = texts.desk("reindex_failed", error=str(error))
+        try:
+            await self.port.edit(self.group_id, state.message_id, text)
+        except DeskError:
+            await self.port.send(self.group_id, text)
+
+
+@dataclass
+class Ticker:
+    """The periodic task: due reminders and tickets still without a topic."""
+
+    desk: Desk
+    seconds: float
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+    wake: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    # Several instances: a tick runs where this lease is held (`bot.locks.lease`); None: one instance
+    exclusive: Callable[[], contextlib.AbstractAsyncContextManager[bool]] | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._loop(), name="desk-ticker")
+
+    def kick(self) -> None:
+        """A ticket may have been created: publish it now rather than at the next tick."""
+        self.wake.set()
+
+    async def _loop(self) -> None:
+        due = True  # at the start and every `seconds`: the reminders too; a kick only publishes
+        while True:
+            self.wake.clear()
+            try:
+                async with self.exclusive() if self.exclusive else contextlib.nullcontext(True) as mine:
+                    if mine:  # another instance ticks now otherwise
+                        await self.desk.publish_pending()
+                        if due:
+                            await self.desk.run_due()
+            except Exception:
+                log.exception("desk tick failed")
+            try:
+                await asyncio.wait_for(self.wake.wait(), self.seconds)
+                due = False
+            except TimeoutError:
+                due = True
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task

@@ -1,0 +1,225 @@
+"""The desk's rules on plain values: working-hours arithmetic of reminders and the `/stats` figures,
+across a weekend and a holiday (12 June 2025 is Russia Day, 13 June a day off moved by decree)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.conversation import ConversationService
+from bot.desk import Desk, need_info_due, next_working_morning
+from bot.schedule import SupportSchedule
+from bot.storage import Reminder, SelfServed, Ticket, TicketEvent, User
+from knowledge.db import make_engine
+from tests.fakes import fake_moderate, fake_read
+
+MSK = ZoneInfo("Europe/Moscow")
+SCHEDULE = SupportSchedule()
+HOUR = 3600.0
+
+
+def msk(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2025, 6, day, hour, minute, tzinfo=MSK).astimezone(UTC)
+
+
+def test_the_calendar_the_tests_rely_on():
+    working = [day for day in range(9, 19) if SCHEDULE.is_working_day(datetime(2025, 6, day).date())]
+    assert working == [9, 10, 11, 16, 17, 18]
+
+
+def test_need_information_reminders_skip_the_holiday_and_the_weekend():
+    asked = msk(11, 15)  # Wednesday before the long weekend
+    assert need_info_due(SCHEDULE, asked, 1) == msk(16, 15)  # Monday, not Thursday (a holiday)
+    assert need_info_due(SCHEDULE, asked, 3) == msk(18, 15)
+    assert need_info_due(SCHEDULE, asked, 5) == datetime(2025, 6, 20, 15, tzinfo=MSK)
+
+
+def test_a_reminder_due_after_hours_waits_for_the_opening():
+    asked = msk(11, 19)  # after closing: one working day later is Monday 19:00, after hours too
+    assert need_info_due(SCHEDULE, asked, 1) == msk(17, 8)
+
+
+def test_access_removal_is_reminded_the_next_working_morning():
+    assert next_working_morning(SCHEDULE, msk(11, 16)) == msk(16, 8)
+    assert next_working_morning(SCHEDULE, msk(14, 12)) == msk(17, 8)  # closed on a Saturday
+    assert next_working_morning(SCHEDULE, msk(16, 7)) == msk(17, 8)   # before Monday's opening
+
+
+class Silent:
+    """A port the figures never use: any call is a failure of the test."""
+
+    def __getattr__(self, name: str):
+        raise AssertionError(f"the desk called Telegram ({name}) while computing figures")
+
+
+class Recording:
+    """A port that records what the desk sends (for the reminder rules)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str]] = []
+
+    async def send(self, chat_id, text, *, thread_id=None, buttons=None, reply_to=None) -> int:
+        self.sent.append((chat_id, text))
+        return len(self.sent)
+
+    async def set_topic_open(self, chat_id, thread_id, is_open) -> None:
+        self.sent.append((chat_id, f"topic open={is_open}"))
+
+
+@pytest.fixture
+async def store(tmp_path):
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+    service = ConversationService(engine, reader=fake_read, moderator=fake_moderate, schedule=SCHEDULE)
+    await service.start()
+    yield service
+    await engine.dispose()
+
+
+def ticket(number: int, created: datetime, **values) -> Ticket:
+    fields = {"id": number, "user_id": 7, "chat_id": 7, "account": "romashka.aspro.cloud", "category": "bug_report",
+              "description": f"Проблема {number}", "state": "new", "queued_at": created, "created_at": created,
+              "updated_at": created}
+    return Ticket(**{**fields, **values})
+
+
+async def test_stats_in_working_hours_across_the_holiday_weekend(store):
+    async with store.writing() as session:
+        session.add(User(id=7, name="Клиент"))
+        await session.flush()
+        # created Wednesday 17:00, answered Monday 9:00 (2 working hours), resolved Monday 12:00 (5 h)
+        session.add(ticket(1, msk(11, 17), state="resolved", first_response_at=msk(16, 9), closed_at=msk(16, 12),
+                           csat=5))
+        # created Tuesday 10:00, answered 10:30 (0.5 h), resolved Wednesday 10:00 (8 + 2 = 10 h)
+        session.add(ticket(2, msk(10, 10), state="resolved", first_response_at=msk(10, 10, 30),
+                           closed_at=msk(11, 10), csat=3, category="setup_consultation"))
+        session.add(ticket(3, msk(16, 9), state="suspended", critical=True, reason="untimely_information"))
+        session.add(TicketEvent(ticket_id=3, from_state="need_information", to_state="suspended",
+                                actor_kind="system", reason="untimely_information", created_at=msk(16, 9)))
+        session.add(SelfServed(user_id=7, chat_id=7, query="как настроить воронку", created_at=msk(16, 10)))
+        session.add(ticket(4, msk(1, 10)))  # outside a 7-day window
+    desk = Desk(store, Silent(), group_id=-100, schedule=SCHEDULE, clock=lambda: msk(17, 9))
+    figures = await desk.stats(7)
+    assert figures["tickets"] == 3
+    assert figures["by_state"] == {"resolved": 2, "suspended": 1}
+    assert figures["by_category"] == {"bug_report": 2, "setup_consultation": 1}
+    assert figures["by_criticality"] == {"normal": 2, "critical": 1}
+    assert figures["median_first_response"] == pytest.approx(1.25 * HOUR)
+    assert figures["median_resolution"] == pytest.approx(7.5 * HOUR)
+    assert figures["csat_average"] == pytest.approx(4.0) and figures["csat_count"] == 2
+    assert figures["self_served"] == 1 and figures["self_served_share"] == pytest.approx(0.25)
+    assert figures["suspended_by_reason"] == {"untimely_information": 1}
+    assert (await desk.stats(30))["tickets"] == 4
+
+
+async def test_queue_waits_in_working_hours_critical_first(store):
+    async with store.writing() as session:
+        session.add(User(id=7, name="Клиент"))
+        await session.flush()
+        session.add(ticket(1, msk(11, 17)))                 # Wed 17:00 → Mon 12:00: 1 + 4 = 5 h
+        session.add(ticket(2, msk(16, 11), critical=True))  # Mon 11:00 → 12:00: 1 h
+        session.add(ticket(3, msk(16, 9), state="in_progress"))
+    desk = Desk(store, Silent(), group_id=-100, schedule=SCHEDULE, clock=lambda: msk(16, 12))
+    queue = await desk.queue()
+    assert [item["number"] for item in queue] == [2, 1]
+    assert [item["waiting"] / HOUR for item in queue] == pytest.approx([1.0, 5.0])
+
+
+async def test_no_answer_suspends_with_the_48_reason_after_the_configured_days(store):
+    async with store.writing() as session:
+        session.add(User(id=7, name="Клиент"))
+        await session.flush()
+        session.add(ticket(1, msk(10, 9), state="in_progress", topic_id=5, assignee_id=1, assignee_name="Анна"))
+    now = {"at": msk(11, 15)}
+    port = Recording()
+    desk = Desk(store, port, group_id=-100, schedule=SCHEDULE, need_info_suspend_days=2, clock=lambda: now["at"])
+    assert await desk.act(1, "need_information", 1, "Анна") is None
+    async with store.sessions() as session:
+        due = [(r.kind, r.due_at) for r in (await session.execute(select(Reminder).order_by(Reminder.id))).scalars()]
+    assert due == [("need_info", msk(16, 15)), ("need_info", msk(18, 15)), ("need_info_suspend", msk(17, 15))]
+    now["at"] = msk(16, 15)
+    assert await desk.run_due() == 1
+    assert await desk.run_due() == 0  # idempotent
+    now["at"] = msk(17, 15)
+    assert await desk.run_due() == 1
+    async with store.sessions() as session:
+        suspended = await session.get(Ticket, 1)
+        assert suspended is not None and suspended.state == "suspended"
+        assert suspended.reason == "untimely_information"
+    to_user = [text for chat, text in port.sent if chat == 7]
+    assert "Напоминаем" in to_user[1] and "приостановлена" in to_user[-1] and "4.8" in to_user[-1]
+    now["at"] = msk(18, 16)  # the 3-day reminder was cancelled with the suspension
+    assert await desk.run_due() == 0
+
+
+def test_the_card_shows_links_earlier_tickets_and_escapes_what_the_user_wrote():
+    from bot import texts
+
+    card = texts.ticket_card({
+        "number": 7, "user": "Анна <script>", "account": "romashka.aspro.cloud", "category": "bug_report",
+        "critical": False, "state": "new", "description": "Ошибка <b>500</b> & всё", "steps": None,
+        "steps_unknown": True, "environment": "Chrome 120", "article_read": None,
+        "help_links": [{"url": "https://aspro.cloud/help/deals/", "title": "Сделки", "heading": "Сохранение"}],
+        "earlier": [{"number": 3, "state": "resolved", "description": "Не приходят письма"}], "screenshots": 2})
+    assert "Ошибка &lt;b&gt;500&lt;/b&gt; &amp; всё" in card and "Анна &lt;script&gt;" in card
+    assert '<a href="https://aspro.cloud/help/deals/">Сделки — Сохранение</a>' in card
+    assert "#3 (решено): Не приходят письма" in card
+    assert "пользователь не знает" in card and "Скриншотов: 2" in card
+    assert texts.plain(card).count("Обращение #7") == 1
+
+
+async def test_the_group_gate_lets_the_limit_through_then_waits_for_the_window():
+    from handlers.telegram_port import RateGate
+
+    now = {"t": 100.0}
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now["t"] += seconds
+
+    gate = RateGate(3, clock=lambda: now["t"], sleep=sleep)
+    for _ in range(3):
+        await gate.wait(-100)
+        now["t"] += 1.0
+    assert slept == []
+    await gate.wait(-100)  # the fourth within a minute waits until the first leaves the window
+    assert slept == [pytest.approx(57.0)] and now["t"] == pytest.approx(160.0)
+    await gate.wait(-200)  # another group is not held up
+    assert len(slept) == 1
+
+
+class Relaying(Recording):
+    def __init__(self) -> None:
+        super().__init__()
+        self.copied: list[tuple[int, int, int]] = []
+
+    async def member_status(self, chat_id, user_id) -> str:
+        return "member"
+
+    async def copy(self, chat_id, from_chat_id, message_id, *, thread_id=None, reply_to=None) -> int:
+        self.copied.append((chat_id, from_chat_id, message_id))
+        return 1000 + message_id
+
+
+async def test_an_agents_message_stored_by_a_run_that_died_is_relayed_once_on_the_next_start(store):
+    from bot.desk import AgentMessage
+
+    async with store.writing() as session:
+        session.add(User(id=7, name="Клиент"))
+        await session.flush()
+        session.add(ticket(1, msk(10, 9), state="in_progress", topic_id=5, assignee_id=1, assignee_name="Анна"))
+    answer = AgentMessage(update_id=10, user_id=1, name="Анна", message_id=33, thread_id=5, text="Ответ")
+    died = Desk(store, Relaying(), group_id=-100, schedule=SCHEDULE)
+    assert await died.seen(answer)  # stored while polling; the process dies before handling it
+    assert await store.recover() == []  # the dialogue leaves the group's updates to the desk
+
+    port = Relaying()
+    restarted = Desk(store, port, group_id=-100, schedule=SCHEDULE)
+    assert await restarted.recover() == 1
+    assert port.copied == [(7, -100, 33)]
+    assert not await restarted.seen(answer)  # Telegram re-delivers it: no second effect
+    assert await restarted.recover() == 0
+    assert port.copied == [(7, -100, 33)]

@@ -1,0 +1,591 @@
+"""A grammar of support messages: parts of the product's domain combined into many sentences.
+
+Subjects (the account, the portal, a module, the whole service, with inflections and typos) ×
+failure predicates (Russian, English, slang, transliteration) × extent × politeness and context
+wrappers must read as a critical outage (SLA 2.1); their counterparts about one user, one record,
+one field or a slow page must not. The same for mass data loss, everyone locked out, and the
+out-of-scope requests of SLA 3.2, 4.5 and 1.3 against their in-scope near-misses (SLA 3.1).
+
+The parts come from the product and from Russian morphology, not from the labelled sets; each
+family is checked whole and the failures are listed together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import cycle, product
+
+from bot.triage import Category, read_message
+
+C = Category
+
+# --- Parts ---------------------------------------------------------------------------------------
+
+# (subject in the nominative, grammatical gender: m, f, n or pl)
+SUBJECTS: tuple[tuple[str, str], ...] = (
+    ("аккаунт", "m"),
+    ("наш аккаунт", "m"),
+    ("акаунт", "m"),
+    ("аккант", "m"),
+    ("портал", "m"),
+    ("наш портал", "m"),
+    ("система", "f"),
+    ("вся система", "f"),
+    ("CRM", "f"),
+    ("црм", "f"),
+    ("срмка", "f"),
+    ("модуль «Задачи»", "m"),
+    ("модуль Сделки", "m"),
+    ("модуль Финансы", "m"),
+    ("раздел «Проекты»", "m"),
+    ("раздел Склад", "m"),
+    ("весь сервис", "m"),
+    ("сервис", "m"),
+    ("сайт аспро", "m"),
+    ("сайт aspro cloud", "m"),
+    ("Аспро.Клауд", "m"),
+    ("аспро клауд", "m"),
+    ("облако аспро", "n"),
+    ("платформа", "f"),
+    ("личный кабинет компании", "m"),
+    ("весь аккаунт", "m"),
+)
+
+# A failure predicate: either one form for all genders, or its m / f / n / pl forms.
+PREDICATES: tuple[str | dict[str, str], ...] = (
+    "не грузится",
+    "не загружается",
+    "не прогружается",
+    "не открывается",
+    "не работает",
+    "не отвечает",
+    "не запускается",
+    "не пускает",
+    "лежит",
+    "висит",
+    "висит намертво",
+    "зависает на загрузке",
+    "вылетает",
+    "выдаёт 502",
+    "выдает ошибку 503",
+    "отдаёт 504 Gateway Timeout",
+    "пишет «Ошибка сервера»",
+    "падает с ошибкой 500",
+    "показывает белый экран",
+    "открывается белым экраном",
+    "отваливается по таймауту",
+    "вечно крутит загрузку",
+    "в дауне",
+    "не грузица",
+    "не грузиться",
+    "нигрузится",
+    "не открываеться",
+    "ни в какую не открывается",
+    {"m": "упал", "f": "упала", "n": "упало", "pl": "упали"},
+    {"m": "лёг", "f": "легла", "n": "легло", "pl": "легли"},
+    {"m": "рухнул", "f": "рухнула", "n": "рухнуло", "pl": "рухнули"},
+    {"m": "сдох", "f": "сдохла", "n": "сдохло", "pl": "сдохли"},
+    {"m": "отвалился", "f": "отвалилась", "n": "отвалилось", "pl": "отвалились"},
+    {"m": "недоступен", "f": "недоступна", "n": "недоступно", "pl": "недоступны"},
+    {"m": "завис", "f": "зависла", "n": "зависло", "pl": "зависли"},
+    {"m": "сломался", "f": "сломалась", "n": "сломалось", "pl": "сломались"},
+    {"m": "перестал открываться", "f": "перестала открываться", "n": "перестало открываться",
+     "pl": "перестали открываться"},
+    {"m": "перестал работать", "f": "перестала работать", "n": "перестало работать", "pl": "перестали работать"},
+    {"m": "накрылся", "f": "накрылась", "n": "накрылось", "pl": "накрылись"},
+)
+
+EXTENTS = (
+    "",
+    "у всех",
+    "у всех сотрудников",
+    "у всей команды",
+    "у всего офиса",
+    "с утра",
+    "уже час",
+    "с самого утра у всех",
+    "во всех браузерах",
+    "ни с одного устройства",
+    "у всех пользователей",
+    "целиком",
+)
+
+WRAPPERS = (
+    "{}",
+    "{}!!!",
+    "Здравствуйте! {}",
+    "Добрый день, {}, помогите, пожалуйста",
+    "СРОЧНО: {}",
+    "У нас {}",
+    "{}, работа стоит",
+    "Подскажите, что случилось — {}?",
+    "{}. Аккаунт: romashka.aspro.cloud",
+    "Коллеги, {}, клиенты ждут",
+)
+
+ENGLISH_SUBJECTS = ("the account", "our portal", "the CRM", "the whole service", "the Tasks module", "aspro cloud")
+ENGLISH_PREDICATES = (
+    "is down",
+    "won't load",
+    "is not loading",
+    "crashed",
+    "returns 502",
+    "keeps timing out",
+    "shows a blank page",
+    "is not responding",
+    "is unavailable",
+    "does not open",
+    "gives an internal server error",
+)
+ENGLISH_EXTENTS = ("", "for everyone", "for all users", "since this morning", "for the whole team")
+
+TRANSLIT = (
+    "portal ne gruzitsya u vseh",
+    "akkaunt ne otkryvaetsya s utra",
+    "crm lezhit u vseh",
+    "sistema upala, nichego ne rabotaet",
+    "akkaunt ne zagruzhaetsya, belyy ekran",
+    "vse lezhit, ni odin razdel ne otkryvaetsya",
+)
+
+# Nothing works, said without a subject.
+WHOLE = (
+    "ничего не открывается",
+    "ничего не работает",
+    "ничего не грузится",
+    "всё упало",
+    "всё лежит",
+    "всё висит",
+    "ни одна страница не открывается",
+    "ни один раздел не грузится",
+    "на всех страницах ошибка 502",
+    "любая страница отдаёт 503",
+    "при входе сразу 504",
+    "белый экран на всех страницах",
+    "всё сломалось",
+    "everything is down",
+)
+
+# Where one goes in: the service in the accusative («в аккаунт», «на портал») or the dative («к системе»).
+INTO = ("в аккаунт", "в систему", "в CRM", "на портал", "в личный кабинет", "в модуль «Задачи»", "в срм", "в облако")
+GET_IN = (
+    "не можем зайти {}",
+    "не могут войти {} сотрудники",
+    "никак не зайти {}",
+    "невозможно зайти {}",
+    "не попасть {} уже час",
+    "зайти {} не получается ни у кого",
+    "никто не может попасть {}",
+    "ни один сотрудник не может войти {}",
+    "{} никого не пускает",
+)
+TOWARDS = ("к аккаунту", "к порталу", "к системе", "к CRM")
+ACCESS = (
+    "нет доступа {} у всех",
+    "доступа {} нет с утра ни у кого",
+    "не можем подключиться {}",
+    "пропал доступ {} у всей компании",
+)
+# Other ways of saying it.
+OTHER_WAYS = (
+    "аккаунт не подаёт признаков жизни",
+    "ошибка 502 при входе в аккаунт",
+    "портал отдаёт пятисотку",
+    "сбой: система недоступна",
+    "CRM грузится бесконечно у всех",
+    "портал выдаёт ошибку подключения",
+    "у нас полный отказ системы",
+    "сайт не доступен",
+    "ERR_CONNECTION_RESET при заходе в аккаунт",
+    "после входа бесконечная загрузка",
+    "у всех в офисе белая страница вместо CRM",
+    "ни одна вкладка не грузится",
+    "we can't get into our account",
+    "акк не грузится",
+    "аккаунт заблокирован, работать невозможно",
+    "Everything is broken, nothing loads",
+    "The app won't open for anyone in the company",
+    "the site is not reachable for anyone",
+)
+
+# The service named in one sentence, its failure told in the next.
+NAMED = ("Аккаунт romashka.", "У нас проблема с порталом.", "Пишу по поводу CRM.", "Здравствуйте, аккаунт vega-pro.")
+TOLD_NEXT = ("Не грузится с утра.", "Он не открывается уже час.", "Опять висит.", "Белый экран.", "Вообще не отвечает!")
+
+# --- Counterparts that are not critical ----------------------------------------------------------
+
+# One function of the service fails, said of the service: a bug, not an outage.
+FEATURES = ("поиск", "фильтр по дате", "импорт", "экспорт в Excel", "интеграция с телефонией", "робот", "печать счетов")
+FEATURE_FAILS = (
+    "в CRM не работает {f}",
+    "в аккаунте {f} не работает",
+    "не работает {f} в системе",
+    "{f} не работает у всех",
+)
+
+ONE_USER = (
+    "у меня одного {s} не грузится, у коллег всё работает",
+    "у одного менеджера не открывается {s}, у остальных всё нормально",
+    "только у меня {s} не открывается, у остальных работает",
+    "у одного сотрудника {s} висит, у других всё в порядке",
+)
+ONE_RECORD = (
+    "одна сделка не открывается, остальные открываются",
+    "карточка контакта Петрова не грузится",
+    "счёт №1542 не открывается, выдаёт ошибку 500",
+    "задача «Отчёт за май» висит при открытии",
+    "одна карточка компании показывает белый экран",
+    "при открытии одной сделки ошибка сервера, другие открываются",
+    "файл договора в задаче не открывается",
+    "не загружается аватарка в профиле",
+    "кнопка «Сохранить» в сделке висит",
+)
+ONE_FIELD = (
+    "поле «Телефон» в контакте не сохраняется",
+    "в сделке не отображается поле «Бюджет»",
+    "у контакта пропал email",
+    "из задачи пропал комментарий",
+    "в карточке компании исчез ИНН",
+)
+SLOW = (
+    "{s} медленно грузится",
+    "{s} долго открывается, секунд по десять",
+    "{s} стала подтормаживать",
+    "страница отчётов долго открывается",
+    "{s} тормозит при переключении вкладок",
+)
+# A failure of something else, in a message that names the service.
+ELSEWHERE = (
+    "Сервис Wazzup не передаёт сообщения, их техподдержка не отвечает",
+    "Как сделать, чтобы система не пускала сотрудников вне рабочего времени?",
+    "Аккаунт будет недоступен во время переезда на новый тариф?",
+    "Наш сайт на WordPress лежит, форма не отправляет заявки в CRM",
+    "Упал показатель конверсии в отчёте системы, почему?",
+)
+AVAILABILITY_QUESTIONS = (
+    "что делать, если {s} будет недоступен?",
+    "бывают ли у вас плановые работы, когда {s} не работает?",
+    "предупреждаете ли вы заранее, если {s} будет лежать?",
+    "какой гарантированный аптайм у сервиса?",
+    "есть ли страница статуса, где видно, что сервис недоступен?",
+)
+
+# --- Mass data loss --------------------------------------------------------------------------------
+
+# (what was lost, gender/number)
+LOST_WHAT = (
+    ("все сделки", "pl"),
+    ("все контакты", "pl"),
+    ("все задачи", "pl"),
+    ("все проекты", "pl"),
+    ("все счета", "pl"),
+    ("все клиенты", "pl"),
+    ("вся база", "f"),
+    ("вся база клиентов", "f"),
+    ("вся база контактов", "f"),
+    ("все данные", "pl"),
+    ("все наши данные", "pl"),
+    ("всё", "n"),
+)
+LOST_VERBS = (
+    {"m": "пропал", "f": "пропала", "n": "пропало", "pl": "пропали"},
+    {"m": "исчез", "f": "исчезла", "n": "исчезло", "pl": "исчезли"},
+    {"m": "удалился", "f": "удалилась", "n": "удалилось", "pl": "удалились"},
+    {"m": "стёрся", "f": "стёрлась", "n": "стёрлось", "pl": "стёрлись"},
+    {"m": "потерялся", "f": "потерялась", "n": "потерялось", "pl": "потерялись"},
+    {"m": "слетел", "f": "слетела", "n": "слетело", "pl": "слетели"},
+    {"m": "пропал", "f": "пропала", "n": "пропало", "pl": "пропали"},
+)
+LOST_CONTEXT = ("", "после импорта", "сегодня ночью", "после обновления", "из всех воронок", "— пусто")
+LOST_OTHER = (
+    "база пустая, ничего не осталось",
+    "открываем CRM — а там пусто, ни одной сделки",
+    "all our deals are gone",
+    "all contacts disappeared after the import",
+    "the database is empty, everything was deleted",
+    "куда-то делись все контакты",
+    "CRM пустая, данных нет",
+    "не вижу ни одной сделки, всё пропало",
+    "все сделки удалены, хотя никто их не удалял",
+    "кто-то удалил всю базу контактов",
+)
+
+# --- Everyone locked out ---------------------------------------------------------------------------
+
+LOCKED = (
+    "никто не может войти",
+    "никто из сотрудников не может зайти в {acc}",
+    "ни один сотрудник не может залогиниться",
+    "никого не пускает в {acc}",
+    "все сотрудники не могут войти в {acc}",
+    "у всех пишет «Доступ запрещён»",
+    "не можем войти всей командой",
+    "никто не может авторизоваться",
+    "у всех пользователей «Аккаунт заблокирован»",
+    "вся команда не может попасть в {acc}",
+    "nobody can log in",
+    "all users are locked out",
+    "no one can sign in to {acc}",
+)
+LOCKED_ONE = (
+    "один сотрудник не может войти, забыл пароль",
+    "не могу войти, пишет неверный пароль",
+    "у менеджера не получается залогиниться, остальные заходят",
+    "сотрудника заблокировало после трёх попыток, как разблокировать?",
+    "аккаунт сотрудника заблокирован, как разблокировать?",
+    "I can't log in, I forgot my password",
+)
+ACC_FORMS = ("аккаунт", "систему", "CRM", "портал")
+
+
+# --- Helpers ---------------------------------------------------------------------------------------
+
+
+def _form(predicate: str | dict[str, str], gender: str) -> str:
+    return predicate if isinstance(predicate, str) else predicate[gender]
+
+
+def _sample(items: Iterable[str], size: int) -> list[str]:
+    """Every `len/size`-th item: a deterministic, evenly spread part of a large product."""
+    pool = list(items)
+    step = max(1, len(pool) // size)
+    return pool[::step]
+
+
+def _failures(texts: Iterable[str], check: object) -> list[str]:
+    out = []
+    for text in texts:
+        reading = read_message(text)
+        if not check(reading):  # type: ignore[operator]
+            out.append(f"{text!r} -> {reading.category}, critical={reading.critical}")
+    return out
+
+
+def _report(failures: list[str], total: int) -> str:
+    return f"{len(failures)} of {total} misread:\n" + "\n".join(failures[:40])
+
+
+def _outages() -> Iterator[str]:
+    for (subject, gender), predicate, extent in product(SUBJECTS, PREDICATES, EXTENTS):
+        yield " ".join(part for part in (subject, _form(predicate, gender), extent) if part)
+
+
+def _critical_outage(reading: object) -> bool:
+    return reading.critical and reading.category == C.OUTAGE  # type: ignore[attr-defined]
+
+
+def _not_critical(reading: object) -> bool:
+    return not reading.critical  # type: ignore[attr-defined]
+
+
+# --- Tests -----------------------------------------------------------------------------------------
+
+
+def test_subject_failure_extent_is_a_critical_outage() -> None:
+    texts = [wrapper.format(core) for core, wrapper in zip(_outages(), cycle(WRAPPERS), strict=False)]
+    failures = _failures(texts, _critical_outage)
+    assert not failures, _report(failures, len(texts))
+
+
+def test_failure_told_before_the_subject_is_a_critical_outage() -> None:
+    cores = [
+        f"{extent} {_form(predicate, gender)} {subject}".strip()
+        for (subject, gender), predicate, extent in product(SUBJECTS, PREDICATES, ("", "у всех", "с утра"))
+    ]
+    texts = _sample(cores, 900)
+    failures = _failures(texts, _critical_outage)
+    assert not failures, _report(failures, len(texts))
+
+
+def test_english_translit_and_subjectless_failures_are_critical_outages() -> None:
+    english = [
+        f"{subject} {predicate} {extent}".strip().capitalize()
+        for subject, predicate, extent in product(ENGLISH_SUBJECTS, ENGLISH_PREDICATES, ENGLISH_EXTENTS)
+    ]
+    whole = [wrapper.format(core) for core, wrapper in product(WHOLE, WRAPPERS)]
+    texts = english + list(TRANSLIT) + whole
+    failures = _failures(texts, _critical_outage)
+    assert not failures, _report(failures, len(texts))
+
+
+def test_one_user_one_record_one_field_slowness_and_questions_are_not_critical() -> None:
+    subjects = [subject for subject, _ in SUBJECTS]
+    texts = [template.format(s=s) for template, s in product(ONE_USER + SLOW + AVAILABILITY_QUESTIONS, subjects)]
+    texts += [wrapper.format(core) for core, wrapper in product(ONE_RECORD + ONE_FIELD, WRAPPERS)]
+    texts += list(ELSEWHERE)
+    failures = _failures(texts, _not_critical)
+    assert not failures, _report(failures, len(texts))
+
+
+def test_getting_in_and_other_ways_of_saying_it_are_critical() -> None:
+    texts = [template.format(place) for template, place in product(GET_IN, INTO)]
+    texts += [template.format(place) for template, place in product(ACCESS, TOWARDS)]
+    texts += [wrapper.format(core) for core, wrapper in product(OTHER_WAYS, WRAPPERS)]
+    texts += [f"{named} {told}" for named, told in product(NAMED, TOLD_NEXT)]
+    failures = _failures(texts, lambda r: r.critical and r.category in {C.OUTAGE, C.SECURITY_QUESTION})
+    assert not failures, _report(failures, len(texts))
+
+
+def test_one_function_failing_is_a_bug_not_an_outage() -> None:
+    texts = [template.format(f=feature) for template, feature in product(FEATURE_FAILS, FEATURES)]
+    failures = _failures(texts, lambda r: not r.critical and r.category == C.BUG_REPORT)
+    assert not failures, _report(failures, len(texts))
+
+
+def test_mass_data_loss_is_critical() -> None:
+    texts = [
+        " ".join(part for part in (what, verb[gender], context) if part)
+        for (what, gender), verb, context in product(LOST_WHAT, LOST_VERBS, LOST_CONTEXT)
+    ]
+    texts += [wrapper.format(core) for core, wrapper in product(LOST_OTHER, WRAPPERS)]
+    failures = _failures(texts, lambda r: r.critical and r.category in {C.OUTAGE, C.BUG_REPORT})
+    assert not failures, _report(failures, len(texts))
+
+
+def test_everyone_locked_out_is_critical_and_one_user_is_not() -> None:
+    locked = [
+        wrapper.format(template.format(acc=acc))
+        for template, acc, wrapper in product(LOCKED, ACC_FORMS, WRAPPERS)
+    ]
+    failures = _failures(locked, lambda r: r.critical and r.category in {C.OUTAGE, C.SECURITY_QUESTION})
+    one = [wrapper.format(core) for core, wrapper in product(LOCKED_ONE, WRAPPERS)]
+    failures += _failures(one, _not_critical)
+    assert not failures, _report(failures, len(locked) + len(one))
+
+
+# --- Scope: out-of-scope requests and their in-scope near-misses -----------------------------------
+
+PAYMENT_SYSTEMS = (
+    "ЮKassa", "Робокассу", "CloudPayments", "Тинькофф Кассу", "эквайринг Сбера", "PayPal", "Stripe", "СБП",
+)
+PAYMENT_ASKS = (
+    "Напишите скрипт приёма оплат через {p} на нашем сайте",
+    "Подключите нам {p}, чтобы оплата сразу падала в сделку",
+    "Сделайте интеграцию с {p} для нашего интернет-магазина",
+    "Нужен обработчик платежей {p}, напишете?",
+    "Настройте у нас приём платежей через {p} на лендинге",
+    "Можете написать код, который будет принимать оплату через {p}?",
+)
+PAYMENT_NEAR = (
+    ("Добавьте, пожалуйста, стандартную интеграцию с {p}", C.FEATURE_REQUEST),
+    ("Планируете ли интеграцию с {p}?", C.FEATURE_REQUEST),
+)
+
+CUSTOM_ARTIFACTS = (
+    "модуль учёта аренды техники",
+    "виджет калькулятора доставки в карточке сделки",
+    "отдельную страницу для наших дилеров",
+    "мобильное приложение для курьеров",
+    "плагин выгрузки сделок в нашу 1С",
+    "свой компонент для расчёта смет",
+)
+CUSTOM_ASKS = (
+    "Разработайте нам {a}",
+    "Сколько будет стоить разработка под нас: {a}?",
+    "Можете сделать по заказу {a}? Оплатим",
+    "Нужен {a}, сделаете за деньги?",
+    "Доработайте под нас {a}",
+)
+
+BUSINESS_ASKS = (
+    "Настройте нам всю воронку продаж под ключ",
+    "Сделайте у нас автоматизацию отдела продаж, доступ дадим",
+    "Реализуйте у нас логику: если клиент молчит три дня, сделка переходит другому менеджеру",
+    "Постройте нам отчёт по марже каждого менеджера, сами не умеем",
+    "Заполните нам карточки товаров по нашему прайсу",
+    "Внедрите у нас CRM за нас, как считаете правильным",
+)
+
+LANGUAGES = ("Python", "JavaScript", "PHP", "Java", "Go", "C#", "TypeScript")
+PROGRAMMING_ASKS = (
+    "Как в {l} отсортировать массив объектов по дате?",
+    "Почему в {l} у меня падает рекурсия с переполнением стека?",
+    "Посоветуйте фреймворк на {l} для бэкенда",
+    "Как на {l} распарсить JSON с вложенными массивами?",
+)
+# Programming concepts and tools outside the product, asked in several ways.
+CONCEPTS = (
+    "замыкания", "регулярные выражения", "наследование классов", "pandas", "многопоточность", "юнит-тесты",
+    "сериализацию", "структуры данных", "ООП", "Docker",
+)
+CONCEPT_ASKS = (
+    "Объясните, пожалуйста, {c}",
+    "Подскажите хороший материал про {c}",
+    "Не могу разобраться, как работают {c} — поможете?",
+)
+PROGRAMMING_NEAR = (
+    "Как на {l} вызвать ваш API и получить список сделок?",
+    "Как на {l} принять вебхук от Аспро.Клауд о новой сделке?",
+)
+
+CHANNELS = ("вотсап", "WhatsApp", "телеграм", "Telegram", "скайп", "вайбер", "Zoom")
+CHANNEL_ASKS = (
+    "Напишите мне в {c}, там удобнее",
+    "Давайте созвонимся в {c}",
+    "Можно я вам в {c} скину видео?",
+    "Позвоните мне, пожалуйста, или напишите в {c}",
+    "Как с вами связаться по {c}?",
+)
+CHANNEL_NEAR = (
+    ("Есть ли интеграция с {c} для уведомлений о задачах?", C.FUNCTIONALITY_QUESTION),
+    ("Как подключить {c}, чтобы сообщения клиентов попадали в сделки?", C.SETUP_CONSULTATION),
+)
+OFFTOPIC = (
+    "Перезвоните мне после обеда",
+    "Сколько стоит продление на год?",
+    "Пришлите счёт на оплату лицензий",
+    "Какая скидка при оплате за два года?",
+    "Где скачать акт сверки за прошлый квартал?",
+    "У Wazzup не приходят сообщения, их поддержка молчит",
+    "В Битрикс24 не срабатывает робот, подскажите",
+    "Как в Excel сделать сводную таблицу?",
+    "Привет! Как настроение?",
+    "Хотим подключить ещё 5 пользователей, сколько это будет стоить?",
+    "Верните деньги за неиспользованный период",
+    "Есть ли у вас партнёрская программа для агентств?",
+    "Перешлите вопрос вашему менеджеру по продажам",
+    "Нужна доплата за дополнительных пользователей, пришлите счёт",
+    "Ребята, вы лучшие, спасибо!",
+    "Спасибо, хорошего вечера!",
+)
+
+
+def _read_as(cases: Iterable[tuple[str, Category]]) -> tuple[list[str], int]:
+    failures, total = [], 0
+    for text, expected in cases:
+        total += 1
+        reading = read_message(text)
+        if reading.category != expected or reading.critical:
+            failures.append(f"{text!r} -> {reading.category}, expected {expected}")
+    return failures, total
+
+
+def test_payment_scripts_are_out_and_payment_wishes_in() -> None:
+    cases = [(ask.format(p=p), C.PAYMENT_INTEGRATION_SCRIPT) for ask, p in product(PAYMENT_ASKS, PAYMENT_SYSTEMS)]
+    cases += [(ask.format(p=p), category) for (ask, category), p in product(PAYMENT_NEAR, PAYMENT_SYSTEMS)]
+    failures, total = _read_as(cases)
+    assert not failures, _report(failures, total)
+
+
+def test_custom_development_and_business_cases_are_out() -> None:
+    cases = [(ask.format(a=a), C.CUSTOM_DEVELOPMENT) for ask, a in product(CUSTOM_ASKS, CUSTOM_ARTIFACTS)]
+    cases += [(ask, C.BUSINESS_CASE_IMPLEMENTATION) for ask in BUSINESS_ASKS]
+    failures, total = _read_as(cases)
+    assert not failures, _report(failures, total)
+
+
+def test_general_programming_is_out_and_programming_the_api_in() -> None:
+    cases = [(ask.format(l=lang), C.GENERAL_PROGRAMMING) for ask, lang in product(PROGRAMMING_ASKS, LANGUAGES)]
+    cases += [(ask.format(c=concept), C.GENERAL_PROGRAMMING) for ask, concept in product(CONCEPT_ASKS, CONCEPTS)]
+    cases += [(ask.format(l=lang), C.API_QUESTION) for ask, lang in product(PROGRAMMING_NEAR, LANGUAGES)]
+    failures, total = _read_as(cases)
+    assert not failures, _report(failures, total)
+
+
+def test_other_channels_and_offtopic_are_out_and_messenger_features_in() -> None:
+    cases = [(ask.format(c=c), C.OTHER_CHANNEL_OR_OFFTOPIC) for ask, c in product(CHANNEL_ASKS, CHANNELS)]
+    cases += [(ask.format(c=c), category) for (ask, category), c in product(CHANNEL_NEAR, CHANNELS)]
+    cases += [(text, C.OTHER_CHANNEL_OR_OFFTOPIC) for text in OFFTOPIC]
+    failures, total = _read_as(cases)
+    assert not failures, _report(failures, total)
+
