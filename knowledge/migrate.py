@@ -92,10 +92,22 @@ def upgrade(connection: Connection, histories: list[History], *, apply: bool = T
             )
         config = history.config(connection)
         if current is None and any(history.owns(name) for name in inspect(connection).get_table_names()):
-            command.stamp(config, history.baseline)
+            # tables made by create_all before migrations: at the head if they match the models, else at the
+            # baseline (the first schema) and migrated from there
+            command.stamp(config, "head" if _matches(connection, history) else history.baseline)
         command.upgrade(config, "head")
         migrated.append(history.name)
     return migrated
+
+
+def _matches(connection: Connection, history: History) -> bool:
+    """The database's tables of this history are those of its models."""
+    from alembic.autogenerate import compare_metadata
+
+    context = MigrationContext.configure(connection, opts={
+        "compare_type": True, "include_name": lambda name, kind, _parent: kind != "table" or history.owns(name or ""),
+    })
+    return not compare_metadata(context, history.metadata)
 
 
 async def migrate(engine: AsyncEngine, histories: list[History], *, apply: bool = True) -> list[str]:

@@ -93,3 +93,17 @@ async def test_tables_made_before_migrations_are_adopted(tmp_path):
         assert version == ScriptDirectory.from_config(bot_history().config()).get_current_head()
     finally:
         await engine.dispose()
+
+
+async def test_tables_of_an_older_schema_are_adopted_at_the_baseline_and_migrated(tmp_path):
+    """Tables `create_all` made before the desk's reminders existed: stamped at the first schema, then migrated."""
+    engine = make_engine(database_url(tmp_path))
+    older = [table for table in Base.metadata.sorted_tables if table.name != "desk_reminders"]
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda sync: Base.metadata.create_all(sync, tables=older))
+        assert await migrate_all(engine) == ["knowledge", "bot"]
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_differences) == {"knowledge": [], "bot": []}
+    finally:
+        await engine.dispose()
