@@ -80,6 +80,7 @@ _INVISIBLE_RE = re.compile(
 _PLAIN_TEXT_RE = re.compile("[\n\x20-\x7e\u0410-\u044f\u0401\u0451«»—–“”„’‘]*")
 _PI_RE = re.compile(r"(?:3[.,]14|π)(?=[^\W\d_])|(?<=[^\W\d_])(?:3[.,]14|π)")
 _REPEAT_RE = re.compile(r"(.)\1+")
+_STRETCH_RE = re.compile(r"(.)\1{2,}")  # three or more: a stretch, never Russian spelling
 _CYR_WORD_RE = re.compile(f"[{_CYR}]+")
 
 
@@ -362,6 +363,9 @@ def _match_masked(word: str) -> str | None:
     return found.group(0) if found else None
 
 
+# Latin letters that look exactly like Cyrillic ones: a word made only of them may be Cyrillic in disguise.
+_LATIN_TWINS = str.maketrans("aceopxykmthb", "асеорхукмтнв")
+_LOOKALIKE_ONLY_RE = re.compile("[aceopxykmthb]{4,}")
 _DIGITS_AS_LATIN = str.maketrans({"0": "o", "1": "i", "3": "z", "4": "ch", "6": "b"})
 
 
@@ -406,6 +410,8 @@ def obscene_form(word: str) -> str | None:
             found = _match_cyrillic(candidate)
             if found and not found.startswith(("фак", "маз")):  # «facing», «faker» are English
                 return found
+        if _LOOKALIKE_ONLY_RE.fullmatch(word):  # «xyecoc»: Cyrillic letters typed as their Latin twins
+            return _match_cyrillic(word.translate(_LATIN_TWINS))
         return None
     if has_lat or has_digit:
         if has_lat and _ENGLISH_RE.search(_REPEAT_RE.sub(r"\1", word.translate(_CYR_TO_LAT))):
@@ -462,11 +468,18 @@ def _read_word(core: str) -> tuple[str, str | None]:
     return _norm_word(core), _check_parts(core)
 
 
+_INNER_ELLIPSIS_RE = re.compile(r"(?<=\w)(?:\.{2,}|…)(?=\w)")
+
+
 def _check_parts(core: str) -> str | None:
     """The obscene reading of one whitespace token: its parts, the parts joined, the masked form."""
     inner = core
     while len(inner) > 2 and inner[0] == inner[-1] and inner[0] in "*_~":
         inner = inner[1:-1]  # *emphasis*, _emphasis_
+    if ".." in inner or "…" in inner:  # «бл...дь», «х…йня»: an ellipsis inside a word is a mask
+        found = obscene_form(_INNER_ELLIPSIS_RE.sub("…", inner))
+        if found:
+            return found
     parts = [p for p in _SPLIT_RE.split(inner) if p]
     for part in parts:
         found = obscene_form(part)
@@ -595,6 +608,38 @@ def _join_spelt_label(tokens: list[_Token], i: int) -> bool:
     return True
 
 
+_SPELT_GLUE = frozenset("вксуоиая")  # one-letter words a spelt word may be glued to
+
+
+def _spelt_run_end(tokens: list[_Token], i: int) -> int:
+    """The last token of the run of single letters starting at ``i`` (``i`` itself when it starts none)."""
+    if i > 0 and len(tokens[i - 1].text) == 1 and not tokens[i - 1].break_after and not tokens[i - 1].pause_after:
+        return i  # not the first letter of the run
+    j = i
+    while (
+        j + 1 < len(tokens) and len(tokens[j + 1].text) == 1 and _is_letters(tokens[j + 1].text)
+        and not tokens[j].break_after and not tokens[j].pause_after and j - i < _MAX_SPLIT_RUN
+    ):
+        j += 1
+    return j
+
+
+def _read_spelt(run: list[_Token]) -> tuple[tuple[int, int], str] | None:
+    """The obscene reading of a spelt run (whole, or without a one-letter word glued at an end)."""
+    if not all(_is_letters(t.text) for t in run):
+        return None
+    letters = [t.text for t in run]
+    lo_options = (0, 1) if letters[0].lower() in _SPELT_GLUE else (0,)
+    hi_options = (len(run), len(run) - 1) if letters[-1].lower() in _SPELT_GLUE else (len(run),)
+    for lo in lo_options:
+        for hi in hi_options:
+            if hi - lo >= 3:
+                found = obscene_form("".join(letters[lo:hi]))
+                if found:
+                    return (lo, hi), found
+    return None
+
+
 def _join_split_words(tokens: list[_Token]) -> None:
     """Read words split by spaces: «х у й н я», «пиз дец»; the run becomes one token."""
     i = 0
@@ -603,6 +648,23 @@ def _join_split_words(tokens: list[_Token]) -> None:
         first = tokens[i].text
         if len(first) == 1 and _join_spelt_label(tokens, i):
             i += 1
+            continue
+        spelt = _spelt_run_end(tokens, i) if len(first) == 1 else i
+        if spelt - i >= 2:
+            # A word spelt letter by letter is read whole, from its first letter to its last: «т е б я»,
+            # «м а н д а р и н» are no obscene word, whatever letters stand inside them.
+            found_run = _read_spelt(tokens[i : spelt + 1])
+            if found_run is not None:
+                j, found = found_run
+                run = tokens[i + j[0] : i + j[1]]
+                joined = "".join(t.text for t in run)
+                tokens[i + j[0] : i + j[1]] = [
+                    _Token(joined, _fold(found), found, run[0].capital, run[0].sentence_start, run[0].comma_before,
+                           run[-1].break_after, run[-1].pause_after)
+                ]
+                i += j[0] + 1
+            else:
+                i = spelt + 1
             continue
         if len(first) > 3 or tokens[i].obscene is not None or (len(first) > 1 and not _may_start(first)):
             i += 1  # no obscene word starts so: «не», «для», «вы» begin no split word
@@ -735,6 +797,11 @@ _YOUR_POSSESSIVE = frozenset(
     for w in _words("ваш ваша ваше ваши вашего вашей вашему вашим вашими ваших вашу твой твоя твои твоего твою твоей")
 )
 _FIRST_PERSON = frozenset(_fold(w) for w in _words("я меня мне мной себя сам сама мы нас нам сами"))
+_FIRST_NOMINATIVE = frozenset(["я", "мы"])
+# Verbs that only place people somewhere: «в поддержке сидят бараны» still says who they are.
+_PLACEMENT_VERBS = frozenset(
+    _fold(w) for w in _words("сидят сидит работают работает трудятся трудится собрались собрали набрали держат")
+)
 _SECOND_PLURAL = frozenset(["вы", "вас", "вам", "вами", "you", "u"])
 _SECOND_SINGULAR = frozenset(_fold(w) for w in ["ты", "тебя", "тебе", "тобой", "тя"])
 # Words that neither name a target nor end a phrase: skipped when looking for a label's target.
@@ -784,7 +851,8 @@ def _label_kind(token: _Token) -> str | None:
 
 @lru_cache(maxsize=65536)
 def _word_label_kind(text: str, norm: str, obscene: str | None) -> str | None:
-    words = {norm}
+    # Both readings: stretched letters collapsed, and real doubled letters kept («лентяями», «ссоры»).
+    words = {norm, _STRETCH_RE.sub(r"\1", "".join(ch for ch in text.lower().replace("ё", "е") if ch.isalnum()))}
     if obscene:
         words.add(_fold(obscene))
     if "-" in text:  # «программисты-недоучки», «горе-специалисты», «спамеры-идиоты»
@@ -864,7 +932,8 @@ def _sentences(tokens: list[_Token]) -> Iterator[tuple[int, int]]:
 
 
 def _nearest_target(
-    tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, no_verb_between: bool = False
+    tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, no_verb_between: bool = False,
+    subject_after: bool = True,
 ) -> str | None:
     """The nearest word naming whom the label at ``i`` is about.
 
@@ -874,10 +943,15 @@ def _nearest_target(
     for distance in range(1, hi - lo):
         for k in (i - distance, i + distance):
             if lo <= k < hi:
+                if subject_after and k > i and distance <= 2 and tokens[k].norm in _FIRST_NOMINATIVE and not any(
+                    tokens[m].pause_after or tokens[m].break_after for m in range(i, k)
+                ):
+                    return "self"  # «ну и идиоты же мы», «идиот я»
                 target = _target(tokens, k, bot, before=k < i)
                 if target and target != "person":
                     if no_verb_between and any(
-                        _VERB_RE.fullmatch(tokens[m].norm) for m in range(min(i, k) + 1, max(i, k))
+                        _VERB_RE.fullmatch(tokens[m].norm) and tokens[m].norm not in _PLACEMENT_VERBS
+                        for m in range(min(i, k) + 1, max(i, k))
                     ):
                         continue
                     return target
@@ -1013,7 +1087,7 @@ def _insult(tokens: list[_Token]) -> str | None:
             token = tokens[i]
             lo, hi = max(sentence_lo, i - _WINDOW), min(sentence_hi, i + _WINDOW + 1)
             if _is_abuse(tokens, i, hi):
-                target = _nearest_target(tokens, i, lo, hi, bot)
+                target = _nearest_target(tokens, i, lo, hi, bot, subject_after=False)  # «ебал я вас»
                 if target in (None, "staff"):
                     return " ".join(t.norm for t in tokens[i : min(hi, i + 3)])
                 continue
