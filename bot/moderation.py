@@ -731,7 +731,8 @@ _STRONG_NOUNS = _stems(
     "глупц тупен долдон недотеп неумех неуч невежд профан дилетант халтурщик лентя лодыр бездельник "
     "тунеядц тунеядец дармоед нахлебник урод уродин ублюдок ублюдк выродок выродк мраз мерзавц мерзавец "
     "подонок подонк сволоч скотин твар гнид паскуд падл сучар сучонок сучонк гондон гандон чмо чмошник "
-    "idiot idiots moron morons imbecile imbeciles retard retards dumbass dumbasses jerks "
+    "idiot idiots moron morons imbecile imbeciles retard retards dumbass dumbasses jerks fools losers clowns "
+    "amateurs incompetents muppets "
     "лох лошар лузер неудачник ничтожеств говнюк говноед суки сучар говнокодер засранц засранец рукожоп "
     "криворук быдл отморозок отморозк неадекват маразматик шизик кретинк"
 )
@@ -783,20 +784,27 @@ _OWN_RE = re.compile(
     )
     + f"){_NOUN_END}"
 )
-_BOT_RE = re.compile(f"(?:бот|ботяр|робот|чатбот|чат-бот|нейросет|автоответчик|ии){_NOUN_END}|ai|gpt|chatgpt")
-_NEUTRAL_PERSON_RE = re.compile(f"(?:менеджер|человек|люд|ребят|парн|девушк|сотрудниц){_NOUN_END}")
+_BOT_RE = re.compile(
+    f"(?:бот|ботяр|робот|чатбот|чат-бот|нейросет|автоответчик|ии){_NOUN_END}|ai|gpt|chatgpt|bots?|chatbots?"
+)
+_NEUTRAL_PERSON_RE = re.compile(
+    f"(?:менеджер|человек|люд|ребят|парн|девушк|сотрудниц){_NOUN_END}|managers?|guys|people|folks|team|staff"
+)
 _OWN_POSSESSIVE = frozenset(
     _fold(w)
     for w in _words(
         "наш наша наше наши нашего нашей нашему нашим нашими наших мой моя мое моё мои моего моей моему "
-        "моим моими моих свой своя свои своего своей своих"
+        "моим моими моих свой своя свои своего своей своих our my"
     )
 )
 _YOUR_POSSESSIVE = frozenset(
     _fold(w)
-    for w in _words("ваш ваша ваше ваши вашего вашей вашему вашим вашими ваших вашу твой твоя твои твоего твою твоей")
+    for w in _words(
+        "ваш ваша ваше ваши вашего вашей вашему вашим вашими ваших вашу твой твоя твои твоего твою твоей your"
+    )
 )
 _FIRST_PERSON = frozenset(_fold(w) for w in _words("я меня мне мной себя сам сама мы нас нам сами"))
+_POSSESSIVES = _OWN_POSSESSIVE | _YOUR_POSSESSIVE
 _FIRST_NOMINATIVE = frozenset(["я", "мы"])
 # Verbs that only place people somewhere: «в поддержке сидят бараны» still says who they are.
 _PLACEMENT_VERBS = frozenset(
@@ -839,6 +847,7 @@ _VERB_RE = re.compile(
 )
 # Obscene «go away» imperatives: «съебитесь», «отъебись», «пиздуйте».
 _GO_AWAY_RE = re.compile(r"(?:съ|сь|отъ|оть|у)еб(?:ись|итесь|ывай|ывайте)|(?:от|с|вы)?пиздуй(?:те)?")
+_ENGLISH_ABUSE_OBJECTS = frozenset(_fold(w) for w in _words("you u off yourself yourselves ya"))
 _SUCK_VERBS = frozenset(_words("соси сосите отсоси отсосите пососи пососите"))
 _HANDS_RE = re.compile(r"рук[аи]?")
 _ASS_RE = re.compile(r"(?:жоп|задниц|попы|пятой)\w*")
@@ -904,7 +913,7 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
         return "bot" if bot_in_sentence else "staff"
     if _BOT_RE.fullmatch(word):
         return "bot"
-    prev = {tokens[k].norm for k in range(max(0, i - 2), i)}
+    prev = {tokens[k].norm for k in range(max(0, i - 2), min(len(tokens), i + 2)) if k != i}  # «специалисты ваши»
     own_pos = bool(prev & _OWN_POSSESSIVE)
     your_pos = bool(prev & _YOUR_POSSESSIVE)
     if _STAFF_RE.fullmatch(word):
@@ -998,7 +1007,7 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
             return _nearest_target(tokens, k, lo, hi, bot)
         if target:
             return target
-        if _label_kind(tokens[k]) or tokens[k].norm in _FILLERS or _whose(tokens, k):
+        if _label_kind(tokens[k]) or tokens[k].norm in _FILLERS or _whose(tokens, k) or tokens[k].norm in _POSSESSIVES:
             continue
         if tokens[k].capital and not tokens[k].sentence_start:
             continue
@@ -1056,6 +1065,8 @@ def _is_abuse(tokens: list[_Token], i: int, hi: int) -> bool:
     window = [t.norm for t in tokens[i + 1 : min(hi, i + 5)]]
     if word in _SUCK_VERBS or (tokens[i].obscene and _GO_AWAY_RE.fullmatch(word)):
         return True
+    if word.startswith(("fuck", "fuk")) and window[:1] and window[0] in _ENGLISH_ABUSE_OBJECTS:
+        return True  # «fuck you», «fuck off»
     if word in _GO_VERBS:
         if window[:1] and window[0] in ("вы", "ты"):
             return True  # «пошли вы», «иди ты»
@@ -1079,6 +1090,39 @@ def _is_abuse(tokens: list[_Token], i: int, hi: int) -> bool:
 _QUOTED_RE = re.compile(r"«[^«»]*»|“[^“”]*”|„[^„“”]*[“”]|\"[^\"]*\"")
 
 
+# «работаете как обезьяны»: a comparison whose subject is the addressee, named only by the verb.
+_SECOND_PERSON_VERB_RE = re.compile(r"\w{3,}(?:ете|ите|ешь|ишь)")
+
+
+def _compared_to_you(tokens: list[_Token], i: int, lo: int) -> bool:
+    """The label at ``i`` ends «<verb of вы/ты> как (стадо) <label>»."""
+    for c in (i - 1, i - 2):
+        if c - 1 >= lo and tokens[c].norm == "как":
+            between = tokens[c + 1 : i]
+            if all(_label_kind(t) in ("weak", "strong") for t in between):
+                return _SECOND_PERSON_VERB_RE.fullmatch(tokens[c - 1].norm) is not None
+    return False
+
+
+# Praise said in irony: «гении поддержки», «спасибо, умники из техподдержки, всё сломалось».
+_IRONY_RE = re.compile(f"(?:{_stems('гени умник умниц профессионал светил эксперт знаток мастер')}){_NOUN_END}")
+_FAILURE_WORDS = frozenset(_fold(w) for w in _words("не ни нет ничего опять снова вообще окончательно никак хуже"))
+_FAILURE_RE = re.compile(r"(?:слома|упал|упад|лег|глюч|тормоз|завис|висит|виснет|отвал|слетел|угроб|запорол)\w*")
+
+
+def _ironic_at_staff(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> bool:
+    """Praise for staff in a message about things failing is irony, and irony is a label."""
+    if not any(t.norm in _FAILURE_WORDS or _FAILURE_RE.fullmatch(t.norm) for t in tokens):
+        return False
+    target = _nearest_target(tokens, i, lo, hi, bot, no_verb_between=True)
+    if target is not None:
+        return target == "staff"
+    token = tokens[i]
+    return (token.comma_before or token.sentence_start or (i > lo and tokens[i - 1].norm == "ну")) and (
+        token.pause_after or token.break_after
+    )
+
+
 def _insult(tokens: list[_Token]) -> str | None:
     """The normalised words of the first insult to staff, or None."""
     for sentence_lo, sentence_hi in _sentences(tokens):
@@ -1097,6 +1141,10 @@ def _insult(tokens: list[_Token]) -> str | None:
                 if target in (None, "staff"):
                     return " ".join(t.norm for t in tokens[i : i + 3])
                 continue
+            if _IRONY_RE.fullmatch(token.norm):
+                if _ironic_at_staff(tokens, i, lo, hi, bot):
+                    return token.norm
+                continue
             kind = _label_kind(token)
             if kind is None:
                 continue
@@ -1108,6 +1156,8 @@ def _insult(tokens: list[_Token]) -> str | None:
                 if i > lo and tokens[i - 1].norm in _NOT_ADDRESSING:
                     kind = "weak"  # «сделал как идиот», «сделано для идиотов»: needs someone it is said of
                 target = _noun_target(tokens, i, lo, hi, bot, kind)
+                if target is None and _compared_to_you(tokens, i, lo):
+                    target = "staff"
             if target == "staff":
                 return token.norm
     return None

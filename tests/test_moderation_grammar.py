@@ -67,33 +67,58 @@ STAFF_PHRASES = (
 )
 
 
+# Support named after its label, by a comparison, by irony or in English.
+STAFF_AFTER = ("специалисты ваши", "операторы ваши", "разработчики ваши", "программисты у вас")
+COMPARISONS = ("как обезьяны", "как стадо баранов", "как бараны", "как обезьяны с гранатой", "как клоуны")
+COMPARISON_FRAMES = ("работаете {c}", "вы {c}, честное слово", "отвечаете {c}, ничего не читаете")
+IRONY = ("гении", "умники", "профессионалы", "светила", "эксперты", "мастера")
+IRONY_FRAMES = ("{l} поддержки, вы вообще тестируете перед релизом?",
+                "спасибо, {l} из техподдержки, теперь всё сломалось окончательно",
+                "ну {l}, опять всё упало", "{l} из аспро опять ничего не починили")
+SINCERE_FRAMES = ("вы {l}, спасибо, всё заработало!", "ваши специалисты — настоящие {l}, спасибо за помощь")
+ENGLISH_STAFF = ("support", "your support team", "your developers", "you guys", "the support team")
+ENGLISH_LABELS = ("idiots", "morons", "clowns", "incompetent fools", "a bunch of clowns", "losers")
+ENGLISH_FRAMES = ("{a} are {l}", "{a} are such {l}, nothing works")
+
+
 def _insult_cases() -> list[str]:
     cases: list[str] = []
-    for (pl, sg, gen, ins), frame in itertools.product(NOUNS, NOUN_FRAMES):
-        cases += [frame.format(a=a, l=pl) for a in STAFF_PLURAL]
-    for (pl, sg, gen, ins), frame in itertools.product(NOUNS, NOUN_FRAMES_SINGULAR):
-        cases += [frame.format(a=a, l=sg) for a in STAFF_SINGULAR]
-    for (pl, sg), frame in itertools.product(ADJECTIVES, ADJ_FRAMES):
-        cases += [frame.format(a=a, l=pl) for a in STAFF_PLURAL if a not in ("ваша поддержка", "техподдержка", "саппорт")]
-    for (pl, sg), frame in itertools.product(ADJECTIVES, ADJ_FRAMES_SINGULAR):
-        cases += [frame.format(a=a, l=sg) for a in STAFF_SINGULAR if a != "ты"]
-    for (pl, sg, gen, ins), frame in itertools.product(NOUNS, STAFF_PHRASES):
-        cases.append(frame.format(nom=pl, gen=gen, ins=ins))
-    for (pl, sg), staff in itertools.product(ADJECTIVES, ("операторы", "разработчики", "специалисты", "сотрудники")):
-        cases.append(f"{pl} {staff} опять не ответили")
+    for noun, frame in itertools.product(NOUNS, NOUN_FRAMES):
+        cases += [frame.format(a=a, l=noun[0]) for a in STAFF_PLURAL]
+    for noun, frame in itertools.product(NOUNS, NOUN_FRAMES_SINGULAR):
+        cases += [frame.format(a=a, l=noun[1]) for a in STAFF_SINGULAR]
+    groups = [a for a in STAFF_PLURAL if a not in ("ваша поддержка", "техподдержка", "саппорт")]
+    for adj, frame in itertools.product(ADJECTIVES, ADJ_FRAMES):
+        cases += [frame.format(a=a, l=adj[0]) for a in groups + list(STAFF_AFTER)]
+    for adj, frame in itertools.product(ADJECTIVES, ADJ_FRAMES_SINGULAR):
+        cases += [frame.format(a=a, l=adj[1]) for a in STAFF_SINGULAR if a != "ты"]
+    for (nom, _, gen, ins), frame in itertools.product(NOUNS, STAFF_PHRASES):
+        cases.append(frame.format(nom=nom, gen=gen, ins=ins))
+    for adj, staff in itertools.product(ADJECTIVES, ("операторы", "разработчики", "специалисты", "сотрудники")):
+        cases.append(f"{adj[0]} {staff} опять не ответили")
+    cases += [frame.format(c=c) for c, frame in itertools.product(COMPARISONS, COMPARISON_FRAMES)]
+    cases += [frame.format(l=label) for label, frame in itertools.product(IRONY, IRONY_FRAMES)]
+    for a, label, frame in itertools.product(ENGLISH_STAFF, ENGLISH_LABELS, ENGLISH_FRAMES):
+        cases.append(frame.format(a=a, l=label))
+    cases += [f"fuck you, {a}" for a in ENGLISH_STAFF] + [f"{a}, fuck off" for a in ENGLISH_STAFF]
     return cases
 
 
 def _not_insult_cases() -> list[str]:
     cases: list[str] = []
-    for (pl, sg, gen, ins), frame in itertools.product(NOUNS, NOUN_FRAMES):
-        cases += [frame.format(a=a, l=pl) for a in OWN_PLURAL]
-    for (pl, sg, gen, ins), frame in itertools.product(NOUNS, NOUN_FRAMES_SINGULAR):
-        cases += [frame.format(a=a, l=sg) for a in OWN_SINGULAR]
-    for (pl, sg), frame in itertools.product(ADJECTIVES, ADJ_FRAMES):
-        cases += [frame.format(a=a, l=pl) for a in OWN_PLURAL]
-    for (pl, sg), frame in itertools.product(ADJECTIVES, ADJ_FRAMES_SINGULAR):
-        cases += [frame.format(a=a, l=sg) for a in OWN_SINGULAR]
+    for noun, frame in itertools.product(NOUNS, NOUN_FRAMES):
+        cases += [frame.format(a=a, l=noun[0]) for a in OWN_PLURAL]
+    for noun, frame in itertools.product(NOUNS, NOUN_FRAMES_SINGULAR):
+        cases += [frame.format(a=a, l=noun[1]) for a in OWN_SINGULAR]
+    for adj, frame in itertools.product(ADJECTIVES, ADJ_FRAMES):
+        cases += [frame.format(a=a, l=adj[0]) for a in OWN_PLURAL]
+    for adj, frame in itertools.product(ADJECTIVES, ADJ_FRAMES_SINGULAR):
+        cases += [frame.format(a=a, l=adj[1]) for a in OWN_SINGULAR]
+    cases += [f"наши менеджеры работают {c}" for c in COMPARISONS]
+    cases += [f"клиенты у нас {c}, ничего не читают" for c in COMPARISONS]
+    cases += [frame.format(l=label) for label, frame in itertools.product(IRONY, SINCERE_FRAMES)]
+    own = ("my colleagues are", "our managers are", "my clients are", "this bot is")
+    cases += [f"{a} {label}" for a, label in itertools.product(own, ENGLISH_LABELS)]
     return cases
 
 
