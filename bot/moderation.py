@@ -78,7 +78,7 @@ _INVISIBLE_RE = re.compile(
 # Printable ASCII, Russian letters and common typographic punctuation: `_strip_invisible` leaves
 # such a text as it is (NFKD then NFC gives back й and ё; nothing else decomposes).
 _PLAIN_TEXT_RE = re.compile("[\n\x20-\x7e\u0410-\u044f\u0401\u0451«»—–“”„’‘]*")
-_PI_RE = re.compile(r"(?:3[.,]14|π)(?=[^\W\d_])|(?<=[^\W\d_])(?:3[.,]14|π)")
+_PI_RE = re.compile(r"(?:3[.,]14|π)(?=[^\W\d_])|π(?=\d)|(?<=[^\W\d_])(?:3[.,]14|π)")
 _REPEAT_RE = re.compile(r"(.)\1+")
 _STRETCH_RE = re.compile(r"(.)\1{2,}")  # three or more: a stretch, never Russian spelling
 _CYR_WORD_RE = re.compile(f"[{_CYR}]+")
@@ -135,7 +135,7 @@ _LOOKALIKE: dict[str, str] = {
     "a": "а", "b": "бвь", "c": "с", "d": "д", "e": "е", "f": "ф", "g": "гд", "h": "нх", "i": "ий",
     "j": "й", "k": "к", "l": "л", "m": "м", "n": "пн", "o": "о", "p": "р", "q": "к", "r": "гр",
     "s": "с", "t": "т", "u": "иу", "v": "в", "w": "шв", "x": "х", "y": "уй", "z": "з",
-    "0": "о", "3": "з", "4": "ч", "6": "б", "9": "я", "1": "и", "@": "аи", "$": "с", "€": "е",
+    "0": "о", "3": "з", "4": "ча", "6": "б", "9": "я", "1": "и", "@": "аи", "$": "с", "€": "е",
 }
 # Transliteration of whole Latin words (multi-letter groups first).
 _TRANSLIT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -421,7 +421,36 @@ def obscene_form(word: str) -> str | None:
             if found:
                 return found
         return None
-    return _match_cyrillic(word)
+    found = _match_cyrillic(word)
+    if found is None and len(word) >= 6:
+        return _match_glued(_fold(word))
+    return found
+
+
+# Short words people glue to the next or previous one when typing fast: «вотхуйня», «бляопять».
+_GLUE_WORDS = frozenset(
+    _fold(w)
+    for w in _words(
+        "вот это эта этот ну да ваще вообще просто полная полный полнейший полнейшая какая какой какое "
+        "опять снова всё все ты вы мы мне нам вам же прям прямо очень как так тут там что уже ещё короче "
+        "сплошная сплошной реально тупо"
+    )
+)
+_GLUE_LENGTHS = sorted({len(w) for w in _GLUE_WORDS})
+
+
+def _match_glued(folded: str) -> str | None:
+    """An obscene word glued to a short common word before or after it (both parts whole words)."""
+    if not _CYR_WORD_RE.fullmatch(folded):
+        return None
+    for n in _GLUE_LENGTHS:
+        if len(folded) - n < 3:
+            break
+        if folded[:n] in _GLUE_WORDS and _match_folded(folded[n:]):
+            return folded[n:]
+        if folded[-n:] in _GLUE_WORDS and _match_folded(folded[:-n]):
+            return folded[:-n]
+    return None
 
 
 # --------------------------------------------------------------------------------------------

@@ -213,20 +213,26 @@ def masked(mask: str):  # type: ignore[no-untyped-def]
     return apply
 
 
+def glued(word: str) -> str:
+    """Typed without the space: «вотхуйня», «пиздецопять»."""
+    return "вот" + word if len(word) % 2 else word + "опять"
+
+
 COMMON = (lookalike_all, lookalike_alternate, digits, separated("."), separated("-"), separated("_"),
           separated(" "), separated("/"), stretched, zero_width, soft_hyphen, capitals)
+GLUED = (glued,)
 MASKS = (masked("*"), masked("@"), masked("#"), masked("..."))
 FRAMES = ("{w}", "ну {w}, опять не грузится отчёт", "сделки пропали — {w}!")
 
 
-@pytest.mark.parametrize("obfuscate", COMMON + MASKS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("obfuscate", COMMON + GLUED + MASKS, ids=lambda f: f.__name__)
 def test_obfuscated_mat_is_profanity(obfuscate) -> None:  # type: ignore[no-untyped-def]
     texts = [frame.format(w=obfuscate(word)) for word in MAT for frame in FRAMES]
     missed = [text for text in texts if not moderate(text).profanity]
     assert not missed, f"{len(missed)}/{len(texts)} missed, e.g. {missed[:10]}"
 
 
-@pytest.mark.parametrize("obfuscate", COMMON, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("obfuscate", COMMON + GLUED, ids=lambda f: f.__name__)
 def test_obfuscated_innocent_words_stay_clean(obfuscate) -> None:  # type: ignore[no-untyped-def]
     texts = [frame.format(w=obfuscate(word)) for word in INNOCENT for frame in FRAMES]
     flagged = [text for text in texts if moderate(text).profanity]
