@@ -777,13 +777,13 @@ _WEAK_NOUNS = _stems(
     "петух козлин куриц коров тормоз пень дуб дубин чурбан тюлен упыр кровопийц паразит пиявк "
     "мошенник жулик ворюг аферист шарлатан убожеств позорищ психопат шизофреник стадо сборищ "
     "бляди блядей блядям блядями пизд залуп гад нуб ламер болтун врун лжец обманщик вор шлюх петух чушк "
-    "сопляк молокосос школот"
+    "сопляк молокосос школот нул ноль двоечник троечник useless incompetent stupid dumb"
 )
 _LABEL_ADJ = _stems(
     "туп тупорыл тупоголов тупоум безмозгл безголов криворук косорук безрук рукожоп некомпетентн "
     "бездарн бестолков безграмотн слабоумн отстал дебильн идиотск кретинск придурочн убог никчемн "
     "ущербн конченн кончен ебанут ебнут долбанут двинут чокнут ненормальн неадекватн глуп тупеньк "
-    "пиздорук хуерук узколоб туполоб недоразвит"
+    "пиздорук хуерук узколоб туполоб недоразвит хренов херов долбан гребан чертов сран говен"
 )
 _WEAK_ADJ = _stems("охуевш охреневш оборзевш обнаглевш ленив жалк бесполезн недалек")
 
@@ -795,7 +795,7 @@ _WEAK_ADJ_RE = re.compile(f"(?:{_WEAK_ADJ}){_ADJ_END}")
 _STAFF_RE = re.compile(
     "(?:"
     + _stems(
-        "оператор поддержк техподдержк саппорт суппорт специалист разработчик разраб программист "
+        "оператор поддержк техподдержк саппорт суппорт специалист спец разработчик разраб программист "
         "прогер кодер девелопер тестировщик тестер сотрудник консультант инженер аспро техник админ команд "
         "операторш аспровц саппортер хелпдеск тп support developers devs"
     )
@@ -878,7 +878,7 @@ _VERB_RE = re.compile(
 _GO_AWAY_RE = re.compile(r"(?:съ|сь|отъ|оть|у)еб(?:ись|итесь|ывай|ывайте)|(?:от|с|вы)?пиздуй(?:те)?")
 _ENGLISH_ABUSE_OBJECTS = frozenset(_fold(w) for w in _words("you u off yourself yourselves ya"))
 _SUCK_VERBS = frozenset(_words("соси сосите отсоси отсосите пососи пососите"))
-_HANDS_RE = re.compile(r"рук[аи]?")
+_HANDS_RE = re.compile(r"рук(?:а|и|ами)?")
 _ASS_RE = re.compile(r"(?:жоп|задниц|попы|пятой)\w*")
 
 
@@ -933,6 +933,8 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
     """
     word = tokens[i].norm
     if before and word in _FIRST_PERSON:
+        if word == "себя" and not _first_person_verb(tokens, i - 1):
+            return None  # «ведут себя как дети»: reflexive of whoever the subject is
         return "self"
     if i > 0 and tokens[i - 1].norm == "у" and (word in _SECOND_PLURAL or word in _SECOND_SINGULAR):
         return None  # «бот у вас тупой»: «у вас» says whose, not whom
@@ -957,6 +959,14 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
             return "staff"
         return "person"
     return None
+
+
+def _first_person_verb(tokens: list[_Token], k: int) -> bool:
+    """«чувствую себя», «считаем себя»: a verb of the writer (or «я», «мы») stands before «себя»."""
+    if k < 0:
+        return False
+    word = tokens[k].norm
+    return word in _FIRST_NOMINATIVE or (len(word) > 3 and word.endswith(("ю", "у", "ем", "им")))
 
 
 def _sentences(tokens: list[_Token]) -> Iterator[tuple[int, int]]:
@@ -1065,8 +1075,10 @@ def _noun_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, kind
         vocative = (token.comma_before or token.sentence_start) and (
             token.pause_after or token.break_after or i + 1 == len(tokens)
         )
-        if vocative and any(t.norm in _SECOND_PLURAL for t in tokens[lo:hi]):
-            return "staff"  # «ну вы даёте, клоуны»
+        if vocative and any(
+            t.norm in _SECOND_PLURAL or _target(tokens, k, bot) == "staff" for k, t in enumerate(tokens[lo:hi], lo)
+        ):
+            return "staff"  # «ну вы даёте, клоуны», «ваши сотрудники ведут себя как дети, бараны»
         target = _nearest_target(tokens, i, lo, hi, bot, no_verb_between=True)
         if target is None and vocative and token.sentence_start and any(
             _PLURAL_IMPERATIVE_RE.fullmatch(t.norm) for t in tokens[i + 1 : hi]
@@ -1177,6 +1189,8 @@ def _insult(tokens: list[_Token]) -> str | None:
             kind = _label_kind(token)
             if kind is None:
                 continue
+            if i > lo and tokens[i - 1].norm == "не":
+                continue  # «вы же не идиоты»: said that they are not
             if kind in ("adj", "weak_adj"):
                 target = _adj_target(tokens, i, lo, hi, bot)
                 if kind == "weak_adj" and target == "staff":

@@ -100,6 +100,11 @@ def _insult_cases() -> list[str]:
     cases += [frame.format(l=label) for label, frame in itertools.product(IRONY, IRONY_FRAMES)]
     for a, label, frame in itertools.product(ENGLISH_STAFF, ENGLISH_LABELS, ENGLISH_FRAMES):
         cases.append(frame.format(a=a, l=label))
+    vulgar_adjectives = ("долбаные", "грёбаные", "чёртовы")
+    for vulgar, staff in itertools.product(vulgar_adjectives, ("специалисты", "операторы", "разрабы")):
+        cases += [f"{vulgar} {staff} опять не ответили", f"{staff} ваши {vulgar}, сколько можно"]
+    cases += [f"ваши сотрудники ведут себя как дети, {noun[0]}" for noun in NOUNS]
+    cases += [f"{a} с руками из жопы" for a in ("разработчики", "программисты у вас", "ваши специалисты")]
     cases += [f"fuck you, {a}" for a in ENGLISH_STAFF] + [f"{a}, fuck off" for a in ENGLISH_STAFF]
     return cases
 
@@ -114,6 +119,8 @@ def _not_insult_cases() -> list[str]:
         cases += [frame.format(a=a, l=adj[0]) for a in OWN_PLURAL]
     for adj, frame in itertools.product(ADJECTIVES, ADJ_FRAMES_SINGULAR):
         cases += [frame.format(a=a, l=adj[1]) for a in OWN_SINGULAR]
+    cases += [f"{a} же не {noun[0]}, понимаете" for noun, a in itertools.product(NOUNS, ("вы", "ваши специалисты"))]
+    cases += [f"чувствую себя {noun}" for noun in ("идиотом", "дебилом", "кретином", "придурком", "олухом", "бараном")]
     cases += [f"наши менеджеры работают {c}" for c in COMPARISONS]
     cases += [f"клиенты у нас {c}, ничего не читают" for c in COMPARISONS]
     cases += [frame.format(l=label) for label, frame in itertools.product(IRONY, SINCERE_FRAMES)]
