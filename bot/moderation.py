@@ -296,6 +296,8 @@ def _lexicon() -> tuple[str, str]:
 _LEX_CYR, _LEX_LATIN = _lexicon()
 # Beginnings of obscene words: a word split by spaces («пиз дец», «ху йня») starts with one of them.
 _LEX_STARTS = frozenset(w[:n] for w in _LEX_CYR.split() for n in (1, 2, 3))
+# Longer beginnings: a word broken once by a stray space («ебан утый», «расп издяй»).
+_LEX_LONG_STARTS = frozenset(w[:n] for w in _LEX_CYR.split() for n in (4, 5) if len(w) > n + 1)
 
 
 _CLASS_RES: dict[str, re.Pattern[str]] = {}
@@ -640,13 +642,27 @@ def _join_spelt_label(tokens: list[_Token], i: int) -> bool:
 _SPELT_GLUE = frozenset("вксуоиая")  # one-letter words a spelt word may be glued to
 
 
+_SPELT_SEPARATORS_RE = re.compile(r"[._\-/|\\+~=,:;']")
+
+
+@lru_cache(maxsize=4096)
+def _spelt(text: str) -> str | None:
+    """The letters of a token that is one letter, or letters split by separators («б.л-я»); else None."""
+    if len(text) == 1:
+        return text if _is_letters(text) else None
+    parts = _SPELT_SEPARATORS_RE.split(text)
+    if len(parts) < 2 or any(len(part) != 1 or not _is_letters(part) for part in parts):
+        return None
+    return "".join(parts)
+
+
 def _spelt_run_end(tokens: list[_Token], i: int) -> int:
-    """The last token of the run of single letters starting at ``i`` (``i`` itself when it starts none)."""
-    if i > 0 and len(tokens[i - 1].text) == 1 and not tokens[i - 1].break_after and not tokens[i - 1].pause_after:
+    """The last token of the run of spelt tokens starting at ``i`` (``i`` itself when it starts none)."""
+    if i > 0 and _spelt(tokens[i - 1].text) and not tokens[i - 1].break_after and not tokens[i - 1].pause_after:
         return i  # not the first letter of the run
     j = i
     while (
-        j + 1 < len(tokens) and len(tokens[j + 1].text) == 1 and _is_letters(tokens[j + 1].text)
+        j + 1 < len(tokens) and _spelt(tokens[j + 1].text)
         and not tokens[j].break_after and not tokens[j].pause_after and j - i < _MAX_SPLIT_RUN
     ):
         j += 1
@@ -655,14 +671,12 @@ def _spelt_run_end(tokens: list[_Token], i: int) -> int:
 
 def _read_spelt(run: list[_Token]) -> tuple[tuple[int, int], str] | None:
     """The obscene reading of a spelt run (whole, or without a one-letter word glued at an end)."""
-    if not all(_is_letters(t.text) for t in run):
-        return None
-    letters = [t.text for t in run]
+    letters = [_spelt(t.text) or "" for t in run]
     lo_options = (0, 1) if letters[0].lower() in _SPELT_GLUE else (0,)
     hi_options = (len(run), len(run) - 1) if letters[-1].lower() in _SPELT_GLUE else (len(run),)
     for lo in lo_options:
         for hi in hi_options:
-            if hi - lo >= 3:
+            if sum(len(x) for x in letters[lo:hi]) >= 3:
                 found = obscene_form("".join(letters[lo:hi]))
                 if found:
                     return (lo, hi), found
@@ -678,8 +692,8 @@ def _join_split_words(tokens: list[_Token]) -> None:
         if len(first) == 1 and _join_spelt_label(tokens, i):
             i += 1
             continue
-        spelt = _spelt_run_end(tokens, i) if len(first) == 1 else i
-        if spelt - i >= 2:
+        spelt = _spelt_run_end(tokens, i) if _spelt(first) else i
+        if spelt - i >= 2 or (spelt > i and len(first) + len(tokens[spelt].text) > 2):
             # A word spelt letter by letter is read whole, from its first letter to its last: «т е б я»,
             # «м а н д а р и н» are no obscene word, whatever letters stand inside them.
             found_run = _read_spelt(tokens[i : spelt + 1])
@@ -693,7 +707,22 @@ def _join_split_words(tokens: list[_Token]) -> None:
                 ]
                 i += j[0] + 1
             else:
+                for token in tokens[i : spelt + 1]:
+                    token.obscene = None  # «к.о-р_а б.л-я»: letters of one innocent word
                 i = spelt + 1
+            continue
+        long_first = 3 < len(first) <= 5 and _fold(first) in _LEX_LONG_STARTS and tokens[i].obscene is None
+        if long_first and i + 1 < len(tokens) and not tokens[i].break_after and not tokens[i].pause_after:
+            nxt = tokens[i + 1]
+            found = None
+            if _is_letters(first) and _is_letters(nxt.text) and nxt.obscene is None and 2 <= len(nxt.text) <= 8:
+                found = obscene_form(first + nxt.text)
+            if found:
+                tokens[i : i + 2] = [
+                    _Token(first + nxt.text, _fold(found), found, tokens[i].capital, tokens[i].sentence_start,
+                           tokens[i].comma_before, nxt.break_after, nxt.pause_after)
+                ]
+            i += 1
             continue
         if len(first) > 3 or tokens[i].obscene is not None or (len(first) > 1 and not _may_start(first)):
             i += 1  # no obscene word starts so: «не», «для», «вы» begin no split word

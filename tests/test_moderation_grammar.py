@@ -220,11 +220,27 @@ def masked(mask: str):  # type: ignore[no-untyped-def]
     return apply
 
 
+def mixed_separators(word: str) -> str:
+    """«м.у-д_а к»: different separators, a space among them."""
+    return "".join(ch + ".-_ "[k % 4] for k, ch in enumerate(word))[:-1]
+
+
+def dotted_groups(word: str) -> str:
+    """«п.и.з д.е.ц»: two dotted groups split by a space."""
+    return ".".join(word[:3]) + " " + ".".join(word[3:])
+
+
+def broken_once(word: str) -> str:
+    """«ебан утый»: a stray space after the fourth letter, when the rest is no word of its own."""
+    return word[:4] + " " + word[4:]
+
+
 def glued(word: str) -> str:
     """Typed without the space: «вотхуйня», «пиздецопять»."""
     return "вот" + word if len(word) % 2 else word + "опять"
 
 
+SPELT = (mixed_separators, dotted_groups)
 COMMON = (lookalike_all, lookalike_alternate, digits, separated("."), separated("-"), separated("_"),
           separated(" "), separated("/"), stretched, zero_width, soft_hyphen, capitals)
 GLUED = (glued,)
@@ -232,14 +248,19 @@ MASKS = (masked("*"), masked("@"), masked("#"), masked("..."))
 FRAMES = ("{w}", "ну {w}, опять не грузится отчёт", "сделки пропали — {w}!")
 
 
-@pytest.mark.parametrize("obfuscate", COMMON + GLUED + MASKS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("obfuscate", COMMON + SPELT + GLUED + MASKS, ids=lambda f: f.__name__)
 def test_obfuscated_mat_is_profanity(obfuscate) -> None:  # type: ignore[no-untyped-def]
     texts = [frame.format(w=obfuscate(word)) for word in MAT for frame in FRAMES]
     missed = [text for text in texts if not moderate(text).profanity]
     assert not missed, f"{len(missed)}/{len(texts)} missed, e.g. {missed[:10]}"
 
 
-@pytest.mark.parametrize("obfuscate", COMMON + GLUED, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("word", ["ебанутый", "распиздяй", "спиздили", "пиздабол", "выебываться", "охуенно"])
+def test_a_word_broken_once_by_a_space_is_read_whole(word: str) -> None:
+    assert moderate(f"ну {broken_once(word)} какой-то").profanity
+
+
+@pytest.mark.parametrize("obfuscate", COMMON + SPELT + GLUED, ids=lambda f: f.__name__)
 def test_obfuscated_innocent_words_stay_clean(obfuscate) -> None:  # type: ignore[no-untyped-def]
     texts = [frame.format(w=obfuscate(word)) for word in INNOCENT for frame in FRAMES]
     flagged = [text for text in texts if moderate(text).profanity]
