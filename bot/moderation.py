@@ -882,7 +882,7 @@ _FILLERS = frozenset(
     )
 )
 # Words before a label that make it a comparison or a category rather than a name for someone.
-_NOT_ADDRESSING = frozenset(_words("как для про о об какието какойто какаято какихто какимто некие некий"))
+_NOT_ADDRESSING = frozenset(_words("как для от про о об какието какойто какаято какихто какимто некие некий"))
 # Words after which an adjective has no head noun: «тупые или притворяетесь», «тупая как пробка».
 _HEAD_STOPS = frozenset(_fold(w) for w in _words("как или что ли чтобы потому если когда а но да раз ведь"))
 _REPORTING = re.compile(
@@ -971,7 +971,7 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
         return "staff"
     if word in _SECOND_SINGULAR:
         return "bot" if bot_in_sentence else "staff"
-    if _BOT_RE.fullmatch(word):
+    if _BOT_RE.fullmatch(word) or tokens[i].text.lower() == "ии":  # «ИИ» folds to «и»
         return "bot"
     prev = {tokens[k].norm for k in range(max(0, i - 2), min(len(tokens), i + 2)) if k != i}  # «специалисты ваши»
     own_pos = bool(prev & _OWN_POSSESSIVE)
@@ -1054,7 +1054,7 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
             return _noun_target(tokens, k, lo, hi, bot, kind)
         if tokens[k].norm in _HEAD_STOPS:
             break
-        if kind or tokens[k].norm in _FILLERS:
+        if kind or tokens[k].norm in _FILLERS or _whose(tokens, k):  # «тупая у вас поддержка»
             continue
         if tokens[k].capital and not tokens[k].sentence_start:
             continue  # a name: «тупая Маша»
@@ -1220,6 +1220,8 @@ def _insult(tokens: list[_Token]) -> str | None:
                 continue
             if i > lo and tokens[i - 1].norm == "не":
                 continue  # «вы же не идиоты»: said that they are not
+            if i > lo and tokens[i - 1].norm in _OWN_POSSESSIVE:
+                continue  # «кто-то из наших идиотов»: the writer's own people
             if kind in ("adj", "weak_adj"):
                 target = _adj_target(tokens, i, lo, hi, bot)
                 if kind == "weak_adj" and target == "staff":

@@ -104,6 +104,8 @@ def _insult_cases() -> list[str]:
     for vulgar, staff in itertools.product(vulgar_adjectives, ("специалисты", "операторы", "разрабы")):
         cases += [f"{vulgar} {staff} опять не ответили", f"{staff} ваши {vulgar}, сколько можно"]
     cases += [f"ваши сотрудники ведут себя как дети, {noun[0]}" for noun in NOUNS]
+    feminine = ("тупая", "бестолковая", "безграмотная", "некомпетентная", "криворукая")
+    cases += [f"{adj} у вас поддержка" for adj in feminine] + [f"{adj} у вас техподдержка, сил нет" for adj in feminine]
     cases += [f"{a} с руками из жопы" for a in ("разработчики", "программисты у вас", "ваши специалисты")]
     cases += [f"fuck you, {a}" for a in ENGLISH_STAFF] + [f"{a}, fuck off" for a in ENGLISH_STAFF]
     return cases
@@ -122,6 +124,9 @@ def _not_insult_cases() -> list[str]:
     cases += [f"{a} же не {noun[0]}, понимаете" for noun, a in itertools.product(NOUNS, ("вы", "ваши специалисты"))]
     cases += [f"чувствую себя {noun}" for noun in ("идиотом", "дебилом", "кретином", "придурком", "олухом", "бараном")]
     cases += [f"наши менеджеры работают {c}" for c in COMPARISONS]
+    cases += [f"кто-то из наших {noun[2]} удалил сделку" for noun in NOUNS]
+    cases += [f"ИИ {adj[1]}" for adj in ADJECTIVES]
+    cases += ["сделайте защиту от дурака", "нужна защита от идиота при удалении"]
     cases += [f"клиенты у нас {c}, ничего не читают" for c in COMPARISONS]
     cases += [frame.format(l=label) for label, frame in itertools.product(IRONY, SINCERE_FRAMES)]
     own = ("my colleagues are", "our managers are", "my clients are", "this bot is")
