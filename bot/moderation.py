@@ -11,7 +11,9 @@ How a text is read:
    marks of й and ё; «3.14»/«π» glued to letters is read as «пи».
 2. Whitespace tokens are cut into parts on inner separators (``х-у-й``, ``п.и.з.д.а``); the parts, the
    joined token and runs of single letters or short fragments split by spaces (``х у й н я``,
-   ``пиз дец``) are all candidates.
+   ``пиз дец``, ``ебан утый``) are all candidates. A word spelt letter by letter (``т е б я``,
+   ``к.о-р_а б.л-я``) is read whole, never by the letters inside it; an obscene word glued to a short
+   common word (``вотхуйня``) is read apart from it.
 3. A candidate word is folded (ё→е, stretched letters collapsed); mixed-script or digit-laden
    words are read through look-alike tables (x→х, 3→з, 6→б …), pure Latin words through
    transliteration (``nahuj`` → «нахуй») and checked for English *fuck*.
@@ -26,8 +28,11 @@ How a text is read:
 An insult (SLA 4.2) needs a demeaning label (a noun such as «идиоты», «мудаки», an adjective such
 as «тупые», «криворукие» said of people, or «руки из жопы») or obscene abuse («идите нахуй»), aimed
 at support: said to «вы»/«ты», of staff nouns (операторы, разработчики, поддержка), or as a bare
-vocative in a message to support. Labels aimed at the user's own people (наш менеджер, клиент) or
-at the bot are not insults; quoted speech is not the user's own words.
+vocative in a message to support; a comparison of the addressee named only by its verb («работаете
+как обезьяны»); praise for staff in a message about failures, which is irony («гении поддержки»).
+Labels aimed at the user's own people (наш менеджер, клиент, «из наших идиотов»), at the bot or at the
+writer («ну и идиоты же мы»), and negated ones («вы же не идиоты») are not insults; quoted speech is
+not the user's own words.
 """
 
 from __future__ import annotations
@@ -237,7 +242,7 @@ _INNOCENT_LATIN = frozenset(
 )
 # Letter groups of English spelling that transliterated Russian does not use («eyeball», «Wednesday»).
 _ENGLISH_SHAPE_RE = re.compile(r"th|wh|ee|oo|ea|ey|ay|ou|qu|gh|w|ll|ss|bb|tt|pp|ff|ck")
-_SHORT_LATIN = frozenset({"huy", "hui", "huj", "xuy", "xyu", "xui", "xuj"})
+_SHORT_LATIN = frozenset({"huy", "hui", "huj", "xuy", "xyu", "xui", "xuj", "bl9"})
 
 _ENGLISH_RE = re.compile(
     r"fuck|fukk|^fuk(?:ing|in|ed|er|s)?$|^fck|^fcuk|^phuck|^fking|^wtf$|^stfu$|^mothaf|^motherf"
