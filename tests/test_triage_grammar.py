@@ -589,3 +589,122 @@ def test_other_channels_and_offtopic_are_out_and_messenger_features_in() -> None
     failures, total = _read_as(cases)
     assert not failures, _report(failures, total)
 
+
+
+# --- Who else is affected, access errors, the way in, one function, other software ---------------------
+
+# The writer among the others: «ни у меня, ни у коллег», «коллеги тоже».
+WITH_OTHERS = (
+    "ни у меня, ни у коллег", "ни у меня ни у коллег", "у меня и у коллег", "и у коллег тоже", "коллеги тоже",
+)
+WITH_OTHERS_FAILS = (
+    "не заходит {into} {w}",
+    "не могу войти {into}, {w}",
+    "{w} не можем попасть {into}",
+    "не пускает {into} {w}",
+)
+# An access or database error said of everybody.
+ACCESS_ERRORS = (
+    "ошибка 403", "403 Forbidden", "ошибка доступа", "отказано в доступе", "ошибка базы данных",
+    "database connection failed", "Connection failed", "ошибка подключения к БД",
+)
+ACCESS_ERROR_FRAMES = (
+    "у всех {e} при входе {into}",
+    "{e} у всех пользователей",
+    "при входе {into} у всех {e}",
+    "никто не может зайти, {e}",
+)
+ACCESS_ERROR_ONE = (
+    "у одного сотрудника {e} при открытии отчёта",
+    "только у меня {e}, у остальных всё работает",
+)
+# The way in: the getting-in verb told before «невозможно», the login page itself.
+WAY_IN = (
+    "зайти {into} невозможно",
+    "войти {into} нельзя уже час",
+    "попасть {into} невозможно с утра",
+    "подключиться {into} невозможно",
+)
+LOGIN_PAGE = (
+    "страница входа не открывается", "форма логина не грузится", "страница авторизации висит",
+    "страница входа отдаёт 502", "форма входа не отвечает",
+)
+# One function of the service, said with the service as its place.
+FUNCTION_PARTS = ("чат", "история сообщений", "переписка с клиентом", "лента диалогов", "внутренний чат")
+FUNCTION_PART_FAILS = ("в CRM не грузится {p}", "{p} внутри срм не открывается", "{p} в системе висит у всех")
+# Other software and the office's own machines failing (SLA 1.3), and the product's link to them.
+THIRD_PARTY = ("1С", "Outlook", "гугл таблицы", "Google Docs", "винда на ноутбуке", "роутер", "антивирус", "принтер")
+THIRD_PARTY_FAILS = ("{t} не запускается у всего офиса", "у нас не работает {t}, поможете?", "{t} упал с утра")
+LINKED_FAILS = (
+    "не работает интеграция с 1С",
+    "синхронизация с Google Calendar сломалась",
+    "выгрузка в Excel не работает",
+    "Google Calendar sync creates duplicates",
+    "обмен с 1С перестал работать",
+)
+# Questions, not reports: what would happen, where to find, how to do it to all records.
+RECORDS = ("сделки", "задачи", "контакты", "проекты", "счета")
+HYPOTHESES = (
+    "если удалить воронку, {r} из неё пропадут?",
+    "а если отключить сотрудника, его {r} исчезнут?",
+    "если сменить ответственного, {r} останутся видны?",
+)
+WHERE_FIND = ("мои {r} пропали из списка, где их найти?", "где теперь посмотреть архивные {r}?")
+HOW_ALL = (
+    "как удалить все тестовые {r} разом?", "как удалить сразу все старые {r}?", "можно ли удалить все {r} массово?",
+)
+OTHER_ASKS = (
+    ("можно по телефону проконсультироваться?", C.OTHER_CHANNEL_OR_OFFTOPIC),
+    ("продиктуйте номер, я позвоню", C.OTHER_CHANNEL_OR_OFFTOPIC),
+    ("обсудить бы по телефону, так быстрее", C.OTHER_CHANNEL_OR_OFFTOPIC),
+    ("а вы работаете в новогодние праздники?", C.OTHER_CHANNEL_OR_OFFTOPIC),
+    ("вы работаете в субботу?", C.OTHER_CHANNEL_OR_OFFTOPIC),
+    ("посоветуйте программу для бухгалтерии", C.OTHER_CHANNEL_OR_OFFTOPIC),
+    ("порекомендуйте сервис для рассылок", C.OTHER_CHANNEL_OR_OFFTOPIC),
+    ("можете написать нам отдельный компонент для печати этикеток?", C.CUSTOM_DEVELOPMENT),
+    ("напишите нам плагин для выгрузки в нашу складскую программу", C.CUSTOM_DEVELOPMENT),
+    ("не приходит код 2фа на мой телефон", C.SECURITY_QUESTION),
+    ("смс с кодом подтверждения не приходит на мой номер", C.SECURITY_QUESTION),
+    ("в документации по api нет примеров, допишите", C.FEATURE_REQUEST),
+    ("pls add recurring tasks", C.FEATURE_REQUEST),
+)
+
+
+def _locked(reading: object) -> bool:
+    return reading.critical and reading.category in {C.OUTAGE, C.SECURITY_QUESTION}  # type: ignore[attr-defined]
+
+
+def test_the_writer_among_the_others_access_errors_and_the_way_in_are_critical() -> None:
+    texts = [t.format(into=i, w=w) for t, i, w in product(WITH_OTHERS_FAILS, INTO, WITH_OTHERS)]
+    texts += [t.format(into=i, e=e) for t, i, e in product(ACCESS_ERROR_FRAMES, INTO[:4], ACCESS_ERRORS)]
+    texts += [t.format(into=i) for t, i in product(WAY_IN, INTO)]
+    texts += [wrapper.format(core) for core, wrapper in product(LOGIN_PAGE, WRAPPERS)]
+    failures = _failures(texts, _locked)
+    assert not failures, _report(failures, len(texts))
+
+
+def test_one_user_access_errors_and_one_function_in_the_service_are_not_critical() -> None:
+    texts = [t.format(e=e) for t, e in product(ACCESS_ERROR_ONE, ACCESS_ERRORS)]
+    texts += [t.format(p=p) for t, p in product(FUNCTION_PART_FAILS, FUNCTION_PARTS)]
+    failures = _failures(texts, _not_critical)
+    assert not failures, _report(failures, len(texts))
+
+
+def test_other_software_failing_is_out_and_the_products_link_to_it_a_bug() -> None:
+    cases = [(t.format(t=p), C.OTHER_CHANNEL_OR_OFFTOPIC) for t, p in product(THIRD_PARTY_FAILS, THIRD_PARTY)]
+    cases += [(text, C.BUG_REPORT) for text in LINKED_FAILS]
+    failures, total = _read_as(cases)
+    assert not failures, _report(failures, total)
+
+
+def test_questions_about_what_would_happen_or_how_to_are_not_reports() -> None:
+    texts = [t.format(r=r) for t, r in product(HYPOTHESES + WHERE_FIND + HOW_ALL, RECORDS)]
+    failures = _failures(
+        texts, lambda r: not r.critical and r.category in {C.SETUP_CONSULTATION, C.FUNCTIONALITY_QUESTION}
+    )
+    assert not failures, _report(failures, len(texts))
+
+
+def test_phone_hours_advice_components_codes_and_docs_wishes() -> None:
+    failures, total = _read_as(OTHER_ASKS)
+    assert not failures, _report(failures, total)
