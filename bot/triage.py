@@ -507,6 +507,7 @@ _HARD_DOWN = _vocabulary("""
     1: на любой странице; на всех страницах;
     1: все сломалось; все упало; все лежит
     1: превышено время ожидания; err_connection*; err_timed_out; connection refused; timed out
+    1: сервер не найден; dns_probe*; nxdomain; подключение не защищено; this site can't be reached
 """)
 _LOCKOUT = _vocabulary("""
     1: никто ~ не может; ни один ~ не может; все ~ не могут; не может войти ни; nobody can;
@@ -546,7 +547,7 @@ _LOST = _vocabulary("""
     1: потерялось; откатили; пустая; обнулились; обнулилось; обнулилась; ничего не осталось; затерл*; затерт*;
     1: делись; =нет ~ данных; данных ~ =нет; слетел*; =удалены; =удален; =удалено; =удалена;
     1: =пусто; потерял*; исчез; vanished;
-    1: deleted; were lost; wiped
+    1: deleted; were lost; wiped; испарил*; улетучил*; снесл*
     1: are gone; is gone; disappeared; looks empty; is empty; were deleted; got deleted; lost all
 """)
 _MASS = _vocabulary("""
@@ -561,7 +562,7 @@ _MASS_GENERAL = _vocabulary("""
     1: =crm ~ пуст*; аккаунт* ~ пуст*; систем* ~ пуст*;
     1: =все =пропало; =все =удалилось; =все =исчезло; =все =стерлось; =все =слетело; =все =потерялось; =все =удалено;
     1: ни одной сделки; ни одного контакта; все контакты; все задачи; все проекты; все клиенты; все счета;
-    1: =all ~ deals; everything
+    1: =all ~ deals; everything; =вся ~ информац*; =всю ~ информац*
 """)
 
 # --- A failure of the whole service, read as a small grammar (SLA 2.1) ---------------------------
@@ -647,9 +648,9 @@ _FAILURE = _alternation(
     r"не\s+доступ(?:ен|на|но|ны)", r"(?:полный|полным)\s+отказ\w*", r"отказ\w*\s+систем\w*",
     r"не\s+(?:можем|могут)\s+(?:\w+\s+)?(?:зайти|войти|попасть|залогинит\w*|авторизова\w*|открыть|работать)",
     r"(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)\s+(?:\w+\s+)?не\s+(?:можем|могут)",
-    r"не\s+пуска(?:ет|ют)",
+    r"не\s+пуска(?:ет|ют)", r"не\s+(?:фурыч|паш|функционир)\w*", r"встал(?:а|о|и)?(?:\s+колом)?",
     # Verbs of lying, falling, hanging, crashing (every gender and tense by its stem).
-    r"леж(?:ит|ат|им)", r"лег(?:ла|ло|ли)?", r"прилег\w*", r"упал\w*", r"пада\w*", r"рухнул\w*", r"грохнул\w*",
+    r"леж(?:ит|ат|им|ал\w*)", r"лег(?:ла|ло|ли)?", r"прилег\w*", r"упал\w*", r"пада\w*", r"рухнул\w*", r"грохнул\w*",
     r"сдох\w*", r"умер(?:ла|ло|ли)?", r"мертв\w*", r"отвалил\w*", r"отвалива\w*", r"недоступ\w*", r"завис\w*",
     r"вис(?:ит|ят|нет)", r"подвис\w*", r"вылета\w*", r"вылетел\w*", r"сломал\w*", r"накрыл\w*",
     r"в\s+дауне", r"в\s+ауте", r"перестал\w*\s+(?:от|за)?(?:крыва|работ|груж|гру|пуска|отвеча)\w*",
@@ -684,15 +685,16 @@ _SERVICE_NAMED = _alternation(
 _WHOLE = _alternation(
     r"у\s+(?:всех|всей|всего)(?:\s+\w+)?", r"ни\s+у\s+кого", r"никто\w*", r"никого", r"никому", r"ни\s+один\w*",
     r"ни\s+одн\w+", r"ни\s+у\s+меня\s*,?\s*ни\s+у\s+\w+", r"у\s+меня\s+и\s+у\s+(?:коллег|других|остальных)\w*",
-    r"(?:и\s+)?(?:у\s+)?(?:коллег|других|остальных)\w*\s+тоже", r"весь\s+(?:офис|отдел|коллектив|штат)\w*",
+    r"(?:коллег|других|остальных)\w*\s+тоже", r"весь\s+(?:офис|отдел|коллектив|штат)\w*",
     r"всем\s+(?:отделом|коллективом|филиалом)",
     r"вс(?:е|я|ей|ем)\s+(?:сотрудник|пользовател|команд|офис|компани|менеджер|отдел|филиал)\w*",
     r"всей\s+команд\w*", r"всем\s+офисом", r"целиком", r"полностью", r"ни\s+с\s+одного", r"everyone", r"everybody",
-    r"nobody", r"no\s+one", r"for\s+all", r"for\s+anyone", r"whole\s+team", r"all\s+users",
+    r"nobody", r"no\s+one", r"for\s+all", r"we\s+(?:are\s+)?all", r"all\s+of\s+us",
+    r"ни\s+у\s+одн\w+(?:\s+\w+)?", r"for\s+anyone", r"whole\s+team", r"all\s+users",
 )
 # Only one user is affected, the others work («у меня одного», «у остальных всё нормально»).
 _ONE_USER = _alternation(
-    r"у\s+(?:меня\s+)?одн(?:ого|ой)", r"у\s+меня\s+одн\w+", r"меня\s+одн(?:ого|у)",
+    r"(?<!ни\s)у\s+(?:меня\s+)?одн(?:ого|ой)", r"у\s+меня\s+одн\w+", r"меня\s+одн(?:ого|у)",
     r"только\s+у\s+(?:меня|него|нее|одного|одной)",
 
     r"у\s+(?:остальных|других|коллег)\w*\s+(?:\w+\s+)?(?:все|нормально|работа\w*|ок|в\s+порядке|заход\w*|открыва\w*|груз\w*)",
@@ -730,9 +732,15 @@ _WHOLE_PART = re.compile(
 )
 
 
+# A failure that is over.
+_OVER = _alternation(
+    r"(?:сейчас|уже|снова)\s+(?:(?:все|всё)\s+)?(?:работает|нормально)", r"заработал\w*", r"что\s+(?:это\s+)?было",
+)
+
+
 def _limited(text: str) -> bool:
     """A failure of one user or one record, a hypothesis, or an incident that is over."""
-    return bool(_NOT_NOW.search(text) or _ONE_USER.search(text) or _ONE_RECORD.search(text))
+    return bool(_NOT_NOW.search(text) or _OVER.search(text) or _ONE_USER.search(text) or _ONE_RECORD.search(text))
 
 
 _NO_SUBJECT = frozenset(
@@ -776,7 +784,7 @@ _LET_IN = _alternation(
 
 
 def _everyone_locked_out(text: str) -> bool:
-    return bool(_LET_IN.search(text) and _WHOLE.search(text) and not _ONE_USER.search(text))
+    return bool(_WHOLE.search(text) and _LET_IN.search(text) and not _ONE_USER.search(text))
 
 
 # Category order for ties: the more specific, the earlier.
@@ -1061,10 +1069,15 @@ def _features(text: str) -> _Features:
     plain = _AND_THAT_IS_ALL.sub(" ", text)  # «крутится загрузка и всё» is not «всё лежит»
     plain_index = index if plain == text else _Index(plain)
     down = _has(plain_index, _HARD_DOWN)
+    elsewhere = _elsewhere(index)
     bare_failure = False
     if down or _FAILURE.search(plain):
         said_of_service, bare_failure = _failure_of_service(plain)
-        if _limited(plain) or _elsewhere(plain_index):
+        if _limited(plain) or elsewhere:
+            if (down or said_of_service or bare_failure) and _OVER.search(plain):
+                # «минут десять был 502, сейчас всё работает — что это было?»: finding the cause of a
+                # failure that is over is diagnosis of an error (SLA 3.1), not a question about a feature.
+                scores[bug] = max(scores[bug], _STRONG + 1)
             down = bare_failure = False
         else:
             down = down or said_of_service
@@ -1083,7 +1096,7 @@ def _features(text: str) -> _Features:
             weight >= _STRONG_TOPIC and index.found(pattern, group)
             for pattern, weight, group in _CUES[Category.SECURITY_QUESTION]
         ),
-        own_site=_elsewhere(index),
+        own_site=elsewhere,
         bare_failure=bare_failure,
         service_named=_SERVICE_NAMED.search(plain) is not None,
         small_talk=_SMALL_TALK.search(text) is not None and len(_WORDS.findall(_SMALL_TALK.sub(" ", text))) <= 1,

@@ -93,6 +93,10 @@ PREDICATES: tuple[str | dict[str, str], ...] = (
      "pl": "перестали открываться"},
     {"m": "перестал работать", "f": "перестала работать", "n": "перестало работать", "pl": "перестали работать"},
     {"m": "накрылся", "f": "накрылась", "n": "накрылось", "pl": "накрылись"},
+    {"m": "встал колом", "f": "встала колом", "n": "встало колом", "pl": "встали колом"},
+    "не фурычит",
+    "не пашет",
+    "не функционирует",
 )
 
 EXTENTS = (
@@ -106,6 +110,7 @@ EXTENTS = (
     "с самого утра у всех",
     "во всех браузерах",
     "ни с одного устройства",
+    "ни у одного менеджера",
     "у всех пользователей",
     "целиком",
 )
@@ -206,6 +211,11 @@ OTHER_WAYS = (
     "Everything is broken, nothing loads",
     "The app won't open for anyone in the company",
     "the site is not reachable for anyone",
+    "у всех при входе пишет «Ваше подключение не защищено»",
+    "DNS_PROBE_FINISHED_NXDOMAIN при заходе в аккаунт",
+    "сервер не найден, ничего не открывается",
+    "we are all locked out of the account",
+    "all of us are locked out",
 )
 
 # The service named in one sentence, its failure told in the next.
@@ -228,6 +238,7 @@ ONE_USER = (
     "у одного менеджера не открывается {s}, у остальных всё нормально",
     "только у меня {s} не открывается, у остальных работает",
     "у одного сотрудника {s} висит, у других всё в порядке",
+    "у одного менеджера {s} не открывается, у остальных норм",
 )
 ONE_RECORD = (
     "одна сделка не открывается, остальные открываются",
@@ -286,6 +297,7 @@ LOST_WHAT = (
     ("все данные", "pl"),
     ("все наши данные", "pl"),
     ("всё", "n"),
+    ("вся информация по клиентам", "f"),
 )
 LOST_VERBS = (
     {"m": "пропал", "f": "пропала", "n": "пропало", "pl": "пропали"},
@@ -295,6 +307,7 @@ LOST_VERBS = (
     {"m": "потерялся", "f": "потерялась", "n": "потерялось", "pl": "потерялись"},
     {"m": "слетел", "f": "слетела", "n": "слетело", "pl": "слетели"},
     {"m": "пропал", "f": "пропала", "n": "пропало", "pl": "пропали"},
+    {"m": "испарился", "f": "испарилась", "n": "испарилось", "pl": "испарились"},
 )
 LOST_CONTEXT = ("", "после импорта", "сегодня ночью", "после обновления", "из всех воронок", "— пусто")
 LOST_OTHER = (
@@ -708,3 +721,26 @@ def test_questions_about_what_would_happen_or_how_to_are_not_reports() -> None:
 def test_phone_hours_advice_components_codes_and_docs_wishes() -> None:
     failures, total = _read_as(OTHER_ASKS)
     assert not failures, _report(failures, total)
+
+
+# A failure that is over, and the user asks for its cause: diagnosis of an error (SLA 3.1), not critical.
+PAST_SUBJECTS = (("аккаунт", "m"), ("портал", "m"), ("CRM", "f"), ("система", "f"))
+PAST_FAILS = (
+    {"m": "не открывался", "f": "не открывалась"},
+    {"m": "лежал", "f": "лежала"},
+    {"m": "выдавал 502", "f": "выдавала 502"},
+)
+PAST_FRAMES = (
+    "Вчера {s} {p} минут десять, сейчас всё работает. Что это было?",
+    "утром {s} {p} полчаса, сейчас нормально, почему так?",
+    "{s} {p} с утра, но уже работает — что это было?",
+)
+
+
+def test_a_failure_that_is_over_is_a_bug_to_diagnose_not_critical() -> None:
+    texts = [
+        frame.format(s=subject, p=fails[gender])
+        for frame, (subject, gender), fails in product(PAST_FRAMES, PAST_SUBJECTS, PAST_FAILS)
+    ]
+    failures = _failures(texts, lambda r: not r.critical and r.category == C.BUG_REPORT)
+    assert not failures, _report(failures, len(texts))
