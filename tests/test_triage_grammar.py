@@ -97,6 +97,7 @@ PREDICATES: tuple[str | dict[str, str], ...] = (
     "не фурычит",
     "не пашет",
     "не функционирует",
+    {"m": "вырубился", "f": "вырубилась", "n": "вырубилось", "pl": "вырубились"},
 )
 
 EXTENTS = (
@@ -216,6 +217,8 @@ OTHER_WAYS = (
     "сервер не найден, ничего не открывается",
     "we are all locked out of the account",
     "all of us are locked out",
+    "при входе у всех бесконечный редирект на страницу логина",
+    "ERR_TOO_MANY_REDIRECTS у всех сотрудников",
 )
 
 # The service named in one sentence, its failure told in the next.
@@ -646,7 +649,10 @@ LOGIN_PAGE = (
 FUNCTION_PARTS = ("чат", "история сообщений", "переписка с клиентом", "лента диалогов", "внутренний чат")
 FUNCTION_PART_FAILS = ("в CRM не грузится {p}", "{p} внутри срм не открывается", "{p} в системе висит у всех")
 # Other software and the office's own machines failing (SLA 1.3), and the product's link to them.
-THIRD_PARTY = ("1С", "Outlook", "гугл таблицы", "Google Docs", "винда на ноутбуке", "роутер", "антивирус", "принтер")
+THIRD_PARTY = (
+    "1С", "Outlook", "гугл таблицы", "Google Docs", "винда на ноутбуке", "роутер", "антивирус", "принтер", "свет",
+    "банк-клиент", "Сбербанк Онлайн", "Госуслуги",
+)
 THIRD_PARTY_FAILS = ("{t} не запускается у всего офиса", "у нас не работает {t}, поможете?", "{t} упал с утра")
 LINKED_FAILS = (
     "не работает интеграция с 1С",
@@ -680,6 +686,8 @@ OTHER_ASKS = (
     ("смс с кодом подтверждения не приходит на мой номер", C.SECURITY_QUESTION),
     ("в документации по api нет примеров, допишите", C.FEATURE_REQUEST),
     ("pls add recurring tasks", C.FEATURE_REQUEST),
+    ("нам нужен свой отчёт по нашей формуле, сделаете платно?", C.CUSTOM_DEVELOPMENT),
+    ("is it possible to export the gantt chart to pdf?", C.FUNCTIONALITY_QUESTION),
 )
 
 
@@ -742,5 +750,20 @@ def test_a_failure_that_is_over_is_a_bug_to_diagnose_not_critical() -> None:
         frame.format(s=subject, p=fails[gender])
         for frame, (subject, gender), fails in product(PAST_FRAMES, PAST_SUBJECTS, PAST_FAILS)
     ]
+    failures = _failures(texts, lambda r: not r.critical and r.category == C.BUG_REPORT)
+    assert not failures, _report(failures, len(texts))
+
+
+# A control gone from the screen, even on every record, is a bug, not mass data loss.
+CONTROLS_GONE = (
+    "на всех сделках пропала кнопка «Счёт»",
+    "у всех исчезла вкладка «Файлы» в задачах",
+    "в карточках всех контактов пропал значок телефона",
+    "после обновления у всех пропал пункт меню «Отчёты»",
+)
+
+
+def test_a_control_gone_for_everybody_is_a_bug_not_data_loss() -> None:
+    texts = [wrapper.format(core) for core, wrapper in product(CONTROLS_GONE, WRAPPERS)]
     failures = _failures(texts, lambda r: not r.critical and r.category == C.BUG_REPORT)
     assert not failures, _report(failures, len(texts))
