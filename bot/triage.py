@@ -689,7 +689,7 @@ _SERVICE_NAMED = _alternation(
 _WHOLE = _alternation(
     r"у\s+(?:всех|всей|всего)(?:\s+\w+)?", r"ни\s+у\s+кого", r"никто\w*", r"никого", r"никому", r"ни\s+один\w*",
     r"ни\s+одн\w+", r"ни\s+у\s+меня\s*,?\s*ни\s+у\s+\w+", r"у\s+меня\s+и\s+у\s+(?:коллег|других|остальных)\w*",
-    r"(?:коллег|других|остальных)\w*\s+тоже", r"весь\s+(?:офис|отдел|коллектив|штат)\w*",
+    r"у\s+(?:коллег|других|остальных)\w*\s+тоже", r"коллег\w*\s+тоже", r"весь\s+(?:офис|отдел|коллектив|штат)\w*",
     r"всем\s+(?:отделом|коллективом|филиалом)",
     r"вс(?:е|я|ей|ем)\s+(?:сотрудник|пользовател|команд|офис|компани|менеджер|отдел|филиал)\w*",
     r"всей\s+команд\w*", r"всем\s+офисом", r"целиком", r"полностью", r"ни\s+с\s+одного", r"everyone", r"everybody",
@@ -1068,7 +1068,7 @@ def _features(text: str) -> _Features:
     scores = _cue_scores(index)
     if _HOW_TO.search(text):
         scores[_AT[Category.SETUP_CONSULTATION]] += 3
-    if _HYPOTHESIS.search(text):
+    if _HYPOTHESIS.match(text):
         scores[_AT[Category.FUNCTIONALITY_QUESTION]] += 3
     if _IMPERATIVE.search(text):
         scores[_AT[Category.FEATURE_REQUEST]] += 2  # «Сделайте тёмную тему», «Верните старый вид»
