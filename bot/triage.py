@@ -382,7 +382,7 @@ _CUES: dict[Category, _Vocabulary] = {
         4: декоратор*; асинхронност*; колбэк*; callback*; oauth*; =soap; permission denied; =bash; =git;
         4: =java; =c#; =c++; =golang; =rust; kotlin; swift; typescript; =requests; язык программирования;
         4: какой язык; =jwt; =html; =css; react*; =vue; angular; django; flask; fastapi; laravel; =nginx; apache;
-        4: linux; ubuntu; windows server; промис*; =async; =await; рекурси*; =npm; =pip; composer; =grpc;
+        4: windows server; промис*; =async; =await; рекурси*; =npm; =pip; composer; =grpc;
         4: postgre*; mysql; mongo*; redis; крон*; микросервис*; =cors; =впр; vlookup; макрос*
         4: в =go; на =go; golang; =get и =post; get-запрос*; http-запрос*; http ~ метод*
         4: идемпотентн*; сериализац*; многопоточн*; =orm
@@ -390,6 +390,8 @@ _CUES: dict[Category, _Vocabulary] = {
         4: наследовани*; юнит-тест*; unit-тест*; компилятор*; интерпретатор*; структур* данных; переполнени* стека;
         4: =субд; какую ~ баз* ~ данных; stackoverflow; stack overflow; =ide; =vscode; =pycharm; гитхаб*; github
         2: что такое; в целом; на сервере; на нашем сервере; распарсить; =post запрос; post-запрос; скрипт;
+        # An operating system told as the user's environment is context, not a programming question.
+        2: linux; ubuntu
         2: бэкенд*; backend; фронтенд*; frontend; фреймворк*; библиотек*; массив*; переменн*; функци* ~ python*
     """),
     Category.CUSTOM_DEVELOPMENT: _vocabulary("""
@@ -495,7 +497,9 @@ _OWN_SITE = _vocabulary("""
 """)
 # Other software and the office's own machines (SLA 1.3).
 _OTHER_SOFTWARE = _vocabulary("""
-    1: =1с; =1c; 1с-к*; гугл*; google; винд*; windows; синий экран; роутер*; принтер*;
+    # Not «Windows 11» or «Google Chrome» alone: the user's environment is context, not a problem of its own.
+    1: =1с; =1c; 1с-к*; гугл* ~ таблиц*; гугл* ~ док*; гугл* ~ диск*; google ~ sheets; google ~ docs; google ~ drive;
+    1: =винда; =винду; =виндой; синий экран; роутер*; принтер*;
     1: =excel; эксель*; =word; outlook; аутлук*; антивирус*; =vpn; =впн; браузер* ~ обновил*; флешк*
     1: =свет; электричеств*; провайдер*; онлайн-банк*; банк-клиент*; клиент-банк*; =сбербанк ~ =онлайн; госуслуг*
 """)

@@ -650,8 +650,8 @@ FUNCTION_PARTS = ("чат", "история сообщений", "перепис
 FUNCTION_PART_FAILS = ("в CRM не грузится {p}", "{p} внутри срм не открывается", "{p} в системе висит у всех")
 # Other software and the office's own machines failing (SLA 1.3), and the product's link to them.
 THIRD_PARTY = (
-    "1С", "Outlook", "гугл таблицы", "Google Docs", "винда на ноутбуке", "роутер", "антивирус", "принтер", "свет",
-    "банк-клиент", "Сбербанк Онлайн", "Госуслуги",
+    "1С", "Outlook", "гугл таблицы", "Google Docs", "винда на ноутбуке", "Google Drive", "роутер", "антивирус",
+    "принтер", "свет", "банк-клиент", "Сбербанк Онлайн", "Госуслуги",
 )
 THIRD_PARTY_FAILS = ("{t} не запускается у всего офиса", "у нас не работает {t}, поможете?", "{t} упал с утра")
 LINKED_FAILS = (
@@ -661,6 +661,19 @@ LINKED_FAILS = (
     "Google Calendar sync creates duplicates",
     "обмен с 1С перестал работать",
 )
+# The user's environment told with a report is context, not a second problem.
+ENVIRONMENTS = (
+    "Браузер Chrome 120, Windows 11.", "Google Chrome, Windows 10", "Safari на macOS", "Firefox 128, Ubuntu",
+)
+ENV_REPORTS = ("Не сохраняется сделка, выдаёт ошибку 500.", "Не работает фильтр по дате в задачах.")
+
+
+def test_the_environment_told_with_a_report_is_no_second_problem() -> None:
+    texts = [f"{report} {env}" for report, env in product(ENV_REPORTS, ENVIRONMENTS)]
+    failures = _failures(texts, lambda r: r.category == C.BUG_REPORT and not r.multi_problem and not r.critical)
+    assert not failures, _report(failures, len(texts))
+
+
 # Questions, not reports: what would happen, where to find, how to do it to all records.
 RECORDS = ("сделки", "задачи", "контакты", "проекты", "счета")
 HYPOTHESES = (
