@@ -870,7 +870,10 @@ _LINK = re.compile(
 _MAY_LINK = re.compile(r"\.[a-z]|@|://|www\.")
 _EDGE = " ,;:—–-."
 _SPACES = re.compile(r"[ \t]+")
-_COMMA_SEGMENTS = re.compile(r"[,;:—–()]|\s-\s")
+# Commas, dashes, and the words that open a consequence («лежит поэтому не можем выставить счета»).
+_COMMA_SEGMENTS = re.compile(
+    r"[,;:—–()]|\s-\s|\s(?=(?:поэтому|так\s+что|из-за\s+этого|в\s+итоге|и\s+теперь|а\s+значит|therefore|so\s+we)\s)"
+)
 # Where a new problem may start. A marker keeps the text after it; a break only splits.
 # A new topic is announced by a marker at the start of a sentence, after a comma or a dash, or
 # after «и» / «а»: «…, и ещё …», «Также подскажите …», «Кстати, …». A bare «ещё» inside a

@@ -780,3 +780,19 @@ def test_a_control_gone_for_everybody_is_a_bug_not_data_loss() -> None:
     texts = [wrapper.format(core) for core, wrapper in product(CONTROLS_GONE, WRAPPERS)]
     failures = _failures(texts, lambda r: not r.critical and r.category == C.BUG_REPORT)
     assert not failures, _report(failures, len(texts))
+
+
+# The service's failure and its consequence for a record, told without a comma, is still an outage;
+# a record's failure and its consequence is still a bug.
+CONSEQUENCES = ("поэтому не можем выставить счета", "так что сделки не ведём", "и теперь задачи не создать",
+                "в итоге клиенты ждут ответа по сделкам")
+SERVICE_DOWN = ("портал лежит", "CRM упала", "система висит", "аккаунт не открывается у всех")
+RECORD_FAILS = ("отчёт по продажам не грузится", "карточка сделки не открывается", "фильтр по дате не работает")
+
+
+def test_a_consequence_told_without_a_comma_keeps_the_reading() -> None:
+    down = [f"{cause} {then}" for cause, then in product(SERVICE_DOWN, CONSEQUENCES)]
+    failures = _failures(down, _critical_outage)
+    bugs = [f"{cause} {then}" for cause, then in product(RECORD_FAILS, CONSEQUENCES)]
+    failures += _failures(bugs, lambda r: not r.critical and r.category == C.BUG_REPORT)
+    assert not failures, _report(failures, len(down) + len(bugs))
