@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.moderation import clear_caches, moderate
 
 DATA = Path(__file__).resolve().parent / "data"
-SETS = tuple(f"moderation_{name}.jsonl" for name in ("dev", "extra", "holdout", "holdout2", "holdout3"))
+SETS = tuple(f"moderation_{name}.jsonl" for name in ("dev", "extra", "holdout", "holdout2", "holdout3", "holdout4"))
 
 _LATIN = re.compile(r"[a-z]", re.I)
 _CYRILLIC = re.compile(r"[а-яё]", re.I)

@@ -78,11 +78,21 @@ def is_dont_know(text: str) -> bool:
     return bool(_DONT_KNOW.match(text.strip())) and len(text.strip()) <= 60
 
 
+def _is_environment_only(sentence: str) -> bool:
+    """«Chrome 120, Windows 11.» names the browser and system and nothing else."""
+    rest = _ENVIRONMENT.sub(" ", sentence)
+    rest = re.sub(r"(?i)\b(?:браузер|система|ос|os|версия|version|у\s+меня|в|на|и)\b", " ", rest)
+    return _ENVIRONMENT.search(sentence) is not None and not re.search(r"\w{2,}", rest)
+
+
 def extract_steps(text: str) -> str | None:
     """Steps to reproduce when the text has them: a labelled part, a numbered list, arrows, or actions."""
     labelled = _STEPS_LABEL.search(text)
-    if labelled and len(labelled.group(1).strip()) >= 5:
-        return labelled.group(1).strip()
+    if labelled:
+        parts = [part for part in _SENTENCE.split(labelled.group(1).strip()) if part and part.strip()]
+        steps = " ".join(part.strip() for part in parts if not _is_environment_only(part))
+        if len(steps) >= 5:
+            return steps
     lines = [line.strip() for line in text.splitlines() if _LIST_LINE.match(line)]
     if len(lines) >= 2:
         return "\n".join(lines)

@@ -11,7 +11,9 @@ How a text is read:
    marks of й and ё; «3.14»/«π» glued to letters is read as «пи».
 2. Whitespace tokens are cut into parts on inner separators (``х-у-й``, ``п.и.з.д.а``); the parts, the
    joined token and runs of single letters or short fragments split by spaces (``х у й н я``,
-   ``пиз дец``) are all candidates.
+   ``пиз дец``, ``ебан утый``) are all candidates. A word spelt letter by letter (``т е б я``,
+   ``к.о-р_а б.л-я``) is read whole, never by the letters inside it; an obscene word glued to a short
+   common word (``вотхуйня``) is read apart from it.
 3. A candidate word is folded (ё→е, stretched letters collapsed); mixed-script or digit-laden
    words are read through look-alike tables (x→х, 3→з, 6→б …), pure Latin words through
    transliteration (``nahuj`` → «нахуй») and checked for English *fuck*.
@@ -26,8 +28,11 @@ How a text is read:
 An insult (SLA 4.2) needs a demeaning label (a noun such as «идиоты», «мудаки», an adjective such
 as «тупые», «криворукие» said of people, or «руки из жопы») or obscene abuse («идите нахуй»), aimed
 at support: said to «вы»/«ты», of staff nouns (операторы, разработчики, поддержка), or as a bare
-vocative in a message to support. Labels aimed at the user's own people (наш менеджер, клиент) or
-at the bot are not insults; quoted speech is not the user's own words.
+vocative in a message to support; a comparison of the addressee named only by its verb («работаете
+как обезьяны»); praise for staff in a message about failures, which is irony («гении поддержки»).
+Labels aimed at the user's own people (наш менеджер, клиент, «из наших идиотов»), at the bot or at the
+writer («ну и идиоты же мы»), and negated ones («вы же не идиоты») are not insults; quoted speech is
+not the user's own words.
 """
 
 from __future__ import annotations
@@ -78,8 +83,9 @@ _INVISIBLE_RE = re.compile(
 # Printable ASCII, Russian letters and common typographic punctuation: `_strip_invisible` leaves
 # such a text as it is (NFKD then NFC gives back й and ё; nothing else decomposes).
 _PLAIN_TEXT_RE = re.compile("[\n\x20-\x7e\u0410-\u044f\u0401\u0451«»—–“”„’‘]*")
-_PI_RE = re.compile(r"(?:3[.,]14|π)(?=[^\W\d_])|(?<=[^\W\d_])(?:3[.,]14|π)")
+_PI_RE = re.compile(r"(?:3[.,]14|π)(?=[^\W\d_])|π(?=\d)|(?<=[^\W\d_])(?:3[.,]14|π)")
 _REPEAT_RE = re.compile(r"(.)\1+")
+_STRETCH_RE = re.compile(r"(.)\1{2,}")  # three or more: a stretch, never Russian spelling
 _CYR_WORD_RE = re.compile(f"[{_CYR}]+")
 
 
@@ -134,7 +140,7 @@ _LOOKALIKE: dict[str, str] = {
     "a": "а", "b": "бвь", "c": "с", "d": "д", "e": "е", "f": "ф", "g": "гд", "h": "нх", "i": "ий",
     "j": "й", "k": "к", "l": "л", "m": "м", "n": "пн", "o": "о", "p": "р", "q": "к", "r": "гр",
     "s": "с", "t": "т", "u": "иу", "v": "в", "w": "шв", "x": "х", "y": "уй", "z": "з",
-    "0": "о", "3": "з", "4": "ч", "6": "б", "9": "я", "1": "и", "@": "аи", "$": "с", "€": "е",
+    "0": "о", "3": "з", "4": "ча", "6": "б", "9": "я", "1": "и", "@": "аи", "$": "с", "€": "е",
 }
 # Transliteration of whole Latin words (multi-letter groups first).
 _TRANSLIT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -236,7 +242,7 @@ _INNOCENT_LATIN = frozenset(
 )
 # Letter groups of English spelling that transliterated Russian does not use («eyeball», «Wednesday»).
 _ENGLISH_SHAPE_RE = re.compile(r"th|wh|ee|oo|ea|ey|ay|ou|qu|gh|w|ll|ss|bb|tt|pp|ff|ck")
-_SHORT_LATIN = frozenset({"huy", "hui", "huj", "xuy", "xyu", "xui", "xuj"})
+_SHORT_LATIN = frozenset({"huy", "hui", "huj", "xuy", "xyu", "xui", "xuj", "bl9"})
 
 _ENGLISH_RE = re.compile(
     r"fuck|fukk|^fuk(?:ing|in|ed|er|s)?$|^fck|^fcuk|^phuck|^fking|^wtf$|^stfu$|^mothaf|^motherf"
@@ -295,6 +301,8 @@ def _lexicon() -> tuple[str, str]:
 _LEX_CYR, _LEX_LATIN = _lexicon()
 # Beginnings of obscene words: a word split by spaces («пиз дец», «ху йня») starts with one of them.
 _LEX_STARTS = frozenset(w[:n] for w in _LEX_CYR.split() for n in (1, 2, 3))
+# Longer beginnings: a word broken once by a stray space («ебан утый», «расп издяй»).
+_LEX_LONG_STARTS = frozenset(w[:n] for w in _LEX_CYR.split() for n in (4, 5) if len(w) > n + 1)
 
 
 _CLASS_RES: dict[str, re.Pattern[str]] = {}
@@ -362,6 +370,9 @@ def _match_masked(word: str) -> str | None:
     return found.group(0) if found else None
 
 
+# Latin letters that look exactly like Cyrillic ones: a word made only of them may be Cyrillic in disguise.
+_LATIN_TWINS = str.maketrans("aceopxykmthb", "асеорхукмтнв")
+_LOOKALIKE_ONLY_RE = re.compile("[aceopxykmthb]{4,}")
 _DIGITS_AS_LATIN = str.maketrans({"0": "o", "1": "i", "3": "z", "4": "ch", "6": "b"})
 
 
@@ -406,6 +417,8 @@ def obscene_form(word: str) -> str | None:
             found = _match_cyrillic(candidate)
             if found and not found.startswith(("фак", "маз")):  # «facing», «faker» are English
                 return found
+        if _LOOKALIKE_ONLY_RE.fullmatch(word):  # «xyecoc»: Cyrillic letters typed as their Latin twins
+            return _match_cyrillic(word.translate(_LATIN_TWINS))
         return None
     if has_lat or has_digit:
         if has_lat and _ENGLISH_RE.search(_REPEAT_RE.sub(r"\1", word.translate(_CYR_TO_LAT))):
@@ -415,7 +428,36 @@ def obscene_form(word: str) -> str | None:
             if found:
                 return found
         return None
-    return _match_cyrillic(word)
+    found = _match_cyrillic(word)
+    if found is None and len(word) >= 6:
+        return _match_glued(_fold(word))
+    return found
+
+
+# Short words people glue to the next or previous one when typing fast: «вотхуйня», «бляопять».
+_GLUE_WORDS = frozenset(
+    _fold(w)
+    for w in _words(
+        "вот это эта этот ну да ваще вообще просто полная полный полнейший полнейшая какая какой какое "
+        "опять снова всё все ты вы мы мне нам вам же прям прямо очень как так тут там что уже ещё короче "
+        "сплошная сплошной реально тупо"
+    )
+)
+_GLUE_LENGTHS = sorted({len(w) for w in _GLUE_WORDS})
+
+
+def _match_glued(folded: str) -> str | None:
+    """An obscene word glued to a short common word before or after it (both parts whole words)."""
+    if not _CYR_WORD_RE.fullmatch(folded):
+        return None
+    for n in _GLUE_LENGTHS:
+        if len(folded) - n < 3:
+            break
+        if folded[:n] in _GLUE_WORDS and _match_folded(folded[n:]):
+            return folded[n:]
+        if folded[-n:] in _GLUE_WORDS and _match_folded(folded[:-n]):
+            return folded[:-n]
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -462,11 +504,18 @@ def _read_word(core: str) -> tuple[str, str | None]:
     return _norm_word(core), _check_parts(core)
 
 
+_INNER_ELLIPSIS_RE = re.compile(r"(?<=\w)(?:\.{2,}|…)(?=\w)")
+
+
 def _check_parts(core: str) -> str | None:
     """The obscene reading of one whitespace token: its parts, the parts joined, the masked form."""
     inner = core
     while len(inner) > 2 and inner[0] == inner[-1] and inner[0] in "*_~":
         inner = inner[1:-1]  # *emphasis*, _emphasis_
+    if ".." in inner or "…" in inner:  # «бл...дь», «х…йня»: an ellipsis inside a word is a mask
+        found = obscene_form(_INNER_ELLIPSIS_RE.sub("…", inner))
+        if found:
+            return found
     parts = [p for p in _SPLIT_RE.split(inner) if p]
     for part in parts:
         found = obscene_form(part)
@@ -595,6 +644,50 @@ def _join_spelt_label(tokens: list[_Token], i: int) -> bool:
     return True
 
 
+_SPELT_GLUE = frozenset("вксуоиая")  # one-letter words a spelt word may be glued to
+
+
+_SPELT_SEPARATORS_RE = re.compile(r"[._\-/|\\+~=,:;']")
+
+
+@lru_cache(maxsize=4096)
+def _spelt(text: str) -> str | None:
+    """The letters of a token that is one letter, or letters split by separators («б.л-я»); else None."""
+    if len(text) == 1:
+        return text if _is_letters(text) else None
+    parts = _SPELT_SEPARATORS_RE.split(text)
+    if len(parts) < 2 or any(len(part) != 1 or not _is_letters(part) for part in parts):
+        return None
+    return "".join(parts)
+
+
+def _spelt_run_end(tokens: list[_Token], i: int) -> int:
+    """The last token of the run of spelt tokens starting at ``i`` (``i`` itself when it starts none)."""
+    if i > 0 and _spelt(tokens[i - 1].text) and not tokens[i - 1].break_after and not tokens[i - 1].pause_after:
+        return i  # not the first letter of the run
+    j = i
+    while (
+        j + 1 < len(tokens) and _spelt(tokens[j + 1].text)
+        and not tokens[j].break_after and not tokens[j].pause_after and j - i < _MAX_SPLIT_RUN
+    ):
+        j += 1
+    return j
+
+
+def _read_spelt(run: list[_Token]) -> tuple[tuple[int, int], str] | None:
+    """The obscene reading of a spelt run (whole, or without a one-letter word glued at an end)."""
+    letters = [_spelt(t.text) or "" for t in run]
+    lo_options = (0, 1) if letters[0].lower() in _SPELT_GLUE else (0,)
+    hi_options = (len(run), len(run) - 1) if letters[-1].lower() in _SPELT_GLUE else (len(run),)
+    for lo in lo_options:
+        for hi in hi_options:
+            if sum(len(x) for x in letters[lo:hi]) >= 3:
+                found = obscene_form("".join(letters[lo:hi]))
+                if found:
+                    return (lo, hi), found
+    return None
+
+
 def _join_split_words(tokens: list[_Token]) -> None:
     """Read words split by spaces: «х у й н я», «пиз дец»; the run becomes one token."""
     i = 0
@@ -602,6 +695,38 @@ def _join_split_words(tokens: list[_Token]) -> None:
         best: tuple[int, str] | None = None
         first = tokens[i].text
         if len(first) == 1 and _join_spelt_label(tokens, i):
+            i += 1
+            continue
+        spelt = _spelt_run_end(tokens, i) if _spelt(first) else i
+        if spelt - i >= 2 or (spelt > i and len(first) + len(tokens[spelt].text) > 2):
+            # A word spelt letter by letter is read whole, from its first letter to its last: «т е б я»,
+            # «м а н д а р и н» are no obscene word, whatever letters stand inside them.
+            found_run = _read_spelt(tokens[i : spelt + 1])
+            if found_run is not None:
+                j, found = found_run
+                run = tokens[i + j[0] : i + j[1]]
+                joined = "".join(t.text for t in run)
+                tokens[i + j[0] : i + j[1]] = [
+                    _Token(joined, _fold(found), found, run[0].capital, run[0].sentence_start, run[0].comma_before,
+                           run[-1].break_after, run[-1].pause_after)
+                ]
+                i += j[0] + 1
+            else:
+                for token in tokens[i : spelt + 1]:
+                    token.obscene = None  # «к.о-р_а б.л-я»: letters of one innocent word
+                i = spelt + 1
+            continue
+        long_first = 3 < len(first) <= 5 and _fold(first) in _LEX_LONG_STARTS and tokens[i].obscene is None
+        if long_first and i + 1 < len(tokens) and not tokens[i].break_after and not tokens[i].pause_after:
+            nxt = tokens[i + 1]
+            found = None
+            if _is_letters(first) and _is_letters(nxt.text) and nxt.obscene is None and 2 <= len(nxt.text) <= 8:
+                found = obscene_form(first + nxt.text)
+            if found:
+                tokens[i : i + 2] = [
+                    _Token(first + nxt.text, _fold(found), found, tokens[i].capital, tokens[i].sentence_start,
+                           tokens[i].comma_before, nxt.break_after, nxt.pause_after)
+                ]
             i += 1
             continue
         if len(first) > 3 or tokens[i].obscene is not None or (len(first) > 1 and not _may_start(first)):
@@ -669,7 +794,8 @@ _STRONG_NOUNS = _stems(
     "глупц тупен долдон недотеп неумех неуч невежд профан дилетант халтурщик лентя лодыр бездельник "
     "тунеядц тунеядец дармоед нахлебник урод уродин ублюдок ублюдк выродок выродк мраз мерзавц мерзавец "
     "подонок подонк сволоч скотин твар гнид паскуд падл сучар сучонок сучонк гондон гандон чмо чмошник "
-    "idiot idiots moron morons imbecile imbeciles retard retards dumbass dumbasses jerks "
+    "idiot idiots moron morons imbecile imbeciles retard retards dumbass dumbasses jerks fools losers clowns "
+    "amateurs incompetents muppets "
     "лох лошар лузер неудачник ничтожеств говнюк говноед суки сучар говнокодер засранц засранец рукожоп "
     "криворук быдл отморозок отморозк неадекват маразматик шизик кретинк"
 )
@@ -685,13 +811,13 @@ _WEAK_NOUNS = _stems(
     "петух козлин куриц коров тормоз пень дуб дубин чурбан тюлен упыр кровопийц паразит пиявк "
     "мошенник жулик ворюг аферист шарлатан убожеств позорищ психопат шизофреник стадо сборищ "
     "бляди блядей блядям блядями пизд залуп гад нуб ламер болтун врун лжец обманщик вор шлюх петух чушк "
-    "сопляк молокосос школот"
+    "сопляк молокосос школот нул ноль двоечник троечник useless incompetent stupid dumb"
 )
 _LABEL_ADJ = _stems(
     "туп тупорыл тупоголов тупоум безмозгл безголов криворук косорук безрук рукожоп некомпетентн "
     "бездарн бестолков безграмотн слабоумн отстал дебильн идиотск кретинск придурочн убог никчемн "
     "ущербн конченн кончен ебанут ебнут долбанут двинут чокнут ненормальн неадекватн глуп тупеньк "
-    "пиздорук хуерук узколоб туполоб недоразвит"
+    "пиздорук хуерук узколоб туполоб недоразвит хренов херов долбан гребан чертов сран говен"
 )
 _WEAK_ADJ = _stems("охуевш охреневш оборзевш обнаглевш ленив жалк бесполезн недалек")
 
@@ -703,7 +829,7 @@ _WEAK_ADJ_RE = re.compile(f"(?:{_WEAK_ADJ}){_ADJ_END}")
 _STAFF_RE = re.compile(
     "(?:"
     + _stems(
-        "оператор поддержк техподдержк саппорт суппорт специалист разработчик разраб программист "
+        "оператор поддержк техподдержк саппорт суппорт специалист спец разработчик разраб программист "
         "прогер кодер девелопер тестировщик тестер сотрудник консультант инженер аспро техник админ команд "
         "операторш аспровц саппортер хелпдеск тп support developers devs"
     )
@@ -721,20 +847,32 @@ _OWN_RE = re.compile(
     )
     + f"){_NOUN_END}"
 )
-_BOT_RE = re.compile(f"(?:бот|ботяр|робот|чатбот|чат-бот|нейросет|автоответчик|ии){_NOUN_END}|ai|gpt|chatgpt")
-_NEUTRAL_PERSON_RE = re.compile(f"(?:менеджер|человек|люд|ребят|парн|девушк|сотрудниц){_NOUN_END}")
+_BOT_RE = re.compile(
+    f"(?:бот|ботяр|робот|чатбот|чат-бот|нейросет|автоответчик|ии){_NOUN_END}|ai|gpt|chatgpt|bots?|chatbots?"
+)
+_NEUTRAL_PERSON_RE = re.compile(
+    f"(?:менеджер|человек|люд|ребят|парн|девушк|сотрудниц){_NOUN_END}|managers?|guys|people|folks|team|staff"
+)
 _OWN_POSSESSIVE = frozenset(
     _fold(w)
     for w in _words(
         "наш наша наше наши нашего нашей нашему нашим нашими наших мой моя мое моё мои моего моей моему "
-        "моим моими моих свой своя свои своего своей своих"
+        "моим моими моих свой своя свои своего своей своих our my"
     )
 )
 _YOUR_POSSESSIVE = frozenset(
     _fold(w)
-    for w in _words("ваш ваша ваше ваши вашего вашей вашему вашим вашими ваших вашу твой твоя твои твоего твою твоей")
+    for w in _words(
+        "ваш ваша ваше ваши вашего вашей вашему вашим вашими ваших вашу твой твоя твои твоего твою твоей your"
+    )
 )
 _FIRST_PERSON = frozenset(_fold(w) for w in _words("я меня мне мной себя сам сама мы нас нам сами"))
+_POSSESSIVES = _OWN_POSSESSIVE | _YOUR_POSSESSIVE
+_FIRST_NOMINATIVE = frozenset(["я", "мы"])
+# Verbs that only place people somewhere: «в поддержке сидят бараны» still says who they are.
+_PLACEMENT_VERBS = frozenset(
+    _fold(w) for w in _words("сидят сидит работают работает трудятся трудится собрались собрали набрали держат")
+)
 _SECOND_PLURAL = frozenset(["вы", "вас", "вам", "вами", "you", "u"])
 _SECOND_SINGULAR = frozenset(_fold(w) for w in ["ты", "тебя", "тебе", "тобой", "тя"])
 # Words that neither name a target nor end a phrase: skipped when looking for a label's target.
@@ -749,7 +887,7 @@ _FILLERS = frozenset(
     )
 )
 # Words before a label that make it a comparison or a category rather than a name for someone.
-_NOT_ADDRESSING = frozenset(_words("как для про о об какието какойто какаято какихто какимто некие некий"))
+_NOT_ADDRESSING = frozenset(_words("как для от про о об какието какойто какаято какихто какимто некие некий"))
 # Words after which an adjective has no head noun: «тупые или притворяетесь», «тупая как пробка».
 _HEAD_STOPS = frozenset(_fold(w) for w in _words("как или что ли чтобы потому если когда а но да раз ведь"))
 _REPORTING = re.compile(
@@ -772,8 +910,9 @@ _VERB_RE = re.compile(
 )
 # Obscene «go away» imperatives: «съебитесь», «отъебись», «пиздуйте».
 _GO_AWAY_RE = re.compile(r"(?:съ|сь|отъ|оть|у)еб(?:ись|итесь|ывай|ывайте)|(?:от|с|вы)?пиздуй(?:те)?")
+_ENGLISH_ABUSE_OBJECTS = frozenset(_fold(w) for w in _words("you u off yourself yourselves ya"))
 _SUCK_VERBS = frozenset(_words("соси сосите отсоси отсосите пососи пососите"))
-_HANDS_RE = re.compile(r"рук[аи]?")
+_HANDS_RE = re.compile(r"рук(?:а|и|ами)?")
 _ASS_RE = re.compile(r"(?:жоп|задниц|попы|пятой)\w*")
 
 
@@ -784,7 +923,8 @@ def _label_kind(token: _Token) -> str | None:
 
 @lru_cache(maxsize=65536)
 def _word_label_kind(text: str, norm: str, obscene: str | None) -> str | None:
-    words = {norm}
+    # Both readings: stretched letters collapsed, and real doubled letters kept («лентяями», «ссоры»).
+    words = {norm, _STRETCH_RE.sub(r"\1", "".join(ch for ch in text.lower().replace("ё", "е") if ch.isalnum()))}
     if obscene:
         words.add(_fold(obscene))
     if "-" in text:  # «программисты-недоучки», «горе-специалисты», «спамеры-идиоты»
@@ -827,6 +967,8 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
     """
     word = tokens[i].norm
     if before and word in _FIRST_PERSON:
+        if word == "себя" and not _first_person_verb(tokens, i - 1):
+            return None  # «ведут себя как дети»: reflexive of whoever the subject is
         return "self"
     if i > 0 and tokens[i - 1].norm == "у" and (word in _SECOND_PLURAL or word in _SECOND_SINGULAR):
         return None  # «бот у вас тупой»: «у вас» says whose, not whom
@@ -834,9 +976,9 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
         return "staff"
     if word in _SECOND_SINGULAR:
         return "bot" if bot_in_sentence else "staff"
-    if _BOT_RE.fullmatch(word):
+    if _BOT_RE.fullmatch(word) or tokens[i].text.lower() == "ии":  # «ИИ» folds to «и»
         return "bot"
-    prev = {tokens[k].norm for k in range(max(0, i - 2), i)}
+    prev = {tokens[k].norm for k in range(max(0, i - 2), min(len(tokens), i + 2)) if k != i}  # «специалисты ваши»
     own_pos = bool(prev & _OWN_POSSESSIVE)
     your_pos = bool(prev & _YOUR_POSSESSIVE)
     if _STAFF_RE.fullmatch(word):
@@ -853,6 +995,14 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
     return None
 
 
+def _first_person_verb(tokens: list[_Token], k: int) -> bool:
+    """«чувствую себя», «считаем себя»: a verb of the writer (or «я», «мы») stands before «себя»."""
+    if k < 0:
+        return False
+    word = tokens[k].norm
+    return word in _FIRST_NOMINATIVE or (len(word) > 3 and word.endswith(("ю", "у", "ем", "им")))
+
+
 def _sentences(tokens: list[_Token]) -> Iterator[tuple[int, int]]:
     start = 0
     for i, token in enumerate(tokens):
@@ -864,7 +1014,8 @@ def _sentences(tokens: list[_Token]) -> Iterator[tuple[int, int]]:
 
 
 def _nearest_target(
-    tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, no_verb_between: bool = False
+    tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, no_verb_between: bool = False,
+    subject_after: bool = True,
 ) -> str | None:
     """The nearest word naming whom the label at ``i`` is about.
 
@@ -874,10 +1025,15 @@ def _nearest_target(
     for distance in range(1, hi - lo):
         for k in (i - distance, i + distance):
             if lo <= k < hi:
+                if subject_after and k > i and distance <= 2 and tokens[k].norm in _FIRST_NOMINATIVE and not any(
+                    tokens[m].pause_after or tokens[m].break_after for m in range(i, k)
+                ):
+                    return "self"  # «ну и идиоты же мы», «идиот я»
                 target = _target(tokens, k, bot, before=k < i)
                 if target and target != "person":
                     if no_verb_between and any(
-                        _VERB_RE.fullmatch(tokens[m].norm) for m in range(min(i, k) + 1, max(i, k))
+                        _VERB_RE.fullmatch(tokens[m].norm) and tokens[m].norm not in _PLACEMENT_VERBS
+                        for m in range(min(i, k) + 1, max(i, k))
                     ):
                         continue
                     return target
@@ -903,7 +1059,7 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
             return _noun_target(tokens, k, lo, hi, bot, kind)
         if tokens[k].norm in _HEAD_STOPS:
             break
-        if kind or tokens[k].norm in _FILLERS:
+        if kind or tokens[k].norm in _FILLERS or _whose(tokens, k):  # «тупая у вас поддержка»
             continue
         if tokens[k].capital and not tokens[k].sentence_start:
             continue  # a name: «тупая Маша»
@@ -924,7 +1080,7 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
             return _nearest_target(tokens, k, lo, hi, bot)
         if target:
             return target
-        if _label_kind(tokens[k]) or tokens[k].norm in _FILLERS or _whose(tokens, k):
+        if _label_kind(tokens[k]) or tokens[k].norm in _FILLERS or _whose(tokens, k) or tokens[k].norm in _POSSESSIVES:
             continue
         if tokens[k].capital and not tokens[k].sentence_start:
             continue
@@ -953,8 +1109,10 @@ def _noun_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, kind
         vocative = (token.comma_before or token.sentence_start) and (
             token.pause_after or token.break_after or i + 1 == len(tokens)
         )
-        if vocative and any(t.norm in _SECOND_PLURAL for t in tokens[lo:hi]):
-            return "staff"  # «ну вы даёте, клоуны»
+        if vocative and any(
+            t.norm in _SECOND_PLURAL or _target(tokens, k, bot) == "staff" for k, t in enumerate(tokens[lo:hi], lo)
+        ):
+            return "staff"  # «ну вы даёте, клоуны», «ваши сотрудники ведут себя как дети, бараны»
         target = _nearest_target(tokens, i, lo, hi, bot, no_verb_between=True)
         if target is None and vocative and token.sentence_start and any(
             _PLURAL_IMPERATIVE_RE.fullmatch(t.norm) for t in tokens[i + 1 : hi]
@@ -982,6 +1140,8 @@ def _is_abuse(tokens: list[_Token], i: int, hi: int) -> bool:
     window = [t.norm for t in tokens[i + 1 : min(hi, i + 5)]]
     if word in _SUCK_VERBS or (tokens[i].obscene and _GO_AWAY_RE.fullmatch(word)):
         return True
+    if word.startswith(("fuck", "fuk")) and window[:1] and window[0] in _ENGLISH_ABUSE_OBJECTS:
+        return True  # «fuck you», «fuck off»
     if word in _GO_VERBS:
         if window[:1] and window[0] in ("вы", "ты"):
             return True  # «пошли вы», «иди ты»
@@ -1005,6 +1165,39 @@ def _is_abuse(tokens: list[_Token], i: int, hi: int) -> bool:
 _QUOTED_RE = re.compile(r"«[^«»]*»|“[^“”]*”|„[^„“”]*[“”]|\"[^\"]*\"")
 
 
+# «работаете как обезьяны»: a comparison whose subject is the addressee, named only by the verb.
+_SECOND_PERSON_VERB_RE = re.compile(r"\w{3,}(?:ете|ите|ешь|ишь)")
+
+
+def _compared_to_you(tokens: list[_Token], i: int, lo: int) -> bool:
+    """The label at ``i`` ends «<verb of вы/ты> как (стадо) <label>»."""
+    for c in (i - 1, i - 2):
+        if c - 1 >= lo and tokens[c].norm == "как":
+            between = tokens[c + 1 : i]
+            if all(_label_kind(t) in ("weak", "strong") for t in between):
+                return _SECOND_PERSON_VERB_RE.fullmatch(tokens[c - 1].norm) is not None
+    return False
+
+
+# Praise said in irony: «гении поддержки», «спасибо, умники из техподдержки, всё сломалось».
+_IRONY_RE = re.compile(f"(?:{_stems('гени умник умниц профессионал светил эксперт знаток мастер')}){_NOUN_END}")
+_FAILURE_WORDS = frozenset(_fold(w) for w in _words("не ни нет ничего опять снова вообще окончательно никак хуже"))
+_FAILURE_RE = re.compile(r"(?:слома|упал|упад|лег|глюч|тормоз|завис|висит|виснет|отвал|слетел|угроб|запорол)\w*")
+
+
+def _ironic_at_staff(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> bool:
+    """Praise for staff in a message about things failing is irony, and irony is a label."""
+    if not any(t.norm in _FAILURE_WORDS or _FAILURE_RE.fullmatch(t.norm) for t in tokens):
+        return False
+    target = _nearest_target(tokens, i, lo, hi, bot, no_verb_between=True)
+    if target is not None:
+        return target == "staff"
+    token = tokens[i]
+    return (token.comma_before or token.sentence_start or (i > lo and tokens[i - 1].norm == "ну")) and (
+        token.pause_after or token.break_after
+    )
+
+
 def _insult(tokens: list[_Token]) -> str | None:
     """The normalised words of the first insult to staff, or None."""
     for sentence_lo, sentence_hi in _sentences(tokens):
@@ -1013,7 +1206,7 @@ def _insult(tokens: list[_Token]) -> str | None:
             token = tokens[i]
             lo, hi = max(sentence_lo, i - _WINDOW), min(sentence_hi, i + _WINDOW + 1)
             if _is_abuse(tokens, i, hi):
-                target = _nearest_target(tokens, i, lo, hi, bot)
+                target = _nearest_target(tokens, i, lo, hi, bot, subject_after=False)  # «ебал я вас»
                 if target in (None, "staff"):
                     return " ".join(t.norm for t in tokens[i : min(hi, i + 3)])
                 continue
@@ -1023,9 +1216,17 @@ def _insult(tokens: list[_Token]) -> str | None:
                 if target in (None, "staff"):
                     return " ".join(t.norm for t in tokens[i : i + 3])
                 continue
+            if _IRONY_RE.fullmatch(token.norm):
+                if _ironic_at_staff(tokens, i, lo, hi, bot):
+                    return token.norm
+                continue
             kind = _label_kind(token)
             if kind is None:
                 continue
+            if i > lo and tokens[i - 1].norm == "не":
+                continue  # «вы же не идиоты»: said that they are not
+            if i > lo and tokens[i - 1].norm in _OWN_POSSESSIVE:
+                continue  # «кто-то из наших идиотов»: the writer's own people
             if kind in ("adj", "weak_adj"):
                 target = _adj_target(tokens, i, lo, hi, bot)
                 if kind == "weak_adj" and target == "staff":
@@ -1034,6 +1235,8 @@ def _insult(tokens: list[_Token]) -> str | None:
                 if i > lo and tokens[i - 1].norm in _NOT_ADDRESSING:
                     kind = "weak"  # «сделал как идиот», «сделано для идиотов»: needs someone it is said of
                 target = _noun_target(tokens, i, lo, hi, bot, kind)
+                if target is None and _compared_to_you(tokens, i, lo):
+                    target = "staff"
             if target == "staff":
                 return token.norm
     return None

@@ -301,10 +301,11 @@ _CUES: dict[Category, _Vocabulary] = {
     """),
     Category.FUNCTIONALITY_QUESTION: _vocabulary("""
         3: можно ли; есть ли; поддерживает ли; умеет ли; что значит; что означает; чем отличается; для чего;
-        3: как работает; что будет; где найти; где в интерфейсе; сохраняется ли; видит ли; do you support;
+        3: как работает; что будет; где ~ найти; где ~ посмотреть;
+        3: где ~ увидеть; где в интерфейсе; сохраняется ли; видит ли; do you support;
         3: is there; does it; can i; что показывает; есть у вас; у вас есть; а есть; имеется ли; как считается;
         3: как рассчитывается; в каком разделе;
-        3: будет ли видн*; what does; what is the
+        3: будет ли видн*; what does; what is the; is it possible; do you have; can we; can users; are there
         2: =ли; =какие; =какой; =какая; =каким; =какое; бывают; сколько хранится; =умеет; можно
         1: что; где
     """),
@@ -322,7 +323,7 @@ _CUES: dict[Category, _Vocabulary] = {
         3: обрезает; обрезаются; обрезается; съедает; съедают; прыгает; прыгают; слетает; слетают; сбивается;
         3: сбиваются; путает; перепутан*; второй раз; двойн*; задваива*; дублиру*; некорректно; криво;
         3: =пустые; =пустой; =пустое; =пусто
-        2: пишет; вместо; неправильно; неверно; пропали; пропал; пропала; по ~ =раза; позже; раньше; почему-то;
+        2: пишет; вместо; неправильно; неверно; пропали; пропал; пропала; исчез*; по ~ =раза; позже; раньше; почему-то;
         2: =хотя; не видно; не видит; показывает ~ других; крутится загрузка; не получается; не могу
         1: =не; после обновления
     """),
@@ -332,7 +333,8 @@ _CUES: dict[Category, _Vocabulary] = {
         1: base64; =401; =403; ключ; запрос; запросе
     """),
     Category.SECURITY_QUESTION: _vocabulary("""
-        4: =2fa; двухфактор*; двухэтап*; подтверждение входа; =ip; ip-адрес*; журнал входов; аудит*;
+        4: =2fa; =2фа; =2фа-код*; код* ~ подтверждени*;
+        4: двухфактор*; двухэтап*; подтверждение входа; =ip; ip-адрес*; журнал входов; аудит*;
         4: сессии; сессий; сеансы; сеансов; утечк*; =утек; утекли; скомпрометирован*; взлом*; посторонн*;
         4: шифрован*; персональных данных; персональные данные; 152-фз; =фз; =sso; единый вход;
         4: срок действия пароля; служба безопасности; =security; журнал действий; история действий; кто ~ удалил;
@@ -369,7 +371,8 @@ _CUES: dict[Category, _Vocabulary] = {
         4: было бы ~ супер; было бы ~ здорово; было бы ~ удобн*; если бы ~ можно ~ было; please consider;
         4: consider adding; please implement
         4: опишите* ~ в ~ справк*; опишите* ~ в ~ документац*; в справк* ~ подробн*; в документац* ~ подробн*;
-        4: распишите*; дополните* ~ справк*; дополните* ~ документац*
+        4: распишите*; допишите*; дополните* ~ справк*; дополните* ~ документац*;
+        4: pls add; plz add; pls make; please support; add an option; add option
         2: почему нельзя; сделайте* пожалуйста; хотим интеграцию; хотелось; добавить бы; =ждем
         1: хотим ~ чтобы
         1: хотим; хочу
@@ -379,7 +382,7 @@ _CUES: dict[Category, _Vocabulary] = {
         4: декоратор*; асинхронност*; колбэк*; callback*; oauth*; =soap; permission denied; =bash; =git;
         4: =java; =c#; =c++; =golang; =rust; kotlin; swift; typescript; =requests; язык программирования;
         4: какой язык; =jwt; =html; =css; react*; =vue; angular; django; flask; fastapi; laravel; =nginx; apache;
-        4: linux; ubuntu; windows server; промис*; =async; =await; рекурси*; =npm; =pip; composer; =grpc;
+        4: windows server; промис*; =async; =await; рекурси*; =npm; =pip; composer; =grpc;
         4: postgre*; mysql; mongo*; redis; крон*; микросервис*; =cors; =впр; vlookup; макрос*
         4: в =go; на =go; golang; =get и =post; get-запрос*; http-запрос*; http ~ метод*
         4: идемпотентн*; сериализац*; многопоточн*; =orm
@@ -387,6 +390,8 @@ _CUES: dict[Category, _Vocabulary] = {
         4: наследовани*; юнит-тест*; unit-тест*; компилятор*; интерпретатор*; структур* данных; переполнени* стека;
         4: =субд; какую ~ баз* ~ данных; stackoverflow; stack overflow; =ide; =vscode; =pycharm; гитхаб*; github
         2: что такое; в целом; на сервере; на нашем сервере; распарсить; =post запрос; post-запрос; скрипт;
+        # An operating system told as the user's environment is context, not a programming question.
+        2: linux; ubuntu
         2: бэкенд*; backend; фронтенд*; frontend; фреймворк*; библиотек*; массив*; переменн*; функци* ~ python*
     """),
     Category.CUSTOM_DEVELOPMENT: _vocabulary("""
@@ -401,6 +406,9 @@ _CUES: dict[Category, _Vocabulary] = {
         4: своего модуля
         4: написать ~ модуль; напишите* ~ модуль; сколько ~ стоит* ~ написать; сколько ~ стоит* ~ доработ*;
         4: заказать ~ доработк*; виджет* ~ для ~ сайта; можете ~ сделать ~ под ключ
+        4: написать* ~ компонент*; напишите* ~ компонент*; отдельн* компонент*; напишете* ~ компонент*;
+        4: сделаете* ~ платно; платно ~ сделаете*; сделаете* ~ за ~ деньги; платн* ~ доработк*;
+        4: напишете* ~ модуль; написать ~ нам; напишите* нам ~ плагин*; написать* ~ плагин*; напишите* ~ плагин*
         4: за деньги; =своя форма; =свою форму; =свой калькулятор
         4: измените* ~ код*; поменяйте* ~ код*; перепишите* ~ код*; на базе ~ ваш*; возьметесь
         2: сможете ~ сделать
@@ -418,11 +426,18 @@ _CUES: dict[Category, _Vocabulary] = {
         4: разнесите*; распределите* ~ наш*; заполните* ~ наш*; перенесите* ~ наш*; внесите* ~ наш*;
         4: загрузите* ~ наш*; импортируйте* ~ наш*
         2: по нашей ~ схем*
+        4: преми* ~ менеджер*; бонус* ~ менеджер*; процент* ~ менеджер*
         2: настройте*; сделайте* нам; логику; схему мотивации; юнит-экономик*
     """),
     Category.OTHER_CHANNEL_OR_OFFTOPIC: _vocabulary("""
-        4: позвоните*; перезвоните*; наберите* меня; вам ~ позвонить; созвонимся; созвониться; мой номер;
-        4: мой телефон; номер* ~ телефон* ~ поддержк*; телефон* поддержк*; горячая линия; ваш телефон;
+        4: позвоните*; перезвоните*; наберите* меня; вам ~ позвонить; созвонимся; созвониться;
+        4: продиктуйте* ~ номер*; дайте* ~ номер*; ваш ~ номер*; по телефону ~ проконсульт*; проконсульт* ~ по телефону;
+        4: можно ~ по телефону; консультаци* ~ по телефону; обсудить ~ по телефону;
+        4: вы ~ работаете ~ праздник*; вы ~ работаете ~ выходн*; вы ~ работаете ~ суббот*; работаете ли;
+        4: график* ~ работ* ~ поддержк*; режим* ~ работ* ~ поддержк*; часы работы; до скольки ~ работаете;
+        4: посоветуйте* ~ программ*; посоветуйте* ~ сервис*; порекомендуйте* ~ программ*; порекомендуйте* ~ сервис*;
+        4: посоветуйте* ~ софт*; какую ~ программ* ~ выбрать;
+        4: номер* ~ телефон* ~ поддержк*; телефон* поддержк*; горячая линия; ваш телефон;
         4: напишите* мне в телеграм; =мне ~ в ~ _MSG; =вам ~ в ~ _MSG; =нам ~ в ~ _MSG; =меня ~ в ~ _MSG;
         4: =вас ~ в ~ _MSG;
         4: давайте ~ в ~ _MSG; лучше ~ в ~ _MSG; в ~ _MSG ~ удобнее; по ~ _MSG ~ удобнее; _MSG ~ =мне; _MSG ~ =вам;
@@ -451,6 +466,7 @@ _CUES: dict[Category, _Vocabulary] = {
         4: неиспользованн* ~ период*; партнерск* ~ программ*; реферальн*; агентск* ~ вознагражд*;
         4: настро* ~ принтер*; подключ* ~ принтер*;
         4: сколько ~ будет ~ стоить; сколько ~ это ~ стоит
+        2: мой номер; мой телефон
         2: стоимость; =цена; =цены; =цену; тариф ~ стоит; лицензи*; подписк*; закрывающ* документ*; =ндс
     """),
 }
@@ -479,11 +495,25 @@ _PRODUCT = _vocabulary("""
 _OWN_SITE = _vocabulary("""
     1: наш* сайт*; сайт* на ~ тильд*; сайт* на ~ tilda; wordpress; =wix; тильд*; =tilda; вордпресс*
 """)
+# Other software and the office's own machines (SLA 1.3).
+_OTHER_SOFTWARE = _vocabulary("""
+    # Not «Windows 11» or «Google Chrome» alone: the user's environment is context, not a problem of its own.
+    1: =1с; =1c; 1с-к*; гугл* ~ таблиц*; гугл* ~ док*; гугл* ~ диск*; google ~ sheets; google ~ docs; google ~ drive;
+    1: =винда; =винду; =виндой; синий экран; роутер*; принтер*;
+    1: =excel; эксель*; =word; outlook; аутлук*; антивирус*; =vpn; =впн; браузер* ~ обновил*; флешк*
+    1: =свет; электричеств*; провайдер*; онлайн-банк*; банк-клиент*; клиент-банк*; =сбербанк ~ =онлайн; госуслуг*
+""")
+# «интеграция с 1С», «выгрузка в Google Таблицы»: the product's link to other software is the product's.
+_LINKED = _vocabulary("""
+    1: интеграц*; синхрониз*; выгрузк*; выгруж*; импорт*; экспорт*; =из ~ =crm; =в ~ =crm; =из ~ =срм; =в ~ =срм;
+    1: подтягива*; обмен*; связк*; sync*; integrat*; календар*; calendar; =export; =import
+""")
 _HARD_DOWN = _vocabulary("""
     1: =502; =503; =504; bad gateway; service unavailable; gateway timeout; ничего не работает;
     1: на любой странице; на всех страницах;
     1: все сломалось; все упало; все лежит
     1: превышено время ожидания; err_connection*; err_timed_out; connection refused; timed out
+    1: сервер не найден; dns_probe*; nxdomain; подключение не защищено; this site can't be reached
 """)
 _LOCKOUT = _vocabulary("""
     1: никто ~ не может; ни один ~ не может; все ~ не могут; не может войти ни; nobody can;
@@ -503,7 +533,7 @@ _WORDS = re.compile(r"\w+")
 _AND_THAT_IS_ALL = re.compile(r"(?<!\w)и\s+все(?=\s*(?:[.,!?;)]|$))")
 # A request addressed to the company («сделайте», «верните») other than a plea for help or an answer.
 _IMPERATIVE = re.compile(
-    r"(?<!\w)(?!(?:подскаж|помог|посмотр|проверь|скаж|объясн|расскаж|уточн|ответь|извин|прост|пришл|напиш|позвон|"
+    r"(?<!\w)(?!(?:здравств|подскаж|помог|посмотр|проверь|скаж|объясн|расскаж|уточн|ответь|извин|прост|пришл|напиш|позвон|"
     r"восстанов|почин|исправ|"
     r"перезвон|наберите|разберит|дайте\s+знать|подтверд)\w*)\w{2,}(?:йте|ите)(?!\w)"
 )
@@ -512,15 +542,18 @@ _NEGATED_VERB = re.compile(
     r"(?<!\w)не\s+(?!могу\b|знаю\b|понимаю\b|было\b|нужно\b)\w+(?:ет|ют|ят|ит|ут|ется|ются|ится|ятся|ался|алась|"
     r"ались|алось|ился|илась|ились|ло|ла|ли)(?!\w)"
 )
+# «если удалить воронку, сделки пропадут?»: a question about what would happen is about how the product works.
+_HYPOTHESIS = re.compile(r"^(?:а\s+)?(?:если|в\s+случае|what\s+if|if)\b[^?]*\?")
 # «как сделать обязательным поле», «как импортировать контакты»: how to do something in the product.
 _HOW_TO = re.compile(
     r"(?<!\w)(?:как|каким образом|что\s+(?:нужно|надо|необходимо))(?:\s+\w+){0,2}?\s+\w+(?:ть|ться|ти)(?!\w)"
 )
 _LOST = _vocabulary("""
-    1: пропали; пропало; исчезли; исчезло; удалились; удалилось; удалилась; стерл*; стерт*; потерялись;
+    1: пропал*; исчезли; исчезло; удалил*; стерл*; стерт*; потерялись;
     1: потерялось; откатили; пустая; обнулились; обнулилось; обнулилась; ничего не осталось; затерл*; затерт*;
-    1: делись; =нет ~ данных; данных ~ =нет; слетел*; удалены; удален; удалил*; =пусто; потерял*; исчез; vanished;
-    1: deleted; were lost; wiped
+    1: делись; =нет ~ данных; данных ~ =нет; слетел*; =удалены; =удален; =удалено; =удалена;
+    1: =пусто; потерял*; исчез; vanished;
+    1: deleted; were lost; wiped; испарил*; улетучил*; снесл*
     1: are gone; is gone; disappeared; looks empty; is empty; were deleted; got deleted; lost all
 """)
 _MASS = _vocabulary("""
@@ -535,7 +568,7 @@ _MASS_GENERAL = _vocabulary("""
     1: =crm ~ пуст*; аккаунт* ~ пуст*; систем* ~ пуст*;
     1: =все =пропало; =все =удалилось; =все =исчезло; =все =стерлось; =все =слетело; =все =потерялось; =все =удалено;
     1: ни одной сделки; ни одного контакта; все контакты; все задачи; все проекты; все клиенты; все счета;
-    1: =all ~ deals; everything
+    1: =all ~ deals; everything; =вся ~ информац*; =всю ~ информац*
 """)
 
 # --- A failure of the whole service, read as a small grammar (SLA 2.1) ---------------------------
@@ -612,14 +645,20 @@ _FAILURE = _alternation(
     r"не\s+работа\w*",
     # Impersonal: «не зайти», «никак не попасть», «невозможно войти» — said of the service, not of one person.
     r"(?:никак\s+)?не\s+(?:зайти|войти|попасть|открыть|подключиться)",
-    r"невозможно\s+(?:зайти|войти|попасть|открыть|работать|подключиться)",
+    r"(?:невозможно|нельзя)\s+(?:зайти|войти|попасть|открыть|работать|подключиться)",
+    r"(?:зайти|войти|попасть|подключиться)\s+(?:\S+\s+){0,3}?(?:невозможно|нельзя)",
+    r"(?:database|db)\s+(?:connection\s+)?(?:error|failed|failure)", r"connection\s+(?:failed|error)",
+    r"ошибк\w*\s+(?:подключения\s+к\s+)?(?:баз\w*|бд)(?:\s+данных)?", r"не\s+удается\s+получить\s+доступ",
+    r"can't\s+be\s+reached", r"не\s+удалось\s+подключит\w*", r"сервер\s+не\s+(?:найден|отвечает)",
     r"не\s+подключа\w*", r"не\s+(?:можем|могут)\s+подключит\w*", r"не\s+пода\w*\s+признак\w*",
     r"не\s+доступ(?:ен|на|но|ны)", r"(?:полный|полным)\s+отказ\w*", r"отказ\w*\s+систем\w*",
     r"не\s+(?:можем|могут)\s+(?:\w+\s+)?(?:зайти|войти|попасть|залогинит\w*|авторизова\w*|открыть|работать)",
     r"(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)\s+(?:\w+\s+)?не\s+(?:можем|могут)",
-    r"не\s+пуска(?:ет|ют)",
+    r"не\s+пуска(?:ет|ют)", r"не\s+(?:фурыч|паш|функционир)\w*", r"вырубил\w*", r"отрубил\w*",
+    r"(?:бесконечн|циклическ|вечн)\w*\s+(?:редирект|перенаправлени|переадресаци)\w*", r"too\s+many\s+redirects",
+    r"встал(?:а|о|и)?(?:\s+колом)?",
     # Verbs of lying, falling, hanging, crashing (every gender and tense by its stem).
-    r"леж(?:ит|ат|им)", r"лег(?:ла|ло|ли)?", r"прилег\w*", r"упал\w*", r"пада\w*", r"рухнул\w*", r"грохнул\w*",
+    r"леж(?:ит|ат|им|ал\w*)", r"лег(?:ла|ло|ли)?", r"прилег\w*", r"упал\w*", r"пада\w*", r"рухнул\w*", r"грохнул\w*",
     r"сдох\w*", r"умер(?:ла|ло|ли)?", r"мертв\w*", r"отвалил\w*", r"отвалива\w*", r"недоступ\w*", r"завис\w*",
     r"вис(?:ит|ят|нет)", r"подвис\w*", r"вылета\w*", r"вылетел\w*", r"сломал\w*", r"накрыл\w*",
     r"в\s+дауне", r"в\s+ауте", r"перестал\w*\s+(?:от|за)?(?:крыва|работ|груж|гру|пуска|отвеча)\w*",
@@ -653,19 +692,23 @@ _SERVICE_NAMED = _alternation(
 # Who is affected: everybody.
 _WHOLE = _alternation(
     r"у\s+(?:всех|всей|всего)(?:\s+\w+)?", r"ни\s+у\s+кого", r"никто\w*", r"никого", r"никому", r"ни\s+один\w*",
-    r"ни\s+одн\w+",
+    r"ни\s+одн\w+", r"ни\s+у\s+меня\s*,?\s*ни\s+у\s+\w+", r"у\s+меня\s+и\s+у\s+(?:коллег|других|остальных)\w*",
+    r"у\s+(?:коллег|других|остальных)\w*\s+тоже", r"коллег\w*\s+тоже", r"весь\s+(?:офис|отдел|коллектив|штат)\w*",
+    r"всем\s+(?:отделом|коллективом|филиалом)",
     r"вс(?:е|я|ей|ем)\s+(?:сотрудник|пользовател|команд|офис|компани|менеджер|отдел|филиал)\w*",
     r"всей\s+команд\w*", r"всем\s+офисом", r"целиком", r"полностью", r"ни\s+с\s+одного", r"everyone", r"everybody",
-    r"nobody", r"no\s+one", r"for\s+all", r"for\s+anyone", r"whole\s+team", r"all\s+users",
+    r"nobody", r"no\s+one", r"for\s+all", r"we\s+(?:are\s+)?all", r"all\s+of\s+us",
+    r"ни\s+у\s+одн\w+(?:\s+\w+)?", r"for\s+anyone", r"whole\s+team", r"all\s+users",
 )
 # Only one user is affected, the others work («у меня одного», «у остальных всё нормально»).
 _ONE_USER = _alternation(
-    r"у\s+(?:меня\s+)?одн(?:ого|ой)", r"у\s+меня\s+одн\w+", r"только\s+у\s+(?:меня|него|нее|одного|одной)",
+    r"(?<!ни\s)у\s+(?:меня\s+)?одн(?:ого|ой)", r"у\s+меня\s+одн\w+", r"меня\s+одн(?:ого|у)",
+    r"только\s+у\s+(?:меня|него|нее|одного|одной)",
 
     r"у\s+(?:остальных|других|коллег)\w*\s+(?:\w+\s+)?(?:все|нормально|работа\w*|ок|в\s+порядке|заход\w*|открыва\w*|груз\w*)",
 
     r"(?:остальные|другие)\s+(?:сотрудник|пользовател|коллег|менеджер)\w*\s+(?:\w+\s+)?(?:нормально|работа\w*|заход\w*|могут)",
-    r"(?:аккаунт|учетк|учетн\w*\s+запис|профил)\w*\s+(?:одного\s+)?(?:сотрудника|менеджера|пользователя|коллеги)",
+    r"(?:аккаунт|учетк|учетн\w*\s+запис|профил)\w*\s+(?:одного\s+)?(?:сотрудника|менеджера|пользователя|коллеги)(?!\s+тоже)",
     r"only\s+(?:for\s+)?me", r"other\s+users",
 )
 # One record («одна сделка», «счёт №1542», «карточка контакта Петрова»).
@@ -687,18 +730,30 @@ _PART = _alternation(
     r"вложени\w*", r"фото\w*", r"уведомлени\w*", r"письм\w*", r"счет\w*", r"документ\w*", r"шаблон\w*", r"поле",
     r"поля", r"вкладк\w*", r"календар\w*", r"комментари\w*", r"картинк\w*", r"аватар\w*", r"страниц\w*",
     r"поиск\w*", r"импорт\w*", r"экспорт\w*", r"робот\w*", r"виджет\w*", r"товар\w*", r"интеграц\w*",
-    r"синхрониз\w*", r"телефони\w*", r"рассылк\w*", r"печат\w*",
+    r"синхрониз\w*", r"телефони\w*", r"рассылк\w*", r"печат\w*", r"чат\w*", r"сообщени\w*", r"истори\w*",
+    r"переписк\w*", r"диалог\w*",
 )
 # «модуль «Задачи»», «раздел Сделки», «любая страница», «ни один раздел»: a whole part, not a record.
 _WHOLE_PART = re.compile(
 
-    r"(?<!\w)(?:(?:модул|раздел)\w*\s+[\"«„“]?\w+[\"»”]?|(?:ни\s+)?(?:одн|люб|все|всех|кажд)\w*\s+(?:страниц|раздел|модул|вкладк|интеграц)\w*|бел\w+\s+страниц\w*)",
+    r"(?<!\w)(?:(?:модул|раздел)\w*\s+[\"«„“]?\w+[\"»”]?|(?:ни\s+)?(?:одн|люб|все|всех|кажд)\w*\s+(?:страниц|раздел|модул|вкладк|интеграц)\w*|бел\w+\s+страниц\w*|(?:страниц|форм)\w*\s+(?:входа|логина|авторизаци\w*))",
+)
+
+
+# «пропала кнопка», «исчезла вкладка»: a control missing from the screen, not data lost.
+_CONTROL_GONE = _alternation(
+    r"(?:пропал|исчез|слетел)\w*\s+(?:\w+\s+)?(?:кнопк|вкладк|иконк|значок|значк|пункт|меню|панел|виджет)\w*",
+    r"(?:кнопк|вкладк|иконк|значок|значк|пункт|меню|панел|виджет)\w*\s+(?:\w+\s+)?(?:пропал|исчез|слетел)\w*",
+)
+# A failure that is over.
+_OVER = _alternation(
+    r"(?:сейчас|уже|снова)\s+(?:(?:все|всё)\s+)?(?:работает|нормально)", r"заработал\w*", r"что\s+(?:это\s+)?было",
 )
 
 
 def _limited(text: str) -> bool:
     """A failure of one user or one record, a hypothesis, or an incident that is over."""
-    return bool(_NOT_NOW.search(text) or _ONE_USER.search(text) or _ONE_RECORD.search(text))
+    return bool(_NOT_NOW.search(text) or _OVER.search(text) or _ONE_USER.search(text) or _ONE_RECORD.search(text))
 
 
 _NO_SUBJECT = frozenset(
@@ -730,18 +785,19 @@ def _failure_of_service(text: str) -> tuple[bool, bool]:
 
 # Being let in: said of everybody, everyone is locked out (SLA 2.1); said of one person, it is not.
 _LET_IN = _alternation(
-    r"не\s+(?:может|получается|удается)\s+(?:\w+\s+)?(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)",
+    r"не\s+(?:может|могу|можем|получается|удается)\s+(?:\w+\s+)?(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)",
     r"(?:зайти|войти|попасть|залогинит\w*|авторизова\w*)\s+(?:\S+\s+){0,3}?не\s+(?:может|получается|удается)",
     r"не\s+заход(?:ит|ят)", r"не\s+пуска(?:ет|ют)", r"доступ\w*\s+запрещ\w*", r"нет\s+доступа",
     r"доступа\s+(?:\S+\s+){0,3}?нет",
-    r"access\s+denied",
+    r"access\s+denied", r"403", r"forbidden", r"ошибк\w*\s+доступа", r"отказано\s+в\s+доступе",
+    r"не\s+(?:логин|авторизу)\w*", r"выкинул\w*", r"выкидыва\w*",
     r"заблокирован\w*", r"locked\s+out",
     r"(?:can't|cannot|can\s+not)\s+(?:log|sign)\s*in",
 )
 
 
 def _everyone_locked_out(text: str) -> bool:
-    return bool(_LET_IN.search(text) and _WHOLE.search(text) and not _ONE_USER.search(text))
+    return bool(_WHOLE.search(text) and _LET_IN.search(text) and not _ONE_USER.search(text))
 
 
 # Category order for ties: the more specific, the earlier.
@@ -814,7 +870,10 @@ _LINK = re.compile(
 _MAY_LINK = re.compile(r"\.[a-z]|@|://|www\.")
 _EDGE = " ,;:—–-."
 _SPACES = re.compile(r"[ \t]+")
-_COMMA_SEGMENTS = re.compile(r"[,;:—–()]|\s-\s")
+# Commas, dashes, and the words that open a consequence («лежит поэтому не можем выставить счета»).
+_COMMA_SEGMENTS = re.compile(
+    r"[,;:—–()]|\s-\s|\s(?=(?:поэтому|так\s+что|из-за\s+этого|в\s+итоге|и\s+теперь|а\s+значит|therefore|so\s+we)\s)"
+)
 # Where a new problem may start. A marker keeps the text after it; a break only splits.
 # A new topic is announced by a marker at the start of a sentence, after a comma or a dash, or
 # after «и» / «а»: «…, и ещё …», «Также подскажите …», «Кстати, …». A bare «ещё» inside a
@@ -1006,11 +1065,18 @@ _CUES_SCANNED = tuple(
 _PRIORITY_RANK = {category: i for i, category in enumerate(_PRIORITY)}
 
 
+def _elsewhere(index: _Index) -> bool:
+    """The user's own site, or other software or machines, not the product's link to them (SLA 1.3)."""
+    return _has(index, _OWN_SITE) or (_has(index, _OTHER_SOFTWARE) and not _has(index, _LINKED))
+
+
 def _features(text: str) -> _Features:
     index = _Index(text)
     scores = _cue_scores(index)
     if _HOW_TO.search(text):
         scores[_AT[Category.SETUP_CONSULTATION]] += 3
+    if _HYPOTHESIS.match(text):
+        scores[_AT[Category.FUNCTIONALITY_QUESTION]] += 3
     if _IMPERATIVE.search(text):
         scores[_AT[Category.FEATURE_REQUEST]] += 2  # «Сделайте тёмную тему», «Верните старый вид»
     bug = _AT[Category.BUG_REPORT]
@@ -1019,14 +1085,19 @@ def _features(text: str) -> _Features:
     plain = _AND_THAT_IS_ALL.sub(" ", text)  # «крутится загрузка и всё» is not «всё лежит»
     plain_index = index if plain == text else _Index(plain)
     down = _has(plain_index, _HARD_DOWN)
+    elsewhere = _elsewhere(index)
     bare_failure = False
     if down or _FAILURE.search(plain):
         said_of_service, bare_failure = _failure_of_service(plain)
-        if _limited(plain) or _has(plain_index, _OWN_SITE):
+        if _limited(plain) or elsewhere:
+            if (down or said_of_service or bare_failure) and _OVER.search(plain):
+                # «минут десять был 502, сейчас всё работает — что это было?»: finding the cause of a
+                # failure that is over is diagnosis of an error (SLA 3.1), not a question about a feature.
+                scores[bug] = max(scores[bug], _STRONG + 1)
             down = bare_failure = False
         else:
             down = down or said_of_service
-    lost = _has(index, _LOST) and _has(index, _MASS)
+    lost = _has(index, _LOST) and _has(index, _MASS) and not _CONTROL_GONE.search(text)
     return _Features(
         scores=tuple(scores),
         payment=_has(index, _PAYMENT),
@@ -1041,7 +1112,7 @@ def _features(text: str) -> _Features:
             weight >= _STRONG_TOPIC and index.found(pattern, group)
             for pattern, weight, group in _CUES[Category.SECURITY_QUESTION]
         ),
-        own_site=_has(index, _OWN_SITE),
+        own_site=elsewhere,
         bare_failure=bare_failure,
         service_named=_SERVICE_NAMED.search(plain) is not None,
         small_talk=_SMALL_TALK.search(text) is not None and len(_WORDS.findall(_SMALL_TALK.sub(" ", text))) <= 1,

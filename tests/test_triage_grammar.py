@@ -93,6 +93,11 @@ PREDICATES: tuple[str | dict[str, str], ...] = (
      "pl": "перестали открываться"},
     {"m": "перестал работать", "f": "перестала работать", "n": "перестало работать", "pl": "перестали работать"},
     {"m": "накрылся", "f": "накрылась", "n": "накрылось", "pl": "накрылись"},
+    {"m": "встал колом", "f": "встала колом", "n": "встало колом", "pl": "встали колом"},
+    "не фурычит",
+    "не пашет",
+    "не функционирует",
+    {"m": "вырубился", "f": "вырубилась", "n": "вырубилось", "pl": "вырубились"},
 )
 
 EXTENTS = (
@@ -106,6 +111,7 @@ EXTENTS = (
     "с самого утра у всех",
     "во всех браузерах",
     "ни с одного устройства",
+    "ни у одного менеджера",
     "у всех пользователей",
     "целиком",
 )
@@ -206,6 +212,13 @@ OTHER_WAYS = (
     "Everything is broken, nothing loads",
     "The app won't open for anyone in the company",
     "the site is not reachable for anyone",
+    "у всех при входе пишет «Ваше подключение не защищено»",
+    "DNS_PROBE_FINISHED_NXDOMAIN при заходе в аккаунт",
+    "сервер не найден, ничего не открывается",
+    "we are all locked out of the account",
+    "all of us are locked out",
+    "при входе у всех бесконечный редирект на страницу логина",
+    "ERR_TOO_MANY_REDIRECTS у всех сотрудников",
 )
 
 # The service named in one sentence, its failure told in the next.
@@ -228,6 +241,7 @@ ONE_USER = (
     "у одного менеджера не открывается {s}, у остальных всё нормально",
     "только у меня {s} не открывается, у остальных работает",
     "у одного сотрудника {s} висит, у других всё в порядке",
+    "у одного менеджера {s} не открывается, у остальных норм",
 )
 ONE_RECORD = (
     "одна сделка не открывается, остальные открываются",
@@ -286,6 +300,7 @@ LOST_WHAT = (
     ("все данные", "pl"),
     ("все наши данные", "pl"),
     ("всё", "n"),
+    ("вся информация по клиентам", "f"),
 )
 LOST_VERBS = (
     {"m": "пропал", "f": "пропала", "n": "пропало", "pl": "пропали"},
@@ -295,6 +310,7 @@ LOST_VERBS = (
     {"m": "потерялся", "f": "потерялась", "n": "потерялось", "pl": "потерялись"},
     {"m": "слетел", "f": "слетела", "n": "слетело", "pl": "слетели"},
     {"m": "пропал", "f": "пропала", "n": "пропало", "pl": "пропали"},
+    {"m": "испарился", "f": "испарилась", "n": "испарилось", "pl": "испарились"},
 )
 LOST_CONTEXT = ("", "после импорта", "сегодня ночью", "после обновления", "из всех воронок", "— пусто")
 LOST_OTHER = (
@@ -589,3 +605,194 @@ def test_other_channels_and_offtopic_are_out_and_messenger_features_in() -> None
     failures, total = _read_as(cases)
     assert not failures, _report(failures, total)
 
+
+
+# --- Who else is affected, access errors, the way in, one function, other software ---------------------
+
+# The writer among the others: «ни у меня, ни у коллег», «коллеги тоже».
+WITH_OTHERS = (
+    "ни у меня, ни у коллег", "ни у меня ни у коллег", "у меня и у коллег", "и у коллег тоже", "коллеги тоже",
+)
+WITH_OTHERS_FAILS = (
+    "не заходит {into} {w}",
+    "не могу войти {into}, {w}",
+    "{w} не можем попасть {into}",
+    "не пускает {into} {w}",
+)
+# An access or database error said of everybody.
+ACCESS_ERRORS = (
+    "ошибка 403", "403 Forbidden", "ошибка доступа", "отказано в доступе", "ошибка базы данных",
+    "database connection failed", "Connection failed", "ошибка подключения к БД",
+)
+ACCESS_ERROR_FRAMES = (
+    "у всех {e} при входе {into}",
+    "{e} у всех пользователей",
+    "при входе {into} у всех {e}",
+    "никто не может зайти, {e}",
+)
+ACCESS_ERROR_ONE = (
+    "у одного сотрудника {e} при открытии отчёта",
+    "только у меня {e}, у остальных всё работает",
+)
+# The way in: the getting-in verb told before «невозможно», the login page itself.
+WAY_IN = (
+    "зайти {into} невозможно",
+    "войти {into} нельзя уже час",
+    "попасть {into} невозможно с утра",
+    "подключиться {into} невозможно",
+)
+LOGIN_PAGE = (
+    "страница входа не открывается", "форма логина не грузится", "страница авторизации висит",
+    "страница входа отдаёт 502", "форма входа не отвечает",
+)
+# One function of the service, said with the service as its place.
+FUNCTION_PARTS = ("чат", "история сообщений", "переписка с клиентом", "лента диалогов", "внутренний чат")
+FUNCTION_PART_FAILS = ("в CRM не грузится {p}", "{p} внутри срм не открывается", "{p} в системе висит у всех")
+# Other software and the office's own machines failing (SLA 1.3), and the product's link to them.
+THIRD_PARTY = (
+    "1С", "Outlook", "гугл таблицы", "Google Docs", "винда на ноутбуке", "Google Drive", "роутер", "антивирус",
+    "принтер", "свет", "банк-клиент", "Сбербанк Онлайн", "Госуслуги",
+)
+THIRD_PARTY_FAILS = ("{t} не запускается у всего офиса", "у нас не работает {t}, поможете?", "{t} упал с утра")
+LINKED_FAILS = (
+    "не работает интеграция с 1С",
+    "синхронизация с Google Calendar сломалась",
+    "выгрузка в Excel не работает",
+    "Google Calendar sync creates duplicates",
+    "обмен с 1С перестал работать",
+)
+# The user's environment told with a report is context, not a second problem.
+ENVIRONMENTS = (
+    "Браузер Chrome 120, Windows 11.", "Google Chrome, Windows 10", "Safari на macOS", "Firefox 128, Ubuntu",
+)
+ENV_REPORTS = ("Не сохраняется сделка, выдаёт ошибку 500.", "Не работает фильтр по дате в задачах.")
+
+
+def test_the_environment_told_with_a_report_is_no_second_problem() -> None:
+    texts = [f"{report} {env}" for report, env in product(ENV_REPORTS, ENVIRONMENTS)]
+    failures = _failures(texts, lambda r: r.category == C.BUG_REPORT and not r.multi_problem and not r.critical)
+    assert not failures, _report(failures, len(texts))
+
+
+# Questions, not reports: what would happen, where to find, how to do it to all records.
+RECORDS = ("сделки", "задачи", "контакты", "проекты", "счета")
+HYPOTHESES = (
+    "если удалить воронку, {r} из неё пропадут?",
+    "а если отключить сотрудника, его {r} исчезнут?",
+    "если сменить ответственного, {r} останутся видны?",
+)
+WHERE_FIND = ("мои {r} пропали из списка, где их найти?", "где теперь посмотреть архивные {r}?")
+HOW_ALL = (
+    "как удалить все тестовые {r} разом?", "как удалить сразу все старые {r}?", "можно ли удалить все {r} массово?",
+)
+OTHER_ASKS = (
+    ("можно по телефону проконсультироваться?", C.OTHER_CHANNEL_OR_OFFTOPIC),
+    ("продиктуйте номер, я позвоню", C.OTHER_CHANNEL_OR_OFFTOPIC),
+    ("обсудить бы по телефону, так быстрее", C.OTHER_CHANNEL_OR_OFFTOPIC),
+    ("а вы работаете в новогодние праздники?", C.OTHER_CHANNEL_OR_OFFTOPIC),
+    ("вы работаете в субботу?", C.OTHER_CHANNEL_OR_OFFTOPIC),
+    ("посоветуйте программу для бухгалтерии", C.OTHER_CHANNEL_OR_OFFTOPIC),
+    ("порекомендуйте сервис для рассылок", C.OTHER_CHANNEL_OR_OFFTOPIC),
+    ("можете написать нам отдельный компонент для печати этикеток?", C.CUSTOM_DEVELOPMENT),
+    ("напишите нам плагин для выгрузки в нашу складскую программу", C.CUSTOM_DEVELOPMENT),
+    ("не приходит код 2фа на мой телефон", C.SECURITY_QUESTION),
+    ("смс с кодом подтверждения не приходит на мой номер", C.SECURITY_QUESTION),
+    ("в документации по api нет примеров, допишите", C.FEATURE_REQUEST),
+    ("pls add recurring tasks", C.FEATURE_REQUEST),
+    ("нам нужен свой отчёт по нашей формуле, сделаете платно?", C.CUSTOM_DEVELOPMENT),
+    ("is it possible to export the gantt chart to pdf?", C.FUNCTIONALITY_QUESTION),
+)
+
+
+def _locked(reading: object) -> bool:
+    return reading.critical and reading.category in {C.OUTAGE, C.SECURITY_QUESTION}  # type: ignore[attr-defined]
+
+
+def test_the_writer_among_the_others_access_errors_and_the_way_in_are_critical() -> None:
+    texts = [t.format(into=i, w=w) for t, i, w in product(WITH_OTHERS_FAILS, INTO, WITH_OTHERS)]
+    texts += [t.format(into=i, e=e) for t, i, e in product(ACCESS_ERROR_FRAMES, INTO[:4], ACCESS_ERRORS)]
+    texts += [t.format(into=i) for t, i in product(WAY_IN, INTO)]
+    texts += [wrapper.format(core) for core, wrapper in product(LOGIN_PAGE, WRAPPERS)]
+    failures = _failures(texts, _locked)
+    assert not failures, _report(failures, len(texts))
+
+
+def test_one_user_access_errors_and_one_function_in_the_service_are_not_critical() -> None:
+    texts = [t.format(e=e) for t, e in product(ACCESS_ERROR_ONE, ACCESS_ERRORS)]
+    texts += [t.format(p=p) for t, p in product(FUNCTION_PART_FAILS, FUNCTION_PARTS)]
+    failures = _failures(texts, _not_critical)
+    assert not failures, _report(failures, len(texts))
+
+
+def test_other_software_failing_is_out_and_the_products_link_to_it_a_bug() -> None:
+    cases = [(t.format(t=p), C.OTHER_CHANNEL_OR_OFFTOPIC) for t, p in product(THIRD_PARTY_FAILS, THIRD_PARTY)]
+    cases += [(text, C.BUG_REPORT) for text in LINKED_FAILS]
+    failures, total = _read_as(cases)
+    assert not failures, _report(failures, total)
+
+
+def test_questions_about_what_would_happen_or_how_to_are_not_reports() -> None:
+    texts = [t.format(r=r) for t, r in product(HYPOTHESES + WHERE_FIND + HOW_ALL, RECORDS)]
+    failures = _failures(
+        texts, lambda r: not r.critical and r.category in {C.SETUP_CONSULTATION, C.FUNCTIONALITY_QUESTION}
+    )
+    assert not failures, _report(failures, len(texts))
+
+
+def test_phone_hours_advice_components_codes_and_docs_wishes() -> None:
+    failures, total = _read_as(OTHER_ASKS)
+    assert not failures, _report(failures, total)
+
+
+# A failure that is over, and the user asks for its cause: diagnosis of an error (SLA 3.1), not critical.
+PAST_SUBJECTS = (("аккаунт", "m"), ("портал", "m"), ("CRM", "f"), ("система", "f"))
+PAST_FAILS = (
+    {"m": "не открывался", "f": "не открывалась"},
+    {"m": "лежал", "f": "лежала"},
+    {"m": "выдавал 502", "f": "выдавала 502"},
+)
+PAST_FRAMES = (
+    "Вчера {s} {p} минут десять, сейчас всё работает. Что это было?",
+    "утром {s} {p} полчаса, сейчас нормально, почему так?",
+    "{s} {p} с утра, но уже работает — что это было?",
+)
+
+
+def test_a_failure_that_is_over_is_a_bug_to_diagnose_not_critical() -> None:
+    texts = [
+        frame.format(s=subject, p=fails[gender])
+        for frame, (subject, gender), fails in product(PAST_FRAMES, PAST_SUBJECTS, PAST_FAILS)
+    ]
+    failures = _failures(texts, lambda r: not r.critical and r.category == C.BUG_REPORT)
+    assert not failures, _report(failures, len(texts))
+
+
+# A control gone from the screen, even on every record, is a bug, not mass data loss.
+CONTROLS_GONE = (
+    "на всех сделках пропала кнопка «Счёт»",
+    "у всех исчезла вкладка «Файлы» в задачах",
+    "в карточках всех контактов пропал значок телефона",
+    "после обновления у всех пропал пункт меню «Отчёты»",
+)
+
+
+def test_a_control_gone_for_everybody_is_a_bug_not_data_loss() -> None:
+    texts = [wrapper.format(core) for core, wrapper in product(CONTROLS_GONE, WRAPPERS)]
+    failures = _failures(texts, lambda r: not r.critical and r.category == C.BUG_REPORT)
+    assert not failures, _report(failures, len(texts))
+
+
+# The service's failure and its consequence for a record, told without a comma, is still an outage;
+# a record's failure and its consequence is still a bug.
+CONSEQUENCES = ("поэтому не можем выставить счета", "так что сделки не ведём", "и теперь задачи не создать",
+                "в итоге клиенты ждут ответа по сделкам")
+SERVICE_DOWN = ("портал лежит", "CRM упала", "система висит", "аккаунт не открывается у всех")
+RECORD_FAILS = ("отчёт по продажам не грузится", "карточка сделки не открывается", "фильтр по дате не работает")
+
+
+def test_a_consequence_told_without_a_comma_keeps_the_reading() -> None:
+    down = [f"{cause} {then}" for cause, then in product(SERVICE_DOWN, CONSEQUENCES)]
+    failures = _failures(down, _critical_outage)
+    bugs = [f"{cause} {then}" for cause, then in product(RECORD_FAILS, CONSEQUENCES)]
+    failures += _failures(bugs, lambda r: not r.critical and r.category == C.BUG_REPORT)
+    assert not failures, _report(failures, len(down) + len(bugs))
