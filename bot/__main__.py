@@ -17,11 +17,15 @@ def main(argv: list[str] | None = None) -> int:
         from bot.console import main as console_main
 
         return console_main(rest)
+    if command == "migrate":
+        from bot.app import migrate_main
+
+        return migrate_main(rest)
     if command == "run":
         from bot.app import main as app_main
 
         return app_main(rest)
-    print(f"Unknown command: {command}. Use: python -m bot [run|classify|console]", file=sys.stderr)
+    print(f"Unknown command: {command}. Use: python -m bot [run|migrate|classify|console]", file=sys.stderr)
     return 2
 
 

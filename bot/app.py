@@ -1,24 +1,31 @@
-"""`python -m bot`: the Telegram bot in long polling. The only module of `bot/` that imports aiogram."""
+"""`python -m bot`: the Telegram bot, in long polling or (`WEBHOOK_URL`) behind a webhook with other instances.
+The only module of `bot/` that imports aiogram."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import secrets
+import signal
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, Update
 from aiogram.utils.token import TokenValidationError, validate_token
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import texts
 from bot.conversation import ConversationService
 from bot.desk import Desk, Ticker
+from bot.locks import PostgresChatLocks, RateLimiter, connect_redis, lease, shared_chat_locks
+from bot.migrations.history import migrate_all
 from bot.schedule import SupportSchedule
 from bot.settings import Settings
 from handlers.agents import make_router as make_agents_router
@@ -27,6 +34,7 @@ from handlers.private import file_prober, make_router
 from handlers.telegram_port import TelegramPort
 from handlers.worker import Worker
 from knowledge.db import make_engine
+from knowledge.migrate import SchemaError
 from knowledge.service import Knowledge
 from knowledge.settings import load_settings
 
@@ -45,7 +53,10 @@ class Application:
     worker: Worker
     desk: Desk | None = None
     ticker: Ticker | None = None
+    redis: Any = None
     _crawl: asyncio.Task[None] | None = field(default=None, repr=False)
+    _stopped: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    webhook_port: int | None = None  # the port the webhook server listens on, once started
 
     @classmethod
     def create(cls, settings: Settings) -> Application:
@@ -60,9 +71,14 @@ class Application:
         bot = Bot(settings.bot_token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
         knowledge = Knowledge(settings, engine)
         service = ConversationService.from_settings(settings, engine, searcher=knowledge, prober=file_prober(bot))
-        port = TelegramPort(bot, group_per_minute=settings.group_messages_per_minute)  # the one outbound path
+        redis = connect_redis(settings.redis_url) if settings.redis_url else None
+        limiter = RateLimiter(settings.send_rate_limit, redis) if settings.send_rate_limit else None
+        port = TelegramPort(bot, group_per_minute=settings.group_messages_per_minute,  # the one outbound path
+                            limiter=limiter)
         outbox = Outbox(bot, service, port)
-        worker = Worker(service, outbox)
+        # Several instances run only behind a webhook (Telegram gives updates to one poller): chat locks shared then
+        shared = shared_chat_locks(engine, redis) if settings.webhook_url else None
+        worker = Worker(service, outbox, shared=shared)
         dispatcher = Dispatcher(service=service, outbox=outbox, worker=worker, settings=settings)
         dispatcher.include_router(make_router())
         desk = ticker = None
@@ -75,18 +91,25 @@ class Application:
                         index_stats=knowledge.stats)
             service.desk = desk
             ticker = Ticker(desk, settings.desk_tick_seconds)
+            if settings.webhook_url:  # reminders and topics of new tickets by one instance at a time
+                ticker.exclusive = lambda: lease(engine, "desk")
             worker.after = ticker.kick
             dispatcher["desk"] = desk
             dispatcher.include_router(make_agents_router(settings.agent_chat_id))
-        return cls(settings, engine, bot, dispatcher, service, knowledge, outbox, worker, desk, ticker)
+        return cls(settings, engine, bot, dispatcher, service, knowledge, outbox, worker, desk, ticker, redis)
 
     async def prepare(self) -> None:
         """Tables, replies left unsent by a previous run, the command menu, the index."""
         await self.service.start()
-        pending = await self.service.recover()
-        if pending:
-            log.info("sending %d replies left unsent by the previous run", len(pending))
-            await self.outbox.send_all(pending)
+        if self.worker.shared is not None:  # other instances may be running: chat by chat, under their locks
+            chats = await self.worker.recover()
+            if chats:
+                log.info("recovered what a stopped instance left in %d chats", chats)
+        else:
+            pending = await self.service.recover()
+            if pending:
+                log.info("sending %d replies left unsent by the previous run", len(pending))
+                await self.outbox.send_all(pending)
         await self.bot.set_my_commands([BotCommand(command=name, description=description)
                                         for name, description in texts.COMMANDS.items()])
         if self.desk is not None:
@@ -101,7 +124,11 @@ class Application:
 
     async def _crawl_index(self) -> None:
         try:
-            summary = await self.knowledge.crawl()
+            async with lease(self.engine, "crawl") as mine:  # one instance crawls; the others load its index
+                if not mine:
+                    log.info("another instance is crawling the help center")
+                    return
+                summary = await self.knowledge.crawl()
         except Exception:
             log.exception("the background crawl of the help center failed")
             return
@@ -110,7 +137,11 @@ class Application:
             log.log(level, "crawl: %s", line)
 
     async def run(self, handle_signals: bool = True, polling_timeout: int = 30) -> None:
+        if self.settings.webhook_url:
+            await self.run_webhook(handle_signals)
+            return
         await self.prepare()
+
         log.info("polling for updates")
         try:
             # Updates are only stored while polling (the worker handles them in the background), so the
@@ -122,9 +153,65 @@ class Application:
         finally:
             await self.close()
 
+    async def run_webhook(self, handle_signals: bool = True) -> None:
+        """Serve Telegram's webhook; an update is answered 200 only once it is stored (else Telegram resends it)."""
+        settings = self.settings
+        assert settings.webhook_url
+        self.worker.wait_for_database = False  # a request that cannot be stored is answered 500
+        runner: web.AppRunner | None = None
+        try:
+            await self.prepare()
+            server = web.Application()
+            server.router.add_post(settings.webhook_route, self._on_webhook)
+            runner = web.AppRunner(server, access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+            await site.start()
+            self.webhook_port = runner.addresses[0][1]
+            if not settings.webhook_secret:
+                log.warning("WEBHOOK_SECRET is not set: anyone who knows the URL can post updates")
+            await self.bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret,
+                                       allowed_updates=self.dispatcher.resolve_used_update_types())
+            log.info("webhook mode: listening on %s:%s%s for %s", settings.webhook_host, self.webhook_port,
+                     settings.webhook_route, settings.webhook_url)
+            if handle_signals:
+                loop = asyncio.get_running_loop()
+                for number in (signal.SIGTERM, signal.SIGINT):
+                    loop.add_signal_handler(number, self._stopped.set)
+            await self._stopped.wait()
+        finally:
+            if settings.webhook_delete_on_stop:
+                try:
+                    await self.bot.delete_webhook()
+                except Exception as error:
+                    log.warning("deleteWebhook failed at stop: %s", error)
+            if runner is not None:
+                await runner.cleanup()
+            await self.close()
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        secret = self.settings.webhook_secret
+        if secret and not secrets.compare_digest(
+                request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode(), secret.encode()):
+            log.warning("a webhook request from %s without the right secret token was refused", request.remote)
+            return web.Response(status=401, text="Unauthorized")
+        try:
+            update = Update.model_validate(await request.json(), context={"bot": self.bot})
+        except ValueError:
+            log.warning("a webhook request with a malformed update was refused")
+            return web.Response(status=400, text="Bad Request")
+        try:
+            await self.dispatcher.feed_update(self.bot, update)  # stores it (handling goes on in the background)
+        except Exception:
+            log.exception("update %s could not be stored; Telegram will send it again", update.update_id)
+            return web.Response(status=500, text="Not stored")
+        return web.Response(status=200)
+
     async def stop(self) -> None:
+        self._stopped.set()
         with contextlib.suppress(RuntimeError):  # not polling
             await self.dispatcher.stop_polling()
+
 
     async def close(self) -> None:
         await self.worker.drain()
@@ -136,6 +223,10 @@ class Application:
             self._crawl.cancel()
         await self.knowledge.close()
         await self.bot.session.close()
+        if self.redis is not None:
+            await self.redis.aclose()
+        if isinstance(self.worker.shared, PostgresChatLocks):
+            await self.worker.shared.close()
         await self.engine.dispose()
 
 
@@ -149,7 +240,34 @@ def main(argv: list[str] | None = None) -> int:
         message = str(error) if "BOT_TOKEN" in str(error) else "BOT_TOKEN is not a valid bot token"
         print(f"Configuration error: {message}", file=sys.stderr)
         return 2
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(app.run())
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(app.run())
+    except SchemaError as error:
+        print(f"Database error: {error}", file=sys.stderr)
+        return 2
     return 0
+
+
+def migrate_main(argv: list[str] | None = None) -> int:
+    """`python -m bot migrate`: apply the pending schema migrations of the bot and the index, then exit."""
+    del argv
+    settings = load_settings(Settings)
+    settings.ensure_sqlite_dir()
+
+    async def run() -> list[str]:
+        engine = make_engine(settings.database_url)
+        try:
+            return await migrate_all(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        migrated = asyncio.run(run())
+    except SchemaError as error:
+        print(f"Database error: {error}", file=sys.stderr)
+        return 2
+    print(f"Migrated: {', '.join(migrated)}" if migrated else "The database schema is up to date.")
+    return 0
+
 

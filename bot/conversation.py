@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot import extraction, intake, screenshots, texts
@@ -101,6 +101,13 @@ class Incoming:
     command: str = ""
     reply_to: int = 0              # the message it replies to, in the same chat (0: none)
 
+    def __post_init__(self) -> None:
+        # PostgreSQL's text holds no NUL character (Telegram sends none; a forged update might)
+        for name in ("text", "name", "username", "file_name", "command"):
+            value = getattr(self, name)
+            if value and "\x00" in value:
+                object.__setattr__(self, name, value.replace("\x00", ""))
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -168,6 +175,7 @@ class ConversationService:
         timezone: str = "Europe/Moscow",
         clock: Callable[[], datetime] = utcnow,
         search_limit: int = 3,
+        auto_migrate: bool = True,
     ) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine)
@@ -180,6 +188,7 @@ class ConversationService:
         self.zone = ZoneInfo(timezone)
         self.clock = clock
         self.search_limit = search_limit
+        self.auto_migrate = auto_migrate
         self._chat_lock = ChatLocks()  # one chat's updates one after another, in arrival order
         self._write_lock: contextlib.AbstractAsyncContextManager[object] = (
             asyncio.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
@@ -206,10 +215,11 @@ class ConversationService:
             prober=prober,
             hours=texts.hours_text(settings.support_open_hour, settings.support_close_hour, settings.support_timezone),
             timezone=settings.support_timezone,
+            auto_migrate=settings.auto_migrate,
         )
 
     async def start(self) -> None:
-        await create_all(self.engine)
+        await create_all(self.engine, apply=self.auto_migrate)
 
     def writing(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
         """A write transaction queued with the dialogue's own (the desk writes through it too)."""
@@ -236,7 +246,9 @@ class ConversationService:
             async with self._chat_lock(incoming.chat_id):
                 try:
                     return await self._process(incoming)
-                except Exception:
+                except Exception as error:
+                    if database_unreachable(error):
+                        raise  # not the update's fault: the caller tries it again once the database is back
                     log.exception("update %s of chat %s failed", incoming.update_id, incoming.chat_id)
                     await self._give_up(incoming)
                     return [Outgoing(incoming.chat_id, texts.render("processing_error"))]
@@ -270,12 +282,33 @@ class ConversationService:
             log.info("recovered %d stored updates", len(rows))
         return await self.unsent()
 
-    async def unsent(self) -> list[Outgoing]:
+    async def pending(self, chat_id: int, before: int | None = None) -> list[Incoming]:
+        """A chat's updates stored and not handled yet (by any instance), oldest first: handled before a
+        later one, so a chat's order holds when its updates reach different instances."""
+        query = select(ProcessedUpdate.event).where(
+            ProcessedUpdate.chat_id == chat_id, ProcessedUpdate.done_at.is_(None), ProcessedUpdate.event.is_not(None))
+        if before is not None:
+            query = query.where(ProcessedUpdate.update_id < before)
         async with self.sessions() as session:
-            rows = (await session.execute(
-                select(Message).where(Message.direction == "out", Message.sent_at.is_(None),
-                                      Message.internal.is_(False)).order_by(Message.id)
-            )).scalars().all()
+            rows = (await session.execute(query.order_by(ProcessedUpdate.update_id))).scalars().all()
+        return [Incoming.from_json(event) for event in rows if event]
+
+    async def chats_to_recover(self) -> list[int]:
+        """Chats with an update stored but not handled, or a reply not sent (an instance died)."""
+        async with self.sessions() as session:
+            updates = (await session.execute(select(ProcessedUpdate.chat_id).distinct().where(
+                ProcessedUpdate.done_at.is_(None), ProcessedUpdate.chat_id.is_not(None)))).scalars().all()
+            replies = (await session.execute(select(Message.chat_id).distinct().where(
+                Message.direction == "out", Message.sent_at.is_(None), Message.internal.is_(False)))).scalars().all()
+        return sorted({*updates, *replies})
+
+    async def unsent(self, chat_id: int | None = None) -> list[Outgoing]:
+        query = select(Message).where(Message.direction == "out", Message.sent_at.is_(None),
+                                      Message.internal.is_(False))
+        if chat_id is not None:
+            query = query.where(Message.chat_id == chat_id)
+        async with self.sessions() as session:
+            rows = (await session.execute(query.order_by(Message.id))).scalars().all()
         return [Outgoing(row.chat_id, row.text or "", _buttons(row.buttons), row.id) for row in rows]
 
     async def mark_sent(self, outgoing: Outgoing, telegram_message_id: int | None) -> None:
@@ -398,6 +431,9 @@ class ConversationService:
         event = await self._event(incoming, state)
         context = intake.Context(previous_account=loaded.previous_account, hours=self.hours)
         outcome = intake.advance(state, event, context)
+        if isinstance(event, intake.Press) and [r.key for r in outcome.replies] == ["stale_button"]:
+            log.warning("chat %s: button data %r does not apply to its dialogue (stale or forged); nothing changed",
+                        incoming.chat_id, incoming.text[:80])
         return await self._commit(incoming, loaded, state, outcome, now, event)
 
     async def _event(self, incoming: Incoming, state: DialogueState) -> intake.Event:
@@ -601,6 +637,19 @@ class ConversationService:
                 {"author": m.author_kind, "text": texts.plain(m.text or "") if m.author_kind == "bot" else m.text,
                  "kind": m.kind, "at": m.created_at.astimezone(self.zone), "edited": m.edited_at is not None}
                 for m in messages]})]
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """The database cannot be reached just now (down, restarting, a SQLite file locked too long)."""
+    if isinstance(error, OSError | TimeoutError):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated or isinstance(error.orig, OSError):
+            return True
+        if isinstance(error, OperationalError | InterfaceError):
+            text = str(error.orig).lower()
+            return not text or any(word in text for word in ("lock", "busy", "connect", "closed", "shut", "terminat"))
+    return False
 
 
 def _flagged(event: intake.Event | None) -> bool:

@@ -1009,6 +1009,8 @@ class Ticker:
     seconds: float
     task: asyncio.Task[None] | None = field(default=None, repr=False)
     wake: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    # Several instances: a tick runs where this lease is held (`bot.locks.lease`); None: one instance
+    exclusive: Callable[[], contextlib.AbstractAsyncContextManager[bool]] | None = None
 
     def start(self) -> None:
         self.task = asyncio.create_task(self._loop(), name="desk-ticker")
@@ -1022,9 +1024,11 @@ class Ticker:
         while True:
             self.wake.clear()
             try:
-                await self.desk.publish_pending()
-                if due:
-                    await self.desk.run_due()
+                async with self.exclusive() if self.exclusive else contextlib.nullcontext(True) as mine:
+                    if mine:  # another instance ticks now otherwise
+                        await self.desk.publish_pending()
+                        if due:
+                            await self.desk.run_due()
             except Exception:
                 log.exception("desk tick failed")
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import Field, field_validator
@@ -33,6 +34,43 @@ class Settings(KnowledgeSettings):
     )
 
     production_calendar_file: str | None = Field(None, alias="PRODUCTION_CALENDAR_FILE")
+
+    # Webhook mode (several instances behind one URL) when WEBHOOK_URL is set; long polling otherwise.
+    webhook_url: str | None = Field(None, alias="WEBHOOK_URL")
+    webhook_secret: str | None = Field(None, alias="WEBHOOK_SECRET")
+    webhook_host: str = Field("0.0.0.0", alias="WEBHOOK_HOST")
+    webhook_port: int = Field(8080, alias="WEBHOOK_PORT", ge=0, le=65535)
+    webhook_path: str | None = Field(None, alias="WEBHOOK_PATH")  # default: the path of WEBHOOK_URL
+    webhook_delete_on_stop: bool = Field(True, alias="WEBHOOK_DELETE_ON_STOP")
+    redis_url: str | None = Field(None, alias="REDIS_URL")
+    # messages per second sent with the bot's token, by all instances together (Telegram allows about 30); 0: no cap
+    send_rate_limit: int = Field(30, alias="SEND_RATE_LIMIT", ge=0)
+
+    @field_validator("webhook_url", "webhook_secret", "webhook_path", "redis_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https://")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @property
+    def webhook_route(self) -> str:
+        from urllib.parse import urlsplit
+
+        path = self.webhook_path or (urlsplit(self.webhook_url).path if self.webhook_url else "") or "/"
+        return path if path.startswith("/") else "/" + path
 
     # --- the agents' desk (issue 5) ---
     need_info_suspend_days: int = Field(5, alias="NEED_INFO_SUSPEND_DAYS", ge=1, le=60)  # SLA 4.8

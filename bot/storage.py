@@ -257,10 +257,12 @@ class Reminder(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-async def create_all(engine: AsyncEngine) -> None:
-    """Create the bot's tables if missing (schema migrations replace this later)."""
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
+async def create_all(engine: AsyncEngine, *, apply: bool = True) -> None:
+    """Bring the bot's and the index's tables to the current schema by their migrations
+    (`bot/migrations`, `knowledge/migrations`); with `apply=False` a pending one raises `SchemaError`."""
+    from bot.migrations.history import migrate_all
+
+    await migrate_all(engine, apply=apply)
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -27,6 +27,7 @@ from aiogram.types import ReplyParameters
 
 from bot.conversation import ChatLocks
 from bot.desk import Blocked, Buttons, Refused, TopicMissing, Unavailable
+from bot.locks import RateLimiter
 from handlers.outbox import keyboard
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,9 @@ class RateGate:
 
 class TelegramPort:
     def __init__(self, bot: Bot, *, group_per_minute: int = 20, server_attempts: int = 5, max_wait: float = 60.0,
-                 max_retry_after: int = 20) -> None:
+                 max_retry_after: int = 20, limiter: RateLimiter | None = None) -> None:
         self.bot = bot
+        self.limiter = limiter  # messages per second with the token, shared by the instances through Redis
         self.gate = RateGate(group_per_minute)
         self.server_attempts = server_attempts
         self.max_wait = max_wait
@@ -77,6 +79,8 @@ class TelegramPort:
             delay = 0.5
             server_errors = waits = 0
             while True:
+                if message and self.limiter is not None:
+                    await self.limiter.wait()
                 try:
                     return await make()
                 except TelegramRetryAfter as error:

@@ -9,19 +9,45 @@ other, replies included.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
-from bot.conversation import ChatLocks, ConversationService, Incoming
+from bot.conversation import ChatLocks, ConversationService, Incoming, Outgoing, database_unreachable
+from bot.locks import ChatLock
 from handlers.outbox import Outbox
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+async def until_reachable(job: Callable[[], Awaitable[T]], waiting: str, first_delay: float = 0.5) -> T:
+    """Run a database job; while the database is unreachable, log what waits and try again with backoff."""
+    delay = first_delay
+    while True:
+        try:
+            result = await job()
+        except Exception as error:
+            if not database_unreachable(error):
+                raise
+            log.warning("the database is unreachable (%s): %s; trying again in %.1f s",
+                        type(error).__name__, waiting, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+            continue
+        if delay > first_delay:
+            log.info("the database is reachable again (%s before)", waiting)
+        return result
 
 
 class Worker:
-    def __init__(self, service: ConversationService, outbox: Outbox, drain_seconds: float = 30.0) -> None:
+    def __init__(
+        self, service: ConversationService, outbox: Outbox, drain_seconds: float = 30.0, shared: ChatLock | None = None,
+    ) -> None:
         self.service = service
+        self.shared = shared  # a chat's lock across instances (Redis or PostgreSQL); None: one instance
+        self.wait_for_database = True  # polling; the webhook answers 500 instead
         self.outbox = outbox
         self.drain_seconds = drain_seconds
         self.tasks: set[asyncio.Task[None]] = set()
@@ -29,8 +55,18 @@ class Worker:
         self.after: Callable[[], None] | None = None  # told after each update (the desk publishes new tickets)
 
     async def accept(self, incoming: Incoming) -> None:
-        """Store the update now; handle it in the background unless it was handled before."""
-        if await self.service.store(incoming):
+        """Store the update now; handle it in the background unless it was handled before.
+
+        Polling (`wait_for_database`): while the database is unreachable the update waits here, so the
+        next getUpdates, which would confirm it to Telegram, is not sent; storing is retried until it
+        works. Webhook: the error goes up and the request is answered 500, so Telegram sends it again.
+        """
+        if self.wait_for_database:
+            fresh = await until_reachable(lambda: self.service.store(incoming),
+                                          f"update {incoming.update_id} is not confirmed to Telegram")
+        else:
+            fresh = await self.service.store(incoming)
+        if fresh:
             self.spawn(self._run(incoming), f"update-{incoming.update_id}")
 
     def spawn(self, job: Coroutine[Any, Any, None], name: str | None = None) -> None:
@@ -41,14 +77,36 @@ class Worker:
 
     async def _run(self, incoming: Incoming) -> None:
         try:
-            async with self.chats(incoming.chat_id):
+            async with self.chats(incoming.chat_id), self._across_instances(incoming.chat_id):
+                if self.shared is not None:
+                    for earlier in await self.service.pending(incoming.chat_id, before=incoming.update_id):
+                        await self.outbox.send_all(await self._process(earlier))
                 if incoming.type == "press":
                     await self.outbox.clear_buttons(incoming.chat_id, incoming.message_id)
-                await self.outbox.send_all(await self.service.process(incoming))
+                await self.outbox.send_all(await self._process(incoming))
             if self.after is not None:
                 self.after()
         except Exception:
             log.exception("update %s of chat %s: replies not sent", incoming.update_id, incoming.chat_id)
+
+    async def _process(self, incoming: Incoming) -> list[Outgoing]:
+        """Handle a stored update; while the database is unreachable, wait and try again (it stays stored)."""
+        return await until_reachable(lambda: self.service.process(incoming),
+                                     f"update {incoming.update_id} of chat {incoming.chat_id} waits")
+
+    async def recover(self) -> int:
+        """Several instances: what a dead instance left (updates not handled, replies not sent), chat by
+        chat under the chat's shared lock, so nothing is handled or sent by two instances."""
+        chats = await self.service.chats_to_recover()
+        for chat_id in chats:
+            async with self.chats(chat_id), self._across_instances(chat_id):
+                for incoming in await self.service.pending(chat_id):
+                    await self.outbox.send_all(await self._process(incoming))
+                await self.outbox.send_all(await self.service.unsent(chat_id))
+        return len(chats)
+
+    def _across_instances(self, chat_id: int) -> contextlib.AbstractAsyncContextManager[None]:
+        return self.shared(chat_id) if self.shared is not None else contextlib.nullcontext()
 
     async def drain(self) -> None:
         """Let the updates being handled finish (at a stop); what remains is handled on the next start."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from knowledge.crawler import CrawlProgress
+from knowledge.migrate import SchemaError
 from knowledge.model import Hit
 from knowledge.service import Knowledge
 from knowledge.settings import KnowledgeSettings, load_settings
@@ -188,6 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted: the index was left as it was.", file=sys.stderr)
         return 130
+    except SchemaError as exc:
+        print(f"Database error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -26,4 +26,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # many chats handled at once; a few instances stay under PostgreSQL's default 100 connections
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
     return create_async_engine(url, **kwargs)

@@ -83,7 +83,7 @@ class Knowledge:
             self.settings.ensure_sqlite_dir()
             engine = make_engine(self.settings.database_url)
         self.engine = engine
-        self.store = IndexStore(engine)
+        self.store = IndexStore(engine, auto_migrate=self.settings.auto_migrate)
         self._http_client = http_client
         self._schema_ready = False
         self._index: SearchIndex | None = None

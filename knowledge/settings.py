@@ -27,6 +27,8 @@ class KnowledgeSettings(BaseSettings):
     crawl_max_page_bytes: int = Field(2_000_000, alias="CRAWL_MAX_PAGE_BYTES", gt=0)
     crawl_max_pages: int = Field(5_000, alias="CRAWL_MAX_PAGES", gt=0)
     crawl_retries: int = Field(3, alias="CRAWL_RETRIES", ge=0, le=10)
+    # Apply pending schema migrations at start; false: refuse to start until `python -m bot migrate` ran.
+    auto_migrate: bool = Field(True, alias="AUTO_MIGRATE")
 
     @field_validator("help_base_url", "help_public_base_url")
     @classmethod

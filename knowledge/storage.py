@@ -144,12 +144,15 @@ def resolve_public_urls(rows: dict[str, str | None], public_base: str) -> dict[s
 
 
 class IndexStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, auto_migrate: bool = True) -> None:
         self.engine = engine
+        self.auto_migrate = auto_migrate
 
     async def create(self) -> None:
-        async with self.engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
+        """The index's tables at the current schema, by its migrations (`knowledge/migrations`)."""
+        from knowledge.migrate import knowledge_history, migrate
+
+        await migrate(self.engine, [knowledge_history()], apply=self.auto_migrate)
 
     async def known_pages(self, base: str, public_base: str) -> dict[str, KnownPage]:
         """What the crawler may ask conditionally, in crawled addresses (public ones mapped back)."""

@@ -15,6 +15,7 @@ from bot.app import Application
 from bot.conversation import Searcher
 from bot.settings import Settings
 from knowledge.model import Hit
+from tests.dbs import database_url
 from tests.emulator import BotAPIEmulator
 
 
@@ -22,7 +23,7 @@ def bot_settings(emulator: BotAPIEmulator, database: Path, **extra: Any) -> Sett
     values: dict[str, Any] = {
         "BOT_TOKEN": emulator.token,
         "TELEGRAM_API_URL": emulator.base_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "DATABASE_URL": database_url(database.parent, database.name),
         # nothing listens there: an empty index is crawled in the background and fails fast, offline
         "HELP_BASE_URL": "http://127.0.0.1:9/help/",
         "CRAWL_RETRIES": 0,

@@ -5,11 +5,12 @@ from __future__ import annotations
 from bot.console import Console
 from bot.conversation import ConversationService
 from knowledge.db import make_engine
+from tests.dbs import database_url
 from tests.fakes import FakeSchedule, FakeSearcher, fake_moderate, fake_read
 
 
 async def test_console_dialogue_to_a_ticket_with_a_button_and_a_file(tmp_path):
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'console.sqlite3'}")
+    engine = make_engine(database_url(tmp_path))
     from bot.console import _probe
 
     service = ConversationService(engine, reader=fake_read, moderator=fake_moderate, schedule=FakeSchedule(),

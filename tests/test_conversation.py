@@ -22,6 +22,7 @@ from bot.storage import (
     count_self_served,
 )
 from knowledge.db import make_engine
+from tests.dbs import database_url
 from tests.fakes import FakeSchedule, FakeSearcher, fake_moderate, fake_read
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
@@ -57,7 +58,7 @@ class Chat:
 
 @pytest.fixture
 async def env(tmp_path):
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+    engine = make_engine(database_url(tmp_path))
     files = {"png": PNG, "pdf": PDF}
     clock = {"now": WEDNESDAY_NOON}
 

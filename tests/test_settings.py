@@ -9,6 +9,7 @@ from knowledge.settings import KnowledgeSettings, load_settings
 
 def test_defaults_point_to_a_sqlite_file_under_data(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)  # the suite's PostgreSQL run sets it
     settings = KnowledgeSettings()
     assert settings.database_url == "sqlite+aiosqlite:///./data/bot.sqlite3"
     settings.ensure_sqlite_dir()

@@ -9,6 +9,7 @@ import pytest
 from bot.storage import Ticket, TicketEvent, User, create_all, queue_place, sessionmaker, set_ticket_state
 from bot.tickets import InvalidTransition, QueueItem, TicketState, can_transition, place_in_queue, queue_order
 from knowledge.db import make_engine
+from tests.dbs import database_url
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -30,7 +31,7 @@ def test_critical_first_then_by_arrival():
 
 
 async def test_state_changes_are_recorded_with_who_and_when(tmp_path):
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 't.sqlite3'}")
+    engine = make_engine(database_url(tmp_path))
     await create_all(engine)
     sessions = sessionmaker(engine)
     try:

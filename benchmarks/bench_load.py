@@ -1,0 +1,171 @@
+"""Load through the Bot API emulator: many users writing at once to `python -m bot` (its own process), and
+the same load against a bare aiogram echo bot on the same emulator. Figures, not pass/fail.
+
+Each simulated user writes a dialogue of messages (a problem, the account, steps, browser, commands),
+each after the bot's answer to the previous one. Printed: throughput (messages answered per second),
+latency from a user's message to the bot's first answer (p50/p95), the bot process's peak memory, the
+throughput as a share of the echo bot's, and the memory that 1,000 open dialogues (drafts waiting for
+the user) add to the process. Targets: >= 0.7x the echo bot's throughput, p95 < 200 ms.
+
+    python benchmarks/bench_load.py [--users 500] [--messages 10] [--postgres]
+
+The database is a SQLite file, or PostgreSQL: `DATABASE_URL=postgresql+asyncpg://...` (a fresh database
+is created on that server), or `--postgres` starts a throwaway cluster with `.ci/services`.
+The bot's cap on sends per second (SEND_RATE_LIMIT, Telegram's 30/s) is off here, as the echo bot has none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.emulator import BotAPIEmulator  # noqa: E402
+
+DIALOGUE = (
+    "Не сохраняется сделка, выдаёт ошибку 500",
+    "romashka.aspro.cloud",
+    "Открываю сделку, меняю сумму и нажимаю «Сохранить»",
+    "Chrome 120, Windows 11",
+    "/status",
+    "/help",
+    "Как настроить воронку продаж?",
+    "/cancel",
+    "Спасибо!",
+    "/start",
+)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def memory_kb(pid: int, field: str) -> int:
+    """VmHWM (peak) or VmRSS (now) of a process, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+async def start_process(
+    emu: BotAPIEmulator, command: list[str], env: dict[str, str], folder: str,
+) -> asyncio.subprocess.Process:
+    full = {**os.environ, "BOT_TOKEN": emu.token, "TELEGRAM_API_URL": emu.base_url, "PYTHONPATH": str(ROOT), **env}
+    process = await asyncio.create_subprocess_exec(*command, cwd=folder, env=full, stdout=asyncio.subprocess.DEVNULL,
+                                                   stderr=asyncio.subprocess.DEVNULL)
+    await emu.wait_until_polling(timeout=120)
+    return process
+
+
+async def user_dialogue(emu: BotAPIEmulator, index: int, messages: int, timings: list[float]) -> None:
+    user = emu.create_user(f"Клиент {index}")
+    for n in range(messages):
+        start = time.perf_counter()
+        await emu.user_sends(user, DIALOGUE[n % len(DIALOGUE)])
+        answer = await emu.wait_for_bot_message(user, lambda m, t=start: m.created >= t, timeout=120)
+        timings.append(answer.created - start)
+        # later answers to the same message are not waited for: the next message is written at once
+
+
+async def load(emu: BotAPIEmulator, users: int, messages: int) -> tuple[float, list[float]]:
+    timings: list[float] = []
+    start = time.perf_counter()
+    await asyncio.gather(*(user_dialogue(emu, n, messages, timings) for n in range(users)))
+    return time.perf_counter() - start, timings
+
+
+async def open_dialogues(emu: BotAPIEmulator, count: int) -> None:
+    async def one(n: int) -> None:
+        user = emu.create_user(f"Открытый {n}")
+        await emu.user_sends(user, "Не сохраняется сделка, выдаёт ошибку 500")
+        await emu.wait_for_bot_message(user, timeout=120)
+
+    for first in range(0, count, 200):
+        await asyncio.gather(*(one(n) for n in range(first, min(count, first + 200))))
+
+
+def report(name: str, elapsed: float, timings: list[float], peak_kb: int) -> float:
+    throughput = len(timings) / elapsed
+    print(f"  {name:<12} {len(timings)} messages in {elapsed:.1f} s: {throughput:.0f} msg/s   "
+          f"p50 {percentile(timings, 0.5) * 1000:.0f} ms   p95 {percentile(timings, 0.95) * 1000:.0f} ms   "
+          f"mean {statistics.fmean(timings) * 1000:.0f} ms   peak memory {peak_kb / 1024:.0f} MiB")
+    return throughput
+
+
+def start_postgres() -> dict[str, str]:
+    out = subprocess.run(["bash", "-c", "source .ci/services && services_start >&2 && "
+                          "echo \"$DATABASE_URL $SERVICES_DIR $PG_BIN\""], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout.split()
+    return {"DATABASE_URL": out[0], "SERVICES_DIR": out[1], "PG_BIN": out[2]}
+
+
+def stop_postgres(env: dict[str, str]) -> None:
+    subprocess.run(["bash", "-c", "source .ci/services && services_stop"], cwd=ROOT, env={**os.environ, **env},
+                   check=False)
+
+
+async def main(users: int, messages: int, postgres: bool) -> None:
+    logging.basicConfig(level=logging.ERROR)
+    services = start_postgres() if postgres else {}
+    if services:
+        os.environ["DATABASE_URL"] = services["DATABASE_URL"]
+    try:
+        from tests.dbs import ON_POSTGRES, database_url  # reads DATABASE_URL
+
+        with tempfile.TemporaryDirectory() as folder:
+            url = database_url(Path(folder), "load.sqlite3")
+            engine = "PostgreSQL" if ON_POSTGRES or services else "SQLite"
+            print(f"{users} users x {messages} messages through the emulator; the bot on {engine}")
+            async with BotAPIEmulator() as emu:
+                process = await start_process(emu, [sys.executable, "-m", "bot"],
+                                              {"DATABASE_URL": url, "HELP_BASE_URL": "http://127.0.0.1:9/help/",
+                                               "CRAWL_RETRIES": "0", "SEND_RATE_LIMIT": "0"}, folder)
+                try:
+                    await load(emu, 20, 3)  # warm-up: reading rules and caches load on first use
+                    elapsed, timings = await load(emu, users, messages)
+                    bot_rate = report("support bot", elapsed, timings, memory_kb(process.pid, "VmHWM"))
+                    await emu.settle(quiet=0.5, timeout=120)
+                    before = memory_kb(process.pid, "VmRSS")
+                    await open_dialogues(emu, 1000)
+                    await emu.settle(quiet=0.5, timeout=120)
+                    after = memory_kb(process.pid, "VmRSS")
+                finally:
+                    process.terminate()
+                    await process.wait()
+            async with BotAPIEmulator() as emu:
+                process = await start_process(emu, [sys.executable, str(ROOT / "benchmarks" / "echo_bot.py")], {},
+                                              folder)
+                try:
+                    await load(emu, 20, 3)
+                    elapsed, timings = await load(emu, users, messages)
+                    echo_rate = report("echo bot", elapsed, timings, memory_kb(process.pid, "VmHWM"))
+                finally:
+                    process.terminate()
+                    await process.wait()
+            print(f"  throughput of the support bot / the echo bot: {bot_rate / echo_rate:.2f}x (target >= 0.7x)")
+            print(f"  memory for 1,000 more open dialogues: {(after - before) / 1024:+.1f} MiB "
+                  f"(resident {before / 1024:.0f} -> {after / 1024:.0f} MiB; dialogues live in the database)")
+    finally:
+        if services:
+            stop_postgres(services)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=500)
+    parser.add_argument("--messages", type=int, default=10)
+    parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL cluster for the run")
+    args = parser.parse_args()
+    asyncio.run(main(args.users, args.messages, args.postgres))
