@@ -17,7 +17,7 @@ DEFAULT_HELP_BASE_URL = "https://aspro.cloud/help/"
 
 
 class KnowledgeSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     database_url: str = Field(DEFAULT_DATABASE_URL, alias="DATABASE_URL")
     help_base_url: str = Field(DEFAULT_HELP_BASE_URL, alias="HELP_BASE_URL")

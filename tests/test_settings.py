@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +48,16 @@ def test_bad_setting_in_a_real_process_has_no_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "HELP_BASE_URL" in proc.stderr
+
+
+def test_env_example_as_is_is_a_valid_configuration(monkeypatch, tmp_path):
+    """A newcomer copies .env.example to .env: empty values mean "not set", not a parse error."""
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    (tmp_path / ".env").write_text(example.read_text("utf-8"), "utf-8")
+    monkeypatch.chdir(tmp_path)
+    for name in ("AGENT_CHAT_ID", "ADMIN_IDS", "BOT_TOKEN", "HELP_PUBLIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert settings.agent_chat_id is None
+    assert settings.admin_ids == []
+    assert settings.bot_token is None
