@@ -35,6 +35,7 @@ from search_eval import (
     EXTRA,
     FRESH,
     FRESH2,
+    FRESH3,
     Figures,
     Query,
     by_kind,
@@ -272,12 +273,13 @@ def main() -> None:
     extra = load_dev(EXTRA)
     fresh = load_dev(FRESH)
     fresh2 = load_dev(FRESH2)
+    fresh3 = load_dev(FRESH3)
     both = dev + extra
     t = time.perf_counter()
     index = ks.SearchIndex(sections)
     build = time.perf_counter() - t
     print(f"mirror index: {len(index)} sections, built in {build:.2f} s (analyzer included)")
-    for name, queries in (("dev", dev), ("extra", extra), ("fresh", fresh), ("fresh2", fresh2)):
+    for name, queries in (("dev", dev), ("extra", extra), ("fresh", fresh), ("fresh2", fresh2), ("fresh3", fresh3)):
         print(f"{name} set: {len(queries)} queries ({sum(bool(q.expected) for q in queries)} answerable)")
     print()
     rows = candidates(index, both)
@@ -295,7 +297,8 @@ def main() -> None:
     print_figures("fresh (never tuned on)", ours(index), fresh)
     print_figures("fresh2 (never tuned on)", ours(index), fresh2)
     print_figures("fresh + fresh2", ours(index), fresh + fresh2, kinds=False)
-    for name, queries in (("dev + extra", both), ("fresh + fresh2", fresh + fresh2)):
+    print_figures("fresh3 (never fitted or tuned on)", ours(index), fresh3)
+    for name, queries in (("dev + extra", both), ("fresh + fresh2", fresh + fresh2), ("fresh3", fresh3)):
         answerable = [r for r in (rows if queries is both else candidates(index, queries)) if r.query.expected]
         print(f"  before the cut-off: hit@3 {sum(r.answered for r in answerable) / len(answerable):.3f} on {name}")
 
