@@ -20,6 +20,7 @@ DEV = ROOT / "benchmarks" / "data" / "search_dev.jsonl"
 EXTRA = ROOT / "benchmarks" / "data" / "search_extra.jsonl"  # written apart from the dev set
 FRESH = ROOT / "benchmarks" / "data" / "search_fresh.jsonl"  # written after tuning: never fitted on
 FRESH2 = ROOT / "benchmarks" / "data" / "search_fresh2.jsonl"  # a second one, written before the next round
+FRESH3 = ROOT / "benchmarks" / "data" / "search_fresh3.jsonl"  # a third: never fitted on, the check of a refit
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from knowledge.model import Section
-from knowledge.search import COOC_WEIGHT, DERIVED_WEIGHT, FEATURES, SearchIndex
+from knowledge.search import (
+    CAL_WEIGHTS,
+    CALIBRATED,
+    COOC_WEIGHT,
+    DEFAULT_THRESHOLD,
+    DERIVED_WEIGHT,
+    FEATURES,
+    SearchIndex,
+)
 from knowledge.textproc import Analyzer, deobfuscate, fold, transliterate, transliterations, words
 from tests.helpcenter import mirror_sections, url_path
 
@@ -378,3 +386,21 @@ def test_results_are_deterministic(index: SearchIndex) -> None:
     again = SearchIndex(mirror_sections())
     assert [again.search(q) for q in queries] == first
     assert [index.search(q) for q in queries] == first
+
+
+def test_calibration_is_consistent() -> None:
+    """The shipped calibration weighs exactly the features it names, each one `explain` reports."""
+    assert set(CALIBRATED) <= set(FEATURES) and len(set(CALIBRATED)) == len(CALIBRATED)
+    assert len(CAL_WEIGHTS) == len(CALIBRATED)
+    assert 0.0 < DEFAULT_THRESHOLD < 1.0
+
+
+def test_cut_off_prefers_no_link_to_a_half_covered_question(index: SearchIndex) -> None:
+    """A question the help answers in its own words passes; the same product words around a topic
+    the help never covers, or another vendor's product the articles do not cover, get no link."""
+    assert index.search("как изменить адрес аккаунта")
+    assert index.search("как отключить неиспользуемые модули")
+    assert not index.search("как принимать у покупателей оплату банковской картой через терминал")
+    assert not index.search("как выгружать товары из каталога на Ozon")
+    probs = [index.explain(q, 1)[0].probability for q in ("импорт сделок из excel", "импорт сделок из ozon")]
+    assert probs[0] > probs[1]
