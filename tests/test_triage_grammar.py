@@ -796,3 +796,34 @@ def test_a_consequence_told_without_a_comma_keeps_the_reading() -> None:
     bugs = [f"{cause} {then}" for cause, then in product(RECORD_FAILS, CONSEQUENCES)]
     failures += _failures(bugs, lambda r: not r.critical and r.category == C.BUG_REPORT)
     assert not failures, _report(failures, len(down) + len(bugs))
+
+
+# Billing of the subscription itself (trial, charges, the service contract, reselling) is sales and billing
+# (SLA 3.2), whoever writes it and however politely; the same words about the product's own finance
+# module or its records stay in scope.
+BILLING_CORES = (
+    "продлите {t} пробный период ещё на {n}",
+    "можно продлить {t} тестовый период на {n}?",
+    "с карты списали деньги за продление {t} дважды",
+    "у нас {t} списали деньги за продление подписки, а мы отказались",
+    "хотим {t} сменить юрлицо в договоре на обслуживание",
+    "пришлите {t} реквизиты для оплаты подписки за {n}",
+    "хотим {t} стать вашими партнёрами в регионе",
+)
+BILLING_FILL = (("пожалуйста", "две недели"), ("нам", "месяц"), ("срочно", "год"))
+BILLING_FRAMES = ("{}", "Здравствуйте! {}.", "Добрый день, {}, заранее спасибо", "{}!!!")
+BILLING_NEAR = (
+    ("В модуле Финансы деньги по счёту списались дважды, почему?", C.BUG_REPORT),
+    ("Как настроить пробный период для клиентов в воронке сделок?", C.SETUP_CONSULTATION),
+    ("Как в карточке договора указать юрлицо клиента?", C.SETUP_CONSULTATION),
+)
+
+
+def test_subscription_billing_is_out_and_the_finance_module_in() -> None:
+    cases = [
+        (frame.format(core.format(t=t, n=n)), C.OTHER_CHANNEL_OR_OFFTOPIC)
+        for core, (t, n), frame in product(BILLING_CORES, BILLING_FILL, BILLING_FRAMES)
+    ]
+    cases += list(BILLING_NEAR)
+    failures, total = _read_as(cases)
+    assert not failures, _report(failures, total)
