@@ -827,3 +827,32 @@ def test_subscription_billing_is_out_and_the_finance_module_in() -> None:
     cases += list(BILLING_NEAR)
     failures, total = _read_as(cases)
     assert not failures, _report(failures, total)
+
+
+# Thanks and wishes with the words people pad them with («вам», «вчера», «ещё раз») are small talk (SLA 4.5);
+# a question to the company about itself is off-topic too.
+THANKS = ("Спасибо вам большое", "Благодарю вас", "Ещё раз спасибо вам", "Спасибо вам огромное")
+THANKS_FOR = ("за помощь вчера", "за помощь сегодня", "за помощь", "")
+THANKS_END = ("! Хорошего дня 😊", ". Всего доброго!", "!", ", хорошего вечера")
+ABOUT_YOU = ("А вы сами где находитесь?", "вы где находитесь, в каком городе?", "А вы в каком городе?")
+
+
+def test_padded_thanks_and_questions_about_the_company_are_small_talk() -> None:
+    thanks = (f"{a} {b}".strip() + c for a, b, c in product(THANKS, THANKS_FOR, THANKS_END))
+    cases = [(text, C.OTHER_CHANNEL_OR_OFFTOPIC) for text in thanks]
+    cases += [(text, C.OTHER_CHANNEL_OR_OFFTOPIC) for text in ABOUT_YOU]
+    failures, total = _read_as(cases)
+    assert not failures, _report(failures, total)
+
+
+# Moving data between the product and other software («выгрузить в Excel», «загрузить из 1С») is the
+# product's own function, in scope; the other software failing by itself is not (SLA 1.3).
+TRANSFER_VERBS = ("выгрузить", "выгрузим", "загрузить", "загрузим")
+TRANSFER_TARGETS = ("в Excel", "в эксель", "из 1С", "в 1C", "в Google Таблицы")
+TRANSFER_FRAMES = ("Можно ли {v} список сотрудников {t}?", "Как {v} сделки {t}?", "подскажите можно {v} счета {t}")
+
+
+def test_moving_data_to_other_software_is_in_scope() -> None:
+    texts = [f.format(v=v, t=t) for f, v, t in product(TRANSFER_FRAMES, TRANSFER_VERBS, TRANSFER_TARGETS)]
+    failures = _failures(texts, lambda r: r.scope == "in" and not r.critical)
+    assert not failures, _report(failures, len(texts))
