@@ -526,6 +526,7 @@ _LOCKOUT = _vocabulary("""
     1: никто ~ не может; ни один ~ не может; все ~ не могут; не может войти ни; nobody can;
     1: all ~ users ~ access denied; никто ~ не заходит; не заходит ни один; никто не может;
     1: всей компанией; всем офисом; все сотрудники ~ не могут
+    1: заблокирова* ~ =все; =все ~ заблокирова*; заблокирова* ~ =всех; =всех ~ заблокирова*
     1: nobody ~ can; no one ~ can; everyone ~ can't; everyone ~ cannot
 """)
 # Greetings and thanks: small talk when nothing else is said (SLA 4.5: not a request).
@@ -673,7 +674,7 @@ _FAILURE = _alternation(
     r"50[0234]", r"пятисотк\w*", r"ошибк\w*\s+подключени\w*", r"грузит\w*\s+бесконечно", r"бесконечно\s+грузит\w*",
     r"ошибк\w*\s+сервер\w*", r"серверн\w+\s+ошибк\w*", r"bad\s+gateway", r"gateway\s+time-?out",
     r"service\s+(?:temporarily\s+)?unavailable", r"internal\s+server\s+error", r"server\s+error",
-    r"бел\w+\s+(?:экран|экан|страниц|лист)\w*", r"пуст\w+\s+экран\w*", r"blank\s+(?:page|screen)",
+    r"бел\w+\s+(?:экран|экан|страниц|лист)\w*", r"пуст\w+\s+(?:экран|страниц)\w*", r"blank\s+(?:page|screen)",
     r"тайм-?аут\w*", r"timeout", r"timing\s+out", r"timed?\s+out", r"время\s+ожидания", r"err_\w+",
     r"(?:крути\w*|вечн\w*|бесконечн\w*)\s+(?:\w+\s+)?загрузк\w*", r"крутит\w*\s+(?:колес\w*|лоадер\w*)",
     # English.
@@ -772,6 +773,9 @@ _NO_SUBJECT = frozenset(
 )
 
 
+_SCREEN_SHOWS = re.compile(r"(?<!\w)(?:пуст|бел)\w+\s+(?:экран|экан|страниц|лист)\w*")
+
+
 def _failure_of_service(text: str) -> tuple[bool, bool]:
     """(a failure predicate said of the whole service, a whole module or everybody (SLA 2.1);
     a failure predicate said of nothing named, as in «Не грузится с утра» after «Аккаунт romashka.»)."""
@@ -780,7 +784,8 @@ def _failure_of_service(text: str) -> tuple[bool, bool]:
         failure = _FAILURE.search(segment)
         if failure is None:
             continue
-        plain = _WHOLE_PART.sub(" модуль ", segment)
+        # What the screen shows («пустую страницу», «белый экран») is what is seen, not the part that fails.
+        plain = _WHOLE_PART.sub(" модуль ", _SCREEN_SHOWS.sub(" ", segment))
         if _PART.search(plain):
             continue  # one kind of record or one control failing, even for everybody, is a bug
         if _SERVICE.search(plain) or _WHOLE.search(plain):
@@ -1237,6 +1242,8 @@ def _problems(text: str) -> list[_Draft]:
                 verdict.strength >= _UNMARKED
                 and verdict.category != previous.verdict.category
                 and not (verdict.category in _FAILURES and previous.verdict.category in _FAILURES)
+                # «заблокировались все. Никто не может войти»: one loss of operability told twice (SLA 2.1).
+                and not (verdict.critical and previous.verdict.critical)
                 and not _ANAPHORA.search(body)
             )
         if separate:

@@ -856,3 +856,43 @@ def test_moving_data_to_other_software_is_in_scope() -> None:
     texts = [f.format(v=v, t=t) for f, v, t in product(TRANSFER_FRAMES, TRANSFER_VERBS, TRANSFER_TARGETS)]
     failures = _failures(texts, lambda r: r.scope == "in" and not r.critical)
     assert not failures, _report(failures, len(texts))
+
+
+# What the screen shows («пустую страницу», «белый экран») said of a whole module for everybody is an outage;
+# the same said of one report or one card is a bug.
+WHOLE_PARTS = ("Весь раздел Финансы", "Модуль «Задачи»", "Раздел Сделки", "весь модуль Проекты", "Раздел Сотрудники")
+SHOWS = (
+    "выдаёт пустую страницу",
+    "показывает пустую страницу",
+    "открывается пустой страницей",
+    "показывает белый экран",
+)
+FOR_ALL = ("у всех пользователей", "у всех сотрудников", "у всего офиса")
+ONE_PARTS = ("Отчёт по продажам", "Карточка сделки №1542", "Печатная форма счёта")
+
+
+def test_a_blank_screen_of_a_whole_module_for_everybody_is_an_outage() -> None:
+    down = [f"{p} {s} {a}" for p, s, a in product(WHOLE_PARTS, SHOWS, FOR_ALL)]
+    failures = _failures(down, _critical_outage)
+    bugs = [f"{p} {s}" for p, s in product(ONE_PARTS, SHOWS)]
+    failures += _failures(bugs, lambda r: not r.critical and r.category == C.BUG_REPORT)
+    assert not failures, _report(failures, len(down) + len(bugs))
+
+
+# A security setting that locked everybody out, then the same told again («Никто не может войти»), is one
+# critical security problem (SLA 2.1, 2.4), not a second one.
+SETTINGS_ON = (
+    "После включения ограничения по IP",
+    "После включения обязательной 2FA",
+    "Как только включили двухфакторку",
+)
+LOCKED = ("заблокировались все пользователи", "заблокировало всех сотрудников", "все оказались заблокированы")
+RESTATED = ("Никто не может войти.", "Никто не может зайти, даже админ.", "Ни один сотрудник не может войти.")
+
+
+def test_a_lockout_told_twice_is_one_critical_security_problem() -> None:
+    texts = [f"{s} {lk}. {r}" for s, lk, r in product(SETTINGS_ON, LOCKED, RESTATED)]
+    failures = _failures(
+        texts, lambda r: r.critical and r.category == C.SECURITY_QUESTION and not r.multi_problem
+    )
+    assert not failures, _report(failures, len(texts))
