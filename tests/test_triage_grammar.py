@@ -790,12 +790,18 @@ SERVICE_DOWN = ("портал лежит", "CRM упала", "система в�
 RECORD_FAILS = ("отчёт по продажам не грузится", "карточка сделки не открывается", "фильтр по дате не работает")
 
 
-def test_a_consequence_told_without_a_comma_keeps_the_reading() -> None:
-    down = [f"{cause} {then}" for cause, then in product(SERVICE_DOWN, CONSEQUENCES)]
+def _assert_outages_and_bugs(down: list[str], bugs: list[str]) -> None:
+    """`down` must read as critical outages and `bugs` as non-critical bug reports."""
     failures = _failures(down, _critical_outage)
-    bugs = [f"{cause} {then}" for cause, then in product(RECORD_FAILS, CONSEQUENCES)]
     failures += _failures(bugs, lambda r: not r.critical and r.category == C.BUG_REPORT)
     assert not failures, _report(failures, len(down) + len(bugs))
+
+
+def test_a_consequence_told_without_a_comma_keeps_the_reading() -> None:
+    _assert_outages_and_bugs(
+        [f"{cause} {then}" for cause, then in product(SERVICE_DOWN, CONSEQUENCES)],
+        [f"{cause} {then}" for cause, then in product(RECORD_FAILS, CONSEQUENCES)],
+    )
 
 
 # Billing of the subscription itself (trial, charges, the service contract, reselling) is sales and billing
@@ -872,11 +878,10 @@ ONE_PARTS = ("Отчёт по продажам", "Карточка сделки 
 
 
 def test_a_blank_screen_of_a_whole_module_for_everybody_is_an_outage() -> None:
-    down = [f"{p} {s} {a}" for p, s, a in product(WHOLE_PARTS, SHOWS, FOR_ALL)]
-    failures = _failures(down, _critical_outage)
-    bugs = [f"{p} {s}" for p, s in product(ONE_PARTS, SHOWS)]
-    failures += _failures(bugs, lambda r: not r.critical and r.category == C.BUG_REPORT)
-    assert not failures, _report(failures, len(down) + len(bugs))
+    _assert_outages_and_bugs(
+        [f"{p} {s} {a}" for p, s, a in product(WHOLE_PARTS, SHOWS, FOR_ALL)],
+        [f"{p} {s}" for p, s in product(ONE_PARTS, SHOWS)],
+    )
 
 
 # A security setting that locked everybody out, then the same told again («Никто не может войти»), is one
@@ -886,12 +891,12 @@ SETTINGS_ON = (
     "После включения обязательной 2FA",
     "Как только включили двухфакторку",
 )
-LOCKED = ("заблокировались все пользователи", "заблокировало всех сотрудников", "все оказались заблокированы")
+LOCKED_BY_SETTING = ("заблокировались все пользователи", "заблокировало всех сотрудников", "все заблокированы")
 RESTATED = ("Никто не может войти.", "Никто не может зайти, даже админ.", "Ни один сотрудник не может войти.")
 
 
 def test_a_lockout_told_twice_is_one_critical_security_problem() -> None:
-    texts = [f"{s} {lk}. {r}" for s, lk, r in product(SETTINGS_ON, LOCKED, RESTATED)]
+    texts = [f"{s} {lk}. {r}" for s, lk, r in product(SETTINGS_ON, LOCKED_BY_SETTING, RESTATED)]
     failures = _failures(
         texts, lambda r: r.critical and r.category == C.SECURITY_QUESTION and not r.multi_problem
     )
