@@ -577,6 +577,7 @@ _MASS_GENERAL = _vocabulary("""
     1: =все =пропало; =все =удалилось; =все =исчезло; =все =стерлось; =все =слетело; =все =потерялось; =все =удалено;
     1: ни одной сделки; ни одного контакта; все контакты; все задачи; все проекты; все клиенты; все счета;
     1: =all ~ deals; everything; =вся ~ информац*; =всю ~ информац*
+    1: =all ~ data; =all ~ records; every ~ deal*; every ~ contact*; every ~ record*; whole ~ database
 """)
 
 # --- A failure of the whole service, read as a small grammar (SLA 2.1) ---------------------------
@@ -904,7 +905,10 @@ _LEADING_AND = re.compile(r"^(?:и|а|ну и|но)\s+")
 # the user already tried («пробовал multipart — 400»).
 _ATTACHED = re.compile(
     r"^(?:если\s+(?:нет|нельзя|не\b)|а если нет|иначе|из-за этого|поэтому|в результате|теперь\b|"
-    r"(?:уже\s+|я\s+|мы\s+)?(?:по)?пробовал\w*|i\s+tried|tried\b)"
+    r"(?:уже\s+|я\s+|мы\s+)?(?:по)?пробовал\w*|i\s+tried|tried\b|"
+    # A plea to undo what was just told («Восстановите из бэкапа», "Please restore") is the same problem.
+    r"(?:(?:please|pls|срочно|пожалуйста|прошу|просим|помогите|нужно|надо)\s+)?"
+    r"(?:restore|recover|roll\s+back|восстанов\w*|верните\b|вернуть\b|откатите\b))"
 )
 _ANAPHORA = re.compile(r"(?<!\w)(?:это|этого|этим|эту|его|их|такую|такой|там)(?!\w)")
 _QUESTION = re.compile(
@@ -1077,9 +1081,15 @@ _CUES_SCANNED = tuple(
 _PRIORITY_RANK = {category: i for i, category in enumerate(_PRIORITY)}
 
 
+# «с разных провайдеров», «через другую сеть»: the user has ruled the own connection out.
+_RULED_OUT = re.compile(r"(?<!\w)(?:разн|друг|нескольк|любы)\w*\s+(?:провайдер|сет(?:и|ей|ь|ях)\b)\w*")
+
+
 def _elsewhere(index: _Index) -> bool:
     """The user's own site, or other software or machines, not the product's link to them (SLA 1.3)."""
-    return _has(index, _OWN_SITE) or (_has(index, _OTHER_SOFTWARE) and not _has(index, _LINKED))
+    if _has(index, _OWN_SITE):
+        return True
+    return _has(index, _OTHER_SOFTWARE) and not _has(index, _LINKED) and not _RULED_OUT.search(index.text)
 
 
 def _features(text: str) -> _Features:

@@ -901,3 +901,39 @@ def test_a_lockout_told_twice_is_one_critical_security_problem() -> None:
         texts, lambda r: r.critical and r.category == C.SECURITY_QUESTION and not r.multi_problem
     )
     assert not failures, _report(failures, len(texts))
+
+
+# A failure followed by a plea to undo it («Восстановите из бэкапа», "Please restore") is one problem (SLA 2.4).
+LOSSES = (
+    "Пропали все сделки и контакты после синхронизации.",
+    "Удалилась вся база клиентов.",
+    "We lost all the data in the account after the sync, every deal and contact is gone.",
+    "All records were deleted overnight.",
+)
+PLEAS = (
+    "Восстановите из резервной копии, пожалуйста.",
+    "Прошу восстановить данные из бэкапа.",
+    "Please restore from backup.",
+    "Верните всё как было, срочно.",
+    "Помогите восстановить из бэкапа!",
+)
+
+
+def test_a_loss_and_a_plea_to_restore_it_is_one_critical_problem() -> None:
+    texts = [f"{loss} {plea}" for loss, plea in product(LOSSES, PLEAS)]
+    failures = _failures(texts, lambda r: _critical_outage(r) and not r.multi_problem)
+    assert not failures, _report(failures, len(texts))
+
+
+# «с разных провайдеров»: the user has ruled the own connection out, so the provider named is no cause
+# elsewhere (SLA 1.3) and the failure stays an outage; a provider named as the cause is not the product's.
+RULED_OUT = ("с разных провайдеров", "через разные сети", "и с другого провайдера тоже", "с нескольких провайдеров")
+VIA_PROVIDER = ("у провайдера авария", "провайдер отключил интернет")
+
+
+def test_a_connection_ruled_out_keeps_the_outage_and_the_provider_as_cause_is_out() -> None:
+    down = [f"{core} у всех, {ruled}" for core, ruled in product(SERVICE_DOWN, RULED_OUT)]
+    failures = _failures(down, _critical_outage)
+    out = [f"{cause}, в интернете ничего не открывается" for cause in VIA_PROVIDER]
+    failures += _failures(out, lambda r: r.scope == "out" and not r.critical)
+    assert not failures, _report(failures, len(down) + len(out))
