@@ -298,6 +298,8 @@ _CUES: dict[Category, _Vocabulary] = {
         2: как подключиться; как ~ дать ~ доступ; как ~ выдать ~ доступ; помогите* ~ разобраться
         2: =dns; свой домен; своего домена
         1: шаблон; =права; =правами
+        4: какие ~ =права; =права ~ выдать; выдать ~ =права; =права ~ дать; дать ~ =права
+        3: как ~ поставить
     """),
     Category.FUNCTIONALITY_QUESTION: _vocabulary("""
         3: можно ли; есть ли; поддерживает ли; умеет ли; что значит; что означает; чем отличается; для чего;
@@ -320,6 +322,7 @@ _CUES: dict[Category, _Vocabulary] = {
         3: зависает; тормозит; не перетаскиваются; не останавливается; не меняется; не удаляется; =wrong;
         3: считает неверно; считает неправильно; по два раза; по три раза; пропала кнопка; не грузятся
         3: с опозданием; с задержкой; опаздыва*
+        3: медленно; долго ~ груз*; долго ~ открыва*; секунд по; без вложени*; без файл*; без прикреплен*
         3: обрезает; обрезаются; обрезается; съедает; съедают; прыгает; прыгают; слетает; слетают; сбивается;
         3: сбиваются; путает; перепутан*; второй раз; двойн*; задваива*; дублиру*; некорректно; криво;
         3: =пустые; =пустой; =пустое; =пусто
@@ -367,6 +370,7 @@ _CUES: dict[Category, _Vocabulary] = {
         4: очень нужн*; верните* ~ как было; верните* ~ стар*; feature request; it would be great; would be great;
         4: it would be nice; we'd love; could you add; please make; make it possible; add support for;
         4: it should be possible
+        4: попросить ~ добавить; попрошу ~ добавить; просьба ~ добавить; попросить ~ сделать
         4: хочется; когда уже будет; когда уже появится; когда ~ появится
         4: было бы ~ супер; было бы ~ здорово; было бы ~ удобн*; если бы ~ можно ~ было; please consider;
         4: consider adding; please implement
@@ -910,7 +914,7 @@ _ATTACHED = re.compile(
     r"(?:(?:please|pls|срочно|пожалуйста|прошу|просим|помогите|нужно|надо)\s+)?"
     r"(?:restore|recover|roll\s+back|восстанов\w*|верните\b|вернуть\b|откатите\b))"
 )
-_ANAPHORA = re.compile(r"(?<!\w)(?:это|этого|этим|эту|его|их|такую|такой|там)(?!\w)")
+_ANAPHORA = re.compile(r"(?<!\w)(?:это|этого|этим|эту|его|их|такую|такой|там|ее|нее|ней|него|нему|ним|нем)(?!\w)")
 _QUESTION = re.compile(
     r"\?|(?<!\w)(?:как|где|можно ли|есть ли|почему|зачем|какой|какая|какие|сколько|или|how|what|where)(?!\w)"
 )
@@ -1085,6 +1089,14 @@ _PRIORITY_RANK = {category: i for i, category in enumerate(_PRIORITY)}
 _RULED_OUT = re.compile(r"(?<!\w)(?:разн|друг|нескольк|любы)\w*\s+(?:провайдер|сет(?:и|ей|ь|ях)\b)\w*")
 
 
+_OWN_BILLING = re.compile(
+    r"(?<!\w)(?:оплат|плат)\w*\s+(?:\w+\s+){0,2}?(?:подписк|тариф|лиценз)\w*|(?:подписк|тариф|лиценз)\w*\s+(?:\w+\s+){0,2}?оплат\w*"
+)
+_POLITE_ASK = re.compile(
+    r"(?<!\w)хотел\w*\s+бы\s+(?:\w+\s+)?(?:уточнить|узнать|спросить|задать|поинтересоваться|прояснить|понять)(?!\w)"
+)
+
+
 def _elsewhere(index: _Index) -> bool:
     """The user's own site, or other software or machines, not the product's link to them (SLA 1.3)."""
     if _has(index, _OWN_SITE):
@@ -1095,6 +1107,9 @@ def _elsewhere(index: _Index) -> bool:
 def _features(text: str) -> _Features:
     index = _Index(text)
     scores = _cue_scores(index)
+    if _POLITE_ASK.search(text):
+        # «мы хотели бы уточнить, …»: a polite way into a question, not a wish for the product.
+        scores[_AT[Category.FEATURE_REQUEST]] = max(0, scores[_AT[Category.FEATURE_REQUEST]] - _STRONG_TOPIC)
     if _HOW_TO.search(text):
         scores[_AT[Category.SETUP_CONSULTATION]] += 3
     if _HYPOTHESIS.match(text):
@@ -1122,7 +1137,8 @@ def _features(text: str) -> _Features:
     lost = _has(index, _LOST) and _has(index, _MASS) and not _CONTROL_GONE.search(text)
     return _Features(
         scores=tuple(scores),
-        payment=_has(index, _PAYMENT),
+        # Paying for the subscription itself through a bank is billing (SLA 3.2), not a payment integration.
+        payment=_has(index, _PAYMENT) and not _OWN_BILLING.search(text),
         payment_build=_has(index, _PAYMENT_BUILD),
         product=_has(index, _PRODUCT),
         down=down,

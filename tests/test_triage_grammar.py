@@ -576,6 +576,12 @@ def _read_as(cases: Iterable[tuple[str, Category]]) -> tuple[list[str], int]:
     return failures, total
 
 
+
+def _assert_read_as(cases: list[tuple[str, Category]]) -> None:
+    """Every text must read as its category, not critical."""
+    failures, total = _read_as(cases)
+    assert not failures, _report(failures, total)
+
 def test_payment_scripts_are_out_and_payment_wishes_in() -> None:
     cases = [(ask.format(p=p), C.PAYMENT_INTEGRATION_SCRIPT) for ask, p in product(PAYMENT_ASKS, PAYMENT_SYSTEMS)]
     cases += [(ask.format(p=p), category) for (ask, category), p in product(PAYMENT_NEAR, PAYMENT_SYSTEMS)]
@@ -831,8 +837,7 @@ def test_subscription_billing_is_out_and_the_finance_module_in() -> None:
         for core, (t, n), frame in product(BILLING_CORES, BILLING_FILL, BILLING_FRAMES)
     ]
     cases += list(BILLING_NEAR)
-    failures, total = _read_as(cases)
-    assert not failures, _report(failures, total)
+    _assert_read_as(cases)
 
 
 # Thanks and wishes with the words people pad them with («вам», «вчера», «ещё раз») are small talk (SLA 4.5);
@@ -847,8 +852,7 @@ def test_padded_thanks_and_questions_about_the_company_are_small_talk() -> None:
     thanks = (f"{a} {b}".strip() + c for a, b, c in product(THANKS, THANKS_FOR, THANKS_END))
     cases = [(text, C.OTHER_CHANNEL_OR_OFFTOPIC) for text in thanks]
     cases += [(text, C.OTHER_CHANNEL_OR_OFFTOPIC) for text in ABOUT_YOU]
-    failures, total = _read_as(cases)
-    assert not failures, _report(failures, total)
+    _assert_read_as(cases)
 
 
 # Moving data between the product and other software («выгрузить в Excel», «загрузить из 1С») is the
@@ -937,3 +941,55 @@ def test_a_connection_ruled_out_keeps_the_outage_and_the_provider_as_cause_is_ou
     out = [f"{cause}, в интернете ничего не открывается" for cause in VIA_PROVIDER]
     failures += _failures(out, lambda r: r.scope == "out" and not r.critical)
     assert not failures, _report(failures, len(down) + len(out))
+
+
+# Politeness around a question is no wish («мы хотели бы уточнить, как настроить …»).
+POLITE_OPENINGS = (
+    "Мы хотели бы уточнить, {q}",
+    "Я хотела бы узнать, {q}",
+    "Хотели бы спросить: {q}",
+    "Уважаемая поддержка! Хотел бы поинтересоваться, {q}",
+)
+SETUP_QUESTIONS = (
+    "каким образом настроить шаблон договора?",
+    "как настроить воронку для оптовых клиентов?",
+    "как подключить почтовый ящик к модулю Почта?",
+    "какие права выдать новому сотруднику?",
+    "как в задачах проекта поставить зависимость?",
+)
+# Slowness and a missing attachment are a function misbehaving, not a question.
+SLOW_OR_EMPTY = (
+    "Медленно открывается {r}, секунд по 10.",
+    "Очень долго грузится {r}, работать можно, но неудобно.",
+    "Почему {r} приходит клиенту без вложения?",
+)
+RECORDS = ("список задач", "карточка сделки", "счёт из CRM", "отчёт по продажам")
+# Paying for the subscription through a bank is billing, not a payment integration (SLA 3.2).
+BANKS = ("Сбербанк Бизнес Онлайн", "Тинькофф", "банк-клиент", "СБП")
+SUBSCRIPTION_PAYMENTS = (
+    "Оплату за подписку хотим провести через {b}, пришлите реквизиты.",
+    "Можно оплатить тариф через {b}? Пришлите счёт.",
+)
+
+
+def test_polite_questions_slowness_and_paying_the_subscription() -> None:
+    cases = [(o.format(q=q), C.SETUP_CONSULTATION) for o, q in product(POLITE_OPENINGS, SETUP_QUESTIONS)]
+    cases += [(f.format(r=r), C.BUG_REPORT) for f, r in product(SLOW_OR_EMPTY, RECORDS)]
+    cases += [(f.format(b=b), C.OTHER_CHANNEL_OR_OFFTOPIC) for f, b in product(SUBSCRIPTION_PAYMENTS, BANKS)]
+    _assert_read_as(cases)
+
+
+# A follow-up that points back («Где её найти?») is the same problem; «Также хочу попросить добавить …»
+# after a question is a second one (SLA 2.4).
+GONE_CONTROLS = ("пропала кнопка «Создать задачу»", "исчезла вкладка «Файлы»", "пропал пункт меню «Отчёты»")
+BACK_REFERENCES = ("Где её найти?", "Как её вернуть?", "Куда он делся?", "Где его теперь искать?")
+FIRST_ASKS = ("Как настроить уведомления в телеграм?", "Как выгрузить сделки в Excel?")
+SECOND_WISHES = ("Также хочу попросить добавить экспорт проектов в PDF.", "И ещё просьба добавить тёмную тему.")
+
+
+def test_a_back_reference_is_one_problem_and_a_marked_wish_another() -> None:
+    one = [f"После обновления у меня {c}. {b}" for c, b in product(GONE_CONTROLS, BACK_REFERENCES)]
+    failures = _failures(one, lambda r: not r.multi_problem and not r.critical)
+    two = [f"{a} {w}" for a, w in product(FIRST_ASKS, SECOND_WISHES)]
+    failures += _failures(two, lambda r: r.multi_problem and r.category == C.SETUP_CONSULTATION)
+    assert not failures, _report(failures, len(one) + len(two))
