@@ -1097,9 +1097,20 @@ _POLITE_ASK = re.compile(
 )
 
 
+# The office's own connection or power named as what failed («интернет в офисе отключили», «ждём
+# провайдера»), or the user saying the matter is not the product's («это не из CRM»): elsewhere (SLA 1.3).
+_NOT_OURS = re.compile(
+    r"(?<!\w)(?:(?:интернет|свет|электричеств)\w*\s+(?:\w+\s+){0,3}?(?:отключ|выключ|вырубил|пропал|нет\b|упал|лежит)\w*"
+    r"|(?:нет|без)\s+(?:интернет|свет|электричеств)\w*"
+    r"|(?:отключ|выключ|вырубил|пропал)\w*\s+(?:\w+\s+){0,2}?(?:интернет|свет|электричеств)\w*"
+    r"|жд(?:ем|у)\s+провайдер\w*|авари\w*\s+у\s+провайдер\w*"
+    r"|не\s+(?:из|в|про|по)\s+(?:crm|срм|аспро|aspro)\b|(?:к\s+)?ваш\w*\s+(?:продукт|crm|срм|систем)\w*\s+не\s+относ\w*)"
+)
+
+
 def _elsewhere(index: _Index) -> bool:
     """The user's own site, or other software or machines, not the product's link to them (SLA 1.3)."""
-    if _has(index, _OWN_SITE):
+    if _has(index, _OWN_SITE) or (_NOT_OURS.search(index.text) and not _RULED_OUT.search(index.text)):
         return True
     return _has(index, _OTHER_SOFTWARE) and not _has(index, _LINKED) and not _RULED_OUT.search(index.text)
 
@@ -1112,6 +1123,8 @@ def _features(text: str) -> _Features:
         scores[_AT[Category.FEATURE_REQUEST]] = max(0, scores[_AT[Category.FEATURE_REQUEST]] - _STRONG_TOPIC)
     if _HOW_TO.search(text):
         scores[_AT[Category.SETUP_CONSULTATION]] += 3
+    if _NOT_OURS.search(text) and not _RULED_OUT.search(text):
+        scores[_AT[Category.OTHER_CHANNEL_OR_OFFTOPIC]] += 2 * _STRONG_TOPIC  # SLA 1.3: told as not the product's
     if _HYPOTHESIS.match(text):
         scores[_AT[Category.FUNCTIONALITY_QUESTION]] += 3
     if _IMPERATIVE.search(text):

@@ -993,3 +993,28 @@ def test_a_back_reference_is_one_problem_and_a_marked_wish_another() -> None:
     two = [f"{a} {w}" for a, w in product(FIRST_ASKS, SECOND_WISHES)]
     failures += _failures(two, lambda r: r.multi_problem and r.category == C.SETUP_CONSULTATION)
     assert not failures, _report(failures, len(one) + len(two))
+
+
+# The office's own connection or power named as what failed, or the user saying the matter is not the
+# product's, is elsewhere (SLA 1.3), even with the CRM named; a connection that works keeps the outage.
+OWN_CONNECTION = (
+    "У нас сегодня интернет в офисе отключили",
+    "в офисе пропал интернет",
+    "отключили свет во всём здании",
+    "нет интернета с утра, ждём провайдера",
+)
+SO_NO_CRM = ("поэтому не можем зайти в CRM", "и CRM не открывается ни у кого", "так что в систему не попасть")
+DISCLAIMED = (
+    "Excel не открывает файлы xlsx. Это не из CRM, просто в целом.",
+    "Outlook не отправляет письма, к вашему продукту не относится, но подскажите.",
+    "Не печатает принтер, это не про CRM.",
+)
+CONNECTION_FINE = ("интернет работает, другие сайты открываются", "с разных провайдеров, интернет в порядке")
+
+
+def test_the_offices_own_connection_or_a_disclaimer_is_elsewhere() -> None:
+    out = [f"{a}, {b}." for a, b in product(OWN_CONNECTION, SO_NO_CRM)] + list(DISCLAIMED)
+    failures = _failures(out, lambda r: r.scope == "out" and not r.critical)
+    down = [f"CRM не открывается у всех, {fine}" for fine in CONNECTION_FINE]
+    failures += _failures(down, _critical_outage)
+    assert not failures, _report(failures, len(out) + len(down))
