@@ -1018,3 +1018,18 @@ def test_the_offices_own_connection_or_a_disclaimer_is_elsewhere() -> None:
     down = [f"CRM не открывается у всех, {fine}" for fine in CONNECTION_FINE]
     failures += _failures(down, _critical_outage)
     assert not failures, _report(failures, len(out) + len(down))
+
+
+# A forgotten password is one user's way in: how to restore it is a question of use (as in the dev set),
+# not a security question, and not critical.
+WHO_FORGOT = ("Я забыл пароль", "сотрудник забыл пароль", "Менеджер забыла пароль", "не могу войти, забыл пароль")
+HOW_BACK = ("как восстановить?", "как сбросить?", "как его восстановить?", "что делать?")
+# A plea to be called about the report just told is no second problem (SLA 2.4).
+CALL_ME = ("Позвоните мне срочно!", "Срочно перезвоните!", "Пожалуйста, позвоните.")
+
+
+def test_a_forgotten_password_is_setup_and_a_call_plea_no_second_problem() -> None:
+    _assert_read_as([(f"{w}, {h}", C.SETUP_CONSULTATION) for w, h in product(WHO_FORGOT, HOW_BACK)])
+    texts = [f"{down}, работать не можем. {call}" for down, call in product(SERVICE_DOWN, CALL_ME)]
+    failures = _failures(texts, lambda r: _critical_outage(r) and not r.multi_problem)
+    assert not failures, _report(failures, len(texts))
