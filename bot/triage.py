@@ -309,6 +309,8 @@ _CUES: dict[Category, _Vocabulary] = {
         3: где ~ увидеть; где в интерфейсе; сохраняется ли; видит ли; do you support;
         3: is there; does it; can i; что показывает; есть у вас; у вас есть; а есть; имеется ли; как считается;
         3: как рассчитывается; в каком разделе;
+        # «удалила по ошибке, можно вернуть?»: the user's own slip, a question of what the product allows.
+        4: по ошибке ~ удалил*; случайно ~ удалил*; удалил* ~ по ошибке; удалил* ~ случайно
         3: будет ли видн*; what does; what is the; is it possible; do you have; can we; can users; are there
         2: =ли; =какие; =какой; =какая; =каким; =какое; бывают; сколько хранится; =умеет; можно
         1: что; где
@@ -1093,6 +1095,9 @@ _PRIORITY_RANK = {category: i for i, category in enumerate(_PRIORITY)}
 _RULED_OUT = re.compile(r"(?<!\w)(?:разн|друг|нескольк|любы)\w*\s+(?:провайдер|сет(?:и|ей|ь|ях)\b)\w*")
 
 
+_CONDITIONAL_LOGIC = re.compile(r"(?<!\w)если\b.{0,300}?(?<!\w)(?:иначе|в\s+противном\s+случае)(?!\w)", re.DOTALL)
+# A bare order to build it, not «реализуйте возможность …» (a wish).
+_BUILD_IT = re.compile(r"(?<!\w)(?:реализуйте|запрограммируйте|пропишите)(?:\s+(?:это|так|нам|у\s+нас))?\s*(?:[.!]|$)")
 _OWN_BILLING = re.compile(
     r"(?<!\w)(?:оплат|плат)\w*\s+(?:\w+\s+){0,2}?(?:подписк|тариф|лиценз)\w*|(?:подписк|тариф|лиценз)\w*\s+(?:\w+\s+){0,2}?оплат\w*"
 )
@@ -1127,6 +1132,12 @@ def _features(text: str) -> _Features:
         scores[_AT[Category.FEATURE_REQUEST]] = max(0, scores[_AT[Category.FEATURE_REQUEST]] - _STRONG_TOPIC)
     if _HOW_TO.search(text):
         scores[_AT[Category.SETUP_CONSULTATION]] += 3
+    # «если …, иначе …. Реализуйте.»: logic the client dictates, to be built for them (SLA 3.2); each half
+    # counts, as the clauses are read one by one and summed.
+    if _CONDITIONAL_LOGIC.search(text):
+        scores[_AT[Category.BUSINESS_CASE_IMPLEMENTATION]] += 3
+    if _BUILD_IT.search(text):
+        scores[_AT[Category.BUSINESS_CASE_IMPLEMENTATION]] += 3
     if _NOT_OURS.search(text) and not _RULED_OUT.search(text):
         scores[_AT[Category.OTHER_CHANNEL_OR_OFFTOPIC]] += 2 * _STRONG_TOPIC  # SLA 1.3: told as not the product's
     if _HYPOTHESIS.match(text):

@@ -1033,3 +1033,23 @@ def test_a_forgotten_password_is_setup_and_a_call_plea_no_second_problem() -> No
     texts = [f"{down}, работать не можем. {call}" for down, call in product(SERVICE_DOWN, CALL_ME)]
     failures = _failures(texts, lambda r: _critical_outage(r) and not r.multi_problem)
     assert not failures, _report(failures, len(texts))
+
+
+# Logic the client dictates («если …, иначе …») with a bare order to build it is a business case done for
+# them (SLA 3.2); the same logic asked as «как сделать, чтобы …» is setup. The user's own slip with one
+# record («удалила по ошибке») asks what the product allows.
+CONDITIONS = (
+    "если клиент из Москвы и сумма больше 100к, сделка идёт старшему менеджеру, иначе — по кругу",
+    "если задача просрочена на 3 дня, письмо директору, иначе напоминание исполнителю",
+    "если счёт не оплачен за неделю, сделка в архив, в противном случае — на этап «Оплачено»",
+)
+ORDERS = ("Нужно, чтобы {c}. Реализуйте.", "Хотим так: {c}. Пропишите нам.", "{c}. Запрограммируйте это.")
+SLIPS = ("Удалила по ошибке одну сделку", "Случайно удалил контакт", "Я удалил по ошибке задачу")
+SLIP_ASKS = ("можно её как-то вернуть?", "есть ли корзина?", "можно восстановить?")
+
+
+def test_dictated_logic_is_a_business_case_and_a_slip_a_question() -> None:
+    cases = [(o.format(c=c), C.BUSINESS_CASE_IMPLEMENTATION) for o, c in product(ORDERS, CONDITIONS)]
+    cases += [(f"Как сделать, чтобы {c}?", C.SETUP_CONSULTATION) for c in CONDITIONS]
+    cases += [(f"{s}, {a}", C.FUNCTIONALITY_QUESTION) for s, a in product(SLIPS, SLIP_ASKS)]
+    _assert_read_as(cases)
