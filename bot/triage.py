@@ -1108,18 +1108,20 @@ _POLITE_ASK = re.compile(
 
 # The office's own connection or power named as what failed («интернет в офисе отключили», «ждём
 # провайдера»), or the user saying the matter is not the product's («это не из CRM»): elsewhere (SLA 1.3).
-_NOT_OURS = re.compile(
-    r"(?<!\w)(?:(?:интернет|свет|электричеств)\w*\s+(?:\w+\s+){0,3}?(?:отключ|выключ|вырубил|пропал|нет\b|упал|лежит)\w*"
-    r"|(?:нет|без)\s+(?:интернет|свет|электричеств)\w*"
-    r"|(?:отключ|выключ|вырубил|пропал)\w*\s+(?:\w+\s+){0,2}?(?:интернет|свет|электричеств)\w*"
-    r"|жд(?:ем|у)\s+провайдер\w*|авари\w*\s+у\s+провайдер\w*"
-    r"|не\s+(?:из|в|про|по)\s+(?:crm|срм|аспро|aspro)\b|(?:к\s+)?ваш\w*\s+(?:продукт|crm|срм|систем)\w*\s+не\s+относ\w*)"
+_NOT_OURS = _alternation(
+    r"(?:интернет|свет|электричеств)\w*\s+(?:\w+\s+){0,3}?(?:отключ|выключ|вырубил|пропал|нет\b|упал|лежит)\w*",
+    r"(?:нет|без)\s+(?:интернет|свет|электричеств)\w*",
+    r"(?:отключ|выключ|вырубил|пропал)\w*\s+(?:\w+\s+){0,2}?(?:интернет|свет|электричеств)\w*",
+    r"жд(?:ем|у)\s+провайдер\w*",
+    r"авари\w*\s+у\s+провайдер\w*",
+    r"не\s+(?:из|в|про|по)\s+(?:crm|срм|аспро|aspro)",
+    r"(?:к\s+)?ваш\w*\s+(?:продукт|crm|срм|систем)\w*\s+не\s+относ\w*",
 )
 
 
-def _elsewhere(index: _Index) -> bool:
+def _elsewhere(index: _Index, not_ours: bool) -> bool:
     """The user's own site, or other software or machines, not the product's link to them (SLA 1.3)."""
-    if _has(index, _OWN_SITE) or (_NOT_OURS.search(index.text) and not _RULED_OUT.search(index.text)):
+    if not_ours or _has(index, _OWN_SITE):
         return True
     return _has(index, _OTHER_SOFTWARE) and not _has(index, _LINKED) and not _RULED_OUT.search(index.text)
 
@@ -1127,18 +1129,19 @@ def _elsewhere(index: _Index) -> bool:
 def _features(text: str) -> _Features:
     index = _Index(text)
     scores = _cue_scores(index)
-    if _POLITE_ASK.search(text):
+    if "хотел" in text and _POLITE_ASK.search(text):
         # «мы хотели бы уточнить, …»: a polite way into a question, not a wish for the product.
         scores[_AT[Category.FEATURE_REQUEST]] = max(0, scores[_AT[Category.FEATURE_REQUEST]] - _STRONG_TOPIC)
     if _HOW_TO.search(text):
         scores[_AT[Category.SETUP_CONSULTATION]] += 3
     # «если …, иначе …. Реализуйте.»: logic the client dictates, to be built for them (SLA 3.2); each half
     # counts, as the clauses are read one by one and summed.
-    if _CONDITIONAL_LOGIC.search(text):
+    if ("иначе" in text or "противном" in text) and _CONDITIONAL_LOGIC.search(text):
         scores[_AT[Category.BUSINESS_CASE_IMPLEMENTATION]] += 3
-    if _BUILD_IT.search(text):
+    if ("реализуйте" in text or "пропишите" in text or "запрограммируйте" in text) and _BUILD_IT.search(text):
         scores[_AT[Category.BUSINESS_CASE_IMPLEMENTATION]] += 3
-    if _NOT_OURS.search(text) and not _RULED_OUT.search(text):
+    not_ours = _NOT_OURS.search(text) is not None and not _RULED_OUT.search(text)
+    if not_ours:
         scores[_AT[Category.OTHER_CHANNEL_OR_OFFTOPIC]] += 2 * _STRONG_TOPIC  # SLA 1.3: told as not the product's
     if _HYPOTHESIS.match(text):
         scores[_AT[Category.FUNCTIONALITY_QUESTION]] += 3
@@ -1150,7 +1153,7 @@ def _features(text: str) -> _Features:
     plain = _AND_THAT_IS_ALL.sub(" ", text)  # «крутится загрузка и всё» is not «всё лежит»
     plain_index = index if plain == text else _Index(plain)
     down = _has(plain_index, _HARD_DOWN)
-    elsewhere = _elsewhere(index)
+    elsewhere = _elsewhere(index, not_ours)
     bare_failure = False
     if down or _FAILURE.search(plain):
         said_of_service, bare_failure = _failure_of_service(plain)
