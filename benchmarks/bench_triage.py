@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.triage import read_message
 
 DATA = Path(__file__).resolve().parent / "data"
-SET_NAMES = ("dev", "extra", "holdout", "holdout2", "holdout3", "holdout4")
+SET_NAMES = ("dev", "extra", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
 DEFAULT_SETS = tuple(DATA / f"triage_{name}.jsonl" for name in SET_NAMES)
 
 

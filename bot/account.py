@@ -63,6 +63,9 @@ _NOT_NAMES = frozenset(
     {"is", "in", "on", "the", "was", "has", "id", "api", "admin", "aspro", "cloud", "www", "http", "https", "help"}
     # "the portal is down": what is said of an account is not its name.
     | {"down", "not", "unavailable", "offline", "broken", "dead", "slow", "loading", "empty", "blocked", "locked"}
+    # "the account after the sync", "account since Monday": English function words and adverbs are not names.
+    | {"after", "before", "since", "for", "with", "from", "at", "to", "of", "and", "or", "but", "by", "as", "it",
+       "today", "yesterday", "again", "now", "still", "settings", "page", "owner", "data", "there", "here"}
 )
 _FILE_EXTENSIONS = frozenset(
     [

@@ -290,7 +290,7 @@ _CUES: dict[Category, _Vocabulary] = {
         3: как сделать чтобы; how to set up; how to configure;
         3: how do i set; how can i; how do i; how to
         3: что ~ настрои*; что ~ прописать; куда ~ прописать; что ~ указать; где ~ выставить; как ~ выставить;
-        3: где ~ задать; где ~ установить; куда ~ вводить; куда ~ ввести; куда ~ вставить
+        3: где ~ задать; как ~ указать; где ~ установить; куда ~ вводить; куда ~ ввести; куда ~ вставить
         3: =не могу ~ разобраться; =не могу ~ понять; =не можем ~ разобраться; =не можем ~ понять
         3: =не могу найти; =не можем найти; =не нахожу
         2: настройка; настройке; настройки; настройкой; как добавить; как создать; как поменять; как изменить;
@@ -298,6 +298,10 @@ _CUES: dict[Category, _Vocabulary] = {
         2: как подключиться; как ~ дать ~ доступ; как ~ выдать ~ доступ; помогите* ~ разобраться
         2: =dns; свой домен; своего домена
         1: шаблон; =права; =правами
+        # A forgotten password is the way in for one user: how to restore it is a question of use.
+        4: забыл* ~ парол*; восстанов* ~ парол*; сброс* ~ парол*; сбросить ~ парол*
+        4: какие ~ =права; =права ~ выдать; выдать ~ =права; =права ~ дать; дать ~ =права
+        3: как ~ поставить
     """),
     Category.FUNCTIONALITY_QUESTION: _vocabulary("""
         3: можно ли; есть ли; поддерживает ли; умеет ли; что значит; что означает; чем отличается; для чего;
@@ -305,6 +309,8 @@ _CUES: dict[Category, _Vocabulary] = {
         3: где ~ увидеть; где в интерфейсе; сохраняется ли; видит ли; do you support;
         3: is there; does it; can i; что показывает; есть у вас; у вас есть; а есть; имеется ли; как считается;
         3: как рассчитывается; в каком разделе;
+        # «удалила по ошибке, можно вернуть?»: the user's own slip, a question of what the product allows.
+        4: по ошибке ~ удалил*; случайно ~ удалил*; удалил* ~ по ошибке; удалил* ~ случайно
         3: будет ли видн*; what does; what is the; is it possible; do you have; can we; can users; are there
         2: =ли; =какие; =какой; =какая; =каким; =какое; бывают; сколько хранится; =умеет; можно
         1: что; где
@@ -320,6 +326,7 @@ _CUES: dict[Category, _Vocabulary] = {
         3: зависает; тормозит; не перетаскиваются; не останавливается; не меняется; не удаляется; =wrong;
         3: считает неверно; считает неправильно; по два раза; по три раза; пропала кнопка; не грузятся
         3: с опозданием; с задержкой; опаздыва*
+        3: медленно; долго ~ груз*; долго ~ открыва*; секунд по; без вложени*; без файл*; без прикреплен*
         3: обрезает; обрезаются; обрезается; съедает; съедают; прыгает; прыгают; слетает; слетают; сбивается;
         3: сбиваются; путает; перепутан*; второй раз; двойн*; задваива*; дублиру*; некорректно; криво;
         3: =пустые; =пустой; =пустое; =пусто
@@ -353,7 +360,7 @@ _CUES: dict[Category, _Vocabulary] = {
         4: кто ~ открывал*; залогинен*; выкинуть*; выкиньте*; завершить* ~ сеанс*; выйти ~ со ~ всех
         4: кто ~ менял*; кто ~ изменял*; кто ~ удалял*; вход* ~ с ~ нов* ~ устройств*; уведомлени* ~ о ~ вход*
         4: кто ~ входил*; кто ~ заходил*; истори* ~ вход*; журнал* ~ вход*
-        3: разблокир*; забыл* ~ парол*; восстанов* ~ парол*; сброс* ~ парол*; сбросить ~ парол*
+        3: разблокир*
         2: безопасност*; кто ~ заходил; кто ~ выгружал; доступ к данным; отозвать; парол*; кто ~ изменил
     """),
     Category.FEATURE_REQUEST: _vocabulary("""
@@ -367,6 +374,7 @@ _CUES: dict[Category, _Vocabulary] = {
         4: очень нужн*; верните* ~ как было; верните* ~ стар*; feature request; it would be great; would be great;
         4: it would be nice; we'd love; could you add; please make; make it possible; add support for;
         4: it should be possible
+        4: попросить ~ добавить; попрошу ~ добавить; просьба ~ добавить; попросить ~ сделать
         4: хочется; когда уже будет; когда уже появится; когда ~ появится
         4: было бы ~ супер; было бы ~ здорово; было бы ~ удобн*; если бы ~ можно ~ было; please consider;
         4: consider adding; please implement
@@ -466,6 +474,13 @@ _CUES: dict[Category, _Vocabulary] = {
         4: неиспользованн* ~ период*; партнерск* ~ программ*; реферальн*; агентск* ~ вознагражд*;
         4: настро* ~ принтер*; подключ* ~ принтер*;
         4: сколько ~ будет ~ стоить; сколько ~ это ~ стоит
+        # Billing of the subscription itself: trial, charges, the service contract, reselling
+        # (SLA 3.2: sales and billing).
+        4: продл* ~ пробн* ~ период*; продл* ~ тестов* ~ период*; списал* ~ деньг*; деньг* ~ за ~ продлени*;
+        4: за ~ продлени* ~ списал*;
+        4: юрлиц* ~ в ~ договор*; договор* ~ на ~ обслуживани*; стать ~ партнер*; вашими партнерами;
+        4: продавать ~ =аспро*; где ~ вы ~ находитесь; вы ~ где ~ находитесь; в каком городе ~ вы; вы ~ в каком городе;
+        4: пришлите* ~ реквизит*
         2: мой номер; мой телефон
         2: стоимость; =цена; =цены; =цену; тариф ~ стоит; лицензи*; подписк*; закрывающ* документ*; =ндс
     """),
@@ -506,7 +521,7 @@ _OTHER_SOFTWARE = _vocabulary("""
 # «интеграция с 1С», «выгрузка в Google Таблицы»: the product's link to other software is the product's.
 _LINKED = _vocabulary("""
     1: интеграц*; синхрониз*; выгрузк*; выгруж*; импорт*; экспорт*; =из ~ =crm; =в ~ =crm; =из ~ =срм; =в ~ =срм;
-    1: подтягива*; обмен*; связк*; sync*; integrat*; календар*; calendar; =export; =import
+    1: выгрузи*; загрузи*; подтягива*; обмен*; связк*; sync*; integrat*; календар*; calendar; =export; =import
 """)
 _HARD_DOWN = _vocabulary("""
     1: =502; =503; =504; bad gateway; service unavailable; gateway timeout; ничего не работает;
@@ -519,12 +534,13 @@ _LOCKOUT = _vocabulary("""
     1: никто ~ не может; ни один ~ не может; все ~ не могут; не может войти ни; nobody can;
     1: all ~ users ~ access denied; никто ~ не заходит; не заходит ни один; никто не может;
     1: всей компанией; всем офисом; все сотрудники ~ не могут
+    1: заблокирова* ~ =все; =все ~ заблокирова*; заблокирова* ~ =всех; =всех ~ заблокирова*
     1: nobody ~ can; no one ~ can; everyone ~ can't; everyone ~ cannot
 """)
 # Greetings and thanks: small talk when nothing else is said (SLA 4.5: not a request).
 _SMALL_TALK = re.compile(
     r"(?<!\w)(?:добр(?:ый|ое|ого)\s+(?:день|вечер|утро|дня|вечера|утра)|здравствуйте|здрасте|привет\w*|"
-    r"спасибо|благодарю|хорош\w+\s+(?:вам\s+)?(?:дня|вечера|выходных|праздников)|за\s+помощь|всего\s+доброго|до\s+свидания|hello|hi|thanks?(?:\s+you)?|"
+    r"(?:спасибо|благодарю)(?:\s+вам)?|вчера|сегодня|еще\s+раз|хорош\w+\s+(?:вам\s+)?(?:дня|вечера|выходных|праздников)|за\s+помощь|всего\s+доброго|до\s+свидания|hello|hi|thanks?(?:\s+you)?|"
     r"ок|окей|ok|понятно|ясно|большое|огромное|как\s+(?:у\s+вас\s+)?(?:ваши\s+)?(?:дела|настроение|жизнь)|как\s+поживаете|всем|удачи|"
     r"вы\s+(?:лучшие|молодцы|супер)|молодцы|ребята|"
     r"удачн\w*\s+\w+|(?:все\s+)?(?:за)?работало|(?:все\s+)?получилось|вопрос\s+(?:снят|решен|закрыт))(?!\w)"
@@ -569,6 +585,7 @@ _MASS_GENERAL = _vocabulary("""
     1: =все =пропало; =все =удалилось; =все =исчезло; =все =стерлось; =все =слетело; =все =потерялось; =все =удалено;
     1: ни одной сделки; ни одного контакта; все контакты; все задачи; все проекты; все клиенты; все счета;
     1: =all ~ deals; everything; =вся ~ информац*; =всю ~ информац*
+    1: =all ~ data; =all ~ records; every ~ deal*; every ~ contact*; every ~ record*; whole ~ database
 """)
 
 # --- A failure of the whole service, read as a small grammar (SLA 2.1) ---------------------------
@@ -666,7 +683,7 @@ _FAILURE = _alternation(
     r"50[0234]", r"пятисотк\w*", r"ошибк\w*\s+подключени\w*", r"грузит\w*\s+бесконечно", r"бесконечно\s+грузит\w*",
     r"ошибк\w*\s+сервер\w*", r"серверн\w+\s+ошибк\w*", r"bad\s+gateway", r"gateway\s+time-?out",
     r"service\s+(?:temporarily\s+)?unavailable", r"internal\s+server\s+error", r"server\s+error",
-    r"бел\w+\s+(?:экран|экан|страниц|лист)\w*", r"пуст\w+\s+экран\w*", r"blank\s+(?:page|screen)",
+    r"бел\w+\s+(?:экран|экан|страниц|лист)\w*", r"пуст\w+\s+(?:экран|страниц)\w*", r"blank\s+(?:page|screen)",
     r"тайм-?аут\w*", r"timeout", r"timing\s+out", r"timed?\s+out", r"время\s+ожидания", r"err_\w+",
     r"(?:крути\w*|вечн\w*|бесконечн\w*)\s+(?:\w+\s+)?загрузк\w*", r"крутит\w*\s+(?:колес\w*|лоадер\w*)",
     # English.
@@ -765,6 +782,9 @@ _NO_SUBJECT = frozenset(
 )
 
 
+_SCREEN_SHOWS = re.compile(r"(?<!\w)(?:пуст|бел)\w+\s+(?:экран|экан|страниц|лист)\w*")
+
+
 def _failure_of_service(text: str) -> tuple[bool, bool]:
     """(a failure predicate said of the whole service, a whole module or everybody (SLA 2.1);
     a failure predicate said of nothing named, as in «Не грузится с утра» after «Аккаунт romashka.»)."""
@@ -773,7 +793,8 @@ def _failure_of_service(text: str) -> tuple[bool, bool]:
         failure = _FAILURE.search(segment)
         if failure is None:
             continue
-        plain = _WHOLE_PART.sub(" модуль ", segment)
+        # What the screen shows («пустую страницу», «белый экран») is what is seen, not the part that fails.
+        plain = _WHOLE_PART.sub(" модуль ", _SCREEN_SHOWS.sub(" ", segment))
         if _PART.search(plain):
             continue  # one kind of record or one control failing, even for everybody, is a bug
         if _SERVICE.search(plain) or _WHOLE.search(plain):
@@ -892,9 +913,14 @@ _LEADING_AND = re.compile(r"^(?:и|а|ну и|но)\s+")
 # the user already tried («пробовал multipart — 400»).
 _ATTACHED = re.compile(
     r"^(?:если\s+(?:нет|нельзя|не\b)|а если нет|иначе|из-за этого|поэтому|в результате|теперь\b|"
-    r"(?:уже\s+|я\s+|мы\s+)?(?:по)?пробовал\w*|i\s+tried|tried\b)"
+    r"(?:уже\s+|я\s+|мы\s+)?(?:по)?пробовал\w*|i\s+tried|tried\b|"
+    # A plea to undo what was just told («Восстановите из бэкапа», "Please restore") is the same problem.
+    r"(?:(?:please|pls|срочно|пожалуйста|прошу|просим|помогите|нужно|надо)\s+)?"
+    r"(?:restore|recover|roll\s+back|восстанов\w*|верните\b|вернуть\b|откатите\b)|"
+    # «Позвоните мне срочно!» after a report asks to be called about it, not about something else.
+    r"(?:(?:срочно|пожалуйста)[\s,]+)?(?:позвоните|перезвоните|наберите)\b)"
 )
-_ANAPHORA = re.compile(r"(?<!\w)(?:это|этого|этим|эту|его|их|такую|такой|там)(?!\w)")
+_ANAPHORA = re.compile(r"(?<!\w)(?:это|этого|этим|эту|его|их|такую|такой|там|ее|нее|ней|него|нему|ним|нем)(?!\w)")
 _QUESTION = re.compile(
     r"\?|(?<!\w)(?:как|где|можно ли|есть ли|почему|зачем|какой|какая|какие|сколько|или|how|what|where)(?!\w)"
 )
@@ -1065,16 +1091,58 @@ _CUES_SCANNED = tuple(
 _PRIORITY_RANK = {category: i for i, category in enumerate(_PRIORITY)}
 
 
-def _elsewhere(index: _Index) -> bool:
+# «с разных провайдеров», «через другую сеть»: the user has ruled the own connection out.
+_RULED_OUT = re.compile(r"(?<!\w)(?:разн|друг|нескольк|любы)\w*\s+(?:провайдер|сет(?:и|ей|ь|ях)\b)\w*")
+
+
+_CONDITIONAL_LOGIC = re.compile(r"(?<!\w)если\b.{0,300}?(?<!\w)(?:иначе|в\s+противном\s+случае)(?!\w)", re.DOTALL)
+# A bare order to build it, not «реализуйте возможность …» (a wish).
+_BUILD_IT = re.compile(r"(?<!\w)(?:реализуйте|запрограммируйте|пропишите)(?:\s+(?:это|так|нам|у\s+нас))?\s*(?:[.!]|$)")
+_OWN_BILLING = re.compile(
+    r"(?<!\w)(?:оплат|плат)\w*\s+(?:\w+\s+){0,2}?(?:подписк|тариф|лиценз)\w*|(?:подписк|тариф|лиценз)\w*\s+(?:\w+\s+){0,2}?оплат\w*"
+)
+_POLITE_ASK = re.compile(
+    r"(?<!\w)хотел\w*\s+бы\s+(?:\w+\s+)?(?:уточнить|узнать|спросить|задать|поинтересоваться|прояснить|понять)(?!\w)"
+)
+
+
+# The office's own connection or power named as what failed («интернет в офисе отключили», «ждём
+# провайдера»), or the user saying the matter is not the product's («это не из CRM»): elsewhere (SLA 1.3).
+_NOT_OURS = _alternation(
+    r"(?:интернет|свет|электричеств)\w*\s+(?:\w+\s+){0,3}?(?:отключ|выключ|вырубил|пропал|нет\b|упал|лежит)\w*",
+    r"(?:нет|без)\s+(?:интернет|свет|электричеств)\w*",
+    r"(?:отключ|выключ|вырубил|пропал)\w*\s+(?:\w+\s+){0,2}?(?:интернет|свет|электричеств)\w*",
+    r"жд(?:ем|у)\s+провайдер\w*",
+    r"авари\w*\s+у\s+провайдер\w*",
+    r"не\s+(?:из|в|про|по)\s+(?:crm|срм|аспро|aspro)",
+    r"(?:к\s+)?ваш\w*\s+(?:продукт|crm|срм|систем)\w*\s+не\s+относ\w*",
+)
+
+
+def _elsewhere(index: _Index, not_ours: bool) -> bool:
     """The user's own site, or other software or machines, not the product's link to them (SLA 1.3)."""
-    return _has(index, _OWN_SITE) or (_has(index, _OTHER_SOFTWARE) and not _has(index, _LINKED))
+    if not_ours or _has(index, _OWN_SITE):
+        return True
+    return _has(index, _OTHER_SOFTWARE) and not _has(index, _LINKED) and not _RULED_OUT.search(index.text)
 
 
 def _features(text: str) -> _Features:
     index = _Index(text)
     scores = _cue_scores(index)
+    if "хотел" in text and _POLITE_ASK.search(text):
+        # «мы хотели бы уточнить, …»: a polite way into a question, not a wish for the product.
+        scores[_AT[Category.FEATURE_REQUEST]] = max(0, scores[_AT[Category.FEATURE_REQUEST]] - _STRONG_TOPIC)
     if _HOW_TO.search(text):
         scores[_AT[Category.SETUP_CONSULTATION]] += 3
+    # «если …, иначе …. Реализуйте.»: logic the client dictates, to be built for them (SLA 3.2); each half
+    # counts, as the clauses are read one by one and summed.
+    if ("иначе" in text or "противном" in text) and _CONDITIONAL_LOGIC.search(text):
+        scores[_AT[Category.BUSINESS_CASE_IMPLEMENTATION]] += 3
+    if ("реализуйте" in text or "пропишите" in text or "запрограммируйте" in text) and _BUILD_IT.search(text):
+        scores[_AT[Category.BUSINESS_CASE_IMPLEMENTATION]] += 3
+    not_ours = _NOT_OURS.search(text) is not None and not _RULED_OUT.search(text)
+    if not_ours:
+        scores[_AT[Category.OTHER_CHANNEL_OR_OFFTOPIC]] += 2 * _STRONG_TOPIC  # SLA 1.3: told as not the product's
     if _HYPOTHESIS.match(text):
         scores[_AT[Category.FUNCTIONALITY_QUESTION]] += 3
     if _IMPERATIVE.search(text):
@@ -1085,7 +1153,7 @@ def _features(text: str) -> _Features:
     plain = _AND_THAT_IS_ALL.sub(" ", text)  # «крутится загрузка и всё» is not «всё лежит»
     plain_index = index if plain == text else _Index(plain)
     down = _has(plain_index, _HARD_DOWN)
-    elsewhere = _elsewhere(index)
+    elsewhere = _elsewhere(index, not_ours)
     bare_failure = False
     if down or _FAILURE.search(plain):
         said_of_service, bare_failure = _failure_of_service(plain)
@@ -1100,7 +1168,8 @@ def _features(text: str) -> _Features:
     lost = _has(index, _LOST) and _has(index, _MASS) and not _CONTROL_GONE.search(text)
     return _Features(
         scores=tuple(scores),
-        payment=_has(index, _PAYMENT),
+        # Paying for the subscription itself through a bank is billing (SLA 3.2), not a payment integration.
+        payment=_has(index, _PAYMENT) and not _OWN_BILLING.search(text),
         payment_build=_has(index, _PAYMENT_BUILD),
         product=_has(index, _PRODUCT),
         down=down,
@@ -1230,6 +1299,8 @@ def _problems(text: str) -> list[_Draft]:
                 verdict.strength >= _UNMARKED
                 and verdict.category != previous.verdict.category
                 and not (verdict.category in _FAILURES and previous.verdict.category in _FAILURES)
+                # «заблокировались все. Никто не может войти»: one loss of operability told twice (SLA 2.1).
+                and not (verdict.critical and previous.verdict.critical)
                 and not _ANAPHORA.search(body)
             )
         if separate:

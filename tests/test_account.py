@@ -75,6 +75,19 @@ def test_no_account(text: str) -> None:
     assert find_account(text) is None
 
 
+@pytest.mark.parametrize("word", ["after", "since", "for", "with", "from", "today", "again", "settings", "and"])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "We lost all data in the account {} the sync",
+        "the portal {} Monday shows nothing",
+        "our account {} that is empty",
+    ],
+)
+def test_english_words_after_account_are_not_names(frame: str, word: str) -> None:
+    assert find_account(frame.format(word)) is None
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=300))
 def test_any_text_is_answered_the_same_way(text: str) -> None:
