@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -169,6 +169,30 @@ class _Seen:
     blocked: bool | None
 
 
+_update_id, _user_id, _chat_id = bindparam("update_id"), bindparam("user_id"), bindparam("chat_id")
+# built once: the hot path only binds values
+_SEEN = select(  # what storing an update depends on: the update seen before, the user known
+    select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == _update_id).exists(),
+    select(ProcessedUpdate.done_at).where(ProcessedUpdate.update_id == _update_id).scalar_subquery(),
+    select(User.id).where(User.id == _user_id).exists(),
+    select(User.name).where(User.id == _user_id).scalar_subquery(),
+    select(User.username).where(User.id == _user_id).scalar_subquery(),
+    select(User.blocked_bot).where(User.id == _user_id).scalar_subquery(),
+)
+_LOADED = select(  # what handling an update reads before its write transaction
+    select(ProcessedUpdate.done_at).where(ProcessedUpdate.update_id == _update_id).scalar_subquery(),
+    select(Conversation.chat_id).where(Conversation.chat_id == _chat_id).exists(),
+    select(Conversation.step).where(Conversation.chat_id == _chat_id).scalar_subquery(),
+    select(Conversation.strikes).where(Conversation.chat_id == _chat_id).scalar_subquery(),
+    select(Conversation.data).where(Conversation.chat_id == _chat_id).scalar_subquery(),
+    select(Conversation.draft_started_message_id).where(Conversation.chat_id == _chat_id).scalar_subquery(),
+    select(User.last_account).where(User.id == _user_id).scalar_subquery(),
+    select(Message.id).where(Message.update_id == _update_id).limit(1).scalar_subquery(),
+)
+_DONE = (update(ProcessedUpdate).where(ProcessedUpdate.update_id == bindparam("handled"))
+         .values(done_at=bindparam("at")))
+
+
 SERVICE_COMMANDS = frozenset({"status", "history"})
 RELATIVE_SCORE = 0.8  # a link is shown when it scores at least this share of the best one
 
@@ -274,8 +298,7 @@ class ConversationService:
         this cannot be written (the database is down), it stays stored and is tried on the next start."""
         try:
             async with self._writing() as session:
-                await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == incoming.update_id)
-                                      .values(done_at=self.clock()))
+                await session.execute(_DONE, {"handled": incoming.update_id, "at": self.clock()})
         except Exception:
             log.warning("update %s stays stored for another try on the next start", incoming.update_id)
 
@@ -398,15 +421,7 @@ class ConversationService:
     @staticmethod
     async def _seen(session: AsyncSession, incoming: Incoming) -> _Seen:
         """What storing depends on, in one statement: the update seen before, the user known."""
-        update_id, user_id = incoming.update_id, incoming.user_id
-        row = (await session.execute(select(
-            select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id).exists(),
-            select(ProcessedUpdate.done_at).where(ProcessedUpdate.update_id == update_id).scalar_subquery(),
-            select(User.id).where(User.id == user_id).exists(),
-            select(User.name).where(User.id == user_id).scalar_subquery(),
-            select(User.username).where(User.id == user_id).scalar_subquery(),
-            select(User.blocked_bot).where(User.id == user_id).scalar_subquery(),
-        ))).one()
+        row = (await session.execute(_SEEN, {"update_id": incoming.update_id, "user_id": incoming.user_id})).one()
         return _Seen(*row)
 
     async def _store_rows(
@@ -458,17 +473,8 @@ class ConversationService:
         chat_id, update_id = incoming.chat_id, incoming.update_id
         async with self.sessions() as session:
             # everything handling reads before its write transaction, in one statement
-            row = (await session.execute(select(
-                select(ProcessedUpdate.done_at).where(ProcessedUpdate.update_id == update_id).scalar_subquery(),
-                select(Conversation.chat_id).where(Conversation.chat_id == chat_id).exists(),
-                select(Conversation.step).where(Conversation.chat_id == chat_id).scalar_subquery(),
-                select(Conversation.strikes).where(Conversation.chat_id == chat_id).scalar_subquery(),
-                select(Conversation.data).where(Conversation.chat_id == chat_id).scalar_subquery(),
-                select(Conversation.draft_started_message_id).where(Conversation.chat_id == chat_id)
-                .scalar_subquery(),
-                select(User.last_account).where(User.id == incoming.user_id).scalar_subquery(),
-                select(Message.id).where(Message.update_id == update_id).limit(1).scalar_subquery(),
-            ))).one()
+            row = (await session.execute(_LOADED, {
+                "update_id": update_id, "chat_id": chat_id, "user_id": incoming.user_id})).one()
         done_at, exists, step, strikes, data, started, previous_account, incoming_row = row
         if done_at is not None:
             return []  # handled already: no second effect
@@ -603,8 +609,7 @@ class ConversationService:
                 await session.execute(update(Conversation).where(Conversation.chat_id == chat_id).values(**values))
             else:
                 session.add(Conversation(chat_id=chat_id, user_id=user_id, **values))
-            await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == incoming.update_id)
-                                  .values(done_at=now))
+            await session.execute(_DONE, {"handled": incoming.update_id, "at": now})
         return [Outgoing(chat_id, text, buttons, message.id) for text, message, buttons in outgoing]
 
     def _outgoing_rows(
