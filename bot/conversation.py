@@ -189,6 +189,9 @@ _LOADED = select(  # what handling an update reads before its write transaction
     select(User.last_account).where(User.id == _user_id).scalar_subquery(),
     select(Message.id).where(Message.update_id == _update_id).limit(1).scalar_subquery(),
 )
+_messages = Message.__table__
+_SENT = (update(_messages).where(_messages.c.id == bindparam("row"))  # Core: no ORM bulk bookkeeping
+         .values(sent_at=bindparam("at"), telegram_message_id=bindparam("telegram")))
 _DONE = (update(ProcessedUpdate).where(ProcessedUpdate.update_id == bindparam("handled"))
          .values(done_at=bindparam("at")))
 
@@ -229,7 +232,7 @@ class ConversationService:
         self._write_lock: contextlib.AbstractAsyncContextManager[object] = (
             asyncio.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
         self._inflight: set[int] = set()  # update ids stored and not yet handled by this process
-        self._sent: list[dict[str, Any]] = []  # replies sent, not yet recorded as such
+        self._sent: list[dict[str, Any]] = []  # replies sent, not yet recorded as such (row, at, telegram)
         self._flushing = False
         self.desk: Desk | None = None  # set by the application when the agents' desk runs
 
@@ -358,7 +361,7 @@ class ConversationService:
         nothing is left, so one transaction records the replies of many chats.
         """
         now = self.clock()
-        self._sent.extend({"id": outgoing.row_id, "sent_at": now, "telegram_message_id": message_id}
+        self._sent.extend({"row": outgoing.row_id, "at": now, "telegram": message_id}
                           for outgoing, message_id in sent if outgoing.row_id is not None)
         if self._flushing:
             return
@@ -368,7 +371,7 @@ class ConversationService:
                 async with self._writing() as session:
                     batch, self._sent = self._sent, []
                     if batch:
-                        await session.execute(update(Message), batch)  # one executemany by primary key
+                        await session.execute(_SENT, batch)  # one executemany by primary key
         finally:
             self._flushing = False
 
