@@ -96,11 +96,18 @@ async def open_dialogues(emu: BotAPIEmulator, count: int) -> None:
         await asyncio.gather(*(one(n) for n in range(first, min(count, first + 200))))
 
 
-def report(name: str, elapsed: float, timings: list[float], peak_kb: int) -> float:
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def report(name: str, elapsed: float, timings: list[float], peak_kb: int, cpu: float) -> float:
     throughput = len(timings) / elapsed
     print(f"  {name:<12} {len(timings)} messages in {elapsed:.1f} s: {throughput:.0f} msg/s   "
           f"p50 {percentile(timings, 0.5) * 1000:.0f} ms   p95 {percentile(timings, 0.95) * 1000:.0f} ms   "
-          f"mean {statistics.fmean(timings) * 1000:.0f} ms   peak memory {peak_kb / 1024:.0f} MiB")
+          f"mean {statistics.fmean(timings) * 1000:.0f} ms   peak memory {peak_kb / 1024:.0f} MiB   "
+          f"CPU {cpu / len(timings) * 1000:.1f} ms/msg ({cpu / elapsed:.0%} of a core)")
     return throughput
 
 
@@ -134,8 +141,10 @@ async def main(users: int, messages: int, postgres: bool) -> None:
                                                "CRAWL_RETRIES": "0", "SEND_RATE_LIMIT": "0"}, folder)
                 try:
                     await load(emu, 20, 3)  # warm-up: reading rules and caches load on first use
+                    cpu = cpu_seconds(process.pid)
                     elapsed, timings = await load(emu, users, messages)
-                    bot_rate = report("support bot", elapsed, timings, memory_kb(process.pid, "VmHWM"))
+                    bot_rate = report("support bot", elapsed, timings, memory_kb(process.pid, "VmHWM"),
+                                      cpu_seconds(process.pid) - cpu)
                     await emu.settle(quiet=0.5, timeout=120)
                     before = memory_kb(process.pid, "VmRSS")
                     await open_dialogues(emu, 1000)
@@ -149,8 +158,10 @@ async def main(users: int, messages: int, postgres: bool) -> None:
                                               folder)
                 try:
                     await load(emu, 20, 3)
+                    cpu = cpu_seconds(process.pid)
                     elapsed, timings = await load(emu, users, messages)
-                    echo_rate = report("echo bot", elapsed, timings, memory_kb(process.pid, "VmHWM"))
+                    echo_rate = report("echo bot", elapsed, timings, memory_kb(process.pid, "VmHWM"),
+                                       cpu_seconds(process.pid) - cpu)
                 finally:
                     process.terminate()
                     await process.wait()

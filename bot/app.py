@@ -234,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     del argv  # `python -m bot` takes its settings from the environment
     settings = load_settings(Settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # aiogram writes a line per update handled (its errors stay): at load, formatting them costs more than it tells
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     try:
         app = Application.create(settings)
     except (ValueError, TokenValidationError) as error:

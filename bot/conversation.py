@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -157,6 +157,45 @@ class _Loaded:
     incoming_row: int | None      # the transcript row of this update's message
 
 
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What storing an update read: whether it was stored before (and handled), whether its user is known."""
+
+    update: bool
+    done_at: datetime | None
+    user: bool
+    name: str | None
+    username: str | None
+    blocked: bool | None
+
+
+_update_id, _user_id, _chat_id = bindparam("update_id"), bindparam("user_id"), bindparam("chat_id")
+# built once: the hot path only binds values
+_SEEN = select(  # what storing an update depends on: the update seen before, the user known
+    select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == _update_id).exists(),
+    select(ProcessedUpdate.done_at).where(ProcessedUpdate.update_id == _update_id).scalar_subquery(),
+    select(User.id).where(User.id == _user_id).exists(),
+    select(User.name).where(User.id == _user_id).scalar_subquery(),
+    select(User.username).where(User.id == _user_id).scalar_subquery(),
+    select(User.blocked_bot).where(User.id == _user_id).scalar_subquery(),
+)
+_LOADED = select(  # what handling an update reads before its write transaction
+    select(ProcessedUpdate.done_at).where(ProcessedUpdate.update_id == _update_id).scalar_subquery(),
+    select(Conversation.chat_id).where(Conversation.chat_id == _chat_id).exists(),
+    select(Conversation.step).where(Conversation.chat_id == _chat_id).scalar_subquery(),
+    select(Conversation.strikes).where(Conversation.chat_id == _chat_id).scalar_subquery(),
+    select(Conversation.data).where(Conversation.chat_id == _chat_id).scalar_subquery(),
+    select(Conversation.draft_started_message_id).where(Conversation.chat_id == _chat_id).scalar_subquery(),
+    select(User.last_account).where(User.id == _user_id).scalar_subquery(),
+    select(Message.id).where(Message.update_id == _update_id).limit(1).scalar_subquery(),
+)
+_messages = Message.__table__
+_SENT = (update(_messages).where(_messages.c.id == bindparam("row"))  # Core: no ORM bulk bookkeeping
+         .values(sent_at=bindparam("at"), telegram_message_id=bindparam("telegram")))
+_DONE = (update(ProcessedUpdate).where(ProcessedUpdate.update_id == bindparam("handled"))
+         .values(done_at=bindparam("at")))
+
+
 SERVICE_COMMANDS = frozenset({"status", "history"})
 RELATIVE_SCORE = 0.8  # a link is shown when it scores at least this share of the best one
 
@@ -193,7 +232,7 @@ class ConversationService:
         self._write_lock: contextlib.AbstractAsyncContextManager[object] = (
             asyncio.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
         self._inflight: set[int] = set()  # update ids stored and not yet handled by this process
-        self._sent: list[dict[str, Any]] = []  # replies sent, not yet recorded as such
+        self._sent: list[dict[str, Any]] = []  # replies sent, not yet recorded as such (row, at, telegram)
         self._flushing = False
         self.desk: Desk | None = None  # set by the application when the agents' desk runs
 
@@ -228,8 +267,10 @@ class ConversationService:
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:
         """A write transaction. SQLite takes one writer at a time: queueing writers here in order is
-        much faster than letting them wait on the file lock (its busy handler sleeps)."""
-        async with self._write_lock, self.sessions.begin() as session:
+        much faster than letting them wait on the file lock (its busy handler sleeps). The queue is
+        left once the transaction is committed: giving the connection back to the pool (its reset)
+        happens outside it."""
+        async with self.sessions() as session, self._write_lock, session.begin():
             yield session
 
     # --- the public surface ---
@@ -260,8 +301,7 @@ class ConversationService:
         this cannot be written (the database is down), it stays stored and is tried on the next start."""
         try:
             async with self._writing() as session:
-                await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == incoming.update_id)
-                                      .values(done_at=self.clock()))
+                await session.execute(_DONE, {"handled": incoming.update_id, "at": self.clock()})
         except Exception:
             log.warning("update %s stays stored for another try on the next start", incoming.update_id)
 
@@ -321,7 +361,7 @@ class ConversationService:
         nothing is left, so one transaction records the replies of many chats.
         """
         now = self.clock()
-        self._sent.extend({"id": outgoing.row_id, "sent_at": now, "telegram_message_id": message_id}
+        self._sent.extend({"row": outgoing.row_id, "at": now, "telegram": message_id}
                           for outgoing, message_id in sent if outgoing.row_id is not None)
         if self._flushing:
             return
@@ -331,7 +371,7 @@ class ConversationService:
                 async with self._writing() as session:
                     batch, self._sent = self._sent, []
                     if batch:
-                        await session.execute(update(Message), batch)  # one executemany by primary key
+                        await session.execute(_SENT, batch)  # one executemany by primary key
         finally:
             self._flushing = False
 
@@ -360,67 +400,90 @@ class ConversationService:
 
     async def _store(self, incoming: Incoming) -> bool:
         now = self.clock()
+        event = incoming.to_json()
+        async with self.sessions() as session:  # read before joining the writers' queue
+            seen = await self._seen(session, incoming)
+        if seen.update:
+            return seen.done_at is None  # stored by a run that died before handling it
         try:
             async with self._writing() as session:
-                seen = await session.get(ProcessedUpdate, incoming.update_id)
-                if seen is not None:
-                    return seen.done_at is None  # stored by a run that died before handling it
-                session.add(ProcessedUpdate(update_id=incoming.update_id, chat_id=incoming.chat_id,
-                                            event=incoming.to_json(), received_at=now))
-                user = await session.get(User, incoming.user_id)
-                if user is None:
-                    session.add(User(id=incoming.user_id, name=incoming.name,
-                                     username=incoming.username, created_at=now, updated_at=now))
-                else:
-                    if incoming.name and (user.name, user.username) != (incoming.name, incoming.username):
-                        user.name, user.username = incoming.name, incoming.username
-                    user.blocked_bot = False  # writing again means the bot is no longer blocked
-                await self._store_message(session, incoming, now)
+                await self._store_rows(session, incoming, seen, event, now)
         except IntegrityError:
-            return False  # the same update stored by another worker at the same moment
+            # stored by another worker at the same moment, or the user's row written since the read:
+            # read again in the queue, where nothing changes under the transaction
+            try:
+                async with self._writing() as session:
+                    seen = await self._seen(session, incoming)
+                    if seen.update:
+                        return False
+                    await self._store_rows(session, incoming, seen, event, now)
+            except IntegrityError:
+                return False
         return True
+
+    @staticmethod
+    async def _seen(session: AsyncSession, incoming: Incoming) -> _Seen:
+        """What storing depends on, in one statement: the update seen before, the user known."""
+        row = (await session.execute(_SEEN, {"update_id": incoming.update_id, "user_id": incoming.user_id})).one()
+        return _Seen(*row)
+
+    async def _store_rows(
+        self, session: AsyncSession, incoming: Incoming, seen: _Seen, event: dict[str, Any], now: datetime,
+    ) -> None:
+        user_id = incoming.user_id
+        await session.execute(insert(ProcessedUpdate).values(
+            update_id=incoming.update_id, chat_id=incoming.chat_id, event=event, received_at=now))
+        if not seen.user:
+            await session.execute(insert(User).values(
+                id=user_id, name=incoming.name, username=incoming.username, created_at=now, updated_at=now))
+        else:
+            changes: dict[str, Any] = {}
+            if incoming.name and (seen.name, seen.username) != (incoming.name, incoming.username):
+                changes.update(name=incoming.name, username=incoming.username)
+            if seen.blocked:
+                changes["blocked_bot"] = False  # writing again means the bot is no longer blocked
+            if changes:
+                await session.execute(update(User).where(User.id == user_id).values(**changes))
+        await self._store_message(session, incoming, now)
 
     async def _store_message(self, session: AsyncSession, incoming: Incoming, now: datetime) -> None:
         if incoming.type == "press":
             return
         if incoming.type == "edit":
             original = (await session.execute(
-                select(Message).where(Message.chat_id == incoming.chat_id, Message.direction == "in",
-                                      Message.telegram_message_id == incoming.message_id)
+                select(Message.id, Message.text).where(
+                    Message.chat_id == incoming.chat_id, Message.direction == "in",
+                    Message.telegram_message_id == incoming.message_id)
                 .order_by(Message.id.desc()).limit(1)
-            )).scalar_one_or_none()
+            )).one_or_none()
             if original is not None:
-                session.add(MessageVersion(message_id=original.id, text=original.text, created_at=now))
-                original.text = incoming.text
-                original.edited_at = now
+                await session.execute(insert(MessageVersion).values(
+                    message_id=original.id, text=original.text, created_at=now))
+                await session.execute(update(Message).where(Message.id == original.id)
+                                      .values(text=incoming.text, edited_at=now))
                 return
         kind = {"media": incoming.kind, "unsupported": incoming.kind}.get(incoming.type, "text")
         text = f"/{incoming.command} {incoming.text}".strip() if incoming.type == "command" else incoming.text
-        session.add(Message(chat_id=incoming.chat_id, update_id=incoming.update_id, direction="in",
-                            author_kind="user", author_id=incoming.user_id, kind=kind, text=text or None,
-                            telegram_message_id=incoming.message_id or None, created_at=now))
+        await session.execute(insert(Message).values(
+            chat_id=incoming.chat_id, update_id=incoming.update_id, direction="in", author_kind="user",
+            author_id=incoming.user_id, kind=kind, text=text or None,
+            telegram_message_id=incoming.message_id or None, created_at=now))
 
     # --- handling ---
 
     async def _process(self, incoming: Incoming) -> list[Outgoing]:
         now = self.clock()
+        chat_id, update_id = incoming.chat_id, incoming.update_id
         async with self.sessions() as session:
-            done_at = (await session.execute(
-                select(ProcessedUpdate.done_at).where(ProcessedUpdate.update_id == incoming.update_id)
-            )).scalar_one_or_none()
-            if done_at is not None:
-                return []  # handled already: no second effect
-            conversation = await session.get(Conversation, incoming.chat_id)
-            loaded = _Loaded(
-                exists=conversation is not None,
-                started=conversation.draft_started_message_id if conversation else None,
-                previous_account=(await session.execute(
-                    select(User.last_account).where(User.id == incoming.user_id))).scalar_one_or_none(),
-                incoming_row=(await session.execute(
-                    select(Message.id).where(Message.update_id == incoming.update_id))).scalar_one_or_none(),
-            )
-        state = (DialogueState.from_data(conversation.step, conversation.strikes, conversation.data)
-                 if conversation else DialogueState())
+            # everything handling reads before its write transaction, in one statement
+            row = (await session.execute(_LOADED, {
+                "update_id": update_id, "chat_id": chat_id, "user_id": incoming.user_id})).one()
+        done_at, exists, step, strikes, data, started, previous_account, incoming_row = row
+        if done_at is not None:
+            return []  # handled already: no second effect
+        loaded = _Loaded(exists=bool(exists), started=started if exists else None,
+                         previous_account=previous_account, incoming_row=incoming_row)
+        state = DialogueState.from_data(step, strikes, data) if exists else DialogueState()
         if self.desk is not None:
             claimed = await self.desk.claim(incoming, state)
             if claimed is not None:  # a message of an open ticket: relayed by the desk, not triaged
@@ -508,7 +571,7 @@ class ConversationService:
     ) -> list[Outgoing]:
         """Write the outcome in one short transaction (everything it needs was read before it)."""
         state = outcome.state
-        replies = list(outcome.replies)
+        rendered = [_render(reply) for reply in outcome.replies]  # before the transaction: it stays short
         chat_id, user_id, row = incoming.chat_id, incoming.user_id, loaded.incoming_row
         started = loaded.started if before.draft is not None or state.draft is None else row
         async with self._writing() as session:
@@ -527,7 +590,7 @@ class ConversationService:
             for effect in outcome.effects:
                 if isinstance(effect, intake.SubmitTicket):
                     ticket = await self._create_ticket(session, incoming, effect.draft, started, now)
-                    replies.insert(0, await self._ticket_reply(session, ticket, now))
+                    rendered.insert(0, _render(await self._ticket_reply(session, ticket, now)))
                 elif isinstance(effect, intake.RecordWish):
                     session.add(Wish(user_id=user_id, chat_id=chat_id, category=effect.category,
                                      text=effect.text, account=effect.account, created_at=now))
@@ -535,7 +598,7 @@ class ConversationService:
                     session.add(SelfServedRow(user_id=user_id, chat_id=chat_id, query=effect.query,
                                               category=before.draft.category if before.draft else None,
                                               links=effect.links, created_at=now))
-            outgoing = self._outgoing_rows(session, chat_id, replies, ticket, now)
+            outgoing = self._outgoing_rows(session, chat_id, rendered, ticket, now)
             await session.flush()
             if state.draft is None:
                 started = None
@@ -549,17 +612,14 @@ class ConversationService:
                 await session.execute(update(Conversation).where(Conversation.chat_id == chat_id).values(**values))
             else:
                 session.add(Conversation(chat_id=chat_id, user_id=user_id, **values))
-            await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == incoming.update_id)
-                                  .values(done_at=now))
+            await session.execute(_DONE, {"handled": incoming.update_id, "at": now})
         return [Outgoing(chat_id, text, buttons, message.id) for text, message, buttons in outgoing]
 
     def _outgoing_rows(
-        self, session: AsyncSession, chat_id: int, replies: list[Reply], ticket: Ticket | None, now: datetime,
+        self, session: AsyncSession, chat_id: int, rendered: list[_Rendered], ticket: Ticket | None, now: datetime,
     ) -> list[tuple[str, Message, list[list[tuple[str, str]]]]]:
         rows: list[tuple[str, Message, list[list[tuple[str, str]]]]] = []
-        for reply in replies:
-            parts = texts.split_html(texts.render(reply.key, reply.params))
-            keyboard = [[(texts.button_label(b.label, b.params), b.data) for b in row] for row in reply.buttons]
+        for parts, keyboard in rendered:
             for index, part in enumerate(parts):
                 buttons = keyboard if index == len(parts) - 1 else []
                 row = Message(chat_id=chat_id, ticket_id=ticket.id if ticket else None, direction="out",
@@ -658,6 +718,15 @@ def _flagged(event: intake.Event | None) -> bool:
     if isinstance(event, intake.Media):
         return event.caption is not None and event.caption.flagged
     return False
+
+
+_Rendered = tuple[list[str], list[list[tuple[str, str]]]]
+
+
+def _render(reply: Reply) -> _Rendered:
+    """A reply's text in the parts Telegram takes, and its keyboard."""
+    parts = texts.split_html(texts.render(reply.key, reply.params))
+    return parts, [[(texts.button_label(b.label, b.params), b.data) for b in row] for row in reply.buttons]
 
 
 def _buttons(data: list[Any] | None) -> list[list[tuple[str, str]]]:
