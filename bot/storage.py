@@ -141,6 +141,7 @@ class Message(Base):
     __table_args__ = (
         Index("ix_messages_chat", "chat_id", "telegram_message_id"),
         Index("ix_messages_unsent", "direction", "sent_at"),
+        Index("ix_messages_update", "update_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
