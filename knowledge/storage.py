@@ -18,15 +18,12 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
-    Dialect,
     ForeignKey,
     Integer,
     MetaData,
     String,
     Table,
     Text,
-    TypeDecorator,
     delete,
     func,
     insert,
@@ -36,29 +33,10 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from knowledge.crawler import CrawlResult, KnownPage, PageResult
+from knowledge.db import UTCDateTime
 from knowledge.extract import ExtractedPage, site_crumbs, strip_site_crumbs
 from knowledge.model import Section
 from knowledge.urls import map_to_public, normalize_url, under_prefix
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in, aware UTC datetimes out (SQLite forgets the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given; store aware UTC datetimes")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
 
 metadata = MetaData()
 
