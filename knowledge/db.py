@@ -6,10 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection, Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
+
+from knowledge.inline_sqlite import inline_creator
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -33,9 +36,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create an async engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Create an async engine; SQLite gets WAL, foreign keys, a busy timeout, and runs on the loop's thread."""
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        parsed = make_url(url)
+        connect_args = {"timeout": 30, **kwargs.pop("connect_args", {})}
+        args, params = parsed.get_dialect()().create_connect_args(parsed)
+        kwargs.setdefault("async_creator", inline_creator(*args, **{**params, **connect_args}))
         engine = create_async_engine(url, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
