@@ -222,6 +222,7 @@ class Application:
         if self._crawl is not None and not self._crawl.done():
             self._crawl.cancel()
         await self.knowledge.close()
+        await self.service.close()
         await self.bot.session.close()
         if self.redis is not None:
             await self.redis.aclose()

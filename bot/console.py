@@ -123,6 +123,7 @@ async def run(settings: Settings, chat_id: int, stdin: TextIO, write: Callable[[
                 await console.send(line)
     finally:
         await knowledge.close()
+        await service.close()
         await engine.dispose()
     return 0
 

@@ -14,34 +14,25 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot import extraction, intake, screenshots, texts
+from bot import extraction, intake, screenshots, texts, transcript
 from bot.intake import DialogueState, HitLike, ReadingLike, Reply
 from bot.storage import (
-    Attachment,
-    Conversation,
     Message,
-    MessageVersion,
     ProcessedUpdate,
-    Ticket,
-    TicketEvent,
     User,
-    Wish,
     create_all,
-    queue_place,
     sessionmaker,
     utcnow,
 )
-from bot.storage import SelfServed as SelfServedRow
-from bot.tickets import TicketState
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -109,7 +100,7 @@ class Incoming:
                 object.__setattr__(self, name, value.replace("\x00", ""))
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}  # plain values only
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Incoming:
@@ -157,45 +148,6 @@ class _Loaded:
     incoming_row: int | None      # the transcript row of this update's message
 
 
-@dataclass(frozen=True, slots=True)
-class _Seen:
-    """What storing an update read: whether it was stored before (and handled), whether its user is known."""
-
-    update: bool
-    done_at: datetime | None
-    user: bool
-    name: str | None
-    username: str | None
-    blocked: bool | None
-
-
-_update_id, _user_id, _chat_id = bindparam("update_id"), bindparam("user_id"), bindparam("chat_id")
-# built once: the hot path only binds values
-_SEEN = select(  # what storing an update depends on: the update seen before, the user known
-    select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == _update_id).exists(),
-    select(ProcessedUpdate.done_at).where(ProcessedUpdate.update_id == _update_id).scalar_subquery(),
-    select(User.id).where(User.id == _user_id).exists(),
-    select(User.name).where(User.id == _user_id).scalar_subquery(),
-    select(User.username).where(User.id == _user_id).scalar_subquery(),
-    select(User.blocked_bot).where(User.id == _user_id).scalar_subquery(),
-)
-_LOADED = select(  # what handling an update reads before its write transaction
-    select(ProcessedUpdate.done_at).where(ProcessedUpdate.update_id == _update_id).scalar_subquery(),
-    select(Conversation.chat_id).where(Conversation.chat_id == _chat_id).exists(),
-    select(Conversation.step).where(Conversation.chat_id == _chat_id).scalar_subquery(),
-    select(Conversation.strikes).where(Conversation.chat_id == _chat_id).scalar_subquery(),
-    select(Conversation.data).where(Conversation.chat_id == _chat_id).scalar_subquery(),
-    select(Conversation.draft_started_message_id).where(Conversation.chat_id == _chat_id).scalar_subquery(),
-    select(User.last_account).where(User.id == _user_id).scalar_subquery(),
-    select(Message.id).where(Message.update_id == _update_id).limit(1).scalar_subquery(),
-)
-_messages = Message.__table__
-_SENT = (update(_messages).where(_messages.c.id == bindparam("row"))  # Core: no ORM bulk bookkeeping
-         .values(sent_at=bindparam("at"), telegram_message_id=bindparam("telegram")))
-_DONE = (update(ProcessedUpdate).where(ProcessedUpdate.update_id == bindparam("handled"))
-         .values(done_at=bindparam("at")))
-
-
 SERVICE_COMMANDS = frozenset({"status", "history"})
 RELATIVE_SCORE = 0.8  # a link is shown when it scores at least this share of the best one
 
@@ -231,6 +183,7 @@ class ConversationService:
         self._chat_lock = ChatLocks()  # one chat's updates one after another, in arrival order
         self._write_lock: contextlib.AbstractAsyncContextManager[object] = (
             asyncio.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
+        self.transactions = transcript.Transactions(engine, self._write_lock)
         self._inflight: set[int] = set()  # update ids stored and not yet handled by this process
         self._sent: list[dict[str, Any]] = []  # replies sent, not yet recorded as such (row, at, telegram)
         self._flushing = False
@@ -259,6 +212,10 @@ class ConversationService:
 
     async def start(self) -> None:
         await create_all(self.engine, apply=self.auto_migrate)
+
+    async def close(self) -> None:
+        """Give back the connection the dialogue keeps (before the engine is disposed)."""
+        await self.transactions.close()
 
     def writing(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
         """A write transaction queued with the dialogue's own (the desk writes through it too)."""
@@ -300,8 +257,7 @@ class ConversationService:
         """A failing update is not retried at every start (the user is asked to write again); when even
         this cannot be written (the database is down), it stays stored and is tried on the next start."""
         try:
-            async with self._writing() as session:
-                await session.execute(_DONE, {"handled": incoming.update_id, "at": self.clock()})
+            await self.transactions.write(transcript.mark_done, incoming.update_id, self.clock())
         except Exception:
             log.warning("update %s stays stored for another try on the next start", incoming.update_id)
 
@@ -368,10 +324,12 @@ class ConversationService:
         self._flushing = True
         try:
             while self._sent:
-                async with self._writing() as session:
-                    batch, self._sent = self._sent, []
-                    if batch:
-                        await session.execute(_SENT, batch)  # one executemany by primary key
+                batch, self._sent = self._sent, []
+                try:
+                    await self.transactions.write(transcript.mark_sent, batch)
+                except BaseException:
+                    self._sent[:0] = batch  # recorded by the next call (or sent again after a restart)
+                    raise
         finally:
             self._flushing = False
 
@@ -400,84 +358,22 @@ class ConversationService:
 
     async def _store(self, incoming: Incoming) -> bool:
         now = self.clock()
-        event = incoming.to_json()
-        async with self.sessions() as session:  # read before joining the writers' queue
-            seen = await self._seen(session, incoming)
-        if seen.update:
-            return seen.done_at is None  # stored by a run that died before handling it
         try:
-            async with self._writing() as session:
-                await self._store_rows(session, incoming, seen, event, now)
+            return await self.transactions.write(transcript.store_update, incoming, now)
         except IntegrityError:
-            # stored by another worker at the same moment, or the user's row written since the read:
-            # read again in the queue, where nothing changes under the transaction
+            # stored by another instance at the same moment, or the user's row written since: read again
             try:
-                async with self._writing() as session:
-                    seen = await self._seen(session, incoming)
-                    if seen.update:
-                        return False
-                    await self._store_rows(session, incoming, seen, event, now)
+                return await self.transactions.write(transcript.store_update, incoming, now)
             except IntegrityError:
                 return False
-        return True
-
-    @staticmethod
-    async def _seen(session: AsyncSession, incoming: Incoming) -> _Seen:
-        """What storing depends on, in one statement: the update seen before, the user known."""
-        row = (await session.execute(_SEEN, {"update_id": incoming.update_id, "user_id": incoming.user_id})).one()
-        return _Seen(*row)
-
-    async def _store_rows(
-        self, session: AsyncSession, incoming: Incoming, seen: _Seen, event: dict[str, Any], now: datetime,
-    ) -> None:
-        user_id = incoming.user_id
-        await session.execute(insert(ProcessedUpdate).values(
-            update_id=incoming.update_id, chat_id=incoming.chat_id, event=event, received_at=now))
-        if not seen.user:
-            await session.execute(insert(User).values(
-                id=user_id, name=incoming.name, username=incoming.username, created_at=now, updated_at=now))
-        else:
-            changes: dict[str, Any] = {}
-            if incoming.name and (seen.name, seen.username) != (incoming.name, incoming.username):
-                changes.update(name=incoming.name, username=incoming.username)
-            if seen.blocked:
-                changes["blocked_bot"] = False  # writing again means the bot is no longer blocked
-            if changes:
-                await session.execute(update(User).where(User.id == user_id).values(**changes))
-        await self._store_message(session, incoming, now)
-
-    async def _store_message(self, session: AsyncSession, incoming: Incoming, now: datetime) -> None:
-        if incoming.type == "press":
-            return
-        if incoming.type == "edit":
-            original = (await session.execute(
-                select(Message.id, Message.text).where(
-                    Message.chat_id == incoming.chat_id, Message.direction == "in",
-                    Message.telegram_message_id == incoming.message_id)
-                .order_by(Message.id.desc()).limit(1)
-            )).one_or_none()
-            if original is not None:
-                await session.execute(insert(MessageVersion).values(
-                    message_id=original.id, text=original.text, created_at=now))
-                await session.execute(update(Message).where(Message.id == original.id)
-                                      .values(text=incoming.text, edited_at=now))
-                return
-        kind = {"media": incoming.kind, "unsupported": incoming.kind}.get(incoming.type, "text")
-        text = f"/{incoming.command} {incoming.text}".strip() if incoming.type == "command" else incoming.text
-        await session.execute(insert(Message).values(
-            chat_id=incoming.chat_id, update_id=incoming.update_id, direction="in", author_kind="user",
-            author_id=incoming.user_id, kind=kind, text=text or None,
-            telegram_message_id=incoming.message_id or None, created_at=now))
 
     # --- handling ---
 
     async def _process(self, incoming: Incoming) -> list[Outgoing]:
         now = self.clock()
         chat_id, update_id = incoming.chat_id, incoming.update_id
-        async with self.sessions() as session:
-            # everything handling reads before its write transaction, in one statement
-            row = (await session.execute(_LOADED, {
-                "update_id": update_id, "chat_id": chat_id, "user_id": incoming.user_id})).one()
+        # everything handling reads before its write transaction, in one statement
+        row = await self.transactions.read(transcript.load, update_id, chat_id, incoming.user_id)
         done_at, exists, step, strikes, data, started, previous_account, incoming_row = row
         if done_at is not None:
             return []  # handled already: no second effect
@@ -574,129 +470,86 @@ class ConversationService:
         rendered = [_render(reply) for reply in outcome.replies]  # before the transaction: it stays short
         chat_id, user_id, row = incoming.chat_id, incoming.user_id, loaded.incoming_row
         started = loaded.started if before.draft is not None or state.draft is None else row
-        async with self._writing() as session:
+        data = state.to_data()
+
+        def write(connection: Connection) -> list[Outgoing]:
             if _flagged(event):  # SLA 4.2: kept for the record, never passed on with the ticket
-                target = (Message.id == row) if incoming.type != "edit" else (
-                    (Message.chat_id == chat_id) & (Message.direction == "in")
-                    & (Message.telegram_message_id == incoming.message_id))
-                await session.execute(update(Message).where(target).values(flagged=True))
+                if incoming.type != "edit":
+                    connection.execute(transcript.FLAG_ROW, {"row": row})
+                else:
+                    connection.execute(transcript.FLAG_EDITED, {"in_chat": chat_id, "telegram": incoming.message_id})
             if isinstance(event, intake.Media):
-                session.add(Attachment(chat_id=chat_id, message_id=row, file_id=incoming.file_id,
-                                       file_unique_id=incoming.file_unique_id, kind=incoming.kind,
-                                       mime_detected=event.mime, declared_name=incoming.file_name,
-                                       size=incoming.size, media_group_id=incoming.media_group_id,
-                                       accepted=event.accepted, created_at=now))
-            ticket: Ticket | None = None
+                connection.execute(transcript.INSERT_ATTACHMENT, {
+                    "chat_id": chat_id, "ticket_id": None, "message_id": row, "file_id": incoming.file_id,
+                    "file_unique_id": incoming.file_unique_id, "kind": incoming.kind, "mime_detected": event.mime,
+                    "declared_name": incoming.file_name, "size": incoming.size,
+                    "media_group_id": incoming.media_group_id, "accepted": event.accepted, "created_at": now})
+            replies = list(rendered)
+            ticket: int | None = None
             for effect in outcome.effects:
                 if isinstance(effect, intake.SubmitTicket):
-                    ticket = await self._create_ticket(session, incoming, effect.draft, started, now)
-                    rendered.insert(0, _render(await self._ticket_reply(session, ticket, now)))
+                    ticket, place = transcript.create_ticket(connection, _new_ticket(incoming, effect.draft, started),
+                                                             now)
+                    replies.insert(0, _render(self._ticket_reply(ticket, place, effect.draft.critical, now)))
                 elif isinstance(effect, intake.RecordWish):
-                    session.add(Wish(user_id=user_id, chat_id=chat_id, category=effect.category,
-                                     text=effect.text, account=effect.account, created_at=now))
+                    connection.execute(transcript.INSERT_WISH, {
+                        "user_id": user_id, "chat_id": chat_id, "category": effect.category, "text": effect.text,
+                        "account": effect.account, "created_at": now})
                 elif isinstance(effect, intake.SelfServed):
-                    session.add(SelfServedRow(user_id=user_id, chat_id=chat_id, query=effect.query,
-                                              category=before.draft.category if before.draft else None,
-                                              links=effect.links, created_at=now))
-            outgoing = self._outgoing_rows(session, chat_id, rendered, ticket, now)
-            await session.flush()
+                    connection.execute(transcript.INSERT_SELF_SERVED, {
+                        "user_id": user_id, "chat_id": chat_id, "query": effect.query,
+                        "category": before.draft.category if before.draft else None, "links": effect.links,
+                        "created_at": now})
+            parts = [(text, buttons) for texts_, keyboard in replies
+                     for text, buttons in _with_buttons(texts_, keyboard)]
+            ids = transcript.insert_replies(connection, chat_id, ticket, [
+                (text, [[list(b) for b in r] for r in buttons] or None) for text, buttons in parts], now)
+            first = started
             if state.draft is None:
-                started = None
-            elif started is None and outgoing:
-                started = outgoing[0][1].id  # a draft begun by a button
-            values = {"step": str(state.step), "strikes": state.strikes, "data": state.to_data(),
-                      "draft_started_message_id": started, "updated_at": now}
+                first = None
+            elif first is None and ids:
+                first = ids[0]  # a draft begun by a button
+            values = {"step": str(state.step), "strikes": state.strikes, "data": data,
+                      "draft_started_message_id": first, "updated_at": now}
             if ticket is not None:
-                values["last_ticket_id"] = ticket.id
-            if loaded.exists:
-                await session.execute(update(Conversation).where(Conversation.chat_id == chat_id).values(**values))
-            else:
-                session.add(Conversation(chat_id=chat_id, user_id=user_id, **values))
-            await session.execute(_DONE, {"handled": incoming.update_id, "at": now})
-        return [Outgoing(chat_id, text, buttons, message.id) for text, message, buttons in outgoing]
+                values["last_ticket_id"] = ticket
+            transcript.save_conversation(connection, chat_id, user_id, loaded.exists, values)
+            transcript.mark_done(connection, incoming.update_id, now)
+            return [Outgoing(chat_id, text, buttons, message_id)
+                    for (text, buttons), message_id in zip(parts, ids, strict=True)]
 
-    def _outgoing_rows(
-        self, session: AsyncSession, chat_id: int, rendered: list[_Rendered], ticket: Ticket | None, now: datetime,
-    ) -> list[tuple[str, Message, list[list[tuple[str, str]]]]]:
-        rows: list[tuple[str, Message, list[list[tuple[str, str]]]]] = []
-        for parts, keyboard in rendered:
-            for index, part in enumerate(parts):
-                buttons = keyboard if index == len(parts) - 1 else []
-                row = Message(chat_id=chat_id, ticket_id=ticket.id if ticket else None, direction="out",
-                              author_kind="bot", text=part, buttons=[[list(b) for b in r] for r in buttons] or None,
-                              created_at=now)
-                session.add(row)
-                rows.append((part, row, buttons))
-        return rows
+        return await self.transactions.write(write)
 
-    async def _create_ticket(
-        self, session: AsyncSession, incoming: Incoming, draft: intake.Draft, started: int | None, now: datetime,
-    ) -> Ticket:
-        assert draft.account and draft.description
-        ticket = Ticket(
-            user_id=incoming.user_id, chat_id=incoming.chat_id, account=draft.account,
-            category=draft.category or "other", critical=draft.critical, description=draft.description,
-            steps=draft.steps, steps_unknown=draft.steps_unknown, environment=draft.environment,
-            help_links=draft.help_links, article_read=draft.article_read, state=TicketState.NEW, queued_at=now,
-            created_at=now, updated_at=now,
-        )
-        session.add(ticket)
-        await session.flush()
-        session.add(TicketEvent(ticket_id=ticket.id, from_state=None, to_state=TicketState.NEW,
-                                actor_id=incoming.user_id, actor_kind="user", created_at=now))
-        await session.execute(update(User).where(User.id == incoming.user_id).values(last_account=draft.account))
-        if started is not None:
-            # the whole dialogue that produced the ticket is its transcript (SLA 4.4)
-            await session.execute(
-                update(Message).where(Message.chat_id == incoming.chat_id, Message.ticket_id.is_(None),
-                                      Message.id >= started, Message.flagged.is_(False)).values(ticket_id=ticket.id)
-            )
-            await session.execute(
-                update(Attachment).where(Attachment.chat_id == incoming.chat_id, Attachment.ticket_id.is_(None),
-                                         Attachment.accepted.is_(True), Attachment.message_id >= started)
-                .values(ticket_id=ticket.id)
-            )
-        return ticket
-
-    async def _ticket_reply(self, session: AsyncSession, ticket: Ticket, now: datetime) -> Reply:
-        place = await queue_place(session, ticket)
+    def _ticket_reply(self, number: int, place: int, critical: bool, now: datetime) -> Reply:
         open_now = self.schedule.is_open(now)
         next_open = "" if open_now else texts.when_text(self.schedule.next_open(now).astimezone(self.zone))
-        return Reply("ticket_created", {"number": ticket.id, "place": place, "critical": ticket.critical,
+        return Reply("ticket_created", {"number": number, "place": place, "critical": critical,
                                         "open_now": open_now, "next_open": next_open, "hours": self.hours})
 
     async def _service_command(self, incoming: Incoming) -> list[Reply]:
-        async with self.sessions() as session:
-            if incoming.command == "status":
-                tickets = (await session.execute(
-                    select(Ticket).where(Ticket.user_id == incoming.user_id).order_by(Ticket.id.desc()).limit(20)
-                )).scalars().all()
-                if not tickets:
-                    return [Reply("no_tickets")]
-                return [Reply("status", {"tickets": [
-                    {"number": t.id, "state": t.state, "description": t.description,
-                     "created_at": t.created_at.astimezone(self.zone)} for t in tickets]})]
-            argument = incoming.text.strip().lstrip("№#")
-            if not argument:
-                last = (await session.execute(
-                    select(Ticket.id).where(Ticket.user_id == incoming.user_id).order_by(Ticket.id.desc()).limit(1)
-                )).scalar_one_or_none()
-                if last is None:
-                    return [Reply("history_usage")]
-                argument = str(last)
-            if not argument.isdigit():
+        if incoming.command == "status":
+            tickets = await self.transactions.read(transcript.own_tickets, incoming.user_id, 20)
+            if not tickets:
+                return [Reply("no_tickets")]
+            return [Reply("status", {"tickets": [
+                {"number": t.id, "state": t.state, "description": t.description,
+                 "created_at": t.created_at.astimezone(self.zone)} for t in tickets]})]
+        argument = incoming.text.strip().lstrip("№#")
+        if not argument:
+            last = await self.transactions.read(transcript.own_tickets, incoming.user_id, 1)
+            if not last:
                 return [Reply("history_usage")]
-            ticket = await session.get(Ticket, int(argument))
-            if ticket is None or ticket.user_id != incoming.user_id:  # users reach only their own tickets
-                return [Reply("history_not_found", {"number": argument})]
-            messages = (await session.execute(
-                select(Message).where(Message.ticket_id == ticket.id, Message.internal.is_(False))
-                .order_by(Message.id)
-            )).scalars().all()
-            return [Reply("history", {"number": ticket.id, "state": ticket.state, "messages": [
-                {"author": m.author_kind, "text": texts.plain(m.text or "") if m.author_kind == "bot" else m.text,
-                 "kind": m.kind, "at": m.created_at.astimezone(self.zone), "edited": m.edited_at is not None}
-                for m in messages]})]
+            argument = str(last[0].id)
+        if not argument.isdigit():
+            return [Reply("history_usage")]
+        found = await self.transactions.read(transcript.ticket_history, int(argument), incoming.user_id)
+        if found is None:  # users reach only their own tickets
+            return [Reply("history_not_found", {"number": argument})]
+        ticket, messages = found
+        return [Reply("history", {"number": ticket.id, "state": ticket.state, "messages": [
+            {"author": m.author_kind, "text": texts.plain(m.text or "") if m.author_kind == "bot" else m.text,
+             "kind": m.kind, "at": m.created_at.astimezone(self.zone), "edited": m.edited_at is not None}
+            for m in messages]})]
 
 
 def database_unreachable(error: BaseException) -> bool:
@@ -727,6 +580,22 @@ def _render(reply: Reply) -> _Rendered:
     """A reply's text in the parts Telegram takes, and its keyboard."""
     parts = texts.split_html(texts.render(reply.key, reply.params))
     return parts, [[(texts.button_label(b.label, b.params), b.data) for b in row] for row in reply.buttons]
+
+
+def _with_buttons(
+    parts: list[str], keyboard: list[list[tuple[str, str]]],
+) -> list[tuple[str, list[list[tuple[str, str]]]]]:
+    """A reply split in parts: the keyboard goes with the last part."""
+    return [(part, keyboard if index == len(parts) - 1 else []) for index, part in enumerate(parts)]
+
+
+def _new_ticket(incoming: Incoming, draft: intake.Draft, started: int | None) -> transcript.NewTicket:
+    assert draft.account and draft.description
+    return transcript.NewTicket(incoming.user_id, incoming.chat_id, {
+        "account": draft.account, "category": draft.category or "other", "critical": draft.critical,
+        "description": draft.description, "steps": draft.steps, "steps_unknown": draft.steps_unknown,
+        "environment": draft.environment, "help_links": draft.help_links, "article_read": draft.article_read,
+    }, started)
 
 
 def _buttons(data: list[Any] | None) -> list[list[tuple[str, str]]]:

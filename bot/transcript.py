@@ -1,0 +1,327 @@
+"""The dialogue's reads and writes as plain functions of one connection, each run whole in one go.
+
+`Transactions.write(fn, ...)` runs `fn(connection, ...)` inside one transaction (`read` without
+one): the statements of a step reach the database from one place, built once as Core statements with
+bound parameters, instead of an ORM session per step with its bookkeeping. On SQLite, whose statements
+run on the event loop's thread (`knowledge.inline_sqlite`), one connection is kept for these steps; on
+PostgreSQL each step takes a pooled connection, so chats are handled in parallel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy import Connection, Engine, bindparam, event, insert, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.storage import (
+    Attachment,
+    Conversation,
+    Message,
+    MessageVersion,
+    ProcessedUpdate,
+    SelfServed,
+    Ticket,
+    TicketEvent,
+    User,
+    Wish,
+)
+from bot.tickets import WAITING, QueueItem, TicketState, place_in_queue
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+users = User.__table__
+conversations = Conversation.__table__
+tickets = Ticket.__table__
+ticket_events = TicketEvent.__table__
+messages = Message.__table__
+message_versions = MessageVersion.__table__
+attachments = Attachment.__table__
+processed = ProcessedUpdate.__table__
+self_served = SelfServed.__table__
+wishes = Wish.__table__
+
+
+class Transactions:
+    """One step's statements in one transaction (`write`) or one read (`read`), run synchronously."""
+
+    def __init__(self, engine: AsyncEngine, write_lock: contextlib.AbstractAsyncContextManager[object]) -> None:
+        self.engine = engine
+        self._write_lock = write_lock  # SQLite takes one writer at a time: writers queue here, in order
+        self._keep = engine.dialect.name == "sqlite"
+        self._kept: AsyncConnection | None = None
+        self._kept_lock = asyncio.Lock()  # the kept connection serves one step at a time
+        if self._keep:
+            event.listen(engine.sync_engine, "engine_disposed", self._disposed)
+
+    def _disposed(self, _engine: Engine) -> None:
+        """The engine was disposed (the application stops): the kept connection is closed with it."""
+        kept, self._kept = self._kept, None
+        if kept is not None and kept.sync_connection is not None:
+            kept.sync_connection.invalidate()
+            kept.sync_connection.close()
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[AsyncConnection]:
+        if not self._keep:
+            async with self.engine.connect() as connection:
+                yield connection
+            return
+        async with self._kept_lock:
+            if self._kept is None:
+                self._kept = await self.engine.connect()
+            try:
+                yield self._kept
+            except DBAPIError as error:
+                if error.connection_invalidated:
+                    await self._drop()
+                raise
+
+    async def read(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        async with self._connection() as connection:
+            return await connection.run_sync(_read, fn, *args, **kwargs)
+
+    async def write(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        async with self._write_lock, self._connection() as connection:
+            return await connection.run_sync(_in_transaction, fn, *args, **kwargs)
+
+    async def _drop(self) -> None:
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            with contextlib.suppress(Exception):
+                await kept.invalidate()
+                await kept.close()
+
+    async def close(self) -> None:
+        async with self._kept_lock:
+            kept, self._kept = self._kept, None
+            if kept is not None:
+                await kept.close()
+
+
+def _read(connection: Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    try:
+        return fn(connection, *args, **kwargs)
+    finally:
+        connection.rollback()  # nothing was written: ends the read (a no-op on SQLite outside a transaction)
+
+
+def _in_transaction(connection: Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    if connection.in_transaction():
+        connection.rollback()
+    with connection.begin():
+        return fn(connection, *args, **kwargs)
+
+
+# --- storing an update ---
+
+_u, _chat, _user = bindparam("update_id"), bindparam("chat_id"), bindparam("user_id")
+_UPDATE, _USER = processed.c.update_id == _u, users.c.id == _user
+_CONVERSATION = conversations.c.chat_id == _chat
+
+
+def _value(column: Any, where: Any) -> Any:
+    return select(column).where(where).scalar_subquery()
+
+
+SEEN = select(  # the update seen before (and handled?), the user known (and as whom)
+    select(processed.c.update_id).where(_UPDATE).exists(), _value(processed.c.done_at, _UPDATE),
+    select(users.c.id).where(_USER).exists(), _value(users.c.name, _USER), _value(users.c.username, _USER),
+    _value(users.c.blocked_bot, _USER),
+)
+INSERT_UPDATE = insert(processed)
+INSERT_USER = insert(users)
+INSERT_MESSAGE = insert(messages)
+EDITED_ORIGINAL = (
+    select(messages.c.id, messages.c.text)
+    .where(messages.c.chat_id == _chat, messages.c.direction == "in",
+           messages.c.telegram_message_id == bindparam("telegram"))
+    .order_by(messages.c.id.desc()).limit(1)
+)
+INSERT_VERSION = insert(message_versions)
+EDIT_MESSAGE = (update(messages).where(messages.c.id == bindparam("row"))
+                .values(text=bindparam("new_text"), edited_at=bindparam("at")))
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    update: bool
+    done_at: datetime | None
+    user: bool
+    name: str | None
+    username: str | None
+    blocked: bool | None
+
+
+def store_update(connection: Connection, incoming: Any, now: datetime) -> bool:
+    """Record an update and the user's message. True: to be handled (new, or stored by a run that died
+    before handling it); False: handled already."""
+    seen = Seen(*connection.execute(SEEN, {"update_id": incoming.update_id, "user_id": incoming.user_id}).one())
+    if seen.update:
+        return seen.done_at is None
+    connection.execute(INSERT_UPDATE, {"update_id": incoming.update_id, "chat_id": incoming.chat_id,
+                                       "event": incoming.to_json(), "received_at": now})
+    if not seen.user:
+        connection.execute(INSERT_USER, {"id": incoming.user_id, "name": incoming.name,
+                                         "username": incoming.username, "created_at": now, "updated_at": now})
+    else:
+        changes: dict[str, Any] = {}
+        if incoming.name and (seen.name, seen.username) != (incoming.name, incoming.username):
+            changes.update(name=incoming.name, username=incoming.username)
+        if seen.blocked:
+            changes["blocked_bot"] = False  # writing again means the bot is no longer blocked
+        if changes:
+            connection.execute(update(users).where(users.c.id == incoming.user_id).values(**changes))
+    _store_message(connection, incoming, now)
+    return True
+
+
+def _store_message(connection: Connection, incoming: Any, now: datetime) -> None:
+    if incoming.type == "press":
+        return
+    if incoming.type == "edit":
+        original = connection.execute(EDITED_ORIGINAL, {"chat_id": incoming.chat_id,
+                                                        "telegram": incoming.message_id}).one_or_none()
+        if original is not None:
+            connection.execute(INSERT_VERSION, {"message_id": original.id, "text": original.text, "created_at": now})
+            connection.execute(EDIT_MESSAGE, {"row": original.id, "new_text": incoming.text, "at": now})
+            return
+    kind = {"media": incoming.kind, "unsupported": incoming.kind}.get(incoming.type, "text")
+    text = f"/{incoming.command} {incoming.text}".strip() if incoming.type == "command" else incoming.text
+    connection.execute(INSERT_MESSAGE, {
+        "chat_id": incoming.chat_id, "update_id": incoming.update_id, "direction": "in", "author_kind": "user",
+        "author_id": incoming.user_id, "kind": kind, "text": text or None,
+        "telegram_message_id": incoming.message_id or None, "created_at": now})
+
+
+# --- handling an update ---
+
+LOADED = select(  # everything handling an update reads before deciding, in one statement
+    _value(processed.c.done_at, _UPDATE), select(conversations.c.chat_id).where(_CONVERSATION).exists(),
+    *(_value(column, _CONVERSATION) for column in (
+        conversations.c.step, conversations.c.strikes, conversations.c.data, conversations.c.draft_started_message_id)),
+    _value(users.c.last_account, _USER),
+    select(messages.c.id).where(messages.c.update_id == _u).limit(1).scalar_subquery(),
+)
+
+
+def load(connection: Connection, update_id: int, chat_id: int, user_id: int) -> tuple[Any, ...]:
+    return tuple(connection.execute(LOADED, {"update_id": update_id, "chat_id": chat_id, "user_id": user_id}).one())
+
+
+FLAG_ROW = update(messages).where(messages.c.id == bindparam("row")).values(flagged=True)
+_in_chat = bindparam("in_chat")  # an UPDATE's parameters may not take a column's name
+FLAG_EDITED = (update(messages)
+               .where(messages.c.chat_id == _in_chat, messages.c.direction == "in",
+                      messages.c.telegram_message_id == bindparam("telegram"))
+               .values(flagged=True))
+INSERT_ATTACHMENT = insert(attachments)
+INSERT_WISH = insert(wishes)
+INSERT_SELF_SERVED = insert(self_served)
+INSERT_TICKET = insert(tickets).returning(tickets.c.id)
+INSERT_EVENT = insert(ticket_events)
+SET_LAST_ACCOUNT = update(users).where(users.c.id == bindparam("user")).values(last_account=bindparam("account"))
+TRANSCRIPT_TO_TICKET = (
+    update(messages)
+    .where(messages.c.chat_id == _in_chat, messages.c.ticket_id.is_(None), messages.c.id >= bindparam("started"),
+           messages.c.flagged.is_(False))
+    .values(ticket_id=bindparam("ticket"))
+)
+ATTACHMENTS_TO_TICKET = (
+    update(attachments)
+    .where(attachments.c.chat_id == _in_chat, attachments.c.ticket_id.is_(None), attachments.c.accepted.is_(True),
+           attachments.c.message_id >= bindparam("started"))
+    .values(ticket_id=bindparam("ticket"))
+)
+WAITING_TICKETS = select(tickets.c.id, tickets.c.critical, tickets.c.queued_at).where(
+    tickets.c.state.in_([str(state) for state in WAITING]))
+INSERT_REPLY = insert(messages).returning(messages.c.id)
+INSERT_CONVERSATION = insert(conversations)
+# the columns set are the parameters given (all but "chat")
+UPDATE_CONVERSATION = update(conversations).where(conversations.c.chat_id == bindparam("chat"))
+DONE = update(processed).where(processed.c.update_id == bindparam("handled")).values(done_at=bindparam("at"))
+SENT = (update(messages).where(messages.c.id == bindparam("row"))
+        .values(sent_at=bindparam("at"), telegram_message_id=bindparam("telegram")))
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    user_id: int
+    chat_id: int
+    values: dict[str, Any]       # the ticket's columns
+    started: int | None          # the first transcript row of the dialogue that produced it
+
+
+def create_ticket(connection: Connection, ticket: NewTicket, now: datetime) -> tuple[int, int]:
+    """Insert the ticket, its first event and its transcript; return its number and its place in the queue."""
+    values = {**ticket.values, "user_id": ticket.user_id, "chat_id": ticket.chat_id, "state": TicketState.NEW,
+              "queued_at": now, "created_at": now, "updated_at": now}
+    number = connection.execute(INSERT_TICKET, values).scalar_one()
+    connection.execute(INSERT_EVENT, {"ticket_id": number, "from_state": None, "to_state": TicketState.NEW,
+                                      "actor_id": ticket.user_id, "actor_kind": "user", "created_at": now})
+    connection.execute(SET_LAST_ACCOUNT, {"user": ticket.user_id, "account": values["account"]})
+    if ticket.started is not None:
+        # the whole dialogue that produced the ticket is its transcript (SLA 4.4)
+        bound = {"in_chat": ticket.chat_id, "started": ticket.started, "ticket": number}
+        connection.execute(TRANSCRIPT_TO_TICKET, bound)
+        connection.execute(ATTACHMENTS_TO_TICKET, bound)
+    waiting = [QueueItem(*row) for row in connection.execute(WAITING_TICKETS)]
+    place = place_in_queue(QueueItem(number, bool(values.get("critical")), now), waiting)
+    return number, place
+
+
+def insert_replies(
+    connection: Connection, chat_id: int, ticket_id: int | None, parts: Sequence[tuple[str, list[Any] | None]],
+    now: datetime,
+) -> list[int]:
+    """The replies' transcript rows, unsent until the caller confirms them (their ids, in order)."""
+    return [connection.execute(INSERT_REPLY, {
+        "chat_id": chat_id, "ticket_id": ticket_id, "direction": "out", "author_kind": "bot", "text": text,
+        "buttons": buttons, "created_at": now}).scalar_one() for text, buttons in parts]
+
+
+def save_conversation(connection: Connection, chat_id: int, user_id: int, exists: bool,
+                      values: dict[str, Any]) -> None:
+    if exists:
+        connection.execute(UPDATE_CONVERSATION, {"chat": chat_id, **values})
+    else:
+        connection.execute(INSERT_CONVERSATION, {"chat_id": chat_id, "user_id": user_id, **values})
+
+
+def mark_done(connection: Connection, update_id: int, now: datetime) -> None:
+    connection.execute(DONE, {"handled": update_id, "at": now})
+
+
+def mark_sent(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    connection.execute(SENT, rows)  # one executemany by primary key
+
+
+# --- the user's service commands ---
+
+OWN_TICKETS = (select(tickets.c.id, tickets.c.state, tickets.c.description, tickets.c.created_at)
+               .where(tickets.c.user_id == bindparam("user")).order_by(tickets.c.id.desc()).limit(bindparam("limit")))
+TICKET = select(tickets.c.id, tickets.c.state, tickets.c.user_id).where(tickets.c.id == bindparam("number"))
+TICKET_MESSAGES = (select(messages.c.author_kind, messages.c.text, messages.c.kind, messages.c.created_at,
+                          messages.c.edited_at)
+                   .where(messages.c.ticket_id == bindparam("number"), messages.c.internal.is_(False))
+                   .order_by(messages.c.id))
+
+
+def own_tickets(connection: Connection, user_id: int, limit: int) -> list[Any]:
+    """The user's latest tickets, newest first."""
+    return list(connection.execute(OWN_TICKETS, {"user": user_id, "limit": limit}))
+
+
+def ticket_history(connection: Connection, number: int, user_id: int) -> tuple[Any, list[Any]] | None:
+    """A ticket of this user and its transcript (None: no such ticket, or another user's)."""
+    ticket = connection.execute(TICKET, {"number": number}).one_or_none()
+    if ticket is None or ticket.user_id != user_id:
+        return None
+    return ticket, list(connection.execute(TICKET_MESSAGES, {"number": number}))
