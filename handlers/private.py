@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message, Update
 
@@ -98,11 +98,19 @@ async def _answer(query: CallbackQuery) -> None:
         log.debug("callback query %s not answered", query.id)
 
 
+# Filters are coroutines: aiogram runs a plain function (a magic filter too) on a thread, one hop per update.
+async def in_private(message: Message) -> bool:
+    return message.chat.type == ChatType.PRIVATE
+
+
+async def pressed_in_private(query: CallbackQuery) -> bool:
+    return query.message is not None and query.message.chat.type == ChatType.PRIVATE
+
+
 def make_router() -> Router:
     """A router for the private chat (a new one per dispatcher: a router belongs to one parent)."""
     router = Router(name="private")
-    private = F.chat.type == ChatType.PRIVATE
-    router.message.register(on_message, private)
-    router.edited_message.register(on_edit, private)
-    router.callback_query.register(on_press, F.message.chat.type == ChatType.PRIVATE)
+    router.message.register(on_message, in_private)
+    router.edited_message.register(on_edit, in_private)
+    router.callback_query.register(on_press, pressed_in_private)
     return router
