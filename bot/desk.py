@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import figures, texts
 from bot.conversation import ChatLocks, ConversationService, Incoming, Outgoing
-from bot.intake import DialogueState, Step
+from bot.intake import DialogueState, Step, unsupported_key
+from bot.screenshots import Verdict
 from bot.storage import (
     Attachment,
     Conversation,
@@ -374,22 +375,73 @@ class Desk:
                     await session.execute(update(Message).where(Message.id == row).values(flagged=True))
                 await self._done(incoming.update_id, session)
             return await self._to_user_rows(incoming.chat_id, [(texts.render("rephrase"), [])])
+        file = await self._judge_file(incoming)
         if reopenable is not None:
-            return await self._reopen(incoming, reopenable.id, row)
+            if file is not None and not file.accepted:
+                return None  # a refused file reopens nothing: the dialogue answers it as the intake does
+            return await self._reopen(incoming, reopenable.id, row, file)
         numbers = [t.id for t in open_tickets]
         last = conversation.last_ticket_id if conversation else None
+        target = None
         if replied in numbers:
             target = replied
         elif len(numbers) == 1:
             target = numbers[0]
         elif last in numbers:
             target = last  # the ticket they last wrote in
-        else:  # several open and no clue: ask, keeping the message (nothing dropped)
-            await self._done(incoming.update_id)
+        if file is not None and not file.accepted:
+            return await self._refuse_file(incoming, target, row, file)
+        if target is None:  # several open and no clue: ask, keeping the message (nothing dropped)
+            async with self.service.writing() as session:
+                if file is not None:  # linked to the ticket the user chooses
+                    session.add(self._attachment(incoming, row, None, file))
+                await self._done(incoming.update_id, session)
             buttons = [[(f"№{t.id}: {texts.shorten(t.description, 40)}", f"to:{t.id}:{row or 0}")]
                        for t in open_tickets]
             return await self._to_user_rows(incoming.chat_id, [(texts.desk("which_ticket"), buttons)])
-        return await self._relay_in(incoming, target, row)
+        return await self._relay_in(incoming, target, row, file=file)
+
+    async def _judge_file(self, incoming: Incoming) -> Verdict | None:
+        """SLA 4.6 for what the user sent into an open ticket, as the intake judges it: None for a text, a verdict
+        for a file; a sticker, a voice message and the like are refused (`reason` "unsupported")."""
+        if incoming.type == "media":
+            return await self.service.judge_file(incoming)
+        if incoming.type == "unsupported":
+            return Verdict(False, None, "unsupported")
+        return None
+
+    def _attachment(self, incoming: Incoming, row: int | None, number: int | None, file: Verdict) -> Attachment:
+        return Attachment(chat_id=incoming.chat_id, ticket_id=number, message_id=row, file_id=incoming.file_id,
+                          file_unique_id=incoming.file_unique_id, kind=incoming.kind, mime_detected=file.mime,
+                          declared_name=incoming.file_name, size=incoming.size,
+                          media_group_id=incoming.media_group_id, accepted=file.accepted, created_at=self.clock())
+
+    async def _refuse_file(self, incoming: Incoming, number: int | None, row: int | None,
+                           file: Verdict) -> list[Outgoing]:
+        """A file that is no JPG, GIF or PNG screenshot (SLA 4.6), or a sticker, a voice message…, is not passed to
+        the topic: the user is told why in the intake's words, the agents that the user tried. The message stays
+        in the transcript, the file recorded as refused; an album is answered once."""
+        async with self.sessions() as session:
+            repeated = incoming.media_group_id is not None and (await session.execute(
+                select(Attachment.id).where(Attachment.chat_id == incoming.chat_id, Attachment.accepted.is_(False),
+                                            Attachment.media_group_id == incoming.media_group_id).limit(1)
+            )).scalar() is not None
+        async with self.service.writing() as session:
+            if row is not None and number is not None:
+                await session.execute(update(Message).where(Message.id == row).values(ticket_id=number))
+            if incoming.type == "media":
+                session.add(self._attachment(incoming, row, number, file))
+            await self._done(incoming.update_id, session)
+        log.info("chat %s: %s %s not passed to ticket %s (%s)", incoming.chat_id, incoming.type, incoming.kind,
+                 number, file.reason)
+        if repeated:
+            return []
+        if number is not None:
+            await self.note(number, texts.file_refused_note(incoming.kind, file.reason, incoming.file_name,
+                                                            incoming.text))
+        reply = (texts.render("screenshot_refused", {"reason": file.reason}) if incoming.type == "media"
+                 else texts.render(unsupported_key(incoming.kind)))
+        return await self._to_user_rows(incoming.chat_id, [(reply, [])], number)
 
     async def _incoming_row(self, session: AsyncSession, incoming: Incoming) -> int | None:
         return (await session.execute(select(Message.id).where(Message.update_id == incoming.update_id))).scalar()
@@ -416,8 +468,10 @@ class Desk:
             await session.flush()
         return [Outgoing(chat_id, text, buttons, row.id) for text, row, buttons in rows]
 
-    async def _relay_in(self, incoming: Incoming, number: int, row: int | None, ack: bool = True) -> list[Outgoing]:
-        """Copy a user's message into the ticket's topic and record it in the transcript."""
+    async def _relay_in(self, incoming: Incoming, number: int, row: int | None, ack: bool = True,
+                        file: Verdict | None = None) -> list[Outgoing]:
+        """Copy a user's message into the ticket's topic and record it in the transcript (an accepted
+        screenshot, `file`, as an attachment of the ticket too)."""
         async with self._tickets(number):
             now = self.clock()
             async with self.service.writing() as session:
@@ -425,6 +479,8 @@ class Desk:
                 assert ticket is not None
                 if row is not None:
                     await session.execute(update(Message).where(Message.id == row).values(ticket_id=number))
+                if file is not None:
+                    session.add(self._attachment(incoming, row, number, file))
                 await session.execute(update(Conversation).where(Conversation.chat_id == incoming.chat_id)
                                       .values(last_ticket_id=number))
                 answered = ticket.state == S.NEED_INFORMATION
@@ -524,13 +580,17 @@ class Desk:
                 return []
             held = Incoming(update_id=incoming.update_id, chat_id=incoming.chat_id, user_id=incoming.user_id,
                             type="text", message_id=message.telegram_message_id or 0)
+            async with self.service.writing() as session:  # a screenshot held with the question joins the ticket
+                await session.execute(update(Attachment).where(Attachment.message_id == row,
+                                                               Attachment.ticket_id.is_(None)).values(ticket_id=number))
             await self._relay_in(held, number, row, ack=False)
             return await self._to_user_rows(incoming.chat_id, [(texts.desk("which_ticket_done", number=number), [])],
                                             number)
         await self._done(incoming.update_id)
         return []
 
-    async def _reopen(self, incoming: Incoming, number: int, row: int | None) -> list[Outgoing]:
+    async def _reopen(self, incoming: Incoming, number: int, row: int | None,
+                      file: Verdict | None = None) -> list[Outgoing]:
         """A resolved ticket written to again within `REOPEN_DAYS`: back in the queue."""
         async with self._tickets(number):
             async with self.service.writing() as session:
@@ -550,7 +610,7 @@ class Desk:
                     log.info("ticket %s: topic not reopened: %s", number, error)
             await self.note(number, texts.desk("user_reopened", number=number))
             await self.refresh_card(number)
-        await self._relay_in(incoming, number, row, ack=False)
+        await self._relay_in(incoming, number, row, ack=False, file=file)
         return await self._to_user_rows(incoming.chat_id, [(texts.desk("reopened", number=number), [])], number)
 
     # ------------------------------------------------------------------ the agents' side

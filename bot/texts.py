@@ -599,6 +599,38 @@ def desk(key: str, **params: Any) -> str:
     return DESK_TEXTS[key].format(**escaped)
 
 
+# what a user sent that the desk did not pass on to the topic (SLA 4.6: screenshots JPG, GIF, PNG only)
+_REFUSED_KINDS = {
+    "photo": "фото", "animation": "GIF-анимацию", "document": "файл", "sticker": "стикер",
+    "voice": "голосовое сообщение", "video": "видео", "video_note": "видеосообщение", "audio": "аудиофайл",
+    "location": "геопозицию", "venue": "адрес на карте", "contact": "контакт", "poll": "опрос", "dice": "кубик",
+}
+_REFUSED_WHY = {
+    "format": "по содержимому это не изображение JPG, GIF или PNG",
+    "too_big": "файл больше {limit} МБ",
+    "unreadable": "файл не удалось прочитать",
+}
+
+
+def file_refused_note(kind: str, reason: str | None, name: str | None = None, caption: str = "") -> str:
+    """The agents' line in the topic when a file the user sent was not passed on (the user was told why)."""
+    from bot.screenshots import MAX_SCREENSHOT_BYTES
+
+    what = _REFUSED_KINDS.get(kind, "сообщение неподдерживаемого типа")
+    if name:
+        what += f" «{quote(name)}»"
+    if reason in _REFUSED_WHY:
+        why = _REFUSED_WHY[reason].format(limit=MAX_SCREENSHOT_BYTES // (1024 * 1024))
+        line = (f"⚠️ Пользователь прислал {what}. Не принято: {why} (п. 4.6) — в тему не передано, "
+                "пользователю объяснено, какие скриншоты подходят.")
+    else:
+        line = (f"⚠️ Пользователь прислал {what} — такие сообщения в тему не передаются. "
+                "Пользователя попросили написать текстом.")
+    if caption.strip():
+        line += f"\nПодпись: {quote(shorten(caption, 500))}"
+    return line
+
+
 def reason_explanation(code: str) -> str:
     return REASONS_48[code][1] if code in REASONS_48 else REASONS_48["insufficient_info"][1]
 

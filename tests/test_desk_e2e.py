@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from bot.storage import Conversation, Message, Reminder, Ticket, TicketEvent, User
+from bot.storage import Attachment, Conversation, Message, Reminder, Ticket, TicketEvent, User
 from tests.botrunner import BotRunner, bot_settings
-from tests.emulator import sample_jpeg, sample_png
+from tests.emulator import sample_jpeg, sample_pdf, sample_png
 from tests.mirror import serving
 
 FULL = ("Не сохраняется сделка в romashka.aspro.cloud: открываю CRM → Сделки → Новая сделка, заполняю "
@@ -305,6 +305,40 @@ async def test_edit_reaches_the_topic_marked_and_history_is_kept(runner, emulato
     assert "переформулируйте" in (await emulator.wait_for_bot_message(user)).text
     await emulator.settle()
     assert not any("идиоты" in (m.text or "") for m in emulator.sent(group, thread_id=topic.thread_id))
+
+
+async def test_files_sent_into_an_open_ticket_are_checked_like_the_intakes_screenshots(runner, emulator, desk_world):
+    group, anna, *_ = desk_world
+    user, topic, _card = await taken_ticket(emulator, group, anna)
+    thread = topic.thread_id
+
+    # SLA 4.6: a PDF named and declared as a PNG is judged by its content: not passed on, the user told why
+    await emulator.user_sends(user, document=("screen.png", sample_pdf(), "image/png"), caption="Вот ошибка")
+    told = await emulator.wait_for_bot_message(user)
+    assert "JPG, GIF или PNG" in told.text and "4.6" in told.text
+    note = await emulator.wait_for_bot_message(group, lambda m: "Не принято" in (m.text or ""), thread_id=thread)
+    assert "screen.png" in note.text and "не изображение" in note.text and "Вот ошибка" in note.text
+    # a sticker gets the intake's answer; the agents learn the user tried
+    await emulator.user_sends_sticker(user)
+    assert "Стикеры" in (await emulator.wait_for_bot_message(user)).text
+    await emulator.wait_for_bot_message(group, lambda m: "стикер" in (m.text or ""), thread_id=thread)
+    # a real PNG, even sent as a file with another name, is a screenshot: relayed, and the ticket's attachment
+    await emulator.user_sends(user, document=("error.pdf", sample_png(320, 200)))
+    copy = await emulator.wait_for_bot_message(group, lambda m: m.kind == "document", thread_id=thread)
+    assert copy.data["document"]["file_name"] == "error.pdf"
+    await emulator.settle()
+
+    in_topic = emulator.sent(group, thread_id=thread)
+    assert [m.kind for m in in_topic if m.kind not in ("text", None)] == ["document"]  # nothing refused relayed
+    assert len(emulator.sent(user)) == 5  # the summary, «registered», «joined», and the two explanations
+    files = await rows(runner, select(Attachment).order_by(Attachment.id))
+    assert [(f.ticket_id, f.kind, f.declared_name, f.accepted, f.mime_detected) for f in files] == [
+        (1, "document", "screen.png", False, None), (1, "document", "error.pdf", True, "image/png")]
+    kept = await rows(runner, select(Message).where(Message.ticket_id == 1, Message.direction == "in")
+                      .order_by(Message.id))
+    assert [(m.kind, m.text) for m in kept][-3:] == [("document", "Вот ошибка"), ("sticker", None),
+                                                     ("document", None)]  # nothing lost from the transcript
+    assert [m.topic_message_id is not None for m in kept][-3:] == [False, False, True]
 
 
 async def test_a_429_burst_delivers_every_message_once_in_order(runner, emulator, desk_world):
