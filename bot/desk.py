@@ -37,7 +37,7 @@ from bot.storage import (
     set_ticket_state,
     utcnow,
 )
-from bot.tickets import CLOSED, OPEN, InvalidTransition, TicketState, can_transition
+from bot.tickets import CLOSED, OPEN, WAITING, InvalidTransition, TicketState, can_transition
 
 log = logging.getLogger(__name__)
 
@@ -129,12 +129,12 @@ NEED_INFO_REMINDER_DAYS = (1, 3)  # SLA 4.8: reminders after 1 and 3 working day
 STATE_BUTTONS = ("need_information", "passed_to_development", "suspend", "refuse", "admin_access", "resolve")
 COMMAND_ACTIONS = {"info": "need_information", "need_info": "need_information", "dev": "passed_to_development",
                    "suspend": "suspend", "refuse": "refuse", "access": "admin_access", "resolve": "resolve",
-                   "take": "take"}
+                   "take": "take", "release": "release"}
 
 
 def card_buttons(number: int) -> Buttons:
     label = texts.DESK_BUTTONS
-    return [[(label["take"], f"d:take:{number}")],
+    return [[(label["take"], f"d:take:{number}"), (label["release"], f"d:release:{number}")],
             [(label["need_information"], f"d:need_information:{number}"),
              (label["passed_to_development"], f"d:passed_to_development:{number}")],
             [(label["suspend"], f"d:suspend:{number}"), (label["refuse"], f"d:refuse:{number}")],
@@ -825,6 +825,8 @@ class Desk:
         async with self._tickets(number):
             if action == "take":
                 return await self._take(number, agent_id, agent)
+            if action == "release":
+                return await self._release(number, agent_id, agent)
             if action == "admin_access":
                 return await self._admin_access(number, agent_id, agent)
             if action in ("suspend", "refuse") and reason not in texts.REASONS_48:
@@ -857,6 +859,32 @@ class Desk:
         await self.note(number, texts.desk("taken", number=number, agent=agent))
         await self.refresh_card(number)
         await self.tell_user(number, texts.desk("specialist_joined", number=number, agent=agent))
+        return None
+
+    async def _release(self, number: int, agent_id: int, agent: str) -> str | None:
+        """«Вернуть в очередь»: the assignee (or an admin) hands the ticket back. It waits in the queue again, in
+        its place by arrival (SLA 2.1), for any specialist to take; anyone else's press changes nothing."""
+        async with self.service.writing() as session:
+            ticket = await session.get(Ticket, number)
+            if ticket is None:
+                return None
+            if ticket.state in CLOSED:
+                return texts.desk("transition_refused", current=texts.DESK_STATE_LABELS[ticket.state],
+                                  target=texts.DESK_STATE_LABELS[S.NEW])
+            if ticket.assignee_id is None and ticket.state in WAITING:
+                return texts.desk("already_queued", number=number)
+            if ticket.assignee_id != agent_id and agent_id not in self.admin_ids:
+                log.warning("agent %s may not return ticket %s (assignee %s) to the queue; nothing changed",
+                            agent_id, number, ticket.assignee_id)
+                return texts.desk("release_not_yours", number=number)
+            before = ticket.state
+            if ticket.state not in WAITING:
+                set_ticket_state(session, ticket, S.NEW, actor_kind="agent", actor_id=agent_id, at=self.clock())
+            ticket.assignee_id = ticket.assignee_name = None
+            await self._cancel_reminders(session, number, ("need_info", "need_info_suspend"))  # nobody waits now
+        await self.note(number, texts.desk("released", number=number, agent=agent,
+                                           state=texts.DESK_STATE_LABELS[before]))
+        await self.refresh_card(number)
         return None
 
     async def _admin_access(self, number: int, agent_id: int, agent: str) -> str | None:

@@ -541,6 +541,9 @@ DESK_TEXTS: dict[str, str] = {
     "taken": "Обращение #{number} взял(а) {agent}.",
     "already_taken": "Обращение #{number} уже ведёт {agent}.",
     "already_yours": "Вы уже ведёте обращение #{number}.",
+    "released": "{agent} вернул(а) обращение #{number} в очередь (было: {state}). Его может взять любой специалист.",
+    "release_not_yours": "Вернуть обращение #{number} в очередь может только тот, кто его ведёт, или администратор.",
+    "already_queued": "Обращение #{number} и так в очереди.",
     "state_changed": "{agent}: {state}.",
     "state_changed_reason": "{agent}: {state} — {reason}.",
     "transition_refused": "Из состояния «{current}» нельзя перейти в «{target}».",
@@ -572,6 +575,7 @@ DESK_TEXTS: dict[str, str] = {
 
 DESK_BUTTONS: dict[str, str] = {
     "take": "Взять",
+    "release": "Вернуть в очередь",
     "need_information": "Нужна информация",
     "passed_to_development": "В разработку",
     "suspend": "Приостановить",

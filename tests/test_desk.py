@@ -305,3 +305,27 @@ async def test_a_screenshot_held_by_the_which_ticket_question_joins_the_ticket_c
         row = await session.get(Message, shot.message_id)
     assert (shot.ticket_id, shot.accepted, shot.mime_detected) == (2, True, "image/jpeg")
     assert row is not None and row.ticket_id == 2
+
+
+async def test_a_ticket_waiting_for_information_returns_to_the_queue_and_its_reminders_stop(store):
+    async with store.writing() as session:
+        session.add(User(id=7, name="Клиент"))
+        await session.flush()
+        session.add(ticket(1, msk(10, 9), state="in_progress", topic_id=5, assignee_id=1, assignee_name="Анна"))
+    port = Recording()
+    desk = Desk(store, port, group_id=-100, schedule=SCHEDULE, admin_ids=(9,), clock=lambda: msk(11, 15))
+    assert await desk.act(1, "need_information", 1, "Анна") is None
+    assert "может только" in (await desk.act(1, "release", 2, "Борис") or "")  # not theirs: nothing changes
+    assert await desk.act(1, "release", 1, "Анна") is None
+    async with store.sessions() as session:
+        released = await session.get(Ticket, 1)
+        reminders = (await session.execute(select(Reminder.outcome))).scalars().all()
+        events = (await session.execute(select(TicketEvent.from_state, TicketEvent.to_state)
+                                        .order_by(TicketEvent.id))).all()
+    assert released is not None and (released.state, released.assignee_id) == ("new", None)
+    assert released.queued_at == msk(10, 9)  # its place by arrival is kept (SLA 2.1)
+    assert reminders == ["cancelled"] * 3
+    assert events[-1] == ("need_information", "new")
+    assert [item["number"] for item in await desk.queue()] == [1]
+    assert "вернул(а) обращение #1 в очередь (было: нужна информация)" in port.sent[-1][1]
+    assert "и так в очереди" in (await desk.act(1, "release", 9, "Админ") or "")

@@ -341,6 +341,49 @@ async def test_files_sent_into_an_open_ticket_are_checked_like_the_intakes_scree
     assert [m.topic_message_id is not None for m in kept][-3:] == [False, False, True]
 
 
+async def test_the_assignee_returns_a_ticket_to_the_queue_and_another_agent_takes_it(runner, emulator, desk_world):
+    group, anna, boris, admin = desk_world
+    user, topic, card = await taken_ticket(emulator, group, anna)
+    thread = topic.thread_id
+
+    # not the assignee: the press and the command change nothing (an outsider's press is ignored altogether)
+    query = await emulator.user_presses(boris, card, button="Вернуть в очередь")
+    assert "может только тот, кто его ведёт" in (await emulator.wait_for_callback_answer(query)).text
+    await emulator.user_sends(boris, "/release", chat=group, thread_id=thread)
+    for _ in range(2):  # the press's answer is noted in the topic too, as every refused press is
+        await emulator.wait_for_bot_message(group, lambda m: "может только" in (m.text or ""), thread_id=thread)
+    outsider = emulator.create_user("Посторонний")
+    await emulator.user_presses(outsider, card, "d:release:1", forge=True)
+    await emulator.settle(0.3)
+    [ticket] = await rows(runner, select(Ticket))
+    assert (ticket.state, ticket.assignee_id) == ("in_progress", anna.id)
+
+    # the assignee hands it back: in the queue again, the card says so, anyone may take it
+    await emulator.user_sends(anna, "/release", chat=group, thread_id=thread)
+    note = await emulator.wait_for_bot_message(group, lambda m: "вернул(а)" in (m.text or ""), thread_id=thread)
+    assert "Анна вернул(а) обращение #1 в очередь (было: в работе)" in note.text
+    [ticket] = await rows(runner, select(Ticket))
+    assert (ticket.state, ticket.assignee_id, ticket.assignee_name) == ("new", None, None)
+    await emulator.settle()
+    [current] = [m for m in emulator.sent(group, thread_id=thread) if m.message_id == card.message_id]
+    assert "Состояние: в очереди" in current.text and "ведёт" not in current.text
+    await emulator.user_sends(boris, "/queue", chat=group)
+    queue = await emulator.wait_for_bot_message(group, lambda m: "Очередь" in (m.text or ""))
+    assert "#1" in queue.text
+    await emulator.user_presses(boris, card, button="Взять")
+    assert "Борис" in (await emulator.wait_for_bot_message(user, lambda m: "подключился" in (m.text or ""))).text
+
+    # an admin may return anyone's ticket; a second press finds it queued already
+    await emulator.user_presses(admin, card, button="Вернуть в очередь")
+    await emulator.wait_for_bot_message(group, lambda m: "Админ вернул(а)" in (m.text or ""), thread_id=thread)
+    query = await emulator.user_presses(admin, card, button="Вернуть в очередь")
+    assert "и так в очереди" in (await emulator.wait_for_callback_answer(query)).text
+    events = await rows(runner, select(TicketEvent).order_by(TicketEvent.id))
+    assert [(e.from_state, e.to_state, e.actor_id) for e in events] == [
+        (None, "new", user.id), ("new", "in_progress", anna.id), ("in_progress", "new", anna.id),
+        ("new", "in_progress", boris.id), ("in_progress", "new", admin.id)]
+
+
 async def test_a_429_burst_delivers_every_message_once_in_order(runner, emulator, desk_world):
     group, anna, *_ = desk_world
     user, topic, _card = await taken_ticket(emulator, group, anna)
