@@ -12,12 +12,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -125,6 +126,7 @@ class ReindexState:
     last_edit: float = 0.0
 
 
+TOPIC_CLAIM_SECONDS = 60.0  # a topic claim not refreshed for this long belongs to an instance that died
 NEED_INFO_REMINDER_DAYS = (1, 3)  # SLA 4.8: reminders after 1 and 3 working days
 STATE_BUTTONS = ("need_information", "passed_to_development", "suspend", "refuse", "admin_access", "resolve")
 COMMAND_ACTIONS = {"info": "need_information", "need_info": "need_information", "dev": "passed_to_development",
@@ -169,6 +171,7 @@ class Desk:
         need_info_suspend_days: int = 5,
         reopen_days: int = 7,
         agent_cache_seconds: float = 60.0,
+        topic_claim_seconds: float = TOPIC_CLAIM_SECONDS,
         clock: Callable[[], datetime] = utcnow,
         crawl: Callable[..., Awaitable[Any]] | None = None,
         index_stats: Callable[[], Awaitable[Any]] | None = None,
@@ -183,6 +186,7 @@ class Desk:
         self.need_info_suspend_days = need_info_suspend_days
         self.reopen_days = reopen_days
         self.agent_cache_seconds = agent_cache_seconds
+        self.topic_claim_seconds = topic_claim_seconds
         self.clock = clock
         self.crawl = crawl
         self.index_stats = index_stats
@@ -219,7 +223,9 @@ class Desk:
         async with self._publishing:
             async with self.sessions() as session:
                 numbers = (await session.execute(
-                    select(Ticket.id).where(Ticket.topic_id.is_(None), Ticket.state.in_([str(s) for s in OPEN]))
+                    select(Ticket.id).where(Ticket.topic_id.is_(None), Ticket.state.in_([str(s) for s in OPEN]),
+                                            or_(Ticket.topic_claim.is_(None),  # not opened by another instance now
+                                                Ticket.topic_claimed_at < self._claim_cutoff()))
                     .order_by(Ticket.critical.desc(), Ticket.id))).scalars().all()  # SLA 2.1: critical first
             for number in numbers:
                 try:
@@ -231,16 +237,82 @@ class Desk:
 
     async def _ensure_topic(self, number: int, missing: int | None = None) -> int:
         """The ticket's topic, opened when it has none (or when `missing`, the one it had, was deleted).
-        One ticket's topic is opened once even when a publish and a user's message race for it."""
-        async with self._opening(number):
-            async with self.sessions() as session:
-                thread_id = (await session.execute(select(Ticket.topic_id).where(Ticket.id == number))).scalar()
-            if thread_id is not None and thread_id != missing:
-                return int(thread_id)
-            return await self._open_topic(number, recreated=missing is not None)
 
-    async def _open_topic(self, number: int, recreated: bool = False) -> int:
-        """Create the ticket's topic, post the card and the screenshots; critical ones announced in General."""
+        One ticket's topic is opened once even when a publish and a user's message race for it: in this
+        process through a lock, across instances through a claim on the ticket's row (`_claim_topic`). The
+        instance that holds the claim opens the topic and posts the card; the others wait for it, then use
+        its topic. A claim that is no longer kept fresh (its instance died) expires and is taken over."""
+        async with self._opening(number):
+            pause = 0.02
+            while True:
+                async with self.sessions() as session:
+                    thread_id, claim, claimed_at = (await session.execute(
+                        select(Ticket.topic_id, Ticket.topic_claim, Ticket.topic_claimed_at)
+                        .where(Ticket.id == number))).one()
+                busy = claim is not None and claimed_at is not None and claimed_at >= self._claim_cutoff()
+                if not busy:
+                    if thread_id is not None and thread_id != missing:
+                        return int(thread_id)
+                    token = await self._claim_topic(number, thread_id)
+                    if token is not None:
+                        opened = await self._open_topic(number, token, recreated=missing is not None)
+                        if opened is not None:
+                            return opened
+                        continue  # the claim was taken over meanwhile: the other instance's topic counts
+                await asyncio.sleep(pause)  # another instance opens it now
+                pause = min(pause * 2, 0.5)
+
+    def _claim_cutoff(self) -> datetime:
+        """Claims refreshed before this moment belong to an instance that is gone (wall time, not `clock`)."""
+        return utcnow() - timedelta(seconds=self.topic_claim_seconds)
+
+    async def _claim_topic(self, number: int, thread_id: int | None) -> str | None:
+        """Compare and set: the right to open the ticket's topic, when its topic is still `thread_id` (none, or
+        the deleted one) and nobody holds a live claim. The token of the claim, or None when another has it."""
+        token = uuid.uuid4().hex
+        same_topic = Ticket.topic_id.is_(None) if thread_id is None else Ticket.topic_id == thread_id
+        async with self.service.writing() as session:
+            claimed = (await session.execute(
+                update(Ticket).where(Ticket.id == number, same_topic,
+                                     or_(Ticket.topic_claim.is_(None), Ticket.topic_claimed_at.is_(None),
+                                         Ticket.topic_claimed_at < self._claim_cutoff()))
+                .values(topic_claim=token, topic_claimed_at=utcnow()))).rowcount
+        return token if claimed else None
+
+    @contextlib.asynccontextmanager
+    async def _holding_claim(self, number: int, token: str) -> AsyncIterator[None]:
+        """Keep the claim fresh while the topic is being opened (Telegram may keep us waiting), then let it go."""
+        mine = (Ticket.id == number) & (Ticket.topic_claim == token)
+
+        async def refresh() -> None:
+            while True:
+                await asyncio.sleep(self.topic_claim_seconds / 4)
+                try:
+                    async with self.service.writing() as session:
+                        await session.execute(update(Ticket).where(mine).values(topic_claimed_at=utcnow()))
+                except Exception as error:  # it expires if it cannot be refreshed: another instance may go on
+                    log.warning("ticket %s: the topic claim not refreshed: %s", number, error)
+
+        beating = asyncio.create_task(refresh(), name=f"topic-claim-{number}")
+        try:
+            yield
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
+            try:
+                async with self.service.writing() as session:
+                    await session.execute(update(Ticket).where(mine).values(topic_claim=None, topic_claimed_at=None))
+            except Exception as error:  # it expires by itself
+                log.warning("ticket %s: the topic claim not released: %s", number, error)
+
+    async def _open_topic(self, number: int, token: str, recreated: bool = False) -> int | None:
+        """Create the ticket's topic, post the card and the screenshots; critical ones announced in General.
+        None when this instance's claim was taken over before the topic was recorded (its topic is closed)."""
+        async with self._holding_claim(number, token):
+            return await self._post_topic(number, token, recreated)
+
+    async def _post_topic(self, number: int, token: str, recreated: bool) -> int | None:
         async with self.sessions() as session:
             ticket = await session.get(Ticket, number)
             assert ticket is not None
@@ -253,7 +325,14 @@ class Desk:
         name = texts.topic_name(number, ticket.account, ticket.description, ticket.critical)
         thread_id = await self.port.create_topic(self.group_id, name)
         async with self.service.writing() as session:
-            await session.execute(update(Ticket).where(Ticket.id == number).values(topic_id=thread_id))
+            recorded = (await session.execute(update(Ticket).where(Ticket.id == number, Ticket.topic_claim == token)
+                                              .values(topic_id=thread_id))).rowcount
+        if not recorded:
+            log.warning("ticket %s: the topic claim expired while topic %s was created; another instance's "
+                        "topic is used and this one closed", number, thread_id)
+            with contextlib.suppress(DeskError):
+                await self.port.set_topic_open(self.group_id, thread_id, False)
+            return None
         card_text = texts.ticket_card(card)
         card_id = await self.port.send(self.group_id, card_text, thread_id=thread_id, buttons=card_buttons(number))
         async with self.service.writing() as session:  # kept to be refreshed as the ticket changes
