@@ -410,14 +410,19 @@ class ConversationService:
             caption = None
             if incoming.text.strip():
                 caption = await self._text(incoming.text, incoming.message_id, intake.starts_request(state))
-            head = None
-            if incoming.kind == screenshots.DOCUMENT and not (
-                    incoming.size is not None and incoming.size > screenshots.MAX_SCREENSHOT_BYTES):
-                head = await self._probe(incoming.file_id)
-            verdict = screenshots.judge(incoming.kind, incoming.size, head)
+            verdict = await self.judge_file(incoming)
             return intake.Media(incoming.kind, incoming.file_id, verdict.accepted, verdict.mime, incoming.size,
                                 verdict.reason, incoming.media_group_id, caption, incoming.message_id)
         return intake.Unsupported(incoming.kind or "other")
+
+    async def judge_file(self, incoming: Incoming) -> screenshots.Verdict:
+        """SLA 4.6 on a file the user sent (`type == "media"`): a document is read only when its size
+        does not refuse it already. The intake and the desk (files sent into an open ticket) apply it alike."""
+        head = None
+        if incoming.kind == screenshots.DOCUMENT and not (
+                incoming.size is not None and incoming.size > screenshots.MAX_SCREENSHOT_BYTES):
+            head = await self._probe(incoming.file_id)
+        return screenshots.judge(incoming.kind, incoming.size, head)
 
     def _flagged(self, text: str) -> bool:
         verdict = self.moderator(text)  # SLA 4.2: no obscenities, no insults

@@ -12,18 +12,20 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import figures, texts
 from bot.conversation import ChatLocks, ConversationService, Incoming, Outgoing
-from bot.intake import DialogueState, Step
+from bot.intake import DialogueState, Step, unsupported_key
+from bot.screenshots import Verdict
 from bot.storage import (
     Attachment,
     Conversation,
@@ -36,7 +38,7 @@ from bot.storage import (
     set_ticket_state,
     utcnow,
 )
-from bot.tickets import CLOSED, OPEN, InvalidTransition, TicketState, can_transition
+from bot.tickets import CLOSED, OPEN, WAITING, InvalidTransition, TicketState, can_transition
 
 log = logging.getLogger(__name__)
 
@@ -124,16 +126,17 @@ class ReindexState:
     last_edit: float = 0.0
 
 
+TOPIC_CLAIM_SECONDS = 60.0  # a topic claim not refreshed for this long belongs to an instance that died
 NEED_INFO_REMINDER_DAYS = (1, 3)  # SLA 4.8: reminders after 1 and 3 working days
 STATE_BUTTONS = ("need_information", "passed_to_development", "suspend", "refuse", "admin_access", "resolve")
 COMMAND_ACTIONS = {"info": "need_information", "need_info": "need_information", "dev": "passed_to_development",
                    "suspend": "suspend", "refuse": "refuse", "access": "admin_access", "resolve": "resolve",
-                   "take": "take"}
+                   "take": "take", "release": "release"}
 
 
 def card_buttons(number: int) -> Buttons:
     label = texts.DESK_BUTTONS
-    return [[(label["take"], f"d:take:{number}")],
+    return [[(label["take"], f"d:take:{number}"), (label["release"], f"d:release:{number}")],
             [(label["need_information"], f"d:need_information:{number}"),
              (label["passed_to_development"], f"d:passed_to_development:{number}")],
             [(label["suspend"], f"d:suspend:{number}"), (label["refuse"], f"d:refuse:{number}")],
@@ -168,6 +171,7 @@ class Desk:
         need_info_suspend_days: int = 5,
         reopen_days: int = 7,
         agent_cache_seconds: float = 60.0,
+        topic_claim_seconds: float = TOPIC_CLAIM_SECONDS,
         clock: Callable[[], datetime] = utcnow,
         crawl: Callable[..., Awaitable[Any]] | None = None,
         index_stats: Callable[[], Awaitable[Any]] | None = None,
@@ -182,6 +186,7 @@ class Desk:
         self.need_info_suspend_days = need_info_suspend_days
         self.reopen_days = reopen_days
         self.agent_cache_seconds = agent_cache_seconds
+        self.topic_claim_seconds = topic_claim_seconds
         self.clock = clock
         self.crawl = crawl
         self.index_stats = index_stats
@@ -218,7 +223,9 @@ class Desk:
         async with self._publishing:
             async with self.sessions() as session:
                 numbers = (await session.execute(
-                    select(Ticket.id).where(Ticket.topic_id.is_(None), Ticket.state.in_([str(s) for s in OPEN]))
+                    select(Ticket.id).where(Ticket.topic_id.is_(None), Ticket.state.in_([str(s) for s in OPEN]),
+                                            or_(Ticket.topic_claim.is_(None),  # not opened by another instance now
+                                                Ticket.topic_claimed_at < self._claim_cutoff()))
                     .order_by(Ticket.critical.desc(), Ticket.id))).scalars().all()  # SLA 2.1: critical first
             for number in numbers:
                 try:
@@ -230,16 +237,82 @@ class Desk:
 
     async def _ensure_topic(self, number: int, missing: int | None = None) -> int:
         """The ticket's topic, opened when it has none (or when `missing`, the one it had, was deleted).
-        One ticket's topic is opened once even when a publish and a user's message race for it."""
-        async with self._opening(number):
-            async with self.sessions() as session:
-                thread_id = (await session.execute(select(Ticket.topic_id).where(Ticket.id == number))).scalar()
-            if thread_id is not None and thread_id != missing:
-                return int(thread_id)
-            return await self._open_topic(number, recreated=missing is not None)
 
-    async def _open_topic(self, number: int, recreated: bool = False) -> int:
-        """Create the ticket's topic, post the card and the screenshots; critical ones announced in General."""
+        One ticket's topic is opened once even when a publish and a user's message race for it: in this
+        process through a lock, across instances through a claim on the ticket's row (`_claim_topic`). The
+        instance that holds the claim opens the topic and posts the card; the others wait for it, then use
+        its topic. A claim that is no longer kept fresh (its instance died) expires and is taken over."""
+        async with self._opening(number):
+            pause = 0.02
+            while True:
+                async with self.sessions() as session:
+                    thread_id, claim, claimed_at = (await session.execute(
+                        select(Ticket.topic_id, Ticket.topic_claim, Ticket.topic_claimed_at)
+                        .where(Ticket.id == number))).one()
+                busy = claim is not None and claimed_at is not None and claimed_at >= self._claim_cutoff()
+                if not busy:
+                    if thread_id is not None and thread_id != missing:
+                        return int(thread_id)
+                    token = await self._claim_topic(number, thread_id)
+                    if token is not None:
+                        opened = await self._open_topic(number, token, recreated=missing is not None)
+                        if opened is not None:
+                            return opened
+                        continue  # the claim was taken over meanwhile: the other instance's topic counts
+                await asyncio.sleep(pause)  # another instance opens it now
+                pause = min(pause * 2, 0.5)
+
+    def _claim_cutoff(self) -> datetime:
+        """Claims refreshed before this moment belong to an instance that is gone (wall time, not `clock`)."""
+        return utcnow() - timedelta(seconds=self.topic_claim_seconds)
+
+    async def _claim_topic(self, number: int, thread_id: int | None) -> str | None:
+        """Compare and set: the right to open the ticket's topic, when its topic is still `thread_id` (none, or
+        the deleted one) and nobody holds a live claim. The token of the claim, or None when another has it."""
+        token = uuid.uuid4().hex
+        same_topic = Ticket.topic_id.is_(None) if thread_id is None else Ticket.topic_id == thread_id
+        async with self.service.writing() as session:
+            claimed = (await session.execute(
+                update(Ticket).where(Ticket.id == number, same_topic,
+                                     or_(Ticket.topic_claim.is_(None), Ticket.topic_claimed_at.is_(None),
+                                         Ticket.topic_claimed_at < self._claim_cutoff()))
+                .values(topic_claim=token, topic_claimed_at=utcnow()))).rowcount
+        return token if claimed else None
+
+    @contextlib.asynccontextmanager
+    async def _holding_claim(self, number: int, token: str) -> AsyncIterator[None]:
+        """Keep the claim fresh while the topic is being opened (Telegram may keep us waiting), then let it go."""
+        mine = (Ticket.id == number) & (Ticket.topic_claim == token)
+
+        async def refresh() -> None:
+            while True:
+                await asyncio.sleep(self.topic_claim_seconds / 4)
+                try:
+                    async with self.service.writing() as session:
+                        await session.execute(update(Ticket).where(mine).values(topic_claimed_at=utcnow()))
+                except Exception as error:  # it expires if it cannot be refreshed: another instance may go on
+                    log.warning("ticket %s: the topic claim not refreshed: %s", number, error)
+
+        beating = asyncio.create_task(refresh(), name=f"topic-claim-{number}")
+        try:
+            yield
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
+            try:
+                async with self.service.writing() as session:
+                    await session.execute(update(Ticket).where(mine).values(topic_claim=None, topic_claimed_at=None))
+            except Exception as error:  # it expires by itself
+                log.warning("ticket %s: the topic claim not released: %s", number, error)
+
+    async def _open_topic(self, number: int, token: str, recreated: bool = False) -> int | None:
+        """Create the ticket's topic, post the card and the screenshots; critical ones announced in General.
+        None when this instance's claim was taken over before the topic was recorded (its topic is closed)."""
+        async with self._holding_claim(number, token):
+            return await self._post_topic(number, token, recreated)
+
+    async def _post_topic(self, number: int, token: str, recreated: bool) -> int | None:
         async with self.sessions() as session:
             ticket = await session.get(Ticket, number)
             assert ticket is not None
@@ -252,7 +325,14 @@ class Desk:
         name = texts.topic_name(number, ticket.account, ticket.description, ticket.critical)
         thread_id = await self.port.create_topic(self.group_id, name)
         async with self.service.writing() as session:
-            await session.execute(update(Ticket).where(Ticket.id == number).values(topic_id=thread_id))
+            recorded = (await session.execute(update(Ticket).where(Ticket.id == number, Ticket.topic_claim == token)
+                                              .values(topic_id=thread_id))).rowcount
+        if not recorded:
+            log.warning("ticket %s: the topic claim expired while topic %s was created; another instance's "
+                        "topic is used and this one closed", number, thread_id)
+            with contextlib.suppress(DeskError):
+                await self.port.set_topic_open(self.group_id, thread_id, False)
+            return None
         card_text = texts.ticket_card(card)
         card_id = await self.port.send(self.group_id, card_text, thread_id=thread_id, buttons=card_buttons(number))
         async with self.service.writing() as session:  # kept to be refreshed as the ticket changes
@@ -374,22 +454,73 @@ class Desk:
                     await session.execute(update(Message).where(Message.id == row).values(flagged=True))
                 await self._done(incoming.update_id, session)
             return await self._to_user_rows(incoming.chat_id, [(texts.render("rephrase"), [])])
+        file = await self._judge_file(incoming)
         if reopenable is not None:
-            return await self._reopen(incoming, reopenable.id, row)
+            if file is not None and not file.accepted:
+                return None  # a refused file reopens nothing: the dialogue answers it as the intake does
+            return await self._reopen(incoming, reopenable.id, row, file)
         numbers = [t.id for t in open_tickets]
         last = conversation.last_ticket_id if conversation else None
+        target = None
         if replied in numbers:
             target = replied
         elif len(numbers) == 1:
             target = numbers[0]
         elif last in numbers:
             target = last  # the ticket they last wrote in
-        else:  # several open and no clue: ask, keeping the message (nothing dropped)
-            await self._done(incoming.update_id)
+        if file is not None and not file.accepted:
+            return await self._refuse_file(incoming, target, row, file)
+        if target is None:  # several open and no clue: ask, keeping the message (nothing dropped)
+            async with self.service.writing() as session:
+                if file is not None:  # linked to the ticket the user chooses
+                    session.add(self._attachment(incoming, row, None, file))
+                await self._done(incoming.update_id, session)
             buttons = [[(f"№{t.id}: {texts.shorten(t.description, 40)}", f"to:{t.id}:{row or 0}")]
                        for t in open_tickets]
             return await self._to_user_rows(incoming.chat_id, [(texts.desk("which_ticket"), buttons)])
-        return await self._relay_in(incoming, target, row)
+        return await self._relay_in(incoming, target, row, file=file)
+
+    async def _judge_file(self, incoming: Incoming) -> Verdict | None:
+        """SLA 4.6 for what the user sent into an open ticket, as the intake judges it: None for a text, a verdict
+        for a file; a sticker, a voice message and the like are refused (`reason` "unsupported")."""
+        if incoming.type == "media":
+            return await self.service.judge_file(incoming)
+        if incoming.type == "unsupported":
+            return Verdict(False, None, "unsupported")
+        return None
+
+    def _attachment(self, incoming: Incoming, row: int | None, number: int | None, file: Verdict) -> Attachment:
+        return Attachment(chat_id=incoming.chat_id, ticket_id=number, message_id=row, file_id=incoming.file_id,
+                          file_unique_id=incoming.file_unique_id, kind=incoming.kind, mime_detected=file.mime,
+                          declared_name=incoming.file_name, size=incoming.size,
+                          media_group_id=incoming.media_group_id, accepted=file.accepted, created_at=self.clock())
+
+    async def _refuse_file(self, incoming: Incoming, number: int | None, row: int | None,
+                           file: Verdict) -> list[Outgoing]:
+        """A file that is no JPG, GIF or PNG screenshot (SLA 4.6), or a sticker, a voice message…, is not passed to
+        the topic: the user is told why in the intake's words, the agents that the user tried. The message stays
+        in the transcript, the file recorded as refused; an album is answered once."""
+        async with self.sessions() as session:
+            repeated = incoming.media_group_id is not None and (await session.execute(
+                select(Attachment.id).where(Attachment.chat_id == incoming.chat_id, Attachment.accepted.is_(False),
+                                            Attachment.media_group_id == incoming.media_group_id).limit(1)
+            )).scalar() is not None
+        async with self.service.writing() as session:
+            if row is not None and number is not None:
+                await session.execute(update(Message).where(Message.id == row).values(ticket_id=number))
+            if incoming.type == "media":
+                session.add(self._attachment(incoming, row, number, file))
+            await self._done(incoming.update_id, session)
+        log.info("chat %s: %s %s not passed to ticket %s (%s)", incoming.chat_id, incoming.type, incoming.kind,
+                 number, file.reason)
+        if repeated:
+            return []
+        if number is not None:
+            await self.note(number, texts.file_refused_note(incoming.kind, file.reason, incoming.file_name,
+                                                            incoming.text))
+        reply = (texts.render("screenshot_refused", {"reason": file.reason}) if incoming.type == "media"
+                 else texts.render(unsupported_key(incoming.kind)))
+        return await self._to_user_rows(incoming.chat_id, [(reply, [])], number)
 
     async def _incoming_row(self, session: AsyncSession, incoming: Incoming) -> int | None:
         return (await session.execute(select(Message.id).where(Message.update_id == incoming.update_id))).scalar()
@@ -416,8 +547,10 @@ class Desk:
             await session.flush()
         return [Outgoing(chat_id, text, buttons, row.id) for text, row, buttons in rows]
 
-    async def _relay_in(self, incoming: Incoming, number: int, row: int | None, ack: bool = True) -> list[Outgoing]:
-        """Copy a user's message into the ticket's topic and record it in the transcript."""
+    async def _relay_in(self, incoming: Incoming, number: int, row: int | None, ack: bool = True,
+                        file: Verdict | None = None) -> list[Outgoing]:
+        """Copy a user's message into the ticket's topic and record it in the transcript (an accepted
+        screenshot, `file`, as an attachment of the ticket too)."""
         async with self._tickets(number):
             now = self.clock()
             async with self.service.writing() as session:
@@ -425,6 +558,8 @@ class Desk:
                 assert ticket is not None
                 if row is not None:
                     await session.execute(update(Message).where(Message.id == row).values(ticket_id=number))
+                if file is not None:
+                    session.add(self._attachment(incoming, row, number, file))
                 await session.execute(update(Conversation).where(Conversation.chat_id == incoming.chat_id)
                                       .values(last_ticket_id=number))
                 answered = ticket.state == S.NEED_INFORMATION
@@ -524,13 +659,17 @@ class Desk:
                 return []
             held = Incoming(update_id=incoming.update_id, chat_id=incoming.chat_id, user_id=incoming.user_id,
                             type="text", message_id=message.telegram_message_id or 0)
+            async with self.service.writing() as session:  # a screenshot held with the question joins the ticket
+                await session.execute(update(Attachment).where(Attachment.message_id == row,
+                                                               Attachment.ticket_id.is_(None)).values(ticket_id=number))
             await self._relay_in(held, number, row, ack=False)
             return await self._to_user_rows(incoming.chat_id, [(texts.desk("which_ticket_done", number=number), [])],
                                             number)
         await self._done(incoming.update_id)
         return []
 
-    async def _reopen(self, incoming: Incoming, number: int, row: int | None) -> list[Outgoing]:
+    async def _reopen(self, incoming: Incoming, number: int, row: int | None,
+                      file: Verdict | None = None) -> list[Outgoing]:
         """A resolved ticket written to again within `REOPEN_DAYS`: back in the queue."""
         async with self._tickets(number):
             async with self.service.writing() as session:
@@ -550,7 +689,7 @@ class Desk:
                     log.info("ticket %s: topic not reopened: %s", number, error)
             await self.note(number, texts.desk("user_reopened", number=number))
             await self.refresh_card(number)
-        await self._relay_in(incoming, number, row, ack=False)
+        await self._relay_in(incoming, number, row, ack=False, file=file)
         return await self._to_user_rows(incoming.chat_id, [(texts.desk("reopened", number=number), [])], number)
 
     # ------------------------------------------------------------------ the agents' side
@@ -765,6 +904,8 @@ class Desk:
         async with self._tickets(number):
             if action == "take":
                 return await self._take(number, agent_id, agent)
+            if action == "release":
+                return await self._release(number, agent_id, agent)
             if action == "admin_access":
                 return await self._admin_access(number, agent_id, agent)
             if action in ("suspend", "refuse") and reason not in texts.REASONS_48:
@@ -797,6 +938,32 @@ class Desk:
         await self.note(number, texts.desk("taken", number=number, agent=agent))
         await self.refresh_card(number)
         await self.tell_user(number, texts.desk("specialist_joined", number=number, agent=agent))
+        return None
+
+    async def _release(self, number: int, agent_id: int, agent: str) -> str | None:
+        """«Вернуть в очередь»: the assignee (or an admin) hands the ticket back. It waits in the queue again, in
+        its place by arrival (SLA 2.1), for any specialist to take; anyone else's press changes nothing."""
+        async with self.service.writing() as session:
+            ticket = await session.get(Ticket, number)
+            if ticket is None:
+                return None
+            if ticket.state in CLOSED:
+                return texts.desk("transition_refused", current=texts.DESK_STATE_LABELS[ticket.state],
+                                  target=texts.DESK_STATE_LABELS[S.NEW])
+            if ticket.assignee_id is None and ticket.state in WAITING:
+                return texts.desk("already_queued", number=number)
+            if ticket.assignee_id != agent_id and agent_id not in self.admin_ids:
+                log.warning("agent %s may not return ticket %s (assignee %s) to the queue; nothing changed",
+                            agent_id, number, ticket.assignee_id)
+                return texts.desk("release_not_yours", number=number)
+            before = ticket.state
+            if ticket.state not in WAITING:
+                set_ticket_state(session, ticket, S.NEW, actor_kind="agent", actor_id=agent_id, at=self.clock())
+            ticket.assignee_id = ticket.assignee_name = None
+            await self._cancel_reminders(session, number, ("need_info", "need_info_suspend"))  # nobody waits now
+        await self.note(number, texts.desk("released", number=number, agent=agent,
+                                           state=texts.DESK_STATE_LABELS[before]))
+        await self.refresh_card(number)
         return None
 
     async def _admin_access(self, number: int, agent_id: int, agent: str) -> str | None:

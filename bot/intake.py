@@ -300,10 +300,15 @@ def advance(state: DialogueState, event: Event, context: Context | None = None) 
         return _on_media(current, event, ctx)
     if isinstance(event, Edit):
         return _on_edit(current, event, ctx)
-    return Outcome(current, [Reply(f"unsupported_{event.kind}" if event.kind in UNSUPPORTED else "unsupported_other")])
+    return Outcome(current, [Reply(unsupported_key(event.kind))])
 
 
 UNSUPPORTED = frozenset({"sticker", "voice", "video", "video_note", "audio", "location", "contact", "poll"})
+
+
+def unsupported_key(kind: str) -> str:
+    """The text that answers a message of a kind the bot does not take (a sticker, a voice message…)."""
+    return f"unsupported_{kind}" if kind in UNSUPPORTED else "unsupported_other"
 
 
 def _copy(state: DialogueState) -> DialogueState:

@@ -83,6 +83,9 @@ class Ticket(Base):
     assignee_id: Mapped[int | None] = mapped_column(BigInteger)
     assignee_name: Mapped[str | None] = mapped_column(String(255))
     topic_id: Mapped[int | None] = mapped_column(BigInteger)     # the agents' forum topic
+    # the instance opening the topic now (one topic even with several instances), kept fresh while it works
+    topic_claim: Mapped[str | None] = mapped_column(String(32))
+    topic_claimed_at: Mapped[datetime | None] = mapped_column()
     reason: Mapped[str | None] = mapped_column(String(64))       # SLA 4.8 reason when suspended/refused
     csat: Mapped[int | None] = mapped_column(Integer)
     admin_access: Mapped[bool] = mapped_column(Boolean, default=False)  # SLA 4.3 requested

@@ -541,6 +541,9 @@ DESK_TEXTS: dict[str, str] = {
     "taken": "Обращение #{number} взял(а) {agent}.",
     "already_taken": "Обращение #{number} уже ведёт {agent}.",
     "already_yours": "Вы уже ведёте обращение #{number}.",
+    "released": "{agent} вернул(а) обращение #{number} в очередь (было: {state}). Его может взять любой специалист.",
+    "release_not_yours": "Вернуть обращение #{number} в очередь может только тот, кто его ведёт, или администратор.",
+    "already_queued": "Обращение #{number} и так в очереди.",
     "state_changed": "{agent}: {state}.",
     "state_changed_reason": "{agent}: {state} — {reason}.",
     "transition_refused": "Из состояния «{current}» нельзя перейти в «{target}».",
@@ -572,6 +575,7 @@ DESK_TEXTS: dict[str, str] = {
 
 DESK_BUTTONS: dict[str, str] = {
     "take": "Взять",
+    "release": "Вернуть в очередь",
     "need_information": "Нужна информация",
     "passed_to_development": "В разработку",
     "suspend": "Приостановить",
@@ -597,6 +601,38 @@ def desk(key: str, **params: Any) -> str:
     """A desk text; string parameters are escaped (they may come from a user)."""
     escaped = {name: quote(value) if isinstance(value, str) else value for name, value in params.items()}
     return DESK_TEXTS[key].format(**escaped)
+
+
+# what a user sent that the desk did not pass on to the topic (SLA 4.6: screenshots JPG, GIF, PNG only)
+_REFUSED_KINDS = {
+    "photo": "фото", "animation": "GIF-анимацию", "document": "файл", "sticker": "стикер",
+    "voice": "голосовое сообщение", "video": "видео", "video_note": "видеосообщение", "audio": "аудиофайл",
+    "location": "геопозицию", "venue": "адрес на карте", "contact": "контакт", "poll": "опрос", "dice": "кубик",
+}
+_REFUSED_WHY = {
+    "format": "по содержимому это не изображение JPG, GIF или PNG",
+    "too_big": "файл больше {limit} МБ",
+    "unreadable": "файл не удалось прочитать",
+}
+
+
+def file_refused_note(kind: str, reason: str | None, name: str | None = None, caption: str = "") -> str:
+    """The agents' line in the topic when a file the user sent was not passed on (the user was told why)."""
+    from bot.screenshots import MAX_SCREENSHOT_BYTES
+
+    what = _REFUSED_KINDS.get(kind, "сообщение неподдерживаемого типа")
+    if name:
+        what += f" «{quote(name)}»"
+    if reason in _REFUSED_WHY:
+        why = _REFUSED_WHY[reason].format(limit=MAX_SCREENSHOT_BYTES // (1024 * 1024))
+        line = (f"⚠️ Пользователь прислал {what}. Не принято: {why} (п. 4.6) — в тему не передано, "
+                "пользователю объяснено, какие скриншоты подходят.")
+    else:
+        line = (f"⚠️ Пользователь прислал {what} — такие сообщения в тему не передаются. "
+                "Пользователя попросили написать текстом.")
+    if caption.strip():
+        line += f"\nПодпись: {quote(shorten(caption, 500))}"
+    return line
 
 
 def reason_explanation(code: str) -> str:

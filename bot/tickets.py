@@ -21,14 +21,15 @@ class TicketState(StrEnum):
 
 S = TicketState
 
+# Back to NEW from a state a specialist works in: the assignee handed the ticket back to the queue.
 TRANSITIONS: dict[TicketState, frozenset[TicketState]] = {
     S.NEW: frozenset({S.IN_PROGRESS, S.NEED_INFORMATION, S.SUSPENDED, S.REFUSED, S.RESOLVED}),
     S.IN_PROGRESS: frozenset(
         {S.NEW, S.NEED_INFORMATION, S.PASSED_TO_DEVELOPMENT, S.SUSPENDED, S.REFUSED, S.RESOLVED}
     ),
-    S.NEED_INFORMATION: frozenset({S.IN_PROGRESS, S.SUSPENDED, S.REFUSED, S.RESOLVED}),
-    S.PASSED_TO_DEVELOPMENT: frozenset({S.IN_PROGRESS, S.SUSPENDED, S.RESOLVED}),
-    S.SUSPENDED: frozenset({S.IN_PROGRESS, S.REOPENED, S.REFUSED, S.RESOLVED}),
+    S.NEED_INFORMATION: frozenset({S.NEW, S.IN_PROGRESS, S.SUSPENDED, S.REFUSED, S.RESOLVED}),
+    S.PASSED_TO_DEVELOPMENT: frozenset({S.NEW, S.IN_PROGRESS, S.SUSPENDED, S.RESOLVED}),
+    S.SUSPENDED: frozenset({S.NEW, S.IN_PROGRESS, S.REOPENED, S.REFUSED, S.RESOLVED}),
     S.REFUSED: frozenset(),
     S.RESOLVED: frozenset({S.REOPENED}),
     S.REOPENED: frozenset(

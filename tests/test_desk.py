@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.conversation import ConversationService
+from bot.conversation import ConversationService, Incoming
 from bot.desk import Desk, need_info_due, next_working_morning
 from bot.schedule import SupportSchedule
 from bot.storage import Reminder, SelfServed, Ticket, TicketEvent, User
@@ -223,3 +223,109 @@ async def test_an_agents_message_stored_by_a_run_that_died_is_relayed_once_on_th
     assert not await restarted.seen(answer)  # Telegram re-delivers it: no second effect
     assert await restarted.recover() == 0
     assert port.copied == [(7, -100, 33)]
+
+
+class Judging(Relaying):
+    """A relaying port that also reads files' heads (the intake's prober) and counts the reads."""
+
+    def __init__(self, heads: dict[str, bytes]) -> None:
+        super().__init__()
+        self.heads = heads
+        self.read: list[str] = []
+
+    async def probe(self, file_id: str) -> bytes | None:
+        self.read.append(file_id)
+        return self.heads.get(file_id)
+
+
+def sent_file(update_id: int, file_id: str, **values) -> Incoming:
+    fields = {"update_id": update_id, "chat_id": 7, "user_id": 7, "type": "media", "kind": "document",
+              "file_id": file_id, "message_id": 100 + update_id}
+    return Incoming(**{**fields, **values})
+
+
+async def relaying_desk(store, port: Judging, *tickets: Ticket, clock=lambda: msk(16, 12)) -> Desk:
+    async with store.writing() as session:
+        session.add(User(id=7, name="Клиент"))
+        await session.flush()
+        session.add_all(tickets)
+    store.prober = port.probe
+    desk = Desk(store, port, group_id=-100, schedule=SCHEDULE, clock=clock)
+    store.desk = desk
+    return desk
+
+
+async def test_a_file_too_big_or_an_album_of_pdfs_is_refused_once_and_never_relayed(store):
+    from bot.storage import Attachment
+
+    port = Judging({"pdf1": b"%PDF-1.7\n", "pdf2": b"%PDF-1.7\n"})
+    await relaying_desk(store, port, ticket(1, msk(16, 9), state="in_progress", topic_id=5, assignee_id=1,
+                                            assignee_name="Анна"))
+    [big] = await store.handle(sent_file(1, "big", file_name="screen.png", size=11 * 1024 * 1024))
+    assert "слишком большой" in big.text and "10 МБ" in big.text
+    assert port.read == []  # its size refuses it: never downloaded
+    album = [sent_file(n, f"pdf{n - 1}", file_name=f"scan{n}.pdf", size=2048, media_group_id="album") for n in (2, 3)]
+    [refused] = await store.handle(album[0])
+    assert "JPG, GIF или PNG" in refused.text
+    assert await store.handle(album[1]) == []  # one album, answered once (as the intake does)
+    assert port.read == ["pdf1", "pdf2"] and port.copied == []
+    notes = [text for chat, text in port.sent if chat == -100]
+    assert len(notes) == 2 and "больше 10 МБ" in notes[0] and "scan2.pdf" in notes[1]
+    async with store.sessions() as session:
+        files = (await session.execute(select(Attachment).order_by(Attachment.id))).scalars().all()
+    assert [(f.ticket_id, f.accepted) for f in files] == [(1, False)] * 3
+
+
+async def test_a_refused_file_does_not_reopen_a_resolved_ticket(store):
+    port = Judging({})
+    await relaying_desk(store, port, ticket(1, msk(16, 9), state="resolved", topic_id=5, closed_at=msk(16, 11)))
+    [answer] = await store.handle(Incoming(update_id=1, chat_id=7, user_id=7, type="unsupported", kind="voice",
+                                           message_id=50))
+    assert "Голосовые сообщения" in answer.text  # the dialogue's own answer
+    async with store.sessions() as session:
+        resolved = await session.get(Ticket, 1)
+    assert resolved is not None and resolved.state == "resolved"
+    assert port.copied == [] and port.sent == []
+
+
+async def test_a_screenshot_held_by_the_which_ticket_question_joins_the_ticket_chosen(store):
+    from bot.storage import Attachment, Message
+
+    port = Judging({})
+    await relaying_desk(store, port, ticket(1, msk(16, 9), state="in_progress", topic_id=5),
+                        ticket(2, msk(16, 10), state="in_progress", topic_id=6))
+    [question] = await store.handle(sent_file(1, "shot", kind="photo", size=50_000))
+    assert "несколько открытых" in question.text
+    choice = question.buttons[1][0][1]
+    assert choice.startswith("to:2:")
+    await store.handle(Incoming(update_id=2, chat_id=7, user_id=7, type="press", text=choice))
+    assert port.copied == [(-100, 7, 101)]
+    async with store.sessions() as session:
+        [shot] = (await session.execute(select(Attachment))).scalars().all()
+        row = await session.get(Message, shot.message_id)
+    assert (shot.ticket_id, shot.accepted, shot.mime_detected) == (2, True, "image/jpeg")
+    assert row is not None and row.ticket_id == 2
+
+
+async def test_a_ticket_waiting_for_information_returns_to_the_queue_and_its_reminders_stop(store):
+    async with store.writing() as session:
+        session.add(User(id=7, name="Клиент"))
+        await session.flush()
+        session.add(ticket(1, msk(10, 9), state="in_progress", topic_id=5, assignee_id=1, assignee_name="Анна"))
+    port = Recording()
+    desk = Desk(store, port, group_id=-100, schedule=SCHEDULE, admin_ids=(9,), clock=lambda: msk(11, 15))
+    assert await desk.act(1, "need_information", 1, "Анна") is None
+    assert "может только" in (await desk.act(1, "release", 2, "Борис") or "")  # not theirs: nothing changes
+    assert await desk.act(1, "release", 1, "Анна") is None
+    async with store.sessions() as session:
+        released = await session.get(Ticket, 1)
+        reminders = (await session.execute(select(Reminder.outcome))).scalars().all()
+        events = (await session.execute(select(TicketEvent.from_state, TicketEvent.to_state)
+                                        .order_by(TicketEvent.id))).all()
+    assert released is not None and (released.state, released.assignee_id) == ("new", None)
+    assert released.queued_at == msk(10, 9)  # its place by arrival is kept (SLA 2.1)
+    assert reminders == ["cancelled"] * 3
+    assert events[-1] == ("need_information", "new")
+    assert [item["number"] for item in await desk.queue()] == [1]
+    assert "вернул(а) обращение #1 в очередь (было: нужна информация)" in port.sent[-1][1]
+    assert "и так в очереди" in (await desk.act(1, "release", 9, "Админ") or "")

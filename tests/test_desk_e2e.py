@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from bot.storage import Conversation, Message, Reminder, Ticket, TicketEvent, User
+from bot.storage import Attachment, Conversation, Message, Reminder, Ticket, TicketEvent, User
 from tests.botrunner import BotRunner, bot_settings
-from tests.emulator import sample_jpeg, sample_png
+from tests.emulator import sample_jpeg, sample_pdf, sample_png
 from tests.mirror import serving
 
 FULL = ("Не сохраняется сделка в romashka.aspro.cloud: открываю CRM → Сделки → Новая сделка, заполняю "
@@ -305,6 +305,83 @@ async def test_edit_reaches_the_topic_marked_and_history_is_kept(runner, emulato
     assert "переформулируйте" in (await emulator.wait_for_bot_message(user)).text
     await emulator.settle()
     assert not any("идиоты" in (m.text or "") for m in emulator.sent(group, thread_id=topic.thread_id))
+
+
+async def test_files_sent_into_an_open_ticket_are_checked_like_the_intakes_screenshots(runner, emulator, desk_world):
+    group, anna, *_ = desk_world
+    user, topic, _card = await taken_ticket(emulator, group, anna)
+    thread = topic.thread_id
+
+    # SLA 4.6: a PDF named and declared as a PNG is judged by its content: not passed on, the user told why
+    await emulator.user_sends(user, document=("screen.png", sample_pdf(), "image/png"), caption="Вот ошибка")
+    told = await emulator.wait_for_bot_message(user)
+    assert "JPG, GIF или PNG" in told.text and "4.6" in told.text
+    note = await emulator.wait_for_bot_message(group, lambda m: "Не принято" in (m.text or ""), thread_id=thread)
+    assert "screen.png" in note.text and "не изображение" in note.text and "Вот ошибка" in note.text
+    # a sticker gets the intake's answer; the agents learn the user tried
+    await emulator.user_sends_sticker(user)
+    assert "Стикеры" in (await emulator.wait_for_bot_message(user)).text
+    await emulator.wait_for_bot_message(group, lambda m: "стикер" in (m.text or ""), thread_id=thread)
+    # a real PNG, even sent as a file with another name, is a screenshot: relayed, and the ticket's attachment
+    await emulator.user_sends(user, document=("error.pdf", sample_png(320, 200)))
+    copy = await emulator.wait_for_bot_message(group, lambda m: m.kind == "document", thread_id=thread)
+    assert copy.data["document"]["file_name"] == "error.pdf"
+    await emulator.settle()
+
+    in_topic = emulator.sent(group, thread_id=thread)
+    assert [m.kind for m in in_topic if m.kind not in ("text", None)] == ["document"]  # nothing refused relayed
+    assert len(emulator.sent(user)) == 5  # the summary, «registered», «joined», and the two explanations
+    files = await rows(runner, select(Attachment).order_by(Attachment.id))
+    assert [(f.ticket_id, f.kind, f.declared_name, f.accepted, f.mime_detected) for f in files] == [
+        (1, "document", "screen.png", False, None), (1, "document", "error.pdf", True, "image/png")]
+    kept = await rows(runner, select(Message).where(Message.ticket_id == 1, Message.direction == "in")
+                      .order_by(Message.id))
+    assert [(m.kind, m.text) for m in kept][-3:] == [("document", "Вот ошибка"), ("sticker", None),
+                                                     ("document", None)]  # nothing lost from the transcript
+    assert [m.topic_message_id is not None for m in kept][-3:] == [False, False, True]
+
+
+async def test_the_assignee_returns_a_ticket_to_the_queue_and_another_agent_takes_it(runner, emulator, desk_world):
+    group, anna, boris, admin = desk_world
+    user, topic, card = await taken_ticket(emulator, group, anna)
+    thread = topic.thread_id
+
+    # not the assignee: the press and the command change nothing (an outsider's press is ignored altogether)
+    query = await emulator.user_presses(boris, card, button="Вернуть в очередь")
+    assert "может только тот, кто его ведёт" in (await emulator.wait_for_callback_answer(query)).text
+    await emulator.user_sends(boris, "/release", chat=group, thread_id=thread)
+    for _ in range(2):  # the press's answer is noted in the topic too, as every refused press is
+        await emulator.wait_for_bot_message(group, lambda m: "может только" in (m.text or ""), thread_id=thread)
+    outsider = emulator.create_user("Посторонний")
+    await emulator.user_presses(outsider, card, "d:release:1", forge=True)
+    await emulator.settle(0.3)
+    [ticket] = await rows(runner, select(Ticket))
+    assert (ticket.state, ticket.assignee_id) == ("in_progress", anna.id)
+
+    # the assignee hands it back: in the queue again, the card says so, anyone may take it
+    await emulator.user_sends(anna, "/release", chat=group, thread_id=thread)
+    note = await emulator.wait_for_bot_message(group, lambda m: "вернул(а)" in (m.text or ""), thread_id=thread)
+    assert "Анна вернул(а) обращение #1 в очередь (было: в работе)" in note.text
+    [ticket] = await rows(runner, select(Ticket))
+    assert (ticket.state, ticket.assignee_id, ticket.assignee_name) == ("new", None, None)
+    await emulator.settle()
+    [current] = [m for m in emulator.sent(group, thread_id=thread) if m.message_id == card.message_id]
+    assert "Состояние: в очереди" in current.text and "ведёт" not in current.text
+    await emulator.user_sends(boris, "/queue", chat=group)
+    queue = await emulator.wait_for_bot_message(group, lambda m: "Очередь" in (m.text or ""))
+    assert "#1" in queue.text
+    await emulator.user_presses(boris, card, button="Взять")
+    assert "Борис" in (await emulator.wait_for_bot_message(user, lambda m: "подключился" in (m.text or ""))).text
+
+    # an admin may return anyone's ticket; a second press finds it queued already
+    await emulator.user_presses(admin, card, button="Вернуть в очередь")
+    await emulator.wait_for_bot_message(group, lambda m: "Админ вернул(а)" in (m.text or ""), thread_id=thread)
+    query = await emulator.user_presses(admin, card, button="Вернуть в очередь")
+    assert "и так в очереди" in (await emulator.wait_for_callback_answer(query)).text
+    events = await rows(runner, select(TicketEvent).order_by(TicketEvent.id))
+    assert [(e.from_state, e.to_state, e.actor_id) for e in events] == [
+        (None, "new", user.id), ("new", "in_progress", anna.id), ("in_progress", "new", anna.id),
+        ("new", "in_progress", boris.id), ("in_progress", "new", admin.id)]
 
 
 async def test_a_429_burst_delivers_every_message_once_in_order(runner, emulator, desk_world):

@@ -20,6 +20,9 @@ def test_transitions_follow_the_workflow():
     assert can_transition("resolved", "reopened")
     assert not can_transition("refused", "reopened")  # a refusal is final
     assert not can_transition("new", "passed_to_development")  # only after a specialist looked at it
+    for working in ("in_progress", "need_information", "passed_to_development", "suspended"):
+        assert can_transition(working, "new")  # the assignee hands it back to the queue
+    assert not can_transition("resolved", "new")
 
 
 def test_critical_first_then_by_arrival():
