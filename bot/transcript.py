@@ -58,6 +58,7 @@ class Transactions:
         self._keep = engine.dialect.name == "sqlite"
         self._kept: AsyncConnection | None = None
         self._kept_lock = asyncio.Lock()  # the kept connection serves one step at a time
+        self._reads = engine if self._keep else engine.execution_options(isolation_level="AUTOCOMMIT")
         if self._keep:
             event.listen(engine.sync_engine, "engine_disposed", self._disposed)
 
@@ -69,9 +70,10 @@ class Transactions:
             kept.sync_connection.close()
 
     @contextlib.asynccontextmanager
-    async def _connection(self) -> AsyncIterator[AsyncConnection]:
+    async def _connection(self, reading: bool = False) -> AsyncIterator[AsyncConnection]:
         if not self._keep:
-            async with self.engine.connect() as connection:
+            # a read alone needs no transaction: no BEGIN and ROLLBACK round trips around it
+            async with (self._reads if reading else self.engine).connect() as connection:
                 yield connection
             return
         async with self._kept_lock:
@@ -85,7 +87,7 @@ class Transactions:
                 raise
 
     async def read(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
-        async with self._connection() as connection:
+        async with self._connection(reading=True) as connection:
             return await connection.run_sync(_read, fn, *args, **kwargs)
 
     async def write(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -242,7 +244,7 @@ ATTACHMENTS_TO_TICKET = (
 )
 WAITING_TICKETS = select(tickets.c.id, tickets.c.critical, tickets.c.queued_at).where(
     tickets.c.state.in_([str(state) for state in WAITING]))
-INSERT_REPLY = insert(messages).returning(messages.c.id)
+INSERT_REPLIES = insert(messages).returning(messages.c.id, sort_by_parameter_order=True)  # one statement
 INSERT_CONVERSATION = insert(conversations)
 # the columns set are the parameters given (all but "chat")
 UPDATE_CONVERSATION = update(conversations).where(conversations.c.chat_id == bindparam("chat"))
@@ -282,9 +284,11 @@ def insert_replies(
     now: datetime,
 ) -> list[int]:
     """The replies' transcript rows, unsent until the caller confirms them (their ids, in order)."""
-    return [connection.execute(INSERT_REPLY, {
+    if not parts:
+        return []
+    return list(connection.execute(INSERT_REPLIES, [{
         "chat_id": chat_id, "ticket_id": ticket_id, "direction": "out", "author_kind": "bot", "text": text,
-        "buttons": buttons, "created_at": now}).scalar_one() for text, buttons in parts]
+        "buttons": buttons, "created_at": now} for text, buttons in parts]).scalars())
 
 
 def save_conversation(connection: Connection, chat_id: int, user_id: int, exists: bool,

@@ -53,7 +53,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No ping before each use (a round trip per transaction): a connection the server dropped fails its
+    # statement, SQLAlchemy then discards the whole pool, and the dialogue retries once it is reachable.
+    kwargs.setdefault("pool_pre_ping", False)
     # many chats handled at once; a few instances stay under PostgreSQL's default 100 connections
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
