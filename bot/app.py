@@ -121,6 +121,8 @@ class Application:
         if await self.knowledge.is_empty():
             log.info("the help-center index is empty: crawling it in the background; answering without links")
             self._crawl = asyncio.create_task(self._crawl_index())
+        else:
+            await self.knowledge.load()  # built now, not while the first user waits
 
     async def _crawl_index(self) -> None:
         try:
