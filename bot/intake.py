@@ -125,12 +125,25 @@ class Draft:
         return not self.missing()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """A copy as plain JSON values (faster than `asdict`, which deep-copies every value)."""
+        return {name: _plain(getattr(self, name)) for name in _DRAFT_FIELDS}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Draft:
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in data.items() if key in known})
+
+
+_DRAFT_FIELDS = tuple(f.name for f in fields(Draft))
+
+
+def _plain(value: Any) -> Any:
+    """A copy of a JSON value: lists and dicts copied, strings, numbers and None shared (immutable)."""
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 @dataclass(slots=True)
