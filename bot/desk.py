@@ -22,7 +22,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import figures, texts
+from bot import figures, texts, transcript
 from bot.conversation import ChatLocks, ConversationService, Incoming, Outgoing
 from bot.intake import DialogueState, Step, unsupported_key
 from bot.screenshots import Verdict
@@ -419,30 +419,12 @@ class Desk:
             return await self._user_edit(incoming)
         if state.step != Step.IDLE or state.draft is not None:
             return None  # a new request is being gathered, or the next problem offered: the dialogue goes on
-        now = self.clock()
-        async with self.sessions() as session:
-            open_tickets = (await session.execute(
-                select(Ticket).where(Ticket.user_id == incoming.user_id, Ticket.state.in_([str(s) for s in OPEN]))
-                .order_by(Ticket.id))).scalars().all()
-            conversation = await session.get(Conversation, incoming.chat_id)
-            row = await self._incoming_row(session, incoming)
-            previous = (await session.execute(
-                select(Message.text).where(Message.chat_id == incoming.chat_id, Message.direction == "in",
-                                           Message.id < (row or 0)).order_by(Message.id.desc()).limit(1))).scalar()
-            if previous and previous.split(" ", 1)[0].split("@", 1)[0] == "/new":
-                return None  # the user asked for a new request: this message starts it
-            replied = None
-            if incoming.reply_to:
-                replied = (await session.execute(
-                    select(Message.ticket_id).where(Message.chat_id == incoming.chat_id,
-                                                    Message.telegram_message_id == incoming.reply_to,
-                                                    Message.ticket_id.is_not(None)).limit(1))).scalar()
-            reopenable = None
-            if not open_tickets and self.reopen_days > 0:
-                reopenable = (await session.execute(
-                    select(Ticket).where(Ticket.user_id == incoming.user_id, Ticket.state == S.RESOLVED,
-                                         Ticket.closed_at >= now - timedelta(days=self.reopen_days))
-                    .order_by(Ticket.closed_at.desc()).limit(1))).scalar_one_or_none()
+        since = self.clock() - timedelta(days=self.reopen_days) if self.reopen_days > 0 else None
+        found = await self.service.transactions.read(
+            transcript.ticket_context, incoming.chat_id, incoming.user_id, incoming.update_id, incoming.reply_to, since)
+        if found.previous and found.previous.split(" ", 1)[0].split("@", 1)[0] == "/new":
+            return None  # the user asked for a new request: this message starts it
+        open_tickets, row, replied, reopenable = found.open_tickets, found.row, found.replied, found.reopenable
         if not open_tickets and reopenable is None:
             return None
         text = incoming.text.strip()
@@ -458,9 +440,9 @@ class Desk:
         if reopenable is not None:
             if file is not None and not file.accepted:
                 return None  # a refused file reopens nothing: the dialogue answers it as the intake does
-            return await self._reopen(incoming, reopenable.id, row, file)
+            return await self._reopen(incoming, reopenable, row, file)
         numbers = [t.id for t in open_tickets]
-        last = conversation.last_ticket_id if conversation else None
+        last = found.last_ticket
         target = None
         if replied in numbers:
             target = replied

@@ -34,7 +34,7 @@ from bot.storage import (
     User,
     Wish,
 )
-from bot.tickets import WAITING, QueueItem, TicketState, place_in_queue
+from bot.tickets import OPEN, WAITING, QueueItem, TicketState, place_in_queue
 from knowledge.db import SQLITE_LOCK_TIMEOUT, sqlite_file_twin
 
 P = ParamSpec("P")
@@ -340,3 +340,47 @@ def ticket_history(connection: Connection, number: int, user_id: int) -> tuple[A
     if ticket is None or ticket.user_id != user_id:
         return None
     return ticket, list(connection.execute(TICKET_MESSAGES, {"number": number}))
+
+
+# --- a user's message while they have tickets (the agents' desk) ---
+
+OPEN_TICKETS = (select(tickets.c.id, tickets.c.description)
+                .where(tickets.c.user_id == _user, tickets.c.state.in_([str(state) for state in OPEN]))
+                .order_by(tickets.c.id))
+CHAT_CONTEXT = select(  # the chat's last ticket, this update's transcript row, the message the user replied to
+    _value(conversations.c.last_ticket_id, _CONVERSATION),
+    select(messages.c.id).where(messages.c.update_id == _u).limit(1).scalar_subquery(),
+    select(messages.c.ticket_id).where(messages.c.chat_id == _chat,
+                                       messages.c.telegram_message_id == bindparam("reply_to"),
+                                       messages.c.ticket_id.is_not(None)).limit(1).scalar_subquery(),
+)
+PREVIOUS_TEXT = (select(messages.c.text)
+                 .where(messages.c.chat_id == _chat, messages.c.direction == "in", messages.c.id < bindparam("row"))
+                 .order_by(messages.c.id.desc()).limit(1))
+REOPENABLE = (select(tickets.c.id)
+              .where(tickets.c.user_id == _user, tickets.c.state == TicketState.RESOLVED,
+                     tickets.c.closed_at >= bindparam("since"))
+              .order_by(tickets.c.closed_at.desc()).limit(1))
+
+
+@dataclass(frozen=True, slots=True)
+class TicketContext:
+    open_tickets: list[Any]      # (id, description), oldest first
+    last_ticket: int | None      # the ticket the user last wrote in
+    row: int | None              # this update's transcript row
+    previous: str | None         # the user's message before it
+    replied: int | None          # the ticket of the message the user replied to
+    reopenable: int | None       # a ticket resolved recently enough to reopen (None when some are open)
+
+
+def ticket_context(connection: Connection, chat_id: int, user_id: int, update_id: int, reply_to: int,
+                   reopen_since: datetime | None) -> TicketContext:
+    """What deciding where a user's message goes depends on, in at most four statements."""
+    open_tickets = list(connection.execute(OPEN_TICKETS, {"user_id": user_id}))
+    last, row, replied = connection.execute(CHAT_CONTEXT, {
+        "chat_id": chat_id, "update_id": update_id, "reply_to": reply_to or 0}).one()
+    previous = connection.execute(PREVIOUS_TEXT, {"chat_id": chat_id, "row": row or 0}).scalar()
+    reopenable = None
+    if not open_tickets and reopen_since is not None:
+        reopenable = connection.execute(REOPENABLE, {"user_id": user_id, "since": reopen_since}).scalar()
+    return TicketContext(open_tickets, last, row, previous, replied if reply_to else None, reopenable)

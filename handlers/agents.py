@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message, Update
 
 from bot.conversation import ChatLocks
@@ -81,7 +81,14 @@ def make_router(group_id: int) -> Router:
                     log.debug("callback query %s not answered", query.id)
         worker.spawn(run(), f"agents-press-{press.update_id}")
 
-    router.message.register(on_message, F.chat.id == group_id)
-    router.edited_message.register(on_message, F.chat.id == group_id)
-    router.callback_query.register(on_press, F.message.chat.id == group_id)
+    # coroutine filters: aiogram runs a plain function (a magic filter too) on a thread, one hop per update
+    async def in_group(message: Message) -> bool:
+        return message.chat.id == group_id
+
+    async def pressed_in_group(query: CallbackQuery) -> bool:
+        return query.message is not None and query.message.chat.id == group_id
+
+    router.message.register(on_message, in_group)
+    router.edited_message.register(on_message, in_group)
+    router.callback_query.register(on_press, pressed_in_group)
     return router
