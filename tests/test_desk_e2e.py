@@ -110,8 +110,11 @@ async def test_the_whole_life_of_a_ticket(runner, emulator, desk_world):
     assert "romashka.aspro.cloud" in topic.name and not topic.name.startswith("🔥")
     for expected in ("romashka.aspro.cloud", "ошибка", "Описание", "Шаги воспроизведения", "Chrome 120"):
         assert expected in card.text
+    # the screenshot re-sent into the topic, after the card
+    await emulator.wait_for_bot_message(group, lambda m: m.kind == "photo", thread_id=topic.thread_id)
+    await emulator.settle(quiet=0.3)
     screenshots = [m for m in emulator.sent(group, thread_id=topic.thread_id) if m.kind == "photo"]
-    assert len(screenshots) == 1  # the screenshot re-sent into the topic
+    assert len(screenshots) == 1
 
     # two agents press «Взять»: the first takes it, the second is told who has it
     await emulator.user_presses(anna, card, button="Взять")
