@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -194,6 +194,8 @@ class Desk:
         self._publishing = asyncio.Lock()
         self._tickets = ChatLocks()  # one ticket's changes one after another
         self._opening = ChatLocks()  # one ticket's topic opened once
+        self._relaying = asyncio.Lock()  # the users' messages copied to topics one after another, in order
+        self._background: set[asyncio.Task[Any]] = set()
         self._reminding = asyncio.Lock()
         self.reindex = ReindexState()
 
@@ -531,15 +533,18 @@ class Desk:
 
     async def _relay_in(self, incoming: Incoming, number: int, row: int | None, ack: bool = True,
                         file: Verdict | None = None) -> list[Outgoing]:
-        """Copy a user's message into the ticket's topic and record it in the transcript (an accepted
-        screenshot, `file`, as an attachment of the ticket too)."""
+        """Record a user's message in the ticket's transcript (an accepted screenshot, `file`, as an
+        attachment of the ticket too) and queue its copy to the ticket's topic: the copy waits its turn
+        under Telegram's per-group rate (`relay_pending`, run by the ticker, which each handled update
+        wakes), the user's acknowledgement does not."""
         async with self._tickets(number):
             now = self.clock()
             async with self.service.writing() as session:
                 ticket = await session.get(Ticket, number)
                 assert ticket is not None
                 if row is not None:
-                    await session.execute(update(Message).where(Message.id == row).values(ticket_id=number))
+                    await session.execute(update(Message).where(Message.id == row)
+                                          .values(ticket_id=number, relay_due_at=now))
                 if file is not None:
                     session.add(self._attachment(incoming, row, number, file))
                 await session.execute(update(Conversation).where(Conversation.chat_id == incoming.chat_id)
@@ -550,33 +555,53 @@ class Desk:
                                      at=now)
                     await self._cancel_reminders(session, number, ("need_info", "need_info_suspend"))
                 owned = ticket.assignee_id is not None
-                reply_to = None
-                if incoming.reply_to:
-                    reply_to = (await session.execute(
-                        select(Message.topic_message_id).where(Message.chat_id == incoming.chat_id,
-                                                               Message.telegram_message_id == incoming.reply_to)
-                        .limit(1))).scalar()
                 await self._done(incoming.update_id, session)
-            copied = await self._copy_to_topic(number, incoming.chat_id, incoming.message_id, reply_to)
-            if copied is not None and row is not None:
-                async with self.service.writing() as session:
-                    await session.execute(update(Message).where(Message.id == row).values(topic_message_id=copied))
-            if answered:
-                await self.note(number, texts.desk("state_changed", agent="Пользователь",
-                                                   state=texts.DESK_STATE_LABELS[S.IN_PROGRESS]))
+        if answered:
+            self._in_background(self.note(number, texts.desk(
+                "state_changed", agent="Пользователь", state=texts.DESK_STATE_LABELS[S.IN_PROGRESS])))
         if owned or not ack:
             return []  # an agent owns the ticket: the bot stays silent
         return await self._to_user_rows(incoming.chat_id, [(texts.desk("added_to_ticket", number=number), [])],
                                         number)
 
-    async def _copy_to_topic(self, number: int, chat_id: int, message_id: int, reply_to: int | None) -> int | None:
-        async def copy(thread_id: int) -> int:
-            return await self.port.copy(self.group_id, chat_id, message_id, thread_id=thread_id, reply_to=reply_to)
-        try:
-            return await self.to_topic(number, copy)
-        except DeskError as error:
-            log.error("ticket %s: user message %s not copied to the topic: %s", number, message_id, error)
-            return None
+    async def relay_pending(self, batch: int = 20) -> bool:
+        """Copy the users' messages waiting for their topics, oldest first (each ticket's in the order
+        written); True when more are waiting to be copied at once. A copy Telegram cannot make now stays
+        queued for the next tick; one it refuses for good (the message was deleted) leaves the queue."""
+        async with self._relaying:
+            async with self.sessions() as session:
+                rows = (await session.execute(
+                    select(Message.id, Message.ticket_id, Message.chat_id, Message.telegram_message_id,
+                           ProcessedUpdate.event)
+                    .outerjoin(ProcessedUpdate, ProcessedUpdate.update_id == Message.update_id)
+                    .where(Message.relay_due_at.is_not(None)).order_by(Message.id).limit(batch + 1))).all()
+            for row_id, number, chat_id, message_id, event in rows[:batch]:
+                reply_to = None
+                replied = (event or {}).get("reply_to") or 0
+                async with self.sessions() as session:
+                    if replied:
+                        reply_to = (await session.execute(
+                            select(Message.topic_message_id).where(Message.chat_id == chat_id,
+                                                                   Message.telegram_message_id == replied)
+                            .limit(1))).scalar()
+                try:
+                    copied = await self.to_topic(number, lambda thread_id, m=message_id, c=chat_id, r=reply_to:
+                                                 self.port.copy(self.group_id, c, m, thread_id=thread_id, reply_to=r))
+                except Unavailable as error:  # tried again at the next tick, not at once
+                    log.warning("ticket %s: user messages wait for the topic: %s", number, error)
+                    return False
+                except DeskError as error:
+                    log.error("ticket %s: user message %s not copied to the topic: %s", number, message_id, error)
+                    copied = None
+                async with self.service.writing() as session:
+                    await session.execute(update(Message).where(Message.id == row_id)
+                                          .values(topic_message_id=copied, relay_due_at=None))
+            return len(rows) > batch
+
+    def _in_background(self, job: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(job)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _user_edit(self, incoming: Incoming) -> list[Outgoing] | None:
         """An edited message already in a topic: the new text goes there marked «(изменено)»; the
@@ -587,6 +612,9 @@ class Desk:
                                       Message.telegram_message_id == incoming.message_id,
                                       Message.ticket_id.is_not(None)).order_by(Message.id.desc()).limit(1)
             )).scalar_one_or_none()
+        if original is not None and original.ticket_id is not None and original.relay_due_at is not None:
+            await self._done(incoming.update_id)  # not copied yet: the copy will show the edited text
+            return []
         if original is None or original.ticket_id is None or original.topic_message_id is None:
             return None
         number, copied = original.ticket_id, original.topic_message_id
@@ -1175,7 +1203,9 @@ class Ticker:
             try:
                 async with self.exclusive() if self.exclusive else contextlib.nullcontext(True) as mine:
                     if mine:  # another instance ticks now otherwise
-                        await self.desk.publish_pending()
+                        await self.desk.publish_pending()  # new tickets' cards first (critical first)
+                        if await self.desk.relay_pending():
+                            self.wake.set()  # more messages wait: again, after any new card
                         if due:
                             await self.desk.run_due()
             except Exception:

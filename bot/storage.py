@@ -123,6 +123,7 @@ class Message(Base):
         Index("ix_messages_chat", "chat_id", "telegram_message_id"),
         Index("ix_messages_unsent", "direction", "sent_at"),
         Index("ix_messages_update", "update_id"),
+        Index("ix_messages_relay", "relay_due_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -139,6 +140,7 @@ class Message(Base):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)   # obscene or insulting: never passed on (SLA 4.2)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)  # in the user's chat
     topic_message_id: Mapped[int | None] = mapped_column(BigInteger)     # its copy in the agents' topic
+    relay_due_at: Mapped[datetime | None] = mapped_column()  # waiting to be copied to the ticket's topic since
     sent_at: Mapped[datetime | None] = mapped_column()          # outgoing: when Telegram accepted it
     edited_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

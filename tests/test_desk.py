@@ -259,7 +259,7 @@ async def test_a_file_too_big_or_an_album_of_pdfs_is_refused_once_and_never_rela
     from bot.storage import Attachment
 
     port = Judging({"pdf1": b"%PDF-1.7\n", "pdf2": b"%PDF-1.7\n"})
-    await relaying_desk(store, port, ticket(1, msk(16, 9), state="in_progress", topic_id=5, assignee_id=1,
+    desk = await relaying_desk(store, port, ticket(1, msk(16, 9), state="in_progress", topic_id=5, assignee_id=1,
                                             assignee_name="Анна"))
     [big] = await store.handle(sent_file(1, "big", file_name="screen.png", size=11 * 1024 * 1024))
     assert "слишком большой" in big.text and "10 МБ" in big.text
@@ -268,6 +268,7 @@ async def test_a_file_too_big_or_an_album_of_pdfs_is_refused_once_and_never_rela
     [refused] = await store.handle(album[0])
     assert "JPG, GIF или PNG" in refused.text
     assert await store.handle(album[1]) == []  # one album, answered once (as the intake does)
+    await desk.relay_pending()  # what the ticker would copy to the topic
     assert port.read == ["pdf1", "pdf2"] and port.copied == []
     notes = [text for chat, text in port.sent if chat == -100]
     assert len(notes) == 2 and "больше 10 МБ" in notes[0] and "scan2.pdf" in notes[1]
@@ -278,13 +279,14 @@ async def test_a_file_too_big_or_an_album_of_pdfs_is_refused_once_and_never_rela
 
 async def test_a_refused_file_does_not_reopen_a_resolved_ticket(store):
     port = Judging({})
-    await relaying_desk(store, port, ticket(1, msk(16, 9), state="resolved", topic_id=5, closed_at=msk(16, 11)))
+    desk = await relaying_desk(store, port, ticket(1, msk(16, 9), state="resolved", topic_id=5, closed_at=msk(16, 11)))
     [answer] = await store.handle(Incoming(update_id=1, chat_id=7, user_id=7, type="unsupported", kind="voice",
                                            message_id=50))
     assert "Голосовые сообщения" in answer.text  # the dialogue's own answer
     async with store.sessions() as session:
         resolved = await session.get(Ticket, 1)
     assert resolved is not None and resolved.state == "resolved"
+    await desk.relay_pending()
     assert port.copied == [] and port.sent == []
 
 
@@ -292,13 +294,14 @@ async def test_a_screenshot_held_by_the_which_ticket_question_joins_the_ticket_c
     from bot.storage import Attachment, Message
 
     port = Judging({})
-    await relaying_desk(store, port, ticket(1, msk(16, 9), state="in_progress", topic_id=5),
+    desk = await relaying_desk(store, port, ticket(1, msk(16, 9), state="in_progress", topic_id=5),
                         ticket(2, msk(16, 10), state="in_progress", topic_id=6))
     [question] = await store.handle(sent_file(1, "shot", kind="photo", size=50_000))
     assert "несколько открытых" in question.text
     choice = question.buttons[1][0][1]
     assert choice.startswith("to:2:")
     await store.handle(Incoming(update_id=2, chat_id=7, user_id=7, type="press", text=choice))
+    await desk.relay_pending()  # what the ticker would copy to the topic
     assert port.copied == [(-100, 7, 101)]
     async with store.sessions() as session:
         [shot] = (await session.execute(select(Attachment))).scalars().all()
@@ -329,3 +332,63 @@ async def test_a_ticket_waiting_for_information_returns_to_the_queue_and_its_rem
     assert [item["number"] for item in await desk.queue()] == [1]
     assert "вернул(а) обращение #1 в очередь (было: нужна информация)" in port.sent[-1][1]
     assert "и так в очереди" in (await desk.act(1, "release", 9, "Админ") or "")
+
+
+class Throttled(Judging):
+    """The group is behind Telegram's rate: copies fail with Unavailable until `open` is set."""
+
+    def __init__(self) -> None:
+        super().__init__({})
+        self.open = False
+        self.gone: set[int] = set()  # messages the user deleted: Telegram refuses to copy them
+
+    async def copy(self, chat_id, from_chat_id, message_id, *, thread_id=None, reply_to=None) -> int:
+        from bot.desk import Refused, Unavailable
+
+        if not self.open:
+            raise Unavailable("429 for too long")
+        if message_id in self.gone:
+            raise Refused("Bad Request: message to copy not found")
+        return await super().copy(chat_id, from_chat_id, message_id, thread_id=thread_id, reply_to=reply_to)
+
+
+def said(update_id: int, text: str) -> Incoming:
+    return Incoming(update_id=update_id, chat_id=7, user_id=7, type="text", text=text, message_id=100 + update_id)
+
+
+async def test_the_user_is_acknowledged_at_once_and_the_copy_waits_for_the_group(store):
+    from bot.storage import Message
+
+    port = Throttled()
+    desk = await relaying_desk(store, port, ticket(1, msk(16, 9), state="in_progress", topic_id=5))
+    [ack] = await store.handle(said(1, "Вот ещё подробности"))
+    [ack2] = await store.handle(said(2, "И ещё одно"))
+    assert "№1" in ack.text and "№1" in ack2.text  # answered while the group's copies cannot be made
+    assert await desk.relay_pending() is False and port.copied == []  # stays queued: nothing lost
+    port.open = True
+    assert await desk.relay_pending() is False
+    assert port.copied == [(-100, 7, 101), (-100, 7, 102)]  # in the order written
+    async with store.sessions() as session:
+        rows = (await session.execute(select(Message.telegram_message_id, Message.topic_message_id,
+                                             Message.relay_due_at).where(Message.direction == "in")
+                                      .order_by(Message.id))).all()
+    assert [tuple(row) for row in rows] == [(101, 1101, None), (102, 1102, None)]
+    assert await desk.relay_pending() is False and len(port.copied) == 2  # copied once
+
+
+async def test_a_copy_queued_before_a_stop_is_made_by_the_next_run_and_a_deleted_message_is_dropped(store):
+    port = Throttled()
+    desk = await relaying_desk(store, port, ticket(1, msk(16, 9), state="in_progress", topic_id=5))
+    for n in range(1, 4):
+        await store.handle(said(n, f"Сообщение {n}"))
+    assert port.copied == []
+    # the process stops here; the next one finds the queue in the database
+    port = Throttled()
+    port.open = True
+    port.gone = {102}
+    restarted = Desk(store, port, group_id=-100, schedule=SCHEDULE, clock=lambda: msk(16, 12))
+    assert await restarted.relay_pending(batch=2) is True  # two at a time: one more waits
+    assert await restarted.relay_pending(batch=2) is False
+    assert port.copied == [(-100, 7, 101), (-100, 7, 103)]  # the deleted one refused for good, not retried
+    assert await restarted.relay_pending() is False and len(port.copied) == 2
+    del desk
