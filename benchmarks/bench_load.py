@@ -12,7 +12,10 @@ Printed for each: throughput (messages answered per second), latency from a user
 first answer (p50/p95), CPU per message, the bot process's peak memory, and the share of the echo bot's
 throughput; then the memory that 1,000 open dialogues (drafts waiting for the user) add to the process.
 
-    python benchmarks/bench_load.py [--users 500] [--messages 10] [--pause 1-3] [--postgres]
+    python benchmarks/bench_load.py [--users 500] [--messages 10] [--pause 1-3] [--postgres] [--desk]
+
+`--desk` runs the agents' desk too (a forum group with an agent): tickets get cards in topics and the
+users' later messages are relayed into them, all under Telegram's 20 messages a minute per group.
 
 The database is a SQLite file, or PostgreSQL: `DATABASE_URL=postgresql+asyncpg://...` (a fresh database
 is created on that server), or `--postgres` starts a throwaway cluster with `.ci/services`.
@@ -150,7 +153,7 @@ async def measure(emu: BotAPIEmulator, pid: int, name: str, users: int, messages
     return rate, timings
 
 
-async def main(users: int, messages: int, pause: Pause, postgres: bool) -> None:
+async def main(users: int, messages: int, pause: Pause, postgres: bool, desk: bool) -> None:
     logging.basicConfig(level=logging.ERROR)
     services = start_postgres() if postgres else {}
     if services:
@@ -164,7 +167,7 @@ async def main(users: int, messages: int, pause: Pause, postgres: bool) -> None:
             url = database_url(Path(folder), "load.sqlite3")
             engine = "PostgreSQL" if ON_POSTGRES or services else "SQLite"
             print(f"{users} users x {messages} messages through the emulator; the bot on {engine}, "
-                  "searching the help-center mirror's index")
+                  "searching the help-center mirror's index" + (", with the agents' desk" if desk else ""))
             index = {"DATABASE_URL": url, "HELP_BASE_URL": mirror.base}
             crawl = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "knowledge", "crawl", cwd=folder, stdout=asyncio.subprocess.DEVNULL,
@@ -173,8 +176,13 @@ async def main(users: int, messages: int, pause: Pause, postgres: bool) -> None:
             if await crawl.wait():
                 raise RuntimeError("the crawl of the help-center mirror failed")
             async with BotAPIEmulator() as emu:
+                extra = {}
+                if desk:
+                    agent = emu.create_user("Агент", username="agent")
+                    group = emu.create_group("Поддержка", members=(agent,), admins=(agent,))
+                    extra = {"AGENT_CHAT_ID": str(group.id), "ADMIN_IDS": str(agent.id)}
                 process = await start_process(emu, [sys.executable, "-m", "bot"],
-                                              {**index, "SEND_RATE_LIMIT": "0"}, folder)
+                                              {**index, **extra, "SEND_RATE_LIMIT": "0"}, folder)
                 try:
                     await load(emu, 20, 3)  # warm-up: reading rules and caches load on first use
                     for run, run_pause in runs.items():
@@ -218,6 +226,7 @@ if __name__ == "__main__":
     parser.add_argument("--messages", type=int, default=10)
     parser.add_argument("--pause", default="1-3", help="seconds a user takes before the next message, as LOW-HIGH")
     parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL cluster for the run")
+    parser.add_argument("--desk", action="store_true", help="run the agents' desk as well")
     args = parser.parse_args()
     low, _, high = args.pause.partition("-")
-    asyncio.run(main(args.users, args.messages, (float(low), float(high or low)), args.postgres))
+    asyncio.run(main(args.users, args.messages, (float(low), float(high or low)), args.postgres, args.desk))
