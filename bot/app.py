@@ -93,7 +93,7 @@ class Application:
             ticker = Ticker(desk, settings.desk_tick_seconds)
             if settings.webhook_url:  # reminders and topics of new tickets by one instance at a time
                 ticker.exclusive = lambda: lease(engine, "desk")
-            worker.after = ticker.kick
+            worker.after = lambda: ticker.kick() if desk.take_due() else None
             dispatcher["desk"] = desk
             dispatcher.include_router(make_agents_router(settings.agent_chat_id))
         return cls(settings, engine, bot, dispatcher, service, knowledge, outbox, worker, desk, ticker, redis)

@@ -64,6 +64,8 @@ class Desk(Protocol):
 
     async def claim(self, incoming: Incoming, state: DialogueState) -> list[Outgoing] | None: ...
 
+    def ticket_filed(self) -> None: ...
+
 
 Reader = Callable[[str], ReadingLike]
 Moderator = Callable[[str], ModerationLike]
@@ -523,7 +525,10 @@ class ConversationService:
             return [Outgoing(chat_id, text, buttons, message_id)
                     for (text, buttons), message_id in zip(parts, ids, strict=True)]
 
-        return await self.transactions.write(write)
+        replies = await self.transactions.write(write)
+        if self.desk is not None and any(isinstance(effect, intake.SubmitTicket) for effect in outcome.effects):
+            self.desk.ticket_filed()  # its card is due in the agents' group
+        return replies
 
     def _ticket_reply(self, number: int, place: int, critical: bool, now: datetime) -> Reply:
         open_now = self.schedule.is_open(now)

@@ -196,6 +196,7 @@ class Desk:
         self._opening = ChatLocks()  # one ticket's topic opened once
         self._relaying = asyncio.Lock()  # the users' messages copied to topics one after another, in order
         self._background: set[asyncio.Task[Any]] = set()
+        self._due = False  # a new ticket or a queued copy waits for the ticker
         self._reminding = asyncio.Lock()
         self.reindex = ReindexState()
 
@@ -556,6 +557,7 @@ class Desk:
                     await self._cancel_reminders(session, number, ("need_info", "need_info_suspend"))
                 owned = ticket.assignee_id is not None
                 await self._done(incoming.update_id, session)
+        self._due = self._due or row is not None
         if answered:
             self._in_background(self.note(number, texts.desk(
                 "state_changed", agent="Пользователь", state=texts.DESK_STATE_LABELS[S.IN_PROGRESS])))
@@ -563,6 +565,15 @@ class Desk:
             return []  # an agent owns the ticket: the bot stays silent
         return await self._to_user_rows(incoming.chat_id, [(texts.desk("added_to_ticket", number=number), [])],
                                         number)
+
+    def ticket_filed(self) -> None:
+        self._due = True
+
+    def take_due(self) -> bool:
+        """Whether a new ticket or a queued copy waits for the ticker since the last call (the worker asks
+        after each update, so the ticker is woken for work, not for every message)."""
+        due, self._due = self._due, False
+        return due
 
     async def relay_pending(self, batch: int = 20) -> bool:
         """Copy the users' messages waiting for their topics, oldest first (each ticket's in the order

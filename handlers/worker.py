@@ -52,7 +52,7 @@ class Worker:
         self.drain_seconds = drain_seconds
         self.tasks: set[asyncio.Task[None]] = set()
         self.chats = ChatLocks()  # a chat's replies go out in the order its updates came
-        self.after: Callable[[], None] | None = None  # told after each update (the desk publishes new tickets)
+        self.after: Callable[[], None] | None = None  # told after each update (the desk's ticker, if it has work)
 
     async def accept(self, incoming: Incoming) -> None:
         """Store the update now; handle it in the background unless it was handled before.
