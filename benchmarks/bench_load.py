@@ -42,15 +42,16 @@ sys.path.insert(0, str(ROOT))
 from tests.emulator import BotAPIEmulator  # noqa: E402
 from tests.mirror import serving  # noqa: E402
 
+SEND = "Отправить"  # the button under the summary: pressing it files the ticket
 DIALOGUE = (
     "Не сохраняется сделка, выдаёт ошибку 500",
     "romashka.aspro.cloud",
     "Открываю сделку, меняю сумму и нажимаю «Сохранить»",
     "Chrome 120, Windows 11",
+    SEND,
     "/status",
+    "Как настроить воронку продаж?",  # with a ticket open: added to it (with the desk) or a new question
     "/help",
-    "Как настроить воронку продаж?",
-    "/cancel",
     "Спасибо!",
     "/start",
 )
@@ -90,7 +91,16 @@ async def user_dialogue(emu: BotAPIEmulator, index: int, messages: int, timings:
         await asyncio.sleep(rng.uniform(0, pause[1]))  # users do not all start at the same instant
     for n in range(messages):
         start = time.perf_counter()
-        await emu.user_sends(user, DIALOGUE[n % len(DIALOGUE)])
+        step = DIALOGUE[n % len(DIALOGUE)]
+        if step == SEND:
+            summary = next((m for m in reversed(emu.sent(user)) if any(SEND in (b.get("text") or "")
+                                                                         for b in m.buttons)), None)
+            if summary is not None:
+                await emu.user_presses(user, summary, button=SEND)
+            else:  # the echo bot shows no buttons: the same press, on its last message
+                await emu.user_presses(user, emu.sent(user)[-1], "send", forge=True)
+        else:
+            await emu.user_sends(user, step)
         answer = await emu.wait_for_bot_message(user, lambda m, t=start: m.created >= t, timeout=120)
         timings.append(answer.created - start)
         # later answers to the same message are not waited for
