@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, bindparam, event, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, event, func, insert, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -34,7 +34,7 @@ from bot.storage import (
     User,
     Wish,
 )
-from bot.tickets import OPEN, WAITING, QueueItem, TicketState, place_in_queue
+from bot.tickets import OPEN, WAITING, TicketState
 from knowledge.db import SQLITE_LOCK_TIMEOUT, sqlite_file_twin
 
 P = ParamSpec("P")
@@ -253,8 +253,12 @@ ATTACHMENTS_TO_TICKET = (
            attachments.c.message_id >= bindparam("started"))
     .values(ticket_id=bindparam("ticket"))
 )
-WAITING_TICKETS = select(tickets.c.id, tickets.c.critical, tickets.c.queued_at).where(
-    tickets.c.state.in_([str(state) for state in WAITING]))
+# a new ticket's place: the waiting tickets before it (critical first, then by arrival, SLA 2.1), counted
+_earlier = or_(tickets.c.queued_at < bindparam("at"),
+               and_(tickets.c.queued_at == bindparam("at"), tickets.c.id < bindparam("number")))
+_waiting = and_(tickets.c.state.in_([str(state) for state in WAITING]), tickets.c.id != bindparam("number"))
+AHEAD_OF_CRITICAL = select(func.count()).where(_waiting, tickets.c.critical.is_(True), _earlier)
+AHEAD_OF_OTHERS = select(func.count()).where(_waiting, or_(tickets.c.critical.is_(True), _earlier))
 INSERT_REPLIES = insert(messages).returning(messages.c.id, sort_by_parameter_order=True)  # one statement
 INSERT_CONVERSATION = insert(conversations)
 # the columns set are the parameters given (all but "chat")
@@ -285,9 +289,8 @@ def create_ticket(connection: Connection, ticket: NewTicket, now: datetime) -> t
         bound = {"in_chat": ticket.chat_id, "started": ticket.started, "ticket": number}
         connection.execute(TRANSCRIPT_TO_TICKET, bound)
         connection.execute(ATTACHMENTS_TO_TICKET, bound)
-    waiting = [QueueItem(*row) for row in connection.execute(WAITING_TICKETS)]
-    place = place_in_queue(QueueItem(number, bool(values.get("critical")), now), waiting)
-    return number, place
+    ahead = AHEAD_OF_CRITICAL if values.get("critical") else AHEAD_OF_OTHERS
+    return number, 1 + int(connection.execute(ahead, {"number": number, "at": now}).scalar_one())
 
 
 def insert_replies(

@@ -82,3 +82,29 @@ async def test_a_locked_file_is_waited_for_and_the_whole_step_run_again(tmp_path
     assert await steps.read(_names) == ["waited"]  # written once
     await steps.close()
     await engine.dispose()
+
+
+async def test_a_new_tickets_place_counts_the_waiting_ones_before_it_critical_first(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.transcript import NewTicket, create_ticket
+
+    steps, engine = await _prepared(tmp_path)
+    start = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+    async def place(critical: bool, minute: int) -> int:
+        ticket = NewTicket(1, 1, {"account": "a.aspro.cloud", "category": "bug", "critical": critical,
+                                  "description": "не работает", "help_links": []}, None)
+        _number, place = await steps.write(create_ticket, ticket, start + timedelta(minutes=minute))
+        return place
+
+    assert await place(False, 0) == 1
+    assert await place(False, 1) == 2
+    assert await place(True, 2) == 1  # an outage goes before the others (SLA 2.1)
+    assert await place(False, 3) == 4
+    assert await place(True, 4) == 2  # after the earlier outage
+    async with engine.begin() as connection:  # one taken by an agent leaves the queue
+        await connection.execute(text("UPDATE tickets SET state = 'in_progress' WHERE id = 1"))
+    assert await place(False, 5) == 5  # 3, 5 (critical), 2, 4 before it
+    await steps.close()
+    await engine.dispose()
