@@ -135,7 +135,7 @@ def cpu_seconds(pid: int) -> float:
 
 def report(name: str, elapsed: float, timings: list[float], peak_kb: int, cpu: float) -> float:
     throughput = len(timings) / elapsed
-    print(f"    {name:<12} {len(timings)} messages in {elapsed:.1f} s: {throughput:.0f} msg/s   "
+    print(f"  {name:<22} {len(timings)} messages in {elapsed:.1f} s: {throughput:.0f} msg/s   "
           f"p50 {percentile(timings, 0.5) * 1000:.0f} ms   p95 {percentile(timings, 0.95) * 1000:.0f} ms   "
           f"mean {statistics.fmean(timings) * 1000:.0f} ms   peak memory {peak_kb / 1024:.0f} MiB   "
           f"CPU {cpu / len(timings) * 1000:.1f} ms/msg ({cpu / elapsed:.0%} of a core)")
@@ -196,9 +196,8 @@ async def main(users: int, messages: int, pause: Pause, postgres: bool, desk: bo
                 try:
                     await load(emu, 20, 3)  # warm-up: reading rules and caches load on first use
                     for run, run_pause in runs.items():
-                        print(f"  {run}:")
-                        results["support bot", run] = await measure(emu, process.pid, "support bot", users,
-                                                                     messages, run_pause)
+                        results["support bot", run] = await measure(emu, process.pid, f"support bot, {run}",
+                                                                     users, messages, run_pause)
                     before = memory_kb(process.pid, "VmRSS")
                     await open_dialogues(emu, 1000)
                     await emu.settle(quiet=0.5, timeout=120)
@@ -212,9 +211,8 @@ async def main(users: int, messages: int, pause: Pause, postgres: bool, desk: bo
                 try:
                     await load(emu, 20, 3)
                     for run, run_pause in runs.items():
-                        print(f"  {run}:")
-                        results["echo bot", run] = await measure(emu, process.pid, "echo bot", users, messages,
-                                                                  run_pause)
+                        results["echo bot", run] = await measure(emu, process.pid, f"echo bot, {run}", users,
+                                                                  messages, run_pause)
                 finally:
                     process.terminate()
                     await process.wait()

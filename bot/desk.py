@@ -589,8 +589,8 @@ class Desk:
             for row_id, number, chat_id, message_id, event in rows[:batch]:
                 reply_to = None
                 replied = (event or {}).get("reply_to") or 0
-                async with self.sessions() as session:
-                    if replied:
+                if replied:
+                    async with self.sessions() as session:
                         reply_to = (await session.execute(
                             select(Message.topic_message_id).where(Message.chat_id == chat_id,
                                                                    Message.telegram_message_id == replied)

@@ -10,16 +10,14 @@ engine, so chats are handled in parallel.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, and_, bindparam, event, func, insert, or_, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage import (
@@ -36,6 +34,7 @@ from bot.storage import (
 )
 from bot.tickets import OPEN, WAITING, TicketState
 from knowledge.db import SQLITE_LOCK_TIMEOUT, sqlite_file_twin
+from knowledge.inline_sqlite import patiently
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -83,25 +82,20 @@ class Transactions:
     async def _on_file(self, runner: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a step on the kept SQLite connection; while another connection holds the file's lock, wait
         without blocking the loop and run the whole step again (up to SQLITE_LOCK_TIMEOUT)."""
-        assert self._twin is not None
-        deadline: float | None = None
-        wait = 0.001
-        while True:
+        twin = self._twin
+        assert twin is not None
+
+        def step() -> T:
             if self._kept is None:
-                self._kept = self._twin.connect()
+                self._kept = twin.connect()
             try:
                 return runner(self._kept, *args, **kwargs)
-            except OperationalError as error:
+            except DBAPIError as error:
                 if error.connection_invalidated:
                     self._close_kept()
-                if "locked" not in str(error.orig).lower() and "busy" not in str(error.orig).lower():
-                    raise
-                now = time.monotonic()
-                deadline = deadline if deadline is not None else now + SQLITE_LOCK_TIMEOUT
-                if now >= deadline:
-                    raise
-            await asyncio.sleep(wait)
-            wait = min(wait * 2, 0.05)
+                raise
+
+        return await patiently(step, SQLITE_LOCK_TIMEOUT)
 
     def _close_kept(self) -> None:
         kept, self._kept = self._kept, None
@@ -253,7 +247,8 @@ ATTACHMENTS_TO_TICKET = (
            attachments.c.message_id >= bindparam("started"))
     .values(ticket_id=bindparam("ticket"))
 )
-# a new ticket's place: the waiting tickets before it (critical first, then by arrival, SLA 2.1), counted
+# a new ticket's place: the waiting tickets before it in `bot.tickets.queue_key` order (critical first, then by
+# arrival, SLA 2.1), counted by the database
 _earlier = or_(tickets.c.queued_at < bindparam("at"),
                and_(tickets.c.queued_at == bindparam("at"), tickets.c.id < bindparam("number")))
 _waiting = and_(tickets.c.state.in_([str(state) for state in WAITING]), tickets.c.id != bindparam("number"))

@@ -28,17 +28,22 @@ FIRST_WAIT = 0.001  # seconds; the wait doubles up to LONGEST_WAIT while the dat
 LONGEST_WAIT = 0.05
 
 
-def _locked(error: sqlite3.OperationalError) -> bool:
-    text = str(error).lower()
+def locked(error: BaseException) -> bool:
+    """SQLite's "database is locked" (or busy), raw or wrapped by SQLAlchemy."""
+    cause = getattr(error, "orig", None) or error
+    if not isinstance(cause, sqlite3.OperationalError):
+        return False
+    text = str(cause).lower()
     return "locked" in text or "busy" in text
 
 
-async def _patiently(call: Callable[[], T], patience: float) -> T:
-    """Run a SQLite call; while the database is locked by another connection, wait without blocking."""
+async def patiently(call: Callable[[], T], patience: float) -> T:
+    """Run a SQLite call (a statement, a commit, a whole step); while the database is locked by another
+    connection, wait without blocking the loop and run it again, for up to `patience` seconds."""
     try:
         return call()
-    except sqlite3.OperationalError as error:
-        if not _locked(error) or patience <= 0:
+    except Exception as error:
+        if not locked(error) or patience <= 0:
             raise
     deadline = time.monotonic() + patience
     wait = FIRST_WAIT
@@ -46,8 +51,8 @@ async def _patiently(call: Callable[[], T], patience: float) -> T:
         await asyncio.sleep(wait)
         try:
             return call()
-        except sqlite3.OperationalError as error:
-            if not _locked(error) or time.monotonic() >= deadline:
+        except Exception as error:
+            if not locked(error) or time.monotonic() >= deadline:
                 raise
         wait = min(wait * 2, LONGEST_WAIT)
 
@@ -84,12 +89,12 @@ class InlineCursor:
         self._cursor.arraysize = value
 
     async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> InlineCursor:
-        await _patiently(lambda: self._cursor.execute(sql, parameters), self._timeout)
+        await patiently(lambda: self._cursor.execute(sql, parameters), self._timeout)
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> InlineCursor:
         rows = list(parameters)  # a generator could not be tried twice
-        await _patiently(lambda: self._cursor.executemany(sql, rows), self._timeout)
+        await patiently(lambda: self._cursor.executemany(sql, rows), self._timeout)
         return self
 
     async def fetchone(self) -> Any:
@@ -159,7 +164,7 @@ class InlineConnection:
 
     async def commit(self) -> None:
         connection = self._open()
-        await _patiently(connection.commit, self._timeout)
+        await patiently(connection.commit, self._timeout)
 
     async def rollback(self) -> None:
         self._open().rollback()
