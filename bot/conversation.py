@@ -328,7 +328,7 @@ class ConversationService:
             while self._sent:
                 batch, self._sent = self._sent, []
                 try:
-                    await self.transactions.write(transcript.mark_sent, batch)
+                    await self.transactions.write_one(transcript.mark_sent, batch)
                 except BaseException:
                     self._sent[:0] = batch  # recorded by the next call (or sent again after a restart)
                     raise
@@ -360,12 +360,14 @@ class ConversationService:
 
     async def _store(self, incoming: Incoming) -> bool:
         now = self.clock()
+        # one statement on PostgreSQL, except an edit (it reads the original first)
+        write = self.transactions.write if incoming.type == "edit" else self.transactions.write_one
         try:
-            return await self.transactions.write(transcript.store_update, incoming, now)
+            return await write(transcript.store_update_at_once, incoming, now)
         except IntegrityError:
             # stored by another instance at the same moment, or the user's row written since: read again
             try:
-                return await self.transactions.write(transcript.store_update, incoming, now)
+                return await write(transcript.store_update_at_once, incoming, now)
             except IntegrityError:
                 return False
 
@@ -478,6 +480,18 @@ class ConversationService:
         chat_id, user_id, row = incoming.chat_id, incoming.user_id, loaded.incoming_row
         started = loaded.started if before.draft is not None or state.draft is None else row
         data = state.to_data()
+        if not outcome.effects and not _flagged(event) and not isinstance(event, intake.Media) and (
+                state.draft is None or started is not None):
+            # the common outcome (replies and the dialogue's new state): one statement on PostgreSQL
+            parts = [(text, buttons) for texts_, keyboard in rendered
+                     for text, buttons in _with_buttons(texts_, keyboard)]
+            values = {"step": str(state.step), "strikes": state.strikes, "data": data,
+                      "draft_started_message_id": started if state.draft is not None else None, "updated_at": now}
+            ids = await self.transactions.write_one(transcript.finish, chat_id, user_id, incoming.update_id,
+                                                    loaded.exists, values, [
+                (text, [[list(b) for b in r] for r in buttons] or None) for text, buttons in parts], now)
+            return [Outgoing(chat_id, text, buttons, message_id)
+                    for (text, buttons), message_id in zip(parts, ids, strict=True)]
 
         def write(connection: Connection) -> list[Outgoing]:
             if _flagged(event):  # SLA 4.2: kept for the record, never passed on with the ticket
