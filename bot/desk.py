@@ -196,6 +196,8 @@ class Desk:
         self._opening = ChatLocks()  # one ticket's topic opened once
         self._relaying = asyncio.Lock()  # the users' messages copied to topics one after another, in order
         self._background: set[asyncio.Task[Any]] = set()
+        self._refreshing: set[int] = set()  # tickets whose card is being refreshed in the background
+        self._stale_cards: set[int] = set()  # ... and changed again meanwhile: refreshed once more
         self._due = False  # a new ticket or a queued copy waits for the ticker
         self._reminding = asyncio.Lock()
         self.reindex = ReindexState()
@@ -386,6 +388,29 @@ class Desk:
         except DeskError as error:
             log.info("ticket %s: card not refreshed: %s", number, error)
 
+    def refresh_card_soon(self, number: int) -> None:
+        """Refresh a ticket's card in the background (a screenshot added to it: the card counts them). Calls
+        while a refresh runs make it run once more, so a burst of files (an album) edits the card once or twice,
+        and the last edit counts them all."""
+        if number in self._refreshing:
+            self._stale_cards.add(number)
+            return
+        self._refreshing.add(number)
+
+        async def refresh() -> None:
+            try:
+                while True:
+                    self._stale_cards.discard(number)
+                    await self.refresh_card(number)
+                    if number not in self._stale_cards:
+                        return
+            except Exception:
+                log.exception("ticket %s: card not refreshed", number)
+            finally:
+                self._refreshing.discard(number)
+
+        self._in_background(refresh())
+
     async def to_topic(self, number: int, send: Callable[[int], Awaitable[int]]) -> int | None:
         """Send into the ticket's topic; a topic deleted by hand is recreated, the card re-posted, and the
         message sent again."""
@@ -558,6 +583,8 @@ class Desk:
                 owned = ticket.assignee_id is not None
                 await self._done(incoming.update_id, session)
         self._due = self._due or row is not None
+        if file is not None and file.accepted:
+            self.refresh_card_soon(number)  # its count of screenshots
         if answered:
             self._in_background(self.note(number, texts.desk(
                 "state_changed", agent="Пользователь", state=texts.DESK_STATE_LABELS[S.IN_PROGRESS])))
@@ -681,9 +708,12 @@ class Desk:
             held = Incoming(update_id=incoming.update_id, chat_id=incoming.chat_id, user_id=incoming.user_id,
                             type="text", message_id=message.telegram_message_id or 0)
             async with self.service.writing() as session:  # a screenshot held with the question joins the ticket
-                await session.execute(update(Attachment).where(Attachment.message_id == row,
-                                                               Attachment.ticket_id.is_(None)).values(ticket_id=number))
+                joined = (await session.execute(
+                    update(Attachment).where(Attachment.message_id == row, Attachment.ticket_id.is_(None))
+                    .values(ticket_id=number))).rowcount
             await self._relay_in(held, number, row, ack=False)
+            if joined:
+                self.refresh_card_soon(number)
             return await self._to_user_rows(incoming.chat_id, [(texts.desk("which_ticket_done", number=number), [])],
                                             number)
         await self._done(incoming.update_id)

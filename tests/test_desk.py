@@ -195,6 +195,7 @@ class Relaying(Recording):
     def __init__(self) -> None:
         super().__init__()
         self.copied: list[tuple[int, int, int]] = []
+        self.edited: list[tuple[int, str]] = []  # (message id, text) of each edit
 
     async def member_status(self, chat_id, user_id) -> str:
         return "member"
@@ -202,6 +203,9 @@ class Relaying(Recording):
     async def copy(self, chat_id, from_chat_id, message_id, *, thread_id=None, reply_to=None) -> int:
         self.copied.append((chat_id, from_chat_id, message_id))
         return 1000 + message_id
+
+    async def edit(self, chat_id, message_id, text, buttons=None) -> None:
+        self.edited.append((message_id, text))
 
 
 async def test_an_agents_message_stored_by_a_run_that_died_is_relayed_once_on_the_next_start(store):
@@ -308,6 +312,45 @@ async def test_a_screenshot_held_by_the_which_ticket_question_joins_the_ticket_c
         row = await session.get(Message, shot.message_id)
     assert (shot.ticket_id, shot.accepted, shot.mime_detected) == (2, True, "image/jpeg")
     assert row is not None and row.ticket_id == 2
+
+
+async def test_screenshots_added_to_an_open_ticket_are_counted_on_its_card(store):
+    import asyncio
+
+    from bot.storage import Conversation, Message
+
+    port = Judging({})
+    desk = await relaying_desk(store, port, ticket(1, msk(16, 9), state="in_progress", topic_id=5),
+                               ticket(2, msk(16, 10), state="new", topic_id=6))
+    async with store.writing() as session:
+        session.add_all([Message(chat_id=-100, ticket_id=number, direction="out", author_kind="bot", kind="card",
+                                 text="card", topic_message_id=card) for number, card in ((1, 70), (2, 80))])
+
+    async def settled() -> None:
+        while desk._background:
+            await asyncio.gather(*desk._background)
+
+    await store.handle(Incoming(update_id=1, chat_id=7, user_id=7, type="text", text="Ещё подробности",
+                                message_id=50, reply_to=0))
+    await settled()
+    assert port.edited == []  # a text changes nothing on the card
+    await store.handle(sent_file(2, "shot1", kind="photo", size=50_000))  # two open: which ticket?
+    await settled()
+    assert port.edited == []  # held until the user chooses
+    async with store.sessions() as session:
+        row = (await session.execute(select(Message.id).where(Message.update_id == 2))).scalar_one()
+    await store.handle(Incoming(update_id=3, chat_id=7, user_id=7, type="press", text=f"to:1:{row}"))
+    await settled()
+    assert port.edited and port.edited[-1][0] == 70 and "Скриншотов: 1" in port.edited[-1][1]
+    album = [sent_file(n, f"shot{n}", kind="photo", size=50_000, media_group_id="a", reply_to=0) for n in (4, 5, 6)]
+    async with store.writing() as session:  # the user last wrote in ticket 1: the album goes there
+        session.add(Conversation(chat_id=7, user_id=7, last_ticket_id=1))
+    before = len(port.edited)
+    for shot in album:
+        await store.handle(shot)
+    await settled()
+    assert 1 <= len(port.edited) - before <= 3
+    assert port.edited[-1][0] == 70 and "Скриншотов: 4" in port.edited[-1][1]  # the last edit counts them all
 
 
 async def test_a_ticket_waiting_for_information_returns_to_the_queue_and_its_reminders_stop(store):
