@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select, update
@@ -126,6 +127,7 @@ class ReindexState:
     last_edit: float = 0.0
 
 
+QUEUED_NOTE = "note"  # kind of a bot's line for the agents queued behind a user's message (`relay_pending`)
 TOPIC_CLAIM_SECONDS = 60.0  # a topic claim not refreshed for this long belongs to an instance that died
 NEED_INFO_REMINDER_DAYS = (1, 3)  # SLA 4.8: reminders after 1 and 3 working days
 STATE_BUTTONS = ("need_information", "passed_to_development", "suspend", "refuse", "admin_access", "resolve")
@@ -576,18 +578,25 @@ class Desk:
                 await session.execute(update(Conversation).where(Conversation.chat_id == incoming.chat_id)
                                       .values(last_ticket_id=number))
                 answered = ticket.state == S.NEED_INFORMATION
+                note = None
                 if answered:  # SLA 4.8: the information came; the reminders stop
                     set_ticket_state(session, ticket, S.IN_PROGRESS, actor_kind="user", actor_id=incoming.user_id,
                                      at=now)
                     await self._cancel_reminders(session, number, ("need_info", "need_info_suspend"))
+                    note = texts.desk("state_changed", agent="Пользователь",
+                                      state=texts.DESK_STATE_LABELS[S.IN_PROGRESS])
+                    if row is not None:  # queued behind the copy of the user's message, so the topic reads in order
+                        session.add(Message(chat_id=incoming.chat_id, ticket_id=number, direction="out",
+                                            author_kind="bot", kind=QUEUED_NOTE, text=note, internal=True,
+                                            relay_due_at=now, created_at=now))
+                        note = None
                 owned = ticket.assignee_id is not None
                 await self._done(incoming.update_id, session)
         self._due = self._due or row is not None
         if file is not None and file.accepted:
             self.refresh_card_soon(number)  # its count of screenshots
-        if answered:
-            self._in_background(self.note(number, texts.desk(
-                "state_changed", agent="Пользователь", state=texts.DESK_STATE_LABELS[S.IN_PROGRESS])))
+        if note is not None:
+            self._in_background(self.note(number, note))
         if owned or not ack:
             return []  # an agent owns the ticket: the bot stays silent
         return await self._to_user_rows(incoming.chat_id, [(texts.desk("added_to_ticket", number=number), [])],
@@ -604,27 +613,32 @@ class Desk:
 
     async def relay_pending(self, batch: int = 20) -> bool:
         """Copy the users' messages waiting for their topics, oldest first (each ticket's in the order
-        written); True when more are waiting to be copied at once. A copy Telegram cannot make now stays
-        queued for the next tick; one it refuses for good (the message was deleted) leaves the queue."""
+        written), and the notes queued behind them; True when more are waiting to be copied at once. A copy
+        Telegram cannot make now stays queued for the next tick; one it refuses for good (the message was
+        deleted) leaves the queue."""
         async with self._relaying:
             async with self.sessions() as session:
                 rows = (await session.execute(
                     select(Message.id, Message.ticket_id, Message.chat_id, Message.telegram_message_id,
-                           ProcessedUpdate.event)
+                           ProcessedUpdate.event, Message.kind, Message.text)
                     .outerjoin(ProcessedUpdate, ProcessedUpdate.update_id == Message.update_id)
                     .where(Message.relay_due_at.is_not(None)).order_by(Message.id).limit(batch + 1))).all()
-            for row_id, number, chat_id, message_id, event in rows[:batch]:
-                reply_to = None
-                replied = (event or {}).get("reply_to") or 0
-                if replied:
-                    async with self.sessions() as session:
-                        reply_to = (await session.execute(
-                            select(Message.topic_message_id).where(Message.chat_id == chat_id,
-                                                                   Message.telegram_message_id == replied)
-                            .limit(1))).scalar()
+            for row_id, number, chat_id, message_id, event, kind, text in rows[:batch]:
+                send: Callable[[int], Awaitable[int]]
+                if kind == QUEUED_NOTE:
+                    send = partial(self._send_note, text or "")
+                else:
+                    reply_to = None
+                    replied = (event or {}).get("reply_to") or 0
+                    if replied:
+                        async with self.sessions() as session:
+                            reply_to = (await session.execute(
+                                select(Message.topic_message_id).where(Message.chat_id == chat_id,
+                                                                       Message.telegram_message_id == replied)
+                                .limit(1))).scalar()
+                    send = partial(self._copy_in, chat_id, message_id, reply_to)
                 try:
-                    copied = await self.to_topic(number, lambda thread_id, m=message_id, c=chat_id, r=reply_to:
-                                                 self.port.copy(self.group_id, c, m, thread_id=thread_id, reply_to=r))
+                    copied = await self.to_topic(number, send)
                 except Unavailable as error:  # tried again at the next tick, not at once
                     log.warning("ticket %s: user messages wait for the topic: %s", number, error)
                     return False
@@ -635,6 +649,12 @@ class Desk:
                     await session.execute(update(Message).where(Message.id == row_id)
                                           .values(topic_message_id=copied, relay_due_at=None))
             return len(rows) > batch
+
+    async def _copy_in(self, chat_id: int, message_id: int, reply_to: int | None, thread_id: int) -> int:
+        return await self.port.copy(self.group_id, chat_id, message_id, thread_id=thread_id, reply_to=reply_to)
+
+    async def _send_note(self, text: str, thread_id: int) -> int:
+        return await self.port.send(self.group_id, text, thread_id=thread_id)
 
     def _in_background(self, job: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.create_task(job)

@@ -175,7 +175,11 @@ async def test_the_whole_life_of_a_ticket(runner, emulator, desk_world):
     request = await emulator.wait_for_bot_message(user)
     assert "администратором" in request.text and "4.3" in request.text
     await emulator.user_sends(user, "Добавила доступ")
-    await emulator.wait_for_bot_message(group, lambda m: m.text == "Добавила доступ", thread_id=topic.thread_id)
+    answer = await emulator.wait_for_bot_message(group, lambda m: m.text == "Добавила доступ",
+                                                 thread_id=topic.thread_id)
+    changed = await emulator.wait_for_bot_message(group, lambda m: m.text.startswith("Пользователь:"),
+                                                  thread_id=topic.thread_id)
+    assert changed.message_id > answer.message_id  # the topic reads in order: the answer, then what it changed
     await emulator.user_presses(anna, card, button="Решено")
     resolved = await emulator.wait_for_bot_message(user)
     assert "решено" in resolved.text and [b["text"] for b in resolved.buttons] == ["1", "2", "3", "4", "5"]
