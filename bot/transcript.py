@@ -266,9 +266,9 @@ def _typed(name: str, column: Any) -> BindParameter[Any]:
     return bindparam(name, type_=column.type)
 
 
-_now = _typed("now", processed.c.received_at)
+_now, _update = _typed("now", processed.c.received_at), _typed("update_id", processed.c.update_id)
 _NEW_UPDATE = (pg_insert(processed)
-               .values(update_id=_typed("update_id", processed.c.update_id), chat_id=_typed("chat_id", users.c.id),
+               .values(update_id=_update, chat_id=_typed("chat_id", processed.c.chat_id),
                        event=_typed("event", processed.c.event), received_at=_now)
                .on_conflict_do_nothing(index_elements=[processed.c.update_id])
                .returning(processed.c.update_id).cte("new_update"))
@@ -293,8 +293,8 @@ _NEW_MESSAGE = insert(messages).from_select(
            literal("in"), literal("user"), false(), false(), _now).where(_stored),
     include_defaults=False,
 ).cte("new_message")
-_STORED = select(_stored, select(processed.c.update_id).where(processed.c.update_id == bindparam("update_id"))
-                 .exists(), _value(processed.c.done_at, processed.c.update_id == bindparam("update_id")))
+_STORED = select(_stored, select(processed.c.update_id).where(processed.c.update_id == _update).exists(),
+                 _value(processed.c.done_at, processed.c.update_id == _update))  # the new update; or seen before
 STORE_PRESS_AT_ONCE = _STORED.add_cte(_NEW_USER)
 STORE_AT_ONCE = _STORED.add_cte(_NEW_USER).add_cte(_NEW_MESSAGE)
 
