@@ -420,13 +420,13 @@ _REPLY_COLUMNS = ("chat_id", "text", "buttons", "created_at")
 
 
 @functools.cache
-def _finish_statement(replies: int, exists: bool) -> Any:
+def _finish_statement(replies: int) -> Any:
     """PostgreSQL: a plain outcome (replies, the dialogue's new state, the update done) as one statement."""
     values = {name: _typed(f"c_{name}", conversations.c[name]) for name in _CONVERSATION_VALUES}
-    chat = _typed("c_chat_id", conversations.c.chat_id)
-    conversation = (update(conversations).where(conversations.c.chat_id == chat).values(**values) if exists else
-                    insert(conversations).values(chat_id=chat, user_id=_typed("c_user_id", conversations.c.user_id),
-                                                 **values))
+    conversation = (pg_insert(conversations)
+                    .values(chat_id=_typed("c_chat_id", conversations.c.chat_id),
+                            user_id=_typed("c_user_id", conversations.c.user_id), **values)
+                    .on_conflict_do_update(index_elements=[conversations.c.chat_id], set_=values))
     done = update(processed).where(processed.c.update_id == _typed("d_update_id", processed.c.update_id)).values(
         done_at=_typed("d_at", processed.c.done_at))
     if replies:
@@ -446,7 +446,8 @@ def _finish_statement(replies: int, exists: bool) -> Any:
 def finish(connection: Connection, chat_id: int, user_id: int, update_id: int, exists: bool, values: dict[str, Any],
            parts: Sequence[tuple[str, list[Any] | None]], now: datetime) -> list[int]:
     """A plain outcome: the replies' rows (their ids, in order), the dialogue's state, the update done.
-    `values`: the conversation's `_CONVERSATION_VALUES`. One statement on PostgreSQL."""
+    `values`: the conversation's `_CONVERSATION_VALUES`. One statement on PostgreSQL, where the conversation's
+    row is written whether or not it was there (`exists` is for SQLite's separate statements)."""
     if connection.dialect.name != "postgresql":
         ids = insert_replies(connection, chat_id, None, parts, now)
         save_conversation(connection, chat_id, user_id, exists, values)
@@ -457,7 +458,7 @@ def finish(connection: Connection, chat_id: int, user_id: int, update_id: int, e
     for index, (text, buttons) in enumerate(parts):
         bound.update({f"r{index}_chat_id": chat_id, f"r{index}_text": text, f"r{index}_buttons": buttons,
                       f"r{index}_created_at": now})
-    return list(connection.execute(_finish_statement(len(parts), exists), bound).scalars())
+    return list(connection.execute(_finish_statement(len(parts)), bound).scalars())
 
 
 def mark_done(connection: Connection, update_id: int, now: datetime) -> None:
