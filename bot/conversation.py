@@ -479,17 +479,19 @@ class ConversationService:
         rendered = [_render(reply) for reply in outcome.replies]  # before the transaction: it stays short
         chat_id, user_id, row = incoming.chat_id, incoming.user_id, loaded.incoming_row
         started = loaded.started if before.draft is not None or state.draft is None else row
+        first = started if state.draft is not None else None  # the draft's first transcript row
         data = state.to_data()
+
+        def values(draft_started: int | None) -> dict[str, Any]:
+            return {"step": str(state.step), "strikes": state.strikes, "data": data,
+                    "draft_started_message_id": draft_started, "updated_at": now}
+
         if not outcome.effects and not _flagged(event) and not isinstance(event, intake.Media) and (
-                state.draft is None or started is not None):
+                state.draft is None or first is not None):
             # the common outcome (replies and the dialogue's new state): one statement on PostgreSQL
-            parts = [(text, buttons) for texts_, keyboard in rendered
-                     for text, buttons in _with_buttons(texts_, keyboard)]
-            values = {"step": str(state.step), "strikes": state.strikes, "data": data,
-                      "draft_started_message_id": started if state.draft is not None else None, "updated_at": now}
+            parts = _parts(rendered)
             ids = await self.transactions.write_one(transcript.finish, chat_id, user_id, incoming.update_id,
-                                                    loaded.exists, values, [
-                (text, [[list(b) for b in r] for r in buttons] or None) for text, buttons in parts], now)
+                                                    loaded.exists, values(first), _stored(parts), now)
             return [Outgoing(chat_id, text, buttons, message_id)
                     for (text, buttons), message_id in zip(parts, ids, strict=True)]
 
@@ -521,20 +523,13 @@ class ConversationService:
                         "user_id": user_id, "chat_id": chat_id, "query": effect.query,
                         "category": before.draft.category if before.draft else None, "links": effect.links,
                         "created_at": now})
-            parts = [(text, buttons) for texts_, keyboard in replies
-                     for text, buttons in _with_buttons(texts_, keyboard)]
-            ids = transcript.insert_replies(connection, chat_id, ticket, [
-                (text, [[list(b) for b in r] for r in buttons] or None) for text, buttons in parts], now)
-            first = started
-            if state.draft is None:
-                first = None
-            elif first is None and ids:
-                first = ids[0]  # a draft begun by a button
-            values = {"step": str(state.step), "strikes": state.strikes, "data": data,
-                      "draft_started_message_id": first, "updated_at": now}
+            parts = _parts(replies)
+            ids = transcript.insert_replies(connection, chat_id, ticket, _stored(parts), now)
+            conversation = values(ids[0] if state.draft is not None and first is None and ids
+                                  else first)  # a draft begun by a button starts at its reply
             if ticket is not None:
-                values["last_ticket_id"] = ticket
-            transcript.save_conversation(connection, chat_id, user_id, loaded.exists, values)
+                conversation["last_ticket_id"] = ticket
+            transcript.save_conversation(connection, chat_id, user_id, loaded.exists, conversation)
             transcript.mark_done(connection, incoming.update_id, now)
             return [Outgoing(chat_id, text, buttons, message_id)
                     for (text, buttons), message_id in zip(parts, ids, strict=True)]
@@ -606,11 +601,15 @@ def _render(reply: Reply) -> _Rendered:
     return parts, [[(texts.button_label(b.label, b.params), b.data) for b in row] for row in reply.buttons]
 
 
-def _with_buttons(
-    parts: list[str], keyboard: list[list[tuple[str, str]]],
-) -> list[tuple[str, list[list[tuple[str, str]]]]]:
-    """A reply split in parts: the keyboard goes with the last part."""
-    return [(part, keyboard if index == len(parts) - 1 else []) for index, part in enumerate(parts)]
+def _parts(rendered: list[_Rendered]) -> list[tuple[str, list[list[tuple[str, str]]]]]:
+    """The messages the replies are sent as: each reply's parts in order, its keyboard with the last one."""
+    return [(part, keyboard if index == len(parts) - 1 else [])
+            for parts, keyboard in rendered for index, part in enumerate(parts)]
+
+
+def _stored(parts: list[tuple[str, list[list[tuple[str, str]]]]]) -> list[tuple[str, list[Any] | None]]:
+    """The parts as transcript rows keep them: buttons as JSON lists, none as NULL."""
+    return [(text, [[list(button) for button in row] for row in buttons] or None) for text, buttons in parts]
 
 
 def _new_ticket(incoming: Incoming, draft: intake.Draft, started: int | None) -> transcript.NewTicket:

@@ -578,25 +578,21 @@ class Desk:
                 await session.execute(update(Conversation).where(Conversation.chat_id == incoming.chat_id)
                                       .values(last_ticket_id=number))
                 answered = ticket.state == S.NEED_INFORMATION
-                note = None
                 if answered:  # SLA 4.8: the information came; the reminders stop
                     set_ticket_state(session, ticket, S.IN_PROGRESS, actor_kind="user", actor_id=incoming.user_id,
                                      at=now)
                     await self._cancel_reminders(session, number, ("need_info", "need_info_suspend"))
-                    note = texts.desk("state_changed", agent="Пользователь",
-                                      state=texts.DESK_STATE_LABELS[S.IN_PROGRESS])
-                    if row is not None:  # queued behind the copy of the user's message, so the topic reads in order
-                        session.add(Message(chat_id=incoming.chat_id, ticket_id=number, direction="out",
-                                            author_kind="bot", kind=QUEUED_NOTE, text=note, internal=True,
-                                            relay_due_at=now, created_at=now))
-                        note = None
+                    # the agents' note, queued behind the copy of the user's message: the topic reads in order
+                    session.add(Message(chat_id=incoming.chat_id, ticket_id=number, direction="out",
+                                        author_kind="bot", kind=QUEUED_NOTE, internal=True, relay_due_at=now,
+                                        created_at=now, text=texts.desk(
+                                            "state_changed", agent="Пользователь",
+                                            state=texts.DESK_STATE_LABELS[S.IN_PROGRESS])))
                 owned = ticket.assignee_id is not None
                 await self._done(incoming.update_id, session)
-        self._due = self._due or row is not None
+        self._due = self._due or row is not None or answered
         if file is not None and file.accepted:
             self.refresh_card_soon(number)  # its count of screenshots
-        if note is not None:
-            self._in_background(self.note(number, note))
         if owned or not ack:
             return []  # an agent owns the ticket: the bot stays silent
         return await self._to_user_rows(incoming.chat_id, [(texts.desk("added_to_ticket", number=number), [])],

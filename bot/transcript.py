@@ -86,8 +86,8 @@ class Transactions:
         # step runs whole without yielding, so it needs no lock of its own
         self._twin = sqlite_file_twin(engine)
         self._kept: Connection | None = None
-        # PostgreSQL: a read alone needs no transaction (no BEGIN and ROLLBACK round trips around it)
-        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # PostgreSQL: a read, or a one-statement write, needs no BEGIN and COMMIT/ROLLBACK round trips around it
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         if self._twin is not None:
             event.listen(engine.sync_engine, "engine_disposed", lambda _engine: self._release())
 
@@ -107,8 +107,8 @@ class Transactions:
 
     async def read(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         if self._twin is None:
-            return await self._on_server(self._reads, _read, fn, *args, **kwargs)
-        return await self._on_file(_read, fn, *args, **kwargs)
+            return await self._on_server(self._autocommit, _alone, fn, *args, **kwargs)
+        return await self._on_file(_alone, fn, *args, **kwargs)
 
     async def write(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         async with self._write_lock:
@@ -120,7 +120,7 @@ class Transactions:
         """A step that is one statement on PostgreSQL: sent without BEGIN and COMMIT around it (a statement is
         atomic by itself), one round trip. On SQLite, where it takes several statements, as `write`."""
         if self._twin is None:
-            return await self._on_server(self._reads, _read, fn, *args, **kwargs)
+            return await self._on_server(self._autocommit, _alone, fn, *args, **kwargs)
         return await self.write(fn, *args, **kwargs)
 
     async def _on_file(self, runner: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -157,11 +157,12 @@ class Transactions:
         self._release()
 
 
-def _read(connection: Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+def _alone(connection: Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """A read, or a write that is one statement, with no transaction of its own around it."""
     try:
         return fn(connection, *args, **kwargs)
     finally:
-        connection.rollback()  # nothing was written: ends the read (a no-op on SQLite outside a transaction)
+        connection.rollback()  # ends a read on SQLite's kept connection; a no-op in autocommit
 
 
 def _in_transaction(connection: Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
