@@ -392,7 +392,8 @@ class ConversationService:
             replies = await self._service_command(incoming)
             return await self._commit(incoming, loaded, state, intake.Outcome(state, replies), now)
         event = await self._event(incoming, state)
-        context = intake.Context(previous_account=loaded.previous_account, hours=self.hours)
+        context = intake.Context(previous_account=loaded.previous_account, hours=self.hours,
+                                 next_hits=await self._next_hits(state, event))
         outcome = intake.advance(state, event, context)
         if isinstance(event, intake.Press) and [r.key for r in outcome.replies] == ["stale_button"]:
             log.warning("chat %s: button data %r does not apply to its dialogue (stale or forged); nothing changed",
@@ -437,12 +438,23 @@ class ConversationService:
             return intake.Text(text, message_id, None, True)
         reading = self.reader(text)
         hits: Sequence[HitLike] = ()
-        if new_request and reading.scope == "in" and reading.category not in intake.WISH_CATEGORIES \
-                and not reading.critical:
+        if new_request and reading.readable and reading.scope == "in" \
+                and reading.category not in intake.WISH_CATEGORIES and (not reading.critical or reading.outage_unsure):
             problems = list(reading.problems)
             query = extraction.original_span(text, problems[0].text) if reading.multi_problem and problems else text
             hits = await self._search(extraction.search_query(query))
         return intake.Text(text, message_id, reading, False, hits)
+
+    async def _next_hits(self, state: DialogueState, event: intake.Event) -> Sequence[HitLike]:
+        """SLA 2.4, 4.7: when the user takes up the next problem of a split, the help center is asked about it."""
+        if state.step != intake.Step.OFFER_NEXT or not state.pending:
+            return ()
+        if not isinstance(event, intake.Press | intake.Text) or intake.next_press(state, event) != "yes":
+            return ()
+        problem = state.pending[0]
+        if problem.critical or problem.category in intake.WISH_CATEGORIES:
+            return ()
+        return await self._search(extraction.search_query(problem.text))
 
     async def _search(self, query: str) -> Sequence[HitLike]:
         if self.searcher is None:

@@ -41,6 +41,10 @@ class ReadingLike(Protocol):
     def account(self) -> str | None: ...
     @property
     def problems(self) -> Sequence[ProblemLike]: ...
+    @property
+    def readable(self) -> bool: ...       # False: only emoji, marks or invisible characters
+    @property
+    def outage_unsure(self) -> bool: ...  # may or may not be an outage: ask who is affected
 
 
 class HitLike(Protocol):
@@ -71,6 +75,7 @@ class Step(StrEnum):
     EDIT_MENU = "edit_menu"
     EDIT_FIELD = "edit_field"            # waiting for the new value of `DialogueState.editing`
     OFFER_NEXT = "offer_next"            # a ticket was sent; the next problem of the split offered (SLA 2.4)
+    OUTAGE_SCOPE = "outage_scope"        # asked whether everyone or only the user is affected (SLA 2.1)
     SUSPENDED = "suspended"              # SLA 4.8: obscenities or insults repeated
 
 
@@ -289,6 +294,7 @@ class Outcome:
 class Context:
     previous_account: str | None = None   # from the user's previous ticket, offered with confirmation
     hours: str = ""                        # support hours, for /start
+    next_hits: Sequence[HitLike] = ()      # help-center results for the next problem of a split (SLA 2.4)
 
 
 def parse_button(data: str) -> Press:
@@ -376,6 +382,13 @@ def _on_text(state: DialogueState, event: Text, ctx: Context) -> Outcome:
     shortcut = _shortcut(step, text)
     if shortcut is not None:
         return _on_press(state, shortcut, ctx)
+    if event.reading is not None and not event.reading.readable and (
+            draft is None or step in (Step.IDLE, Step.OFFER_NEXT, Step.DESCRIPTION) or not draft.description):
+        # Emoji, marks or an invisible filler: nothing to start a request from. An account given with
+        # them is kept for the request that follows.
+        if event.reading.account:
+            state.last_account = event.reading.account
+        return Outcome(state, [Reply("nothing_to_read")])
     if draft is None or step in (Step.IDLE, Step.OFFER_NEXT):
         state.pending = [] if step == Step.OFFER_NEXT else state.pending
         return _start_request(state, event, ctx)
@@ -433,6 +446,11 @@ _NOT_HELPED = re.compile(r"^(?:нет|не\s+помогл\w*|не\s+то|не\s+
 _SEND = re.compile(r"^(?:отправ\w*|да|верно|вс[её]\s+верно|подтверждаю|ок|ok)[\s.!]*$", re.IGNORECASE)
 _YES = re.compile(r"^(?:да|давайте|ага|оформ\w*|конечно|ok|ок)\b[\s\w,.!]{0,20}$", re.IGNORECASE)
 _NO = re.compile(r"^(?:нет|не\s+надо|не\s+нужно|не\s+сейчас)\b[\s\w,.!]{0,20}$", re.IGNORECASE)
+_ONLY_ME = re.compile(r"(?<!\w)(?:только\s+(?:у\s+)?(?:меня|мен[яе]|одного|одной|нас\s+двоих)|у\s+меня\s+одн|"
+                      r"я\s+один|одн(?:ого|ой)\s+(?:сотрудник|пользовател|человек)|нет,?\s+не\s+у\s+всех|"
+                      r"не\s+у\s+всех|only\s+me|just\s+me)", re.IGNORECASE)
+_EVERYONE = re.compile(r"(?<!\w)(?:у\s+всех|все\s+сотрудник|всех\s+сотрудник|у\s+всей|вся\s+компания|"
+                       r"никто\s+не|все\b|всех\b|everyone|everybody|all)", re.IGNORECASE)
 
 
 def _shortcut(step: Step, text: str) -> Press | None:
@@ -445,6 +463,11 @@ def _shortcut(step: Step, text: str) -> Press | None:
             return Press("helped")
     if step == Step.SUMMARY and _SEND.match(text):
         return Press("send")
+    if step == Step.OUTAGE_SCOPE:
+        if _ONLY_ME.search(text):
+            return Press("scope", "me")
+        if _EVERYONE.search(text):
+            return Press("scope", "everyone")
     if step == Step.OFFER_NEXT:
         if _YES.match(text):
             return Press("next", "yes")
@@ -489,15 +512,37 @@ def _start_request(state: DialogueState, event: Text, ctx: Context, keep: Draft 
                          for p in problems[1:]]
         outcome.replies.append(Reply("one_problem", {"primary": draft.description,
                                                      "others": [p.text for p in state.pending]}))
+    if reading.outage_unsure and not (reading.multi_problem and len(problems) > 1):
+        # SLA 2.1: whether it goes out of turn depends on who is affected; asked, not guessed.
+        state.step = Step.OUTAGE_SCOPE
+        draft.help_links = [_link(hit) for hit in event.hits[:3]]
+        outcome.replies.append(Reply("ask_outage_scope", buttons=_scope_buttons()))
+        return outcome
     if draft.critical:
         outcome.replies.append(Reply("critical_noted"))  # SLA 2.1: out of turn
-    if event.hits and not draft.critical and not draft.article_read:
-        draft.help_links = [_link(hit) for hit in event.hits[:3]]  # SLA 4.7: answers as links
+    return _offer_links(outcome, event.hits, ctx)
+
+
+def _offer_links(outcome: Outcome, hits: Sequence[HitLike], ctx: Context) -> Outcome:
+    """SLA 4.7: answers as links, for a question the help center may answer; not for a critical
+    request, nor for a bug report that already says everything a specialist needs."""
+    state = outcome.state
+    draft = state.draft
+    assert draft is not None
+    complete_report = draft.needs_failure_details and draft.complete
+    if hits and not draft.critical and not draft.article_read and not complete_report:
+        draft.help_links = [_link(hit) for hit in hits[:3]]
         if not draft.complete:
             state.step = Step.LINKS
             outcome.replies.append(Reply("links", {"links": draft.help_links}, _links_buttons()))
             return outcome
+    else:
+        draft.help_links = []
     return _ask_next(outcome, ctx)
+
+
+def _scope_buttons() -> tuple[tuple[Button, ...], ...]:
+    return ((Button("scope_everyone", "scope", "everyone"), Button("scope_me", "scope", "me")),)
 
 
 def _primary_text(reading: ReadingLike, text: str) -> str:
@@ -531,6 +576,16 @@ OFFTOPIC_REPLIES = {
 
 def _link(hit: HitLike) -> dict[str, Any]:
     return {"url": hit.url, "title": hit.title, "heading": hit.heading}
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    """A link kept in the draft, offered again as a search result."""
+
+    url: str
+    title: str
+    heading: str | None = None
+    score: float = 1.0
 
 
 def _links_buttons() -> tuple[tuple[Button, ...], ...]:
@@ -641,6 +696,8 @@ def _prompt(state: DialogueState, ctx: Context) -> list[Reply]:
         return []
     if state.step == Step.LINKS:
         return [Reply("links", {"links": state.draft.help_links}, _links_buttons())]
+    if state.step == Step.OUTAGE_SCOPE:
+        return [Reply("ask_outage_scope", buttons=_scope_buttons())]
     if state.step == Step.EDIT_MENU:
         return [_edit_menu(state.draft)]
     if state.step == Step.EDIT_FIELD and state.editing:
@@ -673,9 +730,23 @@ def _on_press(state: DialogueState, event: Press, ctx: Context) -> Outcome:
         outcome = Outcome(state)
         if problem.critical:
             outcome.replies.append(Reply("critical_noted"))
-        return _ask_next(outcome, ctx)
+        return _offer_links(outcome, ctx.next_hits, ctx)
     if draft is None:
         return stale
+    if action == "scope":
+        if step != Step.OUTAGE_SCOPE or event.value not in ("everyone", "me"):
+            return stale
+        outcome = Outcome(state)
+        hits = [_Hit(**link) for link in draft.help_links]
+        draft.help_links = []
+        if event.value == "everyone":
+            draft.category, draft.critical = "outage", True
+            outcome.replies.append(Reply("critical_noted"))  # SLA 2.1: out of turn
+            return _ask_next(outcome, ctx)
+        draft.critical = False
+        if draft.category == "outage":
+            draft.category = "bug_report"  # one user's failure is a bug, not an outage (SLA 3.1)
+        return _offer_links(outcome, hits, ctx)
     if action == "helped" and step in (Step.LINKS, Step.SUMMARY):
         links = list(draft.help_links)
         _reset(state)
@@ -789,6 +860,12 @@ def _on_edit(state: DialogueState, event: Edit, ctx: Context) -> Outcome:
     if state.step in (Step.SUMMARY, Step.ACCOUNT, Step.ACCOUNT_CONFIRM, Step.STEPS, Step.ENVIRONMENT):
         return _ask_next(outcome, ctx, edited=state.step == Step.SUMMARY)
     return outcome
+
+
+def next_press(state: DialogueState, event: Press | Text) -> str | None:
+    """The answer to «the next problem?» that this event gives: "yes", "no" or None."""
+    press = event if isinstance(event, Press) else _shortcut(state.step, event.text.strip())
+    return press.value if press is not None and press.action == "next" else None
 
 
 def starts_request(state: DialogueState) -> bool:

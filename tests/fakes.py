@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bot.reading.normalise import INVISIBLE
+
 
 @dataclass(frozen=True)
 class FakeProblem:
@@ -24,6 +26,8 @@ class FakeReading:
     problems: tuple[FakeProblem, ...] = ()
     profanity: bool = False
     insult: bool = False
+    readable: bool = True
+    outage_unsure: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,11 @@ def fake_read(text: str) -> FakeReading:
     account = _ACCOUNT.search(text)
     return FakeReading(category=primary.category, scope=scope, critical=primary.critical,
                        multi_problem=len(problems) > 1, account=account.group(1).lower() if account else None,
-                       problems=tuple(problems))
+                       problems=tuple(problems), readable=_readable(text), outage_unsure="у кого-то" in text.lower())
+
+
+def _readable(text: str) -> bool:
+    return bool(re.search(r"[^\W_]", INVISIBLE.sub("", _ACCOUNT.sub("", text))))
 
 
 def fake_moderate(text: str) -> FakeModeration:

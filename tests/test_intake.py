@@ -358,3 +358,70 @@ def test_any_sequence_of_events_keeps_a_consistent_state(events):
         if state.step in (Step.IDLE, Step.OFFER_NEXT):
             assert state.draft is None
         assert DialogueState.from_data(str(state.step), state.strikes, state.to_data()) == state
+
+
+def test_a_message_with_nothing_to_read_asks_for_the_question_and_keeps_the_account():
+    for value in ("👍", "...", "\u3164", "🔥🔥🔥 !!!"):
+        outcome = advance(DialogueState(), text(value))
+        assert keys(outcome) == ["nothing_to_read"] and outcome.state.draft is None
+    thumbs = advance(DialogueState(), text("👍 romashka.aspro.cloud"))
+    assert keys(thumbs) == ["nothing_to_read"] and thumbs.state.draft is None
+    assert thumbs.state.last_account == "romashka.aspro.cloud"  # offered with the next request, not filed
+
+
+def test_nothing_to_read_in_the_middle_of_a_request_is_not_refused():
+    state, _ = run([text("Как настроить воронку?")])
+    assert state.step == Step.ACCOUNT
+    outcome = advance(state, text("👍"))
+    assert keys(outcome) != ["nothing_to_read"]
+
+
+def _unsure(value: str, hits: tuple = ()) -> Text:
+    reading = FakeReading(category="outage", critical=True, outage_unsure=True,
+                          problems=(FakeProblem(value, "outage", True),))
+    return Text(value, 1, reading, False, hits)
+
+
+def test_an_unsure_outage_is_asked_who_is_affected_before_it_goes_out_of_turn():
+    asked = advance(DialogueState(), _unsure("не грузятся сделки с утра"))
+    assert keys(asked) == ["ask_outage_scope"]
+    assert [b.value for row in asked.replies[0].buttons for b in row] == ["everyone", "me"]
+    everyone = advance(asked.state, Press("scope", "everyone"))
+    assert keys(everyone)[0] == "critical_noted"
+    assert everyone.state.draft.critical and everyone.state.draft.category == "outage"
+    typed = advance(asked.state, Text("да, у всех сотрудников", 2, fake_read("да, у всех сотрудников")))
+    assert typed.state.draft.critical
+
+
+def test_only_me_makes_it_an_ordinary_bug_with_the_help_links_offered():
+    hits = (FakeHit("https://aspro.cloud/help/articles/7--sdelki", "Сделки"),)
+    asked = advance(DialogueState(), _unsure("не грузятся сделки с утра", hits))
+    me = advance(asked.state, Press("scope", "me"))
+    assert keys(me) == ["links"]
+    assert not me.state.draft.critical and me.state.draft.category == "bug_report"
+    typed = advance(asked.state, Text("только у меня", 2, fake_read("только у меня")))
+    assert keys(typed) == ["links"] and not typed.state.draft.critical
+    assert advance(me.state, Press("scope", "everyone")).replies[0].key == "stale_button"
+
+
+def test_a_complete_bug_report_gets_no_help_links():
+    hits = (FakeHit("https://aspro.cloud/help/articles/9--sdelki", "Сделки"),)
+    outcome = advance(DialogueState(), text(BUG_FULL, hits=hits))
+    assert keys(outcome) == ["summary"]
+    assert outcome.state.draft.help_links == []
+    assert all(b.action != "helped" for row in outcome.replies[0].buttons for b in row)
+
+
+def test_the_next_problem_of_a_split_gets_its_own_help_links():
+    state, _ = run([text("Как настроить воронку в romashka.aspro.cloud? и ещё как подключить почту")])
+    assert state.pending
+    state = advance(state, Press("helped")).state if state.step == Step.LINKS else state
+    state, _ = run([Press("send")], state) if state.step == Step.SUMMARY else (state, None)
+    assert state.step == Step.OFFER_NEXT
+    assert intake.next_press(state, Press("next", "yes")) == "yes"
+    assert intake.next_press(state, Text("да", 5)) == "yes"
+    hits = (FakeHit("https://aspro.cloud/help/articles/3--pochta", "Почта"),)
+    taken = advance(state, Press("next", "yes"), Context(next_hits=hits))
+    assert keys(taken) == ["summary"]  # the account is known: a complete question, its links on the card
+    assert taken.state.draft.help_links[0]["url"].endswith("3--pochta")
+    assert next(b.action for row in taken.replies[0].buttons for b in row) == "helped"
