@@ -24,7 +24,8 @@ def tokens(normalised: str) -> list[str]:
     return [_DIGITS.sub("0", word) for word in _TOKEN.findall(normalised[:MAX_CHARS])]
 
 
-def features(normalised: str) -> dict[str, float]:
+def names(normalised: str) -> set[str]:
+    """The features present in a text (each has the same value: see `features`)."""
     words = tokens(normalised)
     seen: set[str] = set()
     for word in set(words):
@@ -33,7 +34,12 @@ def features(normalised: str) -> dict[str, float]:
             seen.update(padded[start:start + size] for start in range(len(padded) - size + 1))
         seen.add("w " + word)
     seen.update(f"b {first} {second}" for first, second in itertools.pairwise(words))
-    if not seen:
+    return seen
+
+
+def features(normalised: str) -> dict[str, float]:
+    """Feature -> value; the vector has unit length."""
+    present = names(normalised)
+    if not present:
         return {}
-    value = 1.0 / math.sqrt(len(seen))
-    return dict.fromkeys(sorted(seen), value)
+    return dict.fromkeys(sorted(present), 1.0 / math.sqrt(len(present)))

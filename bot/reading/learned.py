@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.reading.features import features
+from bot.reading.features import names
 from bot.reading.model import LinearModel
 
 CRITICAL_CATEGORIES = frozenset({"outage", "bug_report", "security_question"})  # SLA 2.1
@@ -51,5 +51,5 @@ def decide(probabilities: dict[str, float], critical_probability: float, multi_p
 
 def guess(normalised: str, reader: LinearModel | None = None) -> Guess:
     reader = reader or model()
-    heads = reader.predict(features(normalised))
+    heads = reader.predict_present(names(normalised))
     return decide(heads["category"], heads["critical"]["true"], heads["multi_problem"]["true"])
