@@ -32,9 +32,16 @@ class Tally:
         self.hits: Counter[str] = Counter()
         self.n = self.tp = self.fp = self.fn = 0
         self.outage = Counter()  # the outage category: tp, fp, fn
+        self.asked = 0  # messages the dialogue asks whether everyone is affected
+        self.answered = Counter()  # critical tp, fp, fn once those are answered truthfully
 
-    def add(self, got: dict[str, object], row: dict[str, object]) -> list[str]:
+    def add(self, got: dict[str, object], row: dict[str, object], unsure: bool = False) -> list[str]:
         self.n += 1
+        self.asked += unsure
+        critical = bool(row["critical"]) if unsure else bool(got["critical"])
+        self.answered["tp"] += critical and bool(row["critical"])
+        self.answered["fp"] += critical and not row["critical"]
+        self.answered["fn"] += bool(row["critical"]) and not critical
         for key in ("scope", "category", "multi_problem", "account"):
             self.hits[key] += got[key] == row[key]
         self.tp += bool(got["critical"] and row["critical"])
@@ -53,6 +60,8 @@ class Tally:
         self.fp += other.fp
         self.fn += other.fn
         self.outage.update(other.outage)
+        self.asked += other.asked
+        self.answered.update(other.answered)
 
     def line(self) -> str:
         n = max(self.n, 1)
@@ -65,12 +74,18 @@ class Tally:
                 f"critical R {recall:.3f} P {precision:.3f}  outage R {outage_recall:.3f} P {outage_precision:.3f}  "
                 f"multi {self.hits['multi_problem'] / n:.3f}  account {self.hits['account'] / n:.3f}")
 
+    def asked_line(self) -> str:
+        a = self.answered
+        return (f"asked «у всех или у вас одного?» {self.asked / max(self.n, 1):.3f} of messages; with the answer, "
+                f"critical R {a['tp'] / max(a['tp'] + a['fn'], 1):.3f} P {a['tp'] / max(a['tp'] + a['fp'], 1):.3f}")
+
 
 def read_set(rows: list[dict[str, object]], model: LinearModel | None, verbose: bool) -> Tally:
     tally = Tally()
     for row in rows:
-        got = read_message(str(row["text"]), model).as_json()
-        wrong = tally.add(got, row)
+        reading = read_message(str(row["text"]), model)
+        got = reading.as_json()
+        wrong = tally.add(got, row, reading.outage_unsure)
         if verbose and wrong:
             print(f"    miss {','.join(wrong)}: expected {[row[k] for k in wrong]} got {[got[k] for k in wrong]}")
             print(f"         {str(row['text'])[:160]}")
@@ -90,6 +105,7 @@ def leave_one_set_out(verbose: bool) -> list[str]:
         pooled.merge(tally)
         print(f"  {held:12s} {tally.n:5d}  {tally.line()}")
     print(f"  {'pooled':12s} {pooled.n:5d}  {pooled.line()}")
+    print(f"  {'':12s}        {pooled.asked_line()}")
     return [str(row["text"]) for rows in sets.values() for row in rows]
 
 
@@ -98,7 +114,7 @@ def first_run(paths: list[Path], verbose: bool) -> list[str]:
     for path in paths:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         tally = read_set(rows, None, verbose)
-        print(f"first run, shipped model: {path.name} {tally.n} messages\n  {tally.line()}")
+        print(f"first run, shipped model: {path.name} {tally.n} messages\n  {tally.line()}\n  {tally.asked_line()}")
         texts += [str(row["text"]) for row in rows]
     return texts
 
