@@ -35,6 +35,7 @@ import snowballstemmer
 from bot.account import find_account
 from bot.moderation import moderate
 from bot.reading import learned
+from bot.reading.features import MAX_CHARS
 from bot.reading.model import LinearModel
 from bot.reading.normalise import prepare as _prepare
 
@@ -1257,15 +1258,24 @@ def _shown(display: str, normalised: str, start: int, end: int) -> str:
 _READABLE = re.compile(r"[^\W_]", re.UNICODE)
 
 
+MAX_PARTS = 4
+
+
 def _split_problems(display: str, normalised: str, reader: LinearModel | None) -> tuple[Problem, ...]:
-    """The message cut where a new, unrelated problem starts; each part read by the model."""
-    found = _problems(normalised)
+    """The message cut where a new, unrelated problem starts; each part read by the model.
+
+    Only the start of a long message is cut (a ticket is one problem, SLA 2.4: nobody files a dozen
+    at once), into at most `MAX_PARTS`; whatever follows belongs to the last part.
+    """
+    found = _problems(normalised[:MAX_CHARS])
     parts: list[tuple[int, int]] = []
     for draft in found:
-        if draft.unrelated or not parts:
+        if (draft.unrelated or not parts) and len(parts) < MAX_PARTS:
             parts.append((draft.start, draft.end))
         else:
             parts[-1] = (parts[-1][0], max(parts[-1][1], draft.end))
+    if parts and len(normalised) > MAX_CHARS:
+        parts[-1] = (parts[-1][0], len(normalised))
     problems = []
     for start, end in parts:
         shown = _shown(display, normalised, start, end) or normalised[start:end]
