@@ -101,6 +101,8 @@ class Draft:
     links_declined: bool = False                           # the user said the links did not help
     attachments: list[dict[str, Any]] = field(default_factory=list)
     sources: dict[str, int] = field(default_factory=dict)  # field -> id of the message it came from
+    # the description's pieces: the request, then what the user added at the card ({"message_id", "text"})
+    description_parts: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def needs_failure_details(self) -> bool:
@@ -418,7 +420,7 @@ def _on_text(state: DialogueState, event: Text, ctx: Context) -> Outcome:
     _extract_into(draft, event)
     if not answered and draft.to_dict() == before and step in (Step.SUMMARY, Step.EDIT_MENU, Step.LINKS):
         # Nothing recognised in a message at the card: it adds to the description.
-        draft.description = f"{draft.description}\n{text}"
+        _add_to_description(draft, text, event.message_id)
         outcome.replies.append(Reply("added_to_description"))
     return _ask_next(outcome, ctx, edited=step in (Step.SUMMARY, Step.EDIT_MENU))
 
@@ -476,10 +478,9 @@ def _start_request(state: DialogueState, event: Text, ctx: Context, keep: Draft 
             outcome.effects.append(RecordWish(str(reading.category), event.text.strip(), reading.account))
         return outcome
     draft = keep or Draft()
-    draft.description = _primary_text(reading, event.text)
+    _set_description(draft, _primary_text(reading, event.text), event.message_id)
     draft.category = str(reading.category)
     draft.critical = bool(reading.critical)
-    draft.sources["description"] = event.message_id
     state.draft = draft
     _extract_into(draft, event)
     problems = list(reading.problems)
@@ -584,8 +585,44 @@ def _set_field(draft: Draft, name: str, event: Text | Edit) -> None:
         draft.environment_unknown = extraction.is_dont_know(text)
         draft.environment = None if draft.environment_unknown else (extraction.extract_environment(text) or text)
     elif name == "description":
-        draft.description = text
+        _set_description(draft, text, event.message_id)
     draft.sources[name] = event.message_id
+
+
+def _set_description(draft: Draft, text: str, message_id: int) -> None:
+    """The description anew, from one message (what was added to the old one goes with it)."""
+    draft.description = text
+    draft.description_parts = [{"message_id": message_id, "text": text}]
+    draft.sources["description"] = message_id
+
+
+def _add_to_description(draft: Draft, text: str, message_id: int) -> None:
+    if not draft.description_parts and draft.description:  # a draft stored before the parts were kept
+        draft.description_parts = [{"message_id": draft.sources.get("description", 0), "text": draft.description}]
+    draft.description_parts.append({"message_id": message_id, "text": text})
+    draft.description = "\n".join(part["text"] for part in draft.description_parts)
+
+
+def _edit_description(draft: Draft, event: Edit) -> bool:
+    """The parts of the description an edited message gave take its new text; False: it gave none."""
+    parts = draft.description_parts
+    if not any(part["message_id"] == event.message_id for part in parts):
+        if draft.sources.get("description") != event.message_id:
+            return False
+        parts = draft.description_parts = [{"message_id": event.message_id, "text": draft.description or ""}]
+    reading = event.reading
+    for index, part in enumerate(parts):
+        if part["message_id"] != event.message_id:
+            continue
+        if index == 0:  # the request itself: read again (its category may change with it)
+            part["text"] = _primary_text(reading, event.text) if reading is not None else event.text.strip()
+            if reading is not None and reading.scope == "in":
+                draft.category = str(reading.category)
+                draft.critical = bool(reading.critical)
+        else:
+            part["text"] = event.text.strip()
+    draft.description = "\n".join(part["text"] for part in parts if part["text"]) or draft.description
+    return True
 
 
 def _ask_next(outcome: Outcome, ctx: Context, edited: bool = False) -> Outcome:
@@ -667,8 +704,8 @@ def _on_press(state: DialogueState, event: Press, ctx: Context) -> Outcome:
             state.step = Step.IDLE
             return Outcome(state, [Reply("next_declined")])
         problem = state.pending.pop(0)
-        state.draft = Draft(description=problem.text, category=problem.category, critical=problem.critical,
-                            account=state.last_account)
+        state.draft = Draft(category=problem.category, critical=problem.critical, account=state.last_account)
+        _set_description(state.draft, problem.text, 0)
         _extract_into(state.draft, Text(problem.text))
         outcome = Outcome(state)
         if problem.critical:
@@ -766,16 +803,12 @@ def _on_edit(state: DialogueState, event: Edit, ctx: Context) -> Outcome:
         return Outcome(state, [Reply("rephrase_edit")])
     if draft is None or state.step in (Step.IDLE, Step.SUSPENDED, Step.OFFER_NEXT):
         return Outcome(state)
+    before = draft.to_dict()
     taken = [name for name, source in draft.sources.items() if source == event.message_id]
     text = Text(event.text, event.message_id, event.reading)
+    _edit_description(draft, event)
     for name in taken:
-        if name == "description":
-            reading = event.reading
-            draft.description = _primary_text(reading, event.text) if reading is not None else event.text.strip()
-            if reading is not None and reading.scope == "in":
-                draft.category = str(reading.category)
-                draft.critical = bool(reading.critical)
-        elif name == "account":
+        if name == "account":
             draft.account = _account_of(event) or draft.account
         elif name == "steps":
             draft.steps = extraction.extract_steps(event.text) or (event.text.strip() if len(taken) == 1 else None)
@@ -785,6 +818,9 @@ def _on_edit(state: DialogueState, event: Edit, ctx: Context) -> Outcome:
         elif name == "article_read":
             draft.article_read = extraction.extract_help_link(event.text)
     _extract_into(draft, text)
+    if draft.to_dict() == before:
+        # the message gave the draft nothing: the transcript keeps both versions, the draft stays as it was
+        return Outcome(state, [Reply("edit_not_in_draft")])
     outcome = Outcome(state, [Reply("edit_applied")])
     if state.step in (Step.SUMMARY, Step.ACCOUNT, Step.ACCOUNT_CONFIRM, Step.STEPS, Step.ENVIRONMENT):
         return _ask_next(outcome, ctx, edited=state.step == Step.SUMMARY)

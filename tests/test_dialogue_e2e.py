@@ -8,7 +8,7 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from bot.storage import Attachment, SelfServed, Ticket, User, Wish
+from bot.storage import Attachment, MessageVersion, SelfServed, Ticket, User, Wish
 from tests.botrunner import BotRunner, MirrorSearcher, bot_settings
 from tests.emulator import sample_pdf, sample_png, utf16_len
 from tests.mirror import serving
@@ -215,6 +215,41 @@ async def test_edited_message_updates_the_draft(runner, emulator):
     await emulator.user_sends(user, "Открываю сделку и нажимаю сохранить")
     card = await emulator.wait_for_bot_message(user, has_button("send:"))
     assert "Chrome 120, Windows 11" in card.text
+
+
+async def test_an_edited_addition_reaches_the_ticket_and_the_history_keeps_both(runner, emulator):
+    user = emulator.create_user("Марк")
+    await emulator.user_sends(user, FULL)
+    await emulator.wait_for_bot_message(user, has_button("send:"))
+    added = await emulator.user_sends(user, "Только у менеджеров отдела продаж")
+    assert "Добавил это к описанию" in (await emulator.wait_for_bot_message(user)).text
+    await emulator.wait_for_bot_message(user, has_button("send:"))
+    await emulator.user_edits(user, added, "Только у менеджеров отдела закупок")
+    assert "Учёл исправление" in (await emulator.wait_for_bot_message(user)).text
+    card = await emulator.wait_for_bot_message(user, has_button("send:"))
+    assert "отдела закупок" in card.text and "отдела продаж" not in card.text
+    await emulator.user_presses(user, card, "send:")
+    assert "№1" in (await emulator.wait_for_bot_message(user)).text
+    async with runner.app.service.sessions() as session:
+        ticket = (await session.execute(select(Ticket))).scalar_one()
+        versions = (await session.execute(select(MessageVersion.text))).scalars().all()
+    assert ticket.description.endswith("Только у менеджеров отдела закупок") and "продаж" not in ticket.description
+    assert versions == ["Только у менеджеров отдела продаж"]  # the earlier version stays in the history
+
+
+async def test_an_edit_that_gave_the_draft_nothing_is_not_claimed_as_applied(runner, emulator):
+    user = emulator.create_user("Мирон")
+    greeting = await emulator.user_sends(user, "/help")
+    await emulator.wait_for_bot_message(user)
+    await emulator.user_sends(user, FULL)
+    card = await emulator.wait_for_bot_message(user, has_button("send:"))
+    await emulator.user_edits(user, greeting, "/help пожалуйста")
+    answer = await emulator.wait_for_bot_message(user)
+    assert "ничего не попало" in answer.text and "Учёл" not in answer.text
+    await emulator.user_presses(user, card, "send:")
+    await emulator.wait_for_bot_message(user)
+    async with runner.app.service.sessions() as session:
+        assert (await session.execute(select(Ticket.description))).scalar_one() == FULL
 
 
 async def test_status_and_history(runner, emulator):

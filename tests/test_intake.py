@@ -119,6 +119,29 @@ def test_edited_message_updates_the_draft_fields_it_gave():
     assert edited.state.draft.steps == "Захожу в сделку и нажимаю сохранить"
 
 
+def test_an_edited_addition_to_the_description_changes_what_is_filed():
+    state, _ = run([text(BUG_FULL, 1)])
+    added = advance(state, text("Только у менеджеров отдела продаж", 2))
+    assert keys(added) == ["added_to_description", "summary"]
+    edited = advance(added.state, Edit(2, "Только у менеджеров отдела закупок", fake_read("закупок")))
+    assert keys(edited) == ["edit_applied", "summary"]
+    description = edited.state.draft.description
+    assert description.endswith("\nТолько у менеджеров отдела закупок") and "продаж" not in description
+    assert description.startswith("Не сохраняется сделка")
+    fixed = BUG_FULL.replace("сделка", "задача")
+    edited = advance(edited.state, Edit(1, fixed, fake_read(fixed)))  # the request itself, the addition kept
+    assert edited.state.draft.description == fixed + "\nТолько у менеджеров отдела закупок"
+    filed = advance(edited.state, Press("send")).effects[0].draft
+    assert filed.description == fixed + "\nТолько у менеджеров отдела закупок"
+
+
+def test_an_edit_of_a_message_that_gave_the_draft_nothing_says_so():
+    state, _ = run([text(BUG_FULL, 1)])
+    state = advance(state, Press("edit")).state
+    outcome = advance(state, Edit(7, "привет", fake_read("привет")))
+    assert keys(outcome) == ["edit_not_in_draft"] and outcome.state.draft == state.draft
+
+
 def test_a_field_is_edited_from_the_card():
     state, _ = run([text(BUG_FULL)])
     state, outcomes = run([Press("edit"), Press("field", "account"), text("vektor.aspro.cloud", 5)], state)
