@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
+from bot import account as accounts
 from bot import extraction
 
 # --- what the dialogue reads from triage and search (structural, so fakes are plain objects) ---
@@ -65,6 +66,7 @@ class Step(StrEnum):
     DESCRIPTION = "description"          # a screenshot came first: waiting for the description
     ACCOUNT = "account"
     ACCOUNT_CONFIRM = "account_confirm"  # the account of the previous ticket offered
+    ACCOUNT_GUESS = "account_guess"      # «Вы имели в виду …?»: the address typed, or our reading of it
     STEPS = "steps"
     ENVIRONMENT = "environment"
     SUMMARY = "summary"                  # the card with send / edit / cancel
@@ -92,6 +94,8 @@ class Draft:
     category: str | None = None
     critical: bool = False
     account: str | None = None
+    account_idna: str | None = None                        # the ASCII form of an internationalised address
+    account_offer: dict[str, Any] | None = None            # {"written", "guess"}: asked before it is taken
     steps: str | None = None
     steps_unknown: bool = False
     environment: str | None = None
@@ -389,6 +393,15 @@ def _on_text(state: DialogueState, event: Text, ctx: Context) -> Outcome:
         state.editing = None
         return _ask_next(outcome, ctx, edited=True)
     answered = False
+    if step == Step.ACCOUNT_GUESS and draft.account_offer:
+        offer = draft.account_offer
+        if _is_yes(text) or _YES.match(text):
+            _set_account(draft, offer["guess"], event.message_id)
+            return _ask_next(outcome, ctx)
+        if _NO.match(text) or _AS_WRITTEN.match(text):
+            _set_account(draft, offer["written"], event.message_id)
+            return _ask_next(outcome, ctx)
+        step = Step.ACCOUNT  # another address typed: read as the answer to «which account?»
     if step in (Step.ACCOUNT, Step.ACCOUNT_CONFIRM):
         account = _account_of(event)
         if account is None and step == Step.ACCOUNT_CONFIRM and _is_yes(text):
@@ -399,8 +412,7 @@ def _on_text(state: DialogueState, event: Text, ctx: Context) -> Outcome:
                 outcome.replies.append(Reply("account_not_recognised"))
                 return outcome
         else:
-            draft.account = account
-            draft.sources["account"] = event.message_id
+            _take_account(draft, account, event.message_id)
         answered = True
     elif step == Step.STEPS:
         if extraction.is_dont_know(text):
@@ -435,6 +447,7 @@ _NOT_HELPED = re.compile(r"^(?:нет|не\s+помогл\w*|не\s+то|не\s+
 _SEND = re.compile(r"^(?:отправ\w*|да|верно|вс[её]\s+верно|подтверждаю|ок|ok)[\s.!]*$", re.IGNORECASE)
 _YES = re.compile(r"^(?:да|давайте|ага|оформ\w*|конечно|ok|ок)\b[\s\w,.!]{0,20}$", re.IGNORECASE)
 _NO = re.compile(r"^(?:нет|не\s+надо|не\s+нужно|не\s+сейчас)\b[\s\w,.!]{0,20}$", re.IGNORECASE)
+_AS_WRITTEN = re.compile(r"^(?:как\s+(?:я\s+)?написа\w*|так\s+и\s+есть|правильно)\b[\s\w,.!]{0,20}$", re.IGNORECASE)
 
 
 def _shortcut(step: Step, text: str) -> Press | None:
@@ -551,9 +564,8 @@ def _is_yes(text: str) -> bool:
 def _extract_into(draft: Draft, event: Text | Edit) -> None:
     """Fill what is still missing from whatever the user wrote (any message, any step)."""
     text = event.text
-    if not draft.account and event.reading is not None and event.reading.account:
-        draft.account = event.reading.account
-        draft.sources["account"] = event.message_id
+    if not draft.account and not draft.account_offer and event.reading is not None and event.reading.account:
+        _take_account(draft, event.reading.account, event.message_id)
     if draft.needs_failure_details:
         if not draft.environment:
             environment = extraction.extract_environment(text)
@@ -577,7 +589,8 @@ def _extract_into(draft: Draft, event: Text | Edit) -> None:
 def _set_field(draft: Draft, name: str, event: Text | Edit) -> None:
     text = event.text.strip()
     if name == "account":
-        draft.account = _account_of(event) or text
+        _take_account(draft, _account_of(event) or text, event.message_id)
+        return
     elif name == "steps":
         draft.steps_unknown = extraction.is_dont_know(text)
         draft.steps = None if draft.steps_unknown else text
@@ -587,6 +600,25 @@ def _set_field(draft: Draft, name: str, event: Text | Edit) -> None:
     elif name == "description":
         _set_description(draft, text, event.message_id)
     draft.sources[name] = event.message_id
+
+
+def _take_account(draft: Draft, address: str, message_id: int) -> None:
+    """The address as the user typed it; one whose all-Latin reading is only a guess is asked about first."""
+    guess = accounts.latin_guess(address)
+    if guess is None:
+        _set_account(draft, address, message_id)
+        return
+    draft.account = draft.account_idna = None
+    draft.account_offer = {"written": address, "guess": guess}
+    draft.sources["account"] = message_id
+
+
+def _set_account(draft: Draft, address: str, message_id: int | None = None) -> None:
+    draft.account = address
+    draft.account_idna = accounts.idna_form(address)
+    draft.account_offer = None
+    if message_id is not None:
+        draft.sources["account"] = message_id
 
 
 def _set_description(draft: Draft, text: str, message_id: int) -> None:
@@ -639,6 +671,14 @@ def _ask_next(outcome: Outcome, ctx: Context, edited: bool = False) -> Outcome:
     if first == "description":
         state.step = Step.DESCRIPTION
         outcome.replies.append(Reply("ask_description"))
+    elif first == "account" and draft.account_offer:
+        state.step = Step.ACCOUNT_GUESS
+        offer = draft.account_offer
+        outcome.replies.append(Reply(
+            "account_guess", {**offer, "letters": accounts.lookalike_letters(offer["written"])},
+            ((Button("account_guess", "guess", "latin", {"account": offer["guess"]}),),
+             (Button("account_written", "guess", "written"),)),
+        ))
     elif first == "account" and ctx.previous_account:
         state.step = Step.ACCOUNT_CONFIRM
         outcome.replies.append(Reply(
@@ -721,9 +761,12 @@ def _on_press(state: DialogueState, event: Press, ctx: Context) -> Outcome:
     if action == "specialist" and step == Step.LINKS:
         draft.links_declined = True
         return _ask_next(Outcome(state), ctx)
+    if action == "guess" and step == Step.ACCOUNT_GUESS and draft.account_offer:
+        _set_account(draft, draft.account_offer["guess" if event.value == "latin" else "written"])
+        return _ask_next(Outcome(state), ctx)
     if action == "account" and step == Step.ACCOUNT_CONFIRM:
         if event.value == "yes" and ctx.previous_account:
-            draft.account = ctx.previous_account
+            _set_account(draft, ctx.previous_account)
             return _ask_next(Outcome(state), ctx)
         state.step = Step.ACCOUNT
         return Outcome(state, [Reply("ask_account")])
@@ -809,7 +852,9 @@ def _on_edit(state: DialogueState, event: Edit, ctx: Context) -> Outcome:
     _edit_description(draft, event)
     for name in taken:
         if name == "account":
-            draft.account = _account_of(event) or draft.account
+            address = _account_of(event)
+            if address and address not in (draft.account, (draft.account_offer or {}).get("written")):
+                _take_account(draft, address, event.message_id)
         elif name == "steps":
             draft.steps = extraction.extract_steps(event.text) or (event.text.strip() if len(taken) == 1 else None)
         elif name == "environment":
@@ -822,7 +867,8 @@ def _on_edit(state: DialogueState, event: Edit, ctx: Context) -> Outcome:
         # the message gave the draft nothing: the transcript keeps both versions, the draft stays as it was
         return Outcome(state, [Reply("edit_not_in_draft")])
     outcome = Outcome(state, [Reply("edit_applied")])
-    if state.step in (Step.SUMMARY, Step.ACCOUNT, Step.ACCOUNT_CONFIRM, Step.STEPS, Step.ENVIRONMENT):
+    if state.step in (Step.SUMMARY, Step.ACCOUNT, Step.ACCOUNT_CONFIRM, Step.ACCOUNT_GUESS, Step.STEPS,
+                      Step.ENVIRONMENT):
         return _ask_next(outcome, ctx, edited=state.step == Step.SUMMARY)
     return outcome
 

@@ -139,6 +139,7 @@ TEXTS: dict[str, str] = {
         "<code>romashka.aspro.cloud</code> — его видно в адресной строке браузера, когда вы в аккаунте."
     ),
     "confirm_account": "Обращение по аккаунту <b>{account}</b>, как в прошлый раз?",
+    "account_guess": "",  # rendered by _account_guess
     "ask_steps": (
         "Опишите, пожалуйста, по шагам, как воспроизвести проблему: куда заходите, что нажимаете "
         "и что видите в итоге. Если не знаете — так и напишите."
@@ -202,6 +203,8 @@ BUTTONS: dict[str, str] = {
     "need_specialist": "Нужна помощь специалиста",
     "account_yes": "Да, {account}",
     "account_other": "Другой аккаунт",
+    "account_guess": "Да, {account}",
+    "account_written": "Нет, как я написал",
     "dont_know": "Не знаю",
     "send": "Отправить",
     "edit": "Исправить",
@@ -293,6 +296,13 @@ def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _account_guess(params: Mapping[str, Any]) -> str:
+    letters = ", ".join(f"«{quote(letter)}»" for letter in params.get("letters", []))
+    return (f"В адресе <code>{quote(params['written'])}</code> среди латинских букв есть русские ({letters}), "
+            "а адрес аккаунта обычно пишут одной раскладкой.\n"
+            f"Вы имели в виду <code>{quote(params['guess'])}</code> — всё латиницей?")
+
+
 def _summary(params: Mapping[str, Any]) -> str:
     draft = params.get("draft", {})
     head = "Обновил карточку обращения. Проверьте, пожалуйста:" if params.get("edited") else (
@@ -382,6 +392,7 @@ def _history(params: Mapping[str, Any]) -> str:
 
 
 RENDERERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "account_guess": _account_guess,
     "links": _links,
     "one_problem": _one_problem,
     "summary": _summary,
@@ -656,11 +667,19 @@ def hours_figure(seconds: float | None) -> str:
     return f"{seconds / 3600:.1f} раб. ч"
 
 
+def _idna_note(address: str) -> str:
+    """An internationalised address with its ASCII form, as the admin panel may show it."""
+    from bot.account import idna_form
+
+    ascii_form = idna_form(address)
+    return f" (<code>{quote(ascii_form)}</code>)" if ascii_form else ""
+
+
 def ticket_card(card: Mapping[str, Any]) -> str:
     """The card the agents see in the ticket's topic."""
     lines = [f"{'🔥 <b>КРИТИЧНОЕ</b> ' if card['critical'] else ''}<b>Обращение #{card['number']}</b>",
              f"Пользователь: {quote(card['user'])}",
-             f"Аккаунт: <code>{quote(card['account'])}</code>",
+             f"Аккаунт: <code>{quote(card['account'])}</code>" + _idna_note(card["account"]),
              f"Категория: {quote(CATEGORY_LABELS.get(card['category'], card['category']))}",
              f"Критичность: {'критично (п. 2.1)' if card['critical'] else 'обычная'}",
              f"Состояние: {DESK_STATE_LABELS.get(card['state'], card['state'])}"

@@ -252,6 +252,45 @@ async def test_an_edit_that_gave_the_draft_nothing_is_not_claimed_as_applied(run
         assert (await session.execute(select(Ticket.description))).scalar_one() == FULL
 
 
+BUG_AT = "Не сохраняется сделка в {}, ошибка 500. Шаги: открываю сделку, жму «Сохранить». Chrome 120, Windows 11"
+
+
+async def send_and_read_account(runner: BotRunner, emulator, user, card) -> str:
+    """Send the card; the account of the ticket filed."""
+    await emulator.user_presses(user, card, "send:")
+    await emulator.wait_for_bot_message(user)
+    async with runner.app.service.sessions() as session:
+        return (await session.execute(select(Ticket.account))).scalar_one()
+
+
+async def test_a_cyrillic_address_is_filed_as_written(runner, emulator):
+    user = emulator.create_user("Виктор")
+    await emulator.user_sends(user, BUG_AT.format("ооо-вектор.aspro.cloud"))
+    card = await emulator.wait_for_bot_message(user)
+    assert card.callback_data("Отправить") == "send:"  # nothing asked about the address
+    assert "ооо-вектор.aspro.cloud" in card.text and "bektop" not in card.text
+    assert await send_and_read_account(runner, emulator, user, card) == "ооо-вектор.aspro.cloud"
+
+
+async def test_a_look_alike_address_is_asked_about_with_buttons(runner, emulator):
+    user = emulator.create_user("Олег")
+    await emulator.user_sends(user, BUG_AT.format("оmega-tex.aspro.cloud"))
+    question = await next_question(emulator, user)
+    assert "Вы имели в виду omega-tex.aspro.cloud" in question.text and "«о»" in question.text
+    assert question.button_texts == ["Да, omega-tex.aspro.cloud", "Нет, как я написал"]
+    await emulator.user_presses(user, question, button="Да")
+    card = await emulator.wait_for_bot_message(user, has_button("send:"))
+    assert await send_and_read_account(runner, emulator, user, card) == "omega-tex.aspro.cloud"
+
+
+async def test_a_typo_in_the_product_domain_is_fixed_without_asking(runner, emulator):
+    user = emulator.create_user("Филипп")
+    await emulator.user_sends(user, BUG_AT.format("megapolis.aspro.clod"))
+    card = await emulator.wait_for_bot_message(user)
+    assert card.callback_data("Отправить") == "send:" and "megapolis.aspro.cloud" in card.text
+    assert "Вы имели в виду" not in card.text
+
+
 async def test_status_and_history(runner, emulator):
     user = emulator.create_user("Нина")
     await emulator.user_sends(user, FULL)

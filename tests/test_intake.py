@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import intake
+from bot.account import find_account
 from bot.intake import Command, Context, DialogueState, Edit, Media, Press, Step, Text, Unsupported, advance
 from tests.fakes import FakeHit, FakeProblem, FakeReading, fake_read
 
@@ -140,6 +141,39 @@ def test_an_edit_of_a_message_that_gave_the_draft_nothing_says_so():
     state = advance(state, Press("edit")).state
     outcome = advance(state, Edit(7, "привет", fake_read("привет")))
     assert keys(outcome) == ["edit_not_in_draft"] and outcome.state.draft == state.draft
+
+
+def account_text(message: str, message_id: int = 1) -> Text:
+    """A message read with the real account finder (the fake reader knows only Latin addresses)."""
+    return Text(message, message_id, FakeReading(category="bug_report", account=find_account(message)))
+
+
+def test_an_internationalised_address_is_taken_as_written_with_its_idna_form():
+    state, (outcome,) = run([account_text("Не сохраняется сделка в ооо-вектор.aspro.cloud")])
+    assert state.draft.account == "ооо-вектор.aspro.cloud"
+    assert state.draft.account_idna == "xn----dtbjuqaaess.aspro.cloud"
+    assert "account_guess" not in keys(outcome) and state.step == Step.STEPS
+
+
+def test_a_look_alike_rewrite_is_asked_not_applied():
+    state, (outcome,) = run([account_text("Не сохраняется сделка в оmega-tex.aspro.cloud")])
+    assert state.step == Step.ACCOUNT_GUESS and state.draft.account is None
+    [question] = [reply for reply in outcome.replies if reply.key == "account_guess"]
+    assert question.params["guess"] == "omega-tex.aspro.cloud" and question.params["letters"] == ["о"]
+    assert [b.data for row in question.buttons for b in row] == ["guess:latin", "guess:written"]
+    latin = advance(state, Press("guess", "latin"))
+    assert latin.state.draft.account == "omega-tex.aspro.cloud" and keys(latin)[-1] == "ask_steps_and_environment"
+    assert advance(state, Press("guess", "written")).state.draft.account == "оmega-tex.aspro.cloud"
+    assert advance(state, text("да", 2)).state.draft.account == "omega-tex.aspro.cloud"
+    assert advance(state, text("нет, как я написал", 2)).state.draft.account == "оmega-tex.aspro.cloud"
+    other = advance(state, text("vektor.aspro.cloud", 2))  # another address typed instead
+    assert other.state.draft.account == "vektor.aspro.cloud" and other.state.draft.account_offer is None
+
+
+def test_a_certain_correction_is_not_asked_about():
+    state, (outcome,) = run([account_text("Не сохраняется сделка в megapolis.aspro.clod")])
+    assert state.draft.account == "megapolis.aspro.cloud" and state.draft.account_idna is None
+    assert "account_guess" not in keys(outcome)
 
 
 def test_a_field_is_edited_from_the_card():

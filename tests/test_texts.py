@@ -73,3 +73,16 @@ def test_every_reply_key_renders():
     for key in texts.TEXTS:
         if key not in texts.RENDERERS:
             assert render(key, params)
+
+
+def test_the_agents_card_shows_an_internationalised_account_with_its_ascii_form():
+    card = {"critical": False, "number": 1, "user": "Анна", "account": "ооо-вектор.aspro.cloud",
+            "category": "bug_report", "state": "new", "description": "ошибка"}
+    assert "<code>ооо-вектор.aspro.cloud</code> (<code>xn----dtbjuqaaess.aspro.cloud</code>)" in texts.ticket_card(card)
+    assert "xn--" not in texts.ticket_card({**card, "account": "romashka.aspro.cloud"})
+
+
+def test_the_guess_names_the_cyrillic_letters():
+    html = render("account_guess", {"written": "оmega-tex.aspro.cloud", "guess": "omega-tex.aspro.cloud",
+                                    "letters": ["о"]})
+    assert "«о»" in html and "Вы имели в виду <code>omega-tex.aspro.cloud</code>" in html
