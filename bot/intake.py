@@ -388,6 +388,11 @@ def _on_text(state: DialogueState, event: Text, ctx: Context) -> Outcome:
     if step == Step.DESCRIPTION or not draft.description:
         return _start_request(state, event, ctx, keep=draft)
     outcome = Outcome(state)
+    if step == Step.LINKS:
+        draft.links_declined = True  # the user goes on instead of pressing «Это помогло»: the links did not help
+    elif step == Step.SUMMARY and draft.help_links and not draft.links_declined and _declines_links(text):
+        draft.links_declined = True  # «не помогло» at a card that offers the links: they leave the card
+        return _ask_next(outcome, ctx, edited=True)
     if step == Step.EDIT_FIELD and state.editing:
         _set_field(draft, state.editing, event)
         state.editing = None
@@ -415,11 +420,13 @@ def _on_text(state: DialogueState, event: Text, ctx: Context) -> Outcome:
             _take_account(draft, account, event.message_id)
         answered = True
     elif step == Step.STEPS:
-        if extraction.is_dont_know(text):
-            draft.steps_unknown = True
-        else:
-            draft.steps = text
+        steps = None if extraction.is_dont_know(text) else extraction.steps_answer(text)
+        if steps is not None:
+            draft.steps = steps
             draft.sources["steps"] = event.message_id
+        else:
+            # «не знаю», or only the browser and system (taken below): the steps field holds steps or nothing
+            draft.steps_unknown = extraction.is_dont_know(text)
         answered = True
     elif step == Step.ENVIRONMENT:
         if extraction.is_dont_know(text):
@@ -448,6 +455,14 @@ _SEND = re.compile(r"^(?:отправ\w*|да|верно|вс[её]\s+верно
 _YES = re.compile(r"^(?:да|давайте|ага|оформ\w*|конечно|ok|ок)\b[\s\w,.!]{0,20}$", re.IGNORECASE)
 _NO = re.compile(r"^(?:нет|не\s+надо|не\s+нужно|не\s+сейчас)\b[\s\w,.!]{0,20}$", re.IGNORECASE)
 _AS_WRITTEN = re.compile(r"^(?:как\s+(?:я\s+)?написа\w*|так\s+и\s+есть|правильно)\b[\s\w,.!]{0,20}$", re.IGNORECASE)
+
+
+_DECLINED = re.compile(r"\bне\s+(?:помогл\w*|подходит|подошл\w*|то\b)", re.IGNORECASE)
+
+
+def _declines_links(text: str) -> bool:
+    """A short «не помогло», «статьи не подошли»: about the links offered, not a detail of the problem."""
+    return len(text.split()) <= 6 and bool(_DECLINED.search(text))
 
 
 def _shortcut(step: Step, text: str) -> Press | None:
@@ -593,7 +608,7 @@ def _set_field(draft: Draft, name: str, event: Text | Edit) -> None:
         return
     elif name == "steps":
         draft.steps_unknown = extraction.is_dont_know(text)
-        draft.steps = None if draft.steps_unknown else text
+        draft.steps = None if draft.steps_unknown else (extraction.steps_answer(text) or text)
     elif name == "environment":
         draft.environment_unknown = extraction.is_dont_know(text)
         draft.environment = None if draft.environment_unknown else (extraction.extract_environment(text) or text)

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from bot import extraction
+
 MESSAGE_LIMIT = 4096  # Telegram's limit for one message, in UTF-16 code units
 
 
@@ -314,9 +316,10 @@ def _summary(params: Mapping[str, Any]) -> str:
         lines.append(f"<b>Тип:</b> {quote(category)}" + (" (срочно)" if draft.get("critical") else ""))
     lines.append(f"<b>Описание:</b> {quote(draft.get('description') or '—')}")
     if params.get("failure"):
-        steps = "не известны" if draft.get("steps_unknown") else (draft.get("steps") or "—")
-        environment = "не известны" if draft.get("environment_unknown") else (draft.get("environment") or "—")
-        lines.append(f"<b>Шаги воспроизведения:</b> {quote(steps)}")
+        steps = "неизвестны" if draft.get("steps_unknown") else draft.get("steps")
+        if not extraction.same_text(steps, draft.get("description")):  # steps told in the description: once
+            lines.append(f"<b>Шаги воспроизведения:</b> {quote(steps or '—')}")
+        environment = "неизвестны" if draft.get("environment_unknown") else (draft.get("environment") or "—")
         lines.append(f"<b>Браузер и система:</b> {quote(environment)}")
     if draft.get("article_read"):
         lines.append(f"<b>Прочитанная статья:</b> {quote(draft['article_read'])}")
@@ -685,7 +688,8 @@ def ticket_card(card: Mapping[str, Any]) -> str:
              f"Состояние: {DESK_STATE_LABELS.get(card['state'], card['state'])}"
              + (f" · ведёт {quote(card['assignee'])}" if card.get("assignee") else ""),
              "", f"<b>Описание</b>\n{quote(card['description'])}"]
-    if card.get("steps") or card.get("steps_unknown"):
+    if (card.get("steps") and not extraction.same_text(card["steps"], card["description"])) or card.get(
+            "steps_unknown"):
         lines.append(f"\n<b>Шаги воспроизведения</b>\n{quote(card['steps'] or 'пользователь не знает')}")
     if card.get("environment"):
         lines.append(f"\n<b>Браузер / ОС</b>: {quote(card['environment'])}")

@@ -84,7 +84,7 @@ async def test_intake_over_several_messages(runner, emulator):
     assert "браузере" in (await emulator.wait_for_bot_message(user)).text
     await emulator.user_sends(user, "Firefox 128, Ubuntu 24.04")
     card = await emulator.wait_for_bot_message(user, has_button("send:"))
-    assert "romashka.aspro.cloud" in card.text and "Firefox 128" in card.text and "не известны" in card.text
+    assert "romashka.aspro.cloud" in card.text and "Firefox 128" in card.text and "неизвестны" in card.text
     await emulator.user_presses(user, card, "send:")
     assert "№1" in (await emulator.wait_for_bot_message(user)).text
 
@@ -289,6 +289,50 @@ async def test_a_typo_in_the_product_domain_is_fixed_without_asking(runner, emul
     card = await emulator.wait_for_bot_message(user)
     assert card.callback_data("Отправить") == "send:" and "megapolis.aspro.cloud" in card.text
     assert "Вы имели в виду" not in card.text
+
+
+async def test_links_the_user_said_did_not_help_are_not_offered_again(runner, emulator):
+    user = emulator.create_user("Роман")
+    await emulator.user_sends(user, "Как подключить почту в romashka.aspro.cloud?")
+    card = await emulator.wait_for_bot_message(user, has_button("send:"))
+    assert card.button_texts[0] == "Это помогло"
+    await emulator.user_sends(user, "не помогло")
+    again = await emulator.wait_for_bot_message(user, has_button("send:"))
+    assert "Это помогло" not in again.button_texts and "помогла, нажмите" not in again.text
+    assert "Добавил" not in " ".join(m.text for m in emulator.sent(user))  # not glued to the description
+    await emulator.user_presses(user, again, "send:")
+    await emulator.wait_for_bot_message(user)
+    async with runner.app.service.sessions() as session:
+        ticket = (await session.execute(select(Ticket))).scalar_one()
+    assert ticket.description == "Как подключить почту в romashka.aspro.cloud?" and ticket.help_links
+
+
+async def test_the_card_shows_the_users_words_once(runner, emulator):
+    user = emulator.create_user("Савва")
+    await emulator.user_sends(user, "Не сохраняется сделка в romashka.aspro.cloud, ошибка 500. Открываю сделку и "
+                                    "жму сохранить. Пользуюсь в сафари на макбуке и на Windows 10 и 11")
+    card = await emulator.wait_for_bot_message(user, has_button("send:"))
+    assert "Браузер и система: сафари на макбуке и на Windows 10 и 11" in card.text
+    assert "Шаги воспроизведения" not in card.text  # they are in the description already
+    assert card.text.count("Открываю сделку") == 1
+
+
+async def test_a_split_off_problem_loses_its_lead_in(runner, emulator):
+    user = emulator.create_user("Тимур")
+    await emulator.user_sends(user, "Не открывается карточка сделки в romashka.aspro.cloud, ошибка 500. "
+                                    "Второе, совсем другое: не приходят уведомления о задачах")
+    split = await emulator.wait_for_bot_message(user)
+    assert "Не открывается карточка сделки в romashka.aspro.cloud" in split.text
+    assert "• Не приходят уведомления о задачах" in split.text and "Второе" not in split.text
+    while True:  # links declined, whatever is still asked answered with «не знаю»
+        message = await next_question(emulator, user)
+        if has_button("send:")(message):
+            break
+        await emulator.user_presses(user, message, button="Не знаю")
+    await emulator.user_presses(user, message, "send:")
+    await emulator.wait_for_bot_message(user)
+    offer = await emulator.wait_for_bot_message(user)
+    assert "«Не приходят уведомления о задачах»" in offer.text
 
 
 async def test_status_and_history(runner, emulator):

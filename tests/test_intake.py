@@ -64,7 +64,7 @@ def test_only_missing_fields_are_asked_one_at_a_time():
                                                "summary"]
     draft = state.draft
     assert draft.steps == "Открываю сделку, меняю сумму и нажимаю сохранить"
-    assert draft.environment == "Firefox 128, Ubuntu"
+    assert draft.environment == "Firefox 128 на Ubuntu"  # in the user's words
     assert draft.sources == {"description": 1, "account": 2, "steps": 3, "environment": 4}
 
 
@@ -75,7 +75,7 @@ def test_details_are_taken_from_any_message_whatever_was_asked():
         text("аккаунт romashka.aspro.cloud, у меня Яндекс Браузер 24 на macOS", 2),
     ])
     assert keys(outcomes[-1]) == ["ask_steps"]
-    assert state.draft.environment == "Яндекс Браузер 24, macOS"
+    assert state.draft.environment == "Яндекс Браузер 24 на macOS"
 
 
 def test_a_bare_account_name_is_accepted_when_asked():
@@ -174,6 +174,32 @@ def test_a_certain_correction_is_not_asked_about():
     state, (outcome,) = run([account_text("Не сохраняется сделка в megapolis.aspro.clod")])
     assert state.draft.account == "megapolis.aspro.cloud" and state.draft.account_idna is None
     assert "account_guess" not in keys(outcome)
+
+
+def test_links_said_not_to_help_leave_the_card():
+    hits = (FakeHit("https://aspro.cloud/help/articles/1--voronki", "Воронки"),)
+    state, (card,) = run([text("Как настроить воронку в romashka.aspro.cloud?", 1, hits)])
+    assert card.replies[0].params["links"]
+    declined = advance(state, text("не помогло", 2))
+    assert keys(declined) == ["summary"] and not declined.replies[0].params["links"]
+    assert declined.state.draft.description == "Как настроить воронку в romashka.aspro.cloud?"  # not added to it
+    assert "helped" not in [b.action for row in declined.replies[0].buttons for b in row]
+    assert declined.state.draft.help_links  # the agents still see what was shown
+
+
+def test_going_on_past_the_links_declines_them():
+    hits = (FakeHit("https://aspro.cloud/help/articles/1--voronki", "Воронки"),)
+    state, outcomes = run([text("Как настроить воронку?", 1, hits), text("romashka.aspro.cloud", 2)])
+    assert keys(outcomes[0]) == ["links"] and keys(outcomes[1]) == ["summary"]
+    assert not outcomes[1].replies[0].params["links"] and state.draft.links_declined
+
+
+def test_an_answer_with_only_the_browser_is_not_taken_as_steps():
+    state, outcomes = run([text("Не сохраняется сделка в romashka.aspro.cloud, ошибка", 1),
+                           text("Chrome 120, Windows 11", 2)])
+    assert state.draft.steps is None and not state.draft.steps_unknown
+    assert state.draft.environment == "Chrome 120, Windows 11"
+    assert keys(outcomes[-1]) == ["ask_steps"]
 
 
 def test_a_field_is_edited_from_the_card():

@@ -86,3 +86,17 @@ def test_the_guess_names_the_cyrillic_letters():
     html = render("account_guess", {"written": "оmega-tex.aspro.cloud", "guess": "omega-tex.aspro.cloud",
                                     "letters": ["о"]})
     assert "«о»" in html and "Вы имели в виду <code>omega-tex.aspro.cloud</code>" in html
+
+
+def test_the_card_says_unknown_steps_plainly_and_does_not_repeat_the_description():
+    draft = {"description": "Ошибка 500. Открываю сделку и жму сохранить.", "account": "a.aspro.cloud",
+             "steps_unknown": True, "environment": "сафари на макбуке"}
+    card = texts.plain(render("summary", {"draft": draft, "failure": True}))
+    assert "Шаги воспроизведения: неизвестны" in card and "Браузер и система: сафари на макбуке" in card
+    repeated = texts.plain(render("summary", {"draft": {**draft, "steps_unknown": False,
+                                                        "steps": "Открываю сделку и жму сохранить."},
+                                              "failure": True}))
+    assert "Шаги воспроизведения" not in repeated and repeated.count("Открываю сделку") == 1
+    own = texts.plain(render("summary", {"draft": {**draft, "steps_unknown": False, "steps": "1. Сделки 2. Новая"},
+                                         "failure": True}))
+    assert "Шаги воспроизведения: 1. Сделки 2. Новая" in own
