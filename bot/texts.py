@@ -262,12 +262,18 @@ def hours_text(open_hour: int, close_hour: int, timezone: str = "Europe/Moscow")
     return f"по рабочим дням с {open_hour}:00 до {close_hour}:00 {zone}, кроме выходных и праздников"
 
 
-def when_text(moment: datetime) -> str:
-    """«в понедельник, 1 декабря, в 8:00» in the moment's own time zone."""
+def when_text(moment: datetime, now: datetime | None = None, by: bool = False) -> str:
+    """«в понедельник, 1 декабря, в 08:00» in the moment's own time zone; «сегодня в 08:00» and
+    «завтра в 08:00» when `now` is that day or the day before; «до 12:30» in place of «в» with `by`."""
+    at = "до" if by else "в"
+    if now is not None:
+        days = (moment.date() - now.astimezone(moment.tzinfo).date()).days
+        if days in (0, 1):
+            return f"{('сегодня', 'завтра')[days]} {at} {moment:%H:%M}"
     weekday = _WEEKDAYS[moment.weekday()]
     preposition = "во" if weekday == "вторник" else "в"
     weekday = {"среда": "среду", "пятница": "пятницу", "суббота": "субботу"}.get(weekday, weekday)
-    return f"{preposition} {weekday}, {moment.day} {_MONTHS[moment.month - 1]}, в {moment:%H:%M}"
+    return f"{preposition} {weekday}, {moment.day} {_MONTHS[moment.month - 1]}, {at} {moment:%H:%M}"
 
 
 # --- rendered texts: the ones with structure ---
@@ -340,12 +346,15 @@ def _ticket_created(params: Mapping[str, Any]) -> str:
     if params.get("critical"):
         lines.append("Оно отмечено как срочное и будет обработано вне очереди (п. 2.1 регламента).")
     lines.append(f"Место в очереди: {params['place']}.")
+    # the expected moment comes from the desk's recent first responses at this queue length (not a promise)
+    expected = f"ответ здесь можно ожидать {quote(params['expected'])} по московскому времени" if params.get(
+        "expected") else "специалист ответит здесь"
     if params.get("open_now"):
-        lines.append("Поддержка сейчас работает: специалист ответит здесь в рабочее время.")
+        lines.append(f"Поддержка сейчас работает: при нынешней очереди {expected}.")
     else:
         lines.append(
-            f"Сейчас поддержка не работает; специалисты приступят к обращениям {quote(params['next_open'])} "
-            "по московскому времени."
+            f"Сейчас поддержка не работает; специалисты приступят к обращениям {quote(params['next_open'])}, "
+            f"при нынешней очереди {expected}."
         )
     lines.append(f"Время работы поддержки: {quote(params['hours'])}.")
     # SLA 2.3: never a promised resolution time

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -333,6 +334,42 @@ async def test_a_split_off_problem_loses_its_lead_in(runner, emulator):
     await emulator.wait_for_bot_message(user)
     offer = await emulator.wait_for_bot_message(user)
     assert "«Не приходят уведомления о задачах»" in offer.text
+
+
+TUESDAY = datetime(2026, 12, 8, tzinfo=UTC)  # a working Tuesday, 3:00 in Moscow
+
+
+async def file_at(runner: BotRunner, emulator, name: str, moment: datetime) -> str:
+    """A user files the FULL ticket at `moment`; the bot's answer to «Отправить»."""
+    runner.app.service.clock = lambda: moment
+    user = emulator.create_user(name)
+    await emulator.user_sends(user, FULL)
+    await emulator.user_presses(user, await emulator.wait_for_bot_message(user, has_button("send:")), "send:")
+    return (await emulator.wait_for_bot_message(user)).text
+
+
+async def test_the_ticket_reply_says_today_or_tomorrow(runner, emulator):
+    early = await file_at(runner, emulator, "Ярослав", TUESDAY)
+    assert "специалисты приступят к обращениям сегодня в 08:00" in early and "вторник" not in early
+    assert "при нынешней очереди ответ здесь можно ожидать сегодня до 09:00" in early  # no history: an hour each
+    evening = await file_at(runner, emulator, "Яна", TUESDAY + timedelta(hours=16))  # 19:00 in Moscow
+    assert "приступят к обращениям завтра в 08:00" in evening and "завтра до 10:00" in evening  # second in line
+    friday = await file_at(runner, emulator, "Ян", TUESDAY + timedelta(days=3, hours=16))
+    assert "в понедельник, 14 декабря, в 08:00" in friday  # neither today nor tomorrow: the day is named
+
+
+async def test_in_working_hours_the_reply_says_when_an_answer_is_likely(runner, emulator):
+    async with runner.app.service.writing() as session:
+        session.add(User(id=1, name="Прежний"))
+        await session.flush()
+        for days in (1, 4, 5):  # the desk answered the last tickets in 20 working minutes
+            created = TUESDAY + timedelta(hours=9) - timedelta(days=days)
+            session.add(Ticket(user_id=1, chat_id=1, account="a.aspro.cloud", category="bug_report",
+                               description="прежнее", state="resolved", created_at=created, queued_at=created,
+                               first_response_at=created + timedelta(minutes=20)))
+    text = await file_at(runner, emulator, "Эмма", TUESDAY + timedelta(hours=9))  # 12:00 in Moscow
+    assert "Поддержка сейчас работает: при нынешней очереди ответ здесь можно ожидать сегодня до 12:20" in text
+    assert "в рабочее время" not in text
 
 
 async def test_status_and_history(runner, emulator):

@@ -100,3 +100,16 @@ def test_the_card_says_unknown_steps_plainly_and_does_not_repeat_the_description
     own = texts.plain(render("summary", {"draft": {**draft, "steps_unknown": False, "steps": "1. Сделки 2. Новая"},
                                          "failure": True}))
     assert "Шаги воспроизведения: 1. Сделки 2. Новая" in own
+
+
+def test_a_moment_today_or_tomorrow_is_said_so():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    msk = ZoneInfo("Europe/Moscow")
+    opening = datetime(2026, 12, 8, 8, 0, tzinfo=msk)  # a Tuesday
+    assert texts.when_text(opening, datetime(2026, 12, 8, 3, 0, tzinfo=msk)) == "сегодня в 08:00"
+    assert texts.when_text(opening, datetime(2026, 12, 7, 19, 0, tzinfo=msk)) == "завтра в 08:00"
+    assert texts.when_text(opening, datetime(2026, 12, 5, 19, 0, tzinfo=msk)) == "во вторник, 8 декабря, в 08:00"
+    assert texts.when_text(opening) == "во вторник, 8 декабря, в 08:00"
+    assert texts.when_text(opening.replace(hour=12, minute=30), opening, by=True) == "сегодня до 12:30"
