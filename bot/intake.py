@@ -864,7 +864,7 @@ def _on_edit(state: DialogueState, event: Edit, ctx: Context) -> Outcome:
     before = draft.to_dict()
     taken = [name for name, source in draft.sources.items() if source == event.message_id]
     text = Text(event.text, event.message_id, event.reading)
-    _edit_description(draft, event)
+    described = _edit_description(draft, event)
     for name in taken:
         if name == "account":
             address = _account_of(event)
@@ -878,7 +878,7 @@ def _on_edit(state: DialogueState, event: Edit, ctx: Context) -> Outcome:
         elif name == "article_read":
             draft.article_read = extraction.extract_help_link(event.text)
     _extract_into(draft, text)
-    if draft.to_dict() == before:
+    if not taken and not described and draft.to_dict() == before:
         # the message gave the draft nothing: the transcript keeps both versions, the draft stays as it was
         return Outcome(state, [Reply("edit_not_in_draft")])
     outcome = Outcome(state, [Reply("edit_applied")])
