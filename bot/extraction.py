@@ -6,6 +6,7 @@ first-person actions), not a list of known sentences.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 _VERSION = r"(?:\s*(?:v|вер\.?|версии|версия)?\s*\d{1,4}(?:[.,]\d{1,5}){0,3})?"
@@ -64,20 +65,30 @@ _MORE_VERSIONS = re.compile(r"(?:\s*(?:/|и|или)\s*\d{1,4}(?:[.,]\d{1,5}){0,3
 _JOINER = re.compile(r"[\s,/+]*(?:(?:и|на|в|во|под|или|с|через)[\s,/+]+)*", re.IGNORECASE)
 
 
-def _environment_spans(text: str) -> list[tuple[int, int]]:
-    """Where the text names its browser and system: mentions with their extra versions, neighbours
-    parted only by «на», «и», a comma… joined into one span, as the user wrote them."""
-    spans: list[tuple[int, int]] = []
+def _environment_mentions(text: str) -> list[str]:
+    """Where the text names its browser and system, in the user's words: mentions with their extra
+    versions; neighbours parted only by «на», «и», a comma… make one mention («сафари на макбуке»),
+    those parted by a bare space get a comma between them («Chrome 120 Windows 11»)."""
+    groups: list[list[tuple[int, int]]] = []
     for match in _ENVIRONMENT.finditer(text):
         start, end = match.span()
+        if groups and start < groups[-1][-1][1]:
+            continue
         if text[start:end].rstrip()[-1:].isdigit():
             more = _MORE_VERSIONS.match(text, end)
             end = more.end() if more else end
-        if spans and _JOINER.fullmatch(text, spans[-1][1], start):
-            spans[-1] = (spans[-1][0], end)
-        elif not spans or start >= spans[-1][1]:
-            spans.append((start, end))
-    return spans
+        if groups and _JOINER.fullmatch(text, groups[-1][-1][1], start):
+            groups[-1].append((start, end))
+        else:
+            groups.append([(start, end)])
+    mentions = []
+    for group in groups:
+        value = text[group[0][0]:group[0][1]]
+        for (_, previous_end), (start, end) in itertools.pairwise(group):
+            gap = text[previous_end:start]
+            value += (", " if not gap.strip() else gap) + text[start:end]
+        mentions.append(value)
+    return mentions
 
 
 def extract_environment(text: str) -> str | None:
@@ -85,8 +96,8 @@ def extract_environment(text: str) -> str | None:
     (several places joined by commas); None if absent."""
     found: list[str] = []
     seen: set[str] = set()
-    for start, end in _environment_spans(text):
-        value = " ".join(text[start:end].split()).strip(" ,.")
+    for mention in _environment_mentions(text):
+        value = " ".join(mention.split()).strip(" ,.")
         if value and value.lower() not in seen:
             seen.add(value.lower())
             found.append(value)
@@ -264,7 +275,7 @@ def _undangle(span: str) -> str:
     while True:
         trimmed = span.rstrip(" ,;:—–-")
         last = re.search(r"\s(\w+)$", trimmed)
-        if last and _DANGLING.fullmatch(_fold(last.group(1))):
+        if last and last.group(1).islower() and _DANGLING.fullmatch(_fold(last.group(1))):  # «вкладка А» stays
             trimmed = trimmed[: last.start()]
         if trimmed == span:
             return span

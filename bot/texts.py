@@ -698,8 +698,7 @@ def ticket_card(card: Mapping[str, Any]) -> str:
              f"Состояние: {DESK_STATE_LABELS.get(card['state'], card['state'])}"
              + (f" · ведёт {quote(card['assignee'])}" if card.get("assignee") else ""),
              "", f"<b>Описание</b>\n{quote(card['description'])}"]
-    if (card.get("steps") and not extraction.same_text(card["steps"], card["description"])) or card.get(
-            "steps_unknown"):
+    if card.get("steps") or card.get("steps_unknown"):
         lines.append(f"\n<b>Шаги воспроизведения</b>\n{quote(card['steps'] or 'пользователь не знает')}")
     if card.get("environment"):
         lines.append(f"\n<b>Браузер / ОС</b>: {quote(card['environment'])}")
