@@ -171,7 +171,8 @@ def extract_help_link(text: str) -> str | None:
 
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$")
+# internationalised names too (ооо-вектор.aspro.cloud, ромашка.рф): an address is kept as the user typed it
+_DOMAIN = re.compile(r"^(?:[a-z0-9а-яё](?:[a-z0-9а-яё-]{0,61}[a-z0-9а-яё])?\.)+(?:[a-z]{2,}|рф|рус|москва|дети)$")
 
 
 def account_from_answer(text: str) -> str | None:

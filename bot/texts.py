@@ -206,7 +206,7 @@ BUTTONS: dict[str, str] = {
     "account_yes": "Да, {account}",
     "account_other": "Другой аккаунт",
     "account_guess": "Да, {account}",
-    "account_written": "Нет, как я написал",
+    "account_written": "Нет, как написано",
     "dont_know": "Не знаю",
     "send": "Отправить",
     "edit": "Исправить",

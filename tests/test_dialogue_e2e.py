@@ -278,7 +278,7 @@ async def test_a_look_alike_address_is_asked_about_with_buttons(runner, emulator
     await emulator.user_sends(user, BUG_AT.format("оmega-tex.aspro.cloud"))
     question = await next_question(emulator, user)
     assert "Вы имели в виду omega-tex.aspro.cloud" in question.text and "«о»" in question.text
-    assert question.button_texts == ["Да, omega-tex.aspro.cloud", "Нет, как я написал"]
+    assert question.button_texts == ["Да, omega-tex.aspro.cloud", "Нет, как написано"]
     await emulator.user_presses(user, question, button="Да")
     card = await emulator.wait_for_bot_message(user, has_button("send:"))
     assert await send_and_read_account(runner, emulator, user, card) == "omega-tex.aspro.cloud"

@@ -1,6 +1,14 @@
 import pytest
 
-from bot.extraction import extract_environment, extract_steps, is_dont_know, original_span, same_text, steps_answer
+from bot.extraction import (
+    account_from_answer,
+    extract_environment,
+    extract_steps,
+    is_dont_know,
+    original_span,
+    same_text,
+    steps_answer,
+)
 
 
 def test_labelled_steps_leave_out_the_browser_sentence():
@@ -74,3 +82,19 @@ def test_same_text_ignores_spacing_case_and_final_stop():
 )
 def test_a_split_problem_without_lead_in_nor_dangling_word(text: str, fragment: str, span: str) -> None:
     assert original_span(text, fragment) == span
+
+
+@pytest.mark.parametrize(
+    ("answer", "account"),
+    [
+        ("romashka", "romashka.aspro.cloud"),
+        ("https://crm.firma.ru/", "crm.firma.ru"),
+        ("ооо-вектор.aspro.cloud", "ооо-вектор.aspro.cloud"),  # as typed, not latinised
+        ("Ромашка.рф", "ромашка.рф"),
+        ("нет", None),
+        ("т.е", None),
+        ("не знаю", None),
+    ],
+)
+def test_an_answer_to_which_account(answer: str, account: str | None) -> None:
+    assert account_from_answer(answer) == account
