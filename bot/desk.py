@@ -669,12 +669,15 @@ class Desk:
         if original is not None and original.ticket_id is not None and original.relay_due_at is not None:
             await self._done(incoming.update_id)  # not copied yet: the copy will show the edited text
             return []
-        if original is None or original.ticket_id is None or original.topic_message_id is None:
+        if original is None or original.ticket_id is None:
             return None
         number, copied = original.ticket_id, original.topic_message_id
-        text = texts.desk("user_edited", text=incoming.text)
+        # a message of the request itself (it went into the card, not copied): the agents read the new text
+        text = texts.desk("user_edited" if copied is not None else "user_edited_request", text=incoming.text)
 
         async def send(thread_id: int) -> int:
+            if copied is None:
+                return await self.port.send(self.group_id, text, thread_id=thread_id)
             try:
                 return await self.port.send(self.group_id, text, thread_id=thread_id, reply_to=copied)
             except TopicMissing:

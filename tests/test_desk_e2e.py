@@ -279,6 +279,20 @@ async def test_deleted_topic_is_recreated_with_the_card(runner, emulator, desk_w
     assert ticket.topic_id == new_topic.thread_id
 
 
+async def test_an_edit_of_the_filed_request_reaches_the_topic(runner, emulator, desk_world):
+    group, *_ = desk_world
+    user = emulator.create_user("Клиент")
+    request = await emulator.user_sends(user, FULL)
+    card = await emulator.wait_for_bot_message(user, lambda m: any("Отправить" in b for b in m.button_texts))
+    await emulator.user_presses(user, card, button="Отправить")
+    await emulator.wait_for_bot_message(user, lambda m: "зарегистрировано" in (m.text or ""))
+    topic, _card = await card_of(emulator, group, 1)
+    await emulator.user_edits(user, request, FULL.replace("сделка", "задача"))
+    edited = await emulator.wait_for_bot_message(group, lambda m: "исправил" in (m.text or ""),
+                                                 thread_id=topic.thread_id)
+    assert "Не сохраняется задача" in edited.text and "прежний текст" in edited.text
+
+
 async def test_edit_reaches_the_topic_marked_and_history_is_kept(runner, emulator, desk_world):
     group, anna, *_ = desk_world
     user, topic, _card = await taken_ticket(emulator, group, anna)

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import intake
+from bot.account import find_account
 from bot.intake import Command, Context, DialogueState, Edit, Media, Press, Step, Text, Unsupported, advance
 from tests.fakes import FakeHit, FakeProblem, FakeReading, fake_read
 
@@ -63,7 +64,7 @@ def test_only_missing_fields_are_asked_one_at_a_time():
                                                "summary"]
     draft = state.draft
     assert draft.steps == "Открываю сделку, меняю сумму и нажимаю сохранить"
-    assert draft.environment == "Firefox 128, Ubuntu"
+    assert draft.environment == "Firefox 128 на Ubuntu"  # in the user's words
     assert draft.sources == {"description": 1, "account": 2, "steps": 3, "environment": 4}
 
 
@@ -74,7 +75,7 @@ def test_details_are_taken_from_any_message_whatever_was_asked():
         text("аккаунт romashka.aspro.cloud, у меня Яндекс Браузер 24 на macOS", 2),
     ])
     assert keys(outcomes[-1]) == ["ask_steps"]
-    assert state.draft.environment == "Яндекс Браузер 24, macOS"
+    assert state.draft.environment == "Яндекс Браузер 24 на macOS"
 
 
 def test_a_bare_account_name_is_accepted_when_asked():
@@ -117,6 +118,88 @@ def test_edited_message_updates_the_draft_fields_it_gave():
     edited = advance(edited.state, Edit(1, fixed, fake_read(fixed)))
     assert edited.state.draft.description == fixed
     assert edited.state.draft.steps == "Захожу в сделку и нажимаю сохранить"
+
+
+def test_an_edited_addition_to_the_description_changes_what_is_filed():
+    state, _ = run([text(BUG_FULL, 1)])
+    added = advance(state, text("Только у менеджеров отдела продаж", 2))
+    assert keys(added) == ["added_to_description", "summary"]
+    edited = advance(added.state, Edit(2, "Только у менеджеров отдела закупок", fake_read("закупок")))
+    assert keys(edited) == ["edit_applied", "summary"]
+    description = edited.state.draft.description
+    assert description.endswith("\nТолько у менеджеров отдела закупок") and "продаж" not in description
+    assert description.startswith("Не сохраняется сделка")
+    fixed = BUG_FULL.replace("сделка", "задача")
+    edited = advance(edited.state, Edit(1, fixed, fake_read(fixed)))  # the request itself, the addition kept
+    assert edited.state.draft.description == fixed + "\nТолько у менеджеров отдела закупок"
+    filed = advance(edited.state, Press("send")).effects[0].draft
+    assert filed.description == fixed + "\nТолько у менеджеров отдела закупок"
+
+
+def test_an_edit_of_a_message_that_gave_the_draft_nothing_says_so():
+    state, _ = run([text(BUG_FULL, 1)])
+    state = advance(state, Press("edit")).state
+    outcome = advance(state, Edit(7, "привет", fake_read("привет")))
+    assert keys(outcome) == ["edit_not_in_draft"] and outcome.state.draft == state.draft
+
+
+def account_text(message: str, message_id: int = 1) -> Text:
+    """A message read with the real account finder (the fake reader knows only Latin addresses)."""
+    return Text(message, message_id, FakeReading(category="bug_report", account=find_account(message)))
+
+
+def test_an_internationalised_address_is_taken_as_written_with_its_idna_form():
+    state, (outcome,) = run([account_text("Не сохраняется сделка в ооо-вектор.aspro.cloud")])
+    assert state.draft.account == "ооо-вектор.aspro.cloud"
+    assert state.draft.account_idna == "xn----dtbjuqaaess.aspro.cloud"
+    assert "account_guess" not in keys(outcome) and state.step == Step.STEPS
+
+
+def test_a_look_alike_rewrite_is_asked_not_applied():
+    state, (outcome,) = run([account_text("Не сохраняется сделка в оmega-tex.aspro.cloud")])
+    assert state.step == Step.ACCOUNT_GUESS and state.draft.account is None
+    [question] = [reply for reply in outcome.replies if reply.key == "account_guess"]
+    assert question.params["guess"] == "omega-tex.aspro.cloud" and question.params["letters"] == ["о"]
+    assert [b.data for row in question.buttons for b in row] == ["guess:latin", "guess:written"]
+    latin = advance(state, Press("guess", "latin"))
+    assert latin.state.draft.account == "omega-tex.aspro.cloud" and keys(latin)[-1] == "ask_steps_and_environment"
+    assert advance(state, Press("guess", "written")).state.draft.account == "оmega-tex.aspro.cloud"
+    assert advance(state, text("да", 2)).state.draft.account == "omega-tex.aspro.cloud"
+    assert advance(state, text("нет, как я написал", 2)).state.draft.account == "оmega-tex.aspro.cloud"
+    other = advance(state, text("vektor.aspro.cloud", 2))  # another address typed instead
+    assert other.state.draft.account == "vektor.aspro.cloud" and other.state.draft.account_offer is None
+
+
+def test_a_certain_correction_is_not_asked_about():
+    state, (outcome,) = run([account_text("Не сохраняется сделка в megapolis.aspro.clod")])
+    assert state.draft.account == "megapolis.aspro.cloud" and state.draft.account_idna is None
+    assert "account_guess" not in keys(outcome)
+
+
+def test_links_said_not_to_help_leave_the_card():
+    hits = (FakeHit("https://aspro.cloud/help/articles/1--voronki", "Воронки"),)
+    state, (card,) = run([text("Как настроить воронку в romashka.aspro.cloud?", 1, hits)])
+    assert card.replies[0].params["links"]
+    declined = advance(state, text("не помогло", 2))
+    assert keys(declined) == ["summary"] and not declined.replies[0].params["links"]
+    assert declined.state.draft.description == "Как настроить воронку в romashka.aspro.cloud?"  # not added to it
+    assert "helped" not in [b.action for row in declined.replies[0].buttons for b in row]
+    assert declined.state.draft.help_links  # the agents still see what was shown
+
+
+def test_going_on_past_the_links_declines_them():
+    hits = (FakeHit("https://aspro.cloud/help/articles/1--voronki", "Воронки"),)
+    state, outcomes = run([text("Как настроить воронку?", 1, hits), text("romashka.aspro.cloud", 2)])
+    assert keys(outcomes[0]) == ["links"] and keys(outcomes[1]) == ["summary"]
+    assert not outcomes[1].replies[0].params["links"] and state.draft.links_declined
+
+
+def test_an_answer_with_only_the_browser_is_not_taken_as_steps():
+    state, outcomes = run([text("Не сохраняется сделка в romashka.aspro.cloud, ошибка", 1),
+                           text("Chrome 120, Windows 11", 2)])
+    assert state.draft.steps is None and not state.draft.steps_unknown
+    assert state.draft.environment == "Chrome 120, Windows 11"
+    assert keys(outcomes[-1]) == ["ask_steps"]
 
 
 def test_a_field_is_edited_from_the_card():
