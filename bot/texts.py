@@ -586,6 +586,14 @@ DESK_TEXTS: dict[str, str] = {
     "state_changed_reason": "{agent}: {state} — {reason}.",
     "transition_refused": "Из состояния «{current}» нельзя перейти в «{target}».",
     "choose_reason": "Причина по п. 4.8 регламента:",
+    "choose_category": "Категория обращения №{number} (сейчас: {current}):",
+    "category_changed": "{agent} изменил категорию: {before} → {after}.",
+    "critical_on": "{agent} отметил обращение как критичное: оно обрабатывается вне очереди (п. 2.1 регламента).",
+    "critical_off": "{agent} снял отметку «критично»: обращение в общей очереди.",
+    "outage_stays_critical": (
+        "Сбой в работе всегда обрабатывается вне очереди (п. 2.1 регламента). Чтобы снять срочность, "
+        "сначала измените категорию."
+    ),
     "access_requested": "{agent} запросил(а) у пользователя доступ администратора (п. 4.3).",
     "access_removed": "Пользователь подтвердил, что удалил доступ сотрудника поддержки.",
     "user_blocked": "⚠️ Пользователь заблокировал бота: сообщение не доставлено. Обращение отмечено.",
@@ -622,6 +630,8 @@ DESK_BUTTONS: dict[str, str] = {
     "admin_access": "Доступ администратора",
     "resolve": "Решено",
     "removed": "Удалил",
+    "category": "Изменить категорию",
+    "critical": "Срочность",
 }
 
 DESK_STATE_LABELS: dict[str, str] = {
