@@ -23,7 +23,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot import extraction, intake, screenshots, texts, transcript
+from bot import extraction, intake, numbers, screenshots, texts, transcript
 from bot.intake import DialogueState, HitLike, ReadingLike, Reply
 from bot.storage import (
     Message,
@@ -559,11 +559,12 @@ class ConversationService:
             if not last:
                 return [Reply("history_usage")]
             argument = str(last[0].id)
-        if not argument.isdigit():
+        number = numbers.ticket_number(argument)
+        if number is None:
             return [Reply("history_usage")]
-        found = await self.transactions.read(transcript.ticket_history, int(argument), incoming.user_id)
+        found = await self.transactions.read(transcript.ticket_history, number, incoming.user_id)
         if found is None:  # users reach only their own tickets
-            return [Reply("history_not_found", {"number": argument})]
+            return [Reply("history_not_found", {"number": number})]
         ticket, messages = found
         return [Reply("history", {"number": ticket.id, "state": ticket.state, "messages": [
             {"author": m.author_kind, "text": texts.plain(m.text or "") if m.author_kind == "bot" else m.text,
