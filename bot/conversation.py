@@ -23,7 +23,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot import extraction, intake, numbers, screenshots, texts, transcript
+from bot import extraction, failures, intake, numbers, screenshots, texts, transcript
 from bot.intake import DialogueState, HitLike, ReadingLike, Reply
 from bot.storage import (
     Message,
@@ -249,19 +249,25 @@ class ConversationService:
                 except Exception as error:
                     if database_unreachable(error):
                         raise  # not the update's fault: the caller tries it again once the database is back
-                    log.exception("update %s of chat %s failed", incoming.update_id, incoming.chat_id)
-                    await self._give_up(incoming)
-                    return [Outgoing(incoming.chat_id, texts.render("processing_error"))]
+                    tries = await self.failed(incoming.update_id, incoming.chat_id, error)
+                    # the user is told once; a later try that works answers as usual
+                    return [Outgoing(incoming.chat_id, texts.render("processing_error"))] if tries == 1 else []
         finally:
             self._inflight.discard(incoming.update_id)
 
-    async def _give_up(self, incoming: Incoming) -> None:
-        """A failing update is not retried at every start (the user is asked to write again); when even
-        this cannot be written (the database is down), it stays stored and is tried on the next start."""
+    async def failed(self, update_id: int, chat_id: int, error: BaseException) -> int:
+        """Log a failed update in one line and count the failure with it (`bot.failures`): it stays stored
+        and is tried again, up to `failures.TRIES` times. Returns which failure of the update this was."""
         try:
-            await self.transactions.write(transcript.mark_done, incoming.update_id, self.clock())
-        except Exception:
-            log.warning("update %s stays stored for another try on the next start", incoming.update_id)
+            async with self._writing() as session:
+                tries = await failures.record(session, update_id, self.clock())
+        except Exception as other:  # the database is down too: it stays stored, tried on the next start
+            log.error("update %s of chat %s failed: %s; not recorded: %s", update_id, chat_id,
+                      failures.describe(error), failures.describe(other))
+            return 1
+        log.error("update %s of chat %s failed (try %d of %d): %s", update_id, chat_id, tries, failures.TRIES,
+                  failures.describe(error))
+        return tries
 
     async def recover(self) -> list[Outgoing]:
         """Handle the updates stored but not handled (the process died), then return every unsent reply."""

@@ -23,8 +23,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import figures, numbers, texts, transcript
-from bot.conversation import ChatLocks, ConversationService, Incoming, Outgoing
+from bot import failures, figures, numbers, texts, transcript
+from bot.conversation import ChatLocks, ConversationService, Incoming, Outgoing, database_unreachable
 from bot.intake import DialogueState, Step, unsupported_key
 from bot.screenshots import Verdict
 from bot.storage import (
@@ -780,15 +780,31 @@ class Desk:
         return True
 
     async def handle(self, event: AgentMessage | AgentPress) -> str | None:
-        """Handle a stored group update, then mark it handled; a press returns the answer to show."""
-        answer = None
+        """Handle a stored group update, then mark it handled; a press returns the answer to show.
+
+        One that fails is logged in one line and stays stored for another try (`bot.failures`); the agent is
+        told at its first failure: a press by the answer returned, a message by a line in its topic. A
+        cancelled one (a stop) stays for `recover`."""
         try:
             if isinstance(event, AgentPress):
                 answer = await self.agent_press(event)
             else:
                 await self.agent_message(event)
-        except Exception:  # not retried at every start; a cancelled one (a stop) stays for `recover`
-            log.exception("agents' update %s failed", event.update_id)
+                answer = None
+        except Exception as error:
+            if database_unreachable(error):  # not the update's fault: not counted
+                log.warning("agents' update %s stays stored for the next start: the database is unreachable (%s)",
+                            event.update_id, failures.describe(error))
+                return None
+            if await self.service.failed(event.update_id, self.group_id, error) > 1:
+                return None
+            if isinstance(event, AgentPress):
+                return texts.desk("processing_error")
+            try:
+                await self.port.send(self.group_id, texts.desk("processing_error"), thread_id=event.thread_id)
+            except DeskError as other:
+                log.error("agents' update %s: the failure not told: %s", event.update_id, other)
+            return None
         await self._done(event.update_id)
         return answer
 
@@ -801,13 +817,10 @@ class Desk:
                                                     ProcessedUpdate.event.is_not(None))
                 .order_by(ProcessedUpdate.update_id))).scalars().all()
         for data in rows:
-            values = {key: value for key, value in (data or {}).items() if key != "desk"}
-            event: AgentMessage | AgentPress = (AgentPress(**values) if (data or {}).get("desk") == "press"
-                                                else AgentMessage(**values))
-            try:
-                await self.handle(event)
-            except Exception:
-                log.exception("stored group update %s failed again", event.update_id)
+            kind = AgentPress if (data or {}).get("desk") == "press" else AgentMessage
+            fields = kind.__dataclass_fields__  # the stored event also keeps its kind and its failures
+            event: AgentMessage | AgentPress = kind(**{k: v for k, v in (data or {}).items() if k in fields})
+            await self.handle(event)
         return len(rows)
 
     async def _exists(self, number: int) -> bool:

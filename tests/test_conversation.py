@@ -289,7 +289,6 @@ async def test_long_message_is_split_within_the_limit(env):
     assert answers[-1].buttons  # the buttons go with the last part
 
 
-@pytest.mark.xfail(strict=True, reason="a failure is logged as a traceback and the update marked handled")
 async def test_a_failing_update_gets_an_apology_and_is_not_retried_forever(env, caplog):
     _, engine, clock, _ = env
 
@@ -317,7 +316,6 @@ async def test_a_failing_update_gets_an_apology_and_is_not_retried_forever(env, 
     assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="a failure is logged as a traceback and the update marked handled")
 async def test_a_failed_update_is_answered_when_the_next_start_handles_it(env):
     _, engine, clock, _ = env
     calls = {"n": 0}

@@ -116,7 +116,6 @@ async def done_at(runner: BotRunner, update_id: int):
         return (await session.get(ProcessedUpdate, update_id)).done_at
 
 
-@pytest.mark.xfail(strict=True, reason="a failure is logged as a traceback and the update marked handled")
 async def test_a_failing_private_update_is_logged_once_answered_and_kept(runner, emulator, caplog, monkeypatch):
     def broken(text: str):
         raise RuntimeError("boom")
@@ -131,7 +130,6 @@ async def test_a_failing_private_update_is_logged_once_answered_and_kept(runner,
     assert await done_at(runner, sent.update_id) is None  # tried again at the next start
 
 
-@pytest.mark.xfail(strict=True, reason="a failure is logged as a traceback and the update marked handled")
 async def test_a_failing_card_press_and_agent_message_are_logged_once_and_answered(runner, emulator, world, caplog,
                                                                                    monkeypatch):
     group, agent, _admin = world
@@ -162,7 +160,6 @@ async def test_a_failing_card_press_and_agent_message_are_logged_once_and_answer
     assert await done_at(runner, sent.update_id) is None
 
 
-@pytest.mark.xfail(strict=True, reason="an exception out of a handler ends in aiogram's traceback")
 async def test_an_exception_out_of_a_handler_is_logged_once_and_the_user_answered(runner, emulator, caplog,
                                                                                   monkeypatch):
     async def broken(incoming):
