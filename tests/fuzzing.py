@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage import Message
+from bot.storage import Message, ProcessedUpdate
 from knowledge.db import make_engine
 from tests.emulator import BotAPIEmulator, sample_jpeg, sample_pdf
 from tests.emulator.models import Chat, ChatMessage, User
@@ -185,6 +186,7 @@ class Fuzzer:
         self.users = [emulator.create_user(names[i % len(names)] + (str(i) if i >= len(names) else ""))
                       for i in range(users)]
         self.report = Report()
+        self.engine: AsyncEngine | None = None  # the bot's database, read to know when an input was handled
         self.wait = 20.0  # for the first reply to a private text
 
     def env(self) -> dict[str, str]:
@@ -213,12 +215,14 @@ class Fuzzer:
         before = self.counts()
         started = time.perf_counter()
         await act()
+        update_id = max(self.emulator.updates)
         if chat is not None:
             answered = await self._first_reply(before, chat)
             if answered is None:
                 self.report.unanswered.append(label)
             else:
                 self.report.latencies.append(answered - started)
+        await self._handled(update_id)  # what the bot says about this input is said by now, or just after
         with contextlib.suppress(AssertionError):  # a slow step is not a failure; its messages still count
             await self.emulator.settle(quiet=0.05, timeout=30)
         new = self.new_since(before)
@@ -259,6 +263,17 @@ class Fuzzer:
     @staticmethod
     def _content(message: ChatMessage) -> tuple[str, str, str]:
         return message.method, message.source or message.text, json.dumps(message.reply_markup, sort_keys=True)
+
+    async def _handled(self, update_id: int) -> None:
+        """Wait until the bot marked the update handled (its row in processed_updates)."""
+        assert self.engine is not None
+        deadline = time.perf_counter() + 10.0
+        query = select(ProcessedUpdate.done_at).where(ProcessedUpdate.update_id == update_id)
+        while time.perf_counter() < deadline:
+            async with self.engine.connect() as connection:
+                if (await connection.execute(query)).scalar() is not None:
+                    return
+            await asyncio.sleep(0.01)
 
     async def _first_reply(self, before: dict[int, int], chat: int) -> float | None:
         deadline = time.perf_counter() + self.wait
@@ -387,9 +402,13 @@ class Fuzzer:
 
     async def run(self, count: int, process: asyncio.subprocess.Process, log: Path, database_url: str) -> Report:
         started = time.perf_counter()
-        await self.file_tickets()
-        while self.report.sent < count and process.returncode is None:
-            await self.one()
+        self.engine = make_engine(database_url)
+        try:
+            await self.file_tickets()
+            while self.report.sent < count and process.returncode is None:
+                await self.one()
+        finally:
+            await self.engine.dispose()
         self.report.seconds = time.perf_counter() - started
         self.report.alive = process.returncode is None
         if self.report.alive:
