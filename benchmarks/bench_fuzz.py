@@ -49,7 +49,8 @@ async def main(inputs: int, seed: int, users: int, keep: Path | None) -> int:
     for line in report.lines():
         print(line)
     for title, items in (("unanswered", report.unanswered), ("doubled", report.doubled),
-                         ("without a row", report.unstored), ("log", report.errors)):
+                         ("without a row", report.unstored), ("silent press", report.silent_presses),
+                         ("log", report.errors)):
         for item in items[:10]:
             print(f"  {title}: {item[:200]}")
     finish(log, folder, keep)

@@ -133,7 +133,7 @@ class Report:
     inputs: Counter[str] = field(default_factory=Counter)
     replies: int = 0                      # bot messages sent (to users and to the group)
     unanswered: list[str] = field(default_factory=list)   # private texts and commands without a reply
-    silent_presses: int = 0               # presses in the private chat that got no message (informative)
+    silent_presses: list[str] = field(default_factory=list)  # private presses without a message (informative)
     doubled: list[str] = field(default_factory=list)      # the same message twice for one input
     unstored: list[str] = field(default_factory=list)     # sent to a user with no stored row (informative)
     tracebacks: int = 0
@@ -159,7 +159,7 @@ class Report:
             f"({', '.join(f'{kind} {number}' for kind, number in self.inputs.most_common())})",
             f"bot messages: {self.replies}",
             f"private texts and commands without a reply: {len(self.unanswered)}",
-            f"private presses without a message: {self.silent_presses}",
+            f"private presses without a message: {len(self.silent_presses)}",
             f"doubled messages: {len(self.doubled)}; sent to a user without a stored row: {len(self.unstored)}",
             f"tracebacks in the log: {self.tracebacks}; error lines: {len(self.errors)}",
             f"process alive: {'yes' if self.alive else 'NO'}; answers after the fuzz: "
@@ -228,7 +228,8 @@ class Fuzzer:
         new = self.new_since(before)
         self.report.replies += len(new)
         if pressed is not None and not any(m.chat_id == pressed for m in new):
-            self.report.silent_presses += 1
+            data = self.emulator.updates[update_id].get("callback_query", {}).get("data", "")
+            self.report.silent_presses.append(f"{label}: {data!r}")
         # the agents' group: one input, one message of each text (a user's chat is checked against the transcript)
         seen = Counter((m.thread_id, m.method, m.source or m.text, json.dumps(m.reply_markup, sort_keys=True))
                        for m in new if m.chat_id == self.group.id)
