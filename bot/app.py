@@ -29,6 +29,7 @@ from bot.migrations.history import migrate_all
 from bot.schedule import SupportSchedule
 from bot.settings import Settings
 from handlers.agents import make_router as make_agents_router
+from handlers.errors import make_router as make_errors_router
 from handlers.outbox import Outbox
 from handlers.private import file_prober, make_router
 from handlers.telegram_port import TelegramPort
@@ -80,6 +81,7 @@ class Application:
         shared = shared_chat_locks(engine, redis) if settings.webhook_url else None
         worker = Worker(service, outbox, shared=shared)
         dispatcher = Dispatcher(service=service, outbox=outbox, worker=worker, settings=settings)
+        dispatcher.include_router(make_errors_router())
         dispatcher.include_router(make_router())
         desk = ticker = None
         if settings.agent_chat_id is not None:

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot import extraction, figures, intake, screenshots, texts, transcript
+from bot import extraction, failures, figures, intake, numbers, screenshots, texts, transcript
 from bot.intake import DialogueState, HitLike, ReadingLike, Reply
 from bot.storage import (
     Message,
@@ -251,19 +251,25 @@ class ConversationService:
                 except Exception as error:
                     if database_unreachable(error):
                         raise  # not the update's fault: the caller tries it again once the database is back
-                    log.exception("update %s of chat %s failed", incoming.update_id, incoming.chat_id)
-                    await self._give_up(incoming)
-                    return [Outgoing(incoming.chat_id, texts.render("processing_error"))]
+                    tries = await self.failed(incoming.update_id, incoming.chat_id, error)
+                    # the user is told once; a later try that works answers as usual
+                    return [Outgoing(incoming.chat_id, texts.render("processing_error"))] if tries == 1 else []
         finally:
             self._inflight.discard(incoming.update_id)
 
-    async def _give_up(self, incoming: Incoming) -> None:
-        """A failing update is not retried at every start (the user is asked to write again); when even
-        this cannot be written (the database is down), it stays stored and is tried on the next start."""
+    async def failed(self, update_id: int, chat_id: int, error: BaseException) -> int:
+        """Log a failed update in one line and count the failure with it (`bot.failures`): it stays stored
+        and is tried again, up to `failures.TRIES` times. Returns which failure of the update this was."""
         try:
-            await self.transactions.write(transcript.mark_done, incoming.update_id, self.clock())
-        except Exception:
-            log.warning("update %s stays stored for another try on the next start", incoming.update_id)
+            async with self._writing() as session:
+                tries = await failures.record(session, update_id, self.clock())
+        except Exception as other:  # the database is down too: it stays stored, tried on the next start
+            log.error("update %s of chat %s failed: %s; not recorded: %s", update_id, chat_id,
+                      failures.describe(error), failures.describe(other))
+            return 1
+        log.error("update %s of chat %s failed (try %d of %d): %s", update_id, chat_id, tries, failures.TRIES,
+                  failures.describe(error))
+        return tries
 
     async def recover(self) -> list[Outgoing]:
         """Handle the updates stored but not handled (the process died), then return every unsent reply."""
@@ -584,11 +590,12 @@ class ConversationService:
             if not last:
                 return [Reply("history_usage")]
             argument = str(last[0].id)
-        if not argument.isdigit():
+        number = numbers.ticket_number(argument)
+        if number is None:
             return [Reply("history_usage")]
-        found = await self.transactions.read(transcript.ticket_history, int(argument), incoming.user_id)
+        found = await self.transactions.read(transcript.ticket_history, number, incoming.user_id)
         if found is None:  # users reach only their own tickets
-            return [Reply("history_not_found", {"number": argument})]
+            return [Reply("history_not_found", {"number": number})]
         ticket, messages = found
         return [Reply("history", {"number": ticket.id, "state": ticket.state, "messages": [
             {"author": m.author_kind, "text": texts.plain(m.text or "") if m.author_kind == "bot" else m.text,

@@ -23,8 +23,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import figures, texts, transcript
-from bot.conversation import ChatLocks, ConversationService, Incoming, Outgoing
+from bot import failures, figures, numbers, texts, transcript
+from bot.conversation import ChatLocks, ConversationService, Incoming, Outgoing, database_unreachable
 from bot.intake import DialogueState, Step, unsupported_key
 from bot.screenshots import Verdict
 from bot.storage import (
@@ -701,16 +701,14 @@ class Desk:
     async def _user_press(self, incoming: Incoming) -> list[Outgoing]:
         kind, _, rest = incoming.text.partition(":")
         parts = rest.split(":")
-        if not parts[0].isdigit():
-            await self._done(incoming.update_id)
-            return []
-        number = int(parts[0])
+        number = numbers.ticket_number(parts[0])
+        if number is None:
+            return await self._stale_press(incoming)
         async with self.sessions() as session:
             ticket = await session.get(Ticket, number)
         if ticket is None or ticket.user_id != incoming.user_id:  # users reach only their own tickets
-            log.warning("user %s pressed %r of a ticket not theirs", incoming.user_id, incoming.text)
-            await self._done(incoming.update_id)
-            return []
+            log.warning("user %s pressed %r of a ticket not theirs", incoming.user_id, incoming.text[:80])
+            return await self._stale_press(incoming)
         if kind == "csat" and len(parts) == 2 and parts[1] in {"1", "2", "3", "4", "5"}:
             async with self.service.writing() as session:
                 await session.execute(update(Ticket).where(Ticket.id == number).values(csat=int(parts[1])))
@@ -723,8 +721,9 @@ class Desk:
                 await self._done(incoming.update_id, session)
             await self.note(number, texts.desk("access_removed"))
             return await self._to_user_rows(incoming.chat_id, [(texts.desk("access_removed_thanks"), [])], number)
-        if kind == "to" and len(parts) == 2 and ticket.state in OPEN:
-            row = int(parts[1]) or None
+        target = numbers.number(parts[1], 0) if len(parts) == 2 else None  # 0: the message was not stored
+        if kind == "to" and target is not None and ticket.state in OPEN:
+            row = target or None
             async with self.sessions() as session:
                 message = await session.get(Message, row) if row else None
             if message is None or message.chat_id != incoming.chat_id:
@@ -741,8 +740,13 @@ class Desk:
                 self.refresh_card_soon(number)
             return await self._to_user_rows(incoming.chat_id, [(texts.desk("which_ticket_done", number=number), [])],
                                             number)
+        return await self._stale_press(incoming)
+
+    async def _stale_press(self, incoming: Incoming) -> list[Outgoing]:
+        """A press that applies to nothing (forged, or of a ticket that moved on): answered as the dialogue
+        answers a stale button, nothing changed."""
         await self._done(incoming.update_id)
-        return []
+        return await self._to_user_rows(incoming.chat_id, [(texts.render("stale_button"), [])])
 
     async def _reopen(self, incoming: Incoming, number: int, row: int | None,
                       file: Verdict | None = None) -> list[Outgoing]:
@@ -785,15 +789,31 @@ class Desk:
         return True
 
     async def handle(self, event: AgentMessage | AgentPress) -> str | None:
-        """Handle a stored group update, then mark it handled; a press returns the answer to show."""
-        answer = None
+        """Handle a stored group update, then mark it handled; a press returns the answer to show.
+
+        One that fails is logged in one line and stays stored for another try (`bot.failures`); the agent is
+        told at its first failure: a press by the answer returned, a message by a line in its topic. A
+        cancelled one (a stop) stays for `recover`."""
         try:
             if isinstance(event, AgentPress):
                 answer = await self.agent_press(event)
             else:
                 await self.agent_message(event)
-        except Exception:  # not retried at every start; a cancelled one (a stop) stays for `recover`
-            log.exception("agents' update %s failed", event.update_id)
+                answer = None
+        except Exception as error:
+            if database_unreachable(error):  # not the update's fault: not counted
+                log.warning("agents' update %s stays stored for the next start: the database is unreachable (%s)",
+                            event.update_id, failures.describe(error))
+                return None
+            if await self.service.failed(event.update_id, self.group_id, error) > 1:
+                return None
+            if isinstance(event, AgentPress):
+                return texts.desk("processing_error")
+            try:
+                await self.port.send(self.group_id, texts.desk("processing_error"), thread_id=event.thread_id)
+            except DeskError as other:
+                log.error("agents' update %s: the failure not told: %s", event.update_id, other)
+            return None
         await self._done(event.update_id)
         return answer
 
@@ -806,14 +826,15 @@ class Desk:
                                                     ProcessedUpdate.event.is_not(None))
                 .order_by(ProcessedUpdate.update_id))).scalars().all()
         for data in rows:
-            values = {key: value for key, value in (data or {}).items() if key != "desk"}
-            event: AgentMessage | AgentPress = (AgentPress(**values) if (data or {}).get("desk") == "press"
-                                                else AgentMessage(**values))
-            try:
-                await self.handle(event)
-            except Exception:
-                log.exception("stored group update %s failed again", event.update_id)
+            kind = AgentPress if (data or {}).get("desk") == "press" else AgentMessage
+            fields = kind.__dataclass_fields__  # the stored event also keeps its kind and its failures
+            event: AgentMessage | AgentPress = kind(**{k: v for k, v in (data or {}).items() if k in fields})
+            await self.handle(event)
         return len(rows)
+
+    async def _exists(self, number: int) -> bool:
+        async with self.sessions() as session:
+            return (await session.execute(select(Ticket.id).where(Ticket.id == number))).scalar() is not None
 
     async def _ticket_of_thread(self, thread_id: int | None) -> int | None:
         if thread_id is None:
@@ -836,10 +857,11 @@ class Desk:
             await self._group_command(message)
             return
         number = await self._ticket_of_thread(message.thread_id)
-        if number is None and message.command in COMMAND_ACTIONS and message.argument.split(" ")[0].isdigit():
-            head, _, rest = message.argument.partition(" ")  # `/take 12` in General names the ticket
+        head, _, rest = message.argument.partition(" ")  # `/take 12` in General names the ticket
+        named = numbers.ticket_number(head)
+        if number is None and message.command in COMMAND_ACTIONS and named is not None:
             async with self.sessions() as session:
-                number = (await session.execute(select(Ticket.id).where(Ticket.id == int(head)))).scalar()
+                number = (await session.execute(select(Ticket.id).where(Ticket.id == named))).scalar()
             message = AgentMessage(**{**asdict(message), "argument": rest.strip()})
         if number is None:
             if message.command in COMMAND_ACTIONS or message.command == "note":
@@ -961,9 +983,12 @@ class Desk:
             log.warning("user %s is not an agent; their press %r is ignored", press.user_id, press.data)
             return None
         parts = press.data.split(":")
-        if len(parts) < 3 or parts[0] != "d" or not parts[2].isdigit():
+        number = numbers.ticket_number(parts[2]) if len(parts) >= 3 and parts[0] == "d" else None
+        if number is None or not await self._exists(number):
+            log.warning("user %s pressed %r: no such ticket (stale or forged); nothing changed",
+                        press.user_id, press.data[:80])
             return None
-        action, number = parts[1], int(parts[2])
+        action = parts[1]
         reason = parts[3] if len(parts) > 3 else None
         if action in ("suspend", "refuse") and reason is None:
             await self.to_topic(number, lambda thread: self.port.send(
@@ -1219,10 +1244,8 @@ class Desk:
             reply = texts.health_report(await self.health())
         elif message.command == "stats":
             argument = message.argument.strip()
-            if argument and not (argument.isdigit() and 0 < int(argument) <= 3650):
-                reply = texts.desk("stats_usage")
-            else:
-                reply = texts.stats_report(await self.stats(int(argument or 30)))
+            days = numbers.number(argument, 1, 3650) if argument else 30
+            reply = texts.desk("stats_usage") if days is None else texts.stats_report(await self.stats(days))
         elif message.command == "reindex":
             reply = await self.start_reindex(message.thread_id)
         if reply:

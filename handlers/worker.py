@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
+from bot import failures
 from bot.conversation import ChatLocks, ConversationService, Incoming, Outgoing, database_unreachable
 from bot.locks import ChatLock
 from handlers.outbox import Outbox
@@ -86,8 +87,9 @@ class Worker:
                 await self.outbox.send_all(await self._process(incoming))
             if self.after is not None:
                 self.after()
-        except Exception:
-            log.exception("update %s of chat %s: replies not sent", incoming.update_id, incoming.chat_id)
+        except Exception as error:  # what was not sent stays stored: sent again at the next start
+            log.error("update %s of chat %s: replies not sent: %s", incoming.update_id, incoming.chat_id,
+                      failures.describe(error))
 
     async def _process(self, incoming: Incoming) -> list[Outgoing]:
         """Handle a stored update; while the database is unreachable, wait and try again (it stays stored)."""

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from bot import figures
+from bot import figures, texts
 from bot.conversation import ConversationService, Incoming
 from bot.storage import (
     Attachment,
     Conversation,
     Message,
     MessageVersion,
+    ProcessedUpdate,
     SelfServed,
     Ticket,
     TicketEvent,
@@ -326,7 +328,7 @@ async def test_long_message_is_split_within_the_limit(env):
     assert answers[-1].buttons  # the buttons go with the last part
 
 
-async def test_a_failing_update_gets_an_apology_and_is_not_retried_forever(env):
+async def test_a_failing_update_gets_an_apology_and_is_not_retried_forever(env, caplog):
     _, engine, clock, _ = env
 
     def broken(text: str):
@@ -335,6 +337,38 @@ async def test_a_failing_update_gets_an_apology_and_is_not_retried_forever(env):
     failing = ConversationService(engine, reader=broken, moderator=fake_moderate, schedule=FakeSchedule(),
                                   clock=lambda: clock["now"])
     chat = Chat(failing)
+    with caplog.at_level(logging.INFO):
+        answers = await chat.say("Как подключить почту?")
+    assert [answer.text for answer in answers] == [texts.render("processing_error")]
+    assert "сохранено" in answers[0].text
+    # one line in the log: the update, the exception, where it was raised; no traceback
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "\n" not in record.getMessage() and record.exc_info is None
+    assert "RuntimeError: reader failed" in record.getMessage() and "test_conversation.py" in record.getMessage()
+    async with engine.connect() as connection:
+        done = (await connection.execute(select(ProcessedUpdate.done_at))).scalars().all()
+    assert done == [None]  # kept for another try, not marked handled
+    caplog.clear()
+    assert await failing.recover() == []  # tried once more at the next start, failing again: no second apology
+    assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
+    assert await failing.recover() == []  # given up after that: not tried at every start
+    assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
+
+
+async def test_a_failed_update_is_answered_when_the_next_start_handles_it(env):
+    _, engine, clock, _ = env
+    calls = {"n": 0}
+
+    def flaky(text: str):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("reader failed once")
+        return fake_read(text)
+
+    first = ConversationService(engine, reader=flaky, moderator=fake_moderate, schedule=FakeSchedule(),
+                                clock=lambda: clock["now"])
+    chat = Chat(first)
     answers = await chat.say("Как подключить почту?")
-    assert "внутренней ошибки" in answers[0].text
-    assert await failing.recover() == []
+    assert [answer.text for answer in answers] == [texts.render("processing_error")]
+    later = await first.recover()  # the next start: handled now, its answer queued like any other
+    assert later and all(answer.text != texts.render("processing_error") for answer in later)
