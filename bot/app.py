@@ -117,8 +117,11 @@ class Application:
                 log.info("%d replies left unsent by the previous run are due now", len(pending))
         await self.outbox.resume(exclusive=self.worker.shared is None)  # one instance: the rows it held are free
         self.outbox.start()  # the delivery queue's consumer for users' chats
-        await self.bot.set_my_commands([BotCommand(command=name, description=description)
-                                        for name, description in texts.COMMANDS.items()])
+        try:
+            await self.bot.set_my_commands([BotCommand(command=name, description=description)
+                                            for name, description in texts.COMMANDS.items()])
+        except Exception as error:  # Telegram is unreachable at start: the menu is set at the next one
+            log.warning("the command menu was not set: %s", error)
         if self.desk is not None:
             recovered = await self.desk.recover()
             if recovered:

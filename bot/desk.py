@@ -244,7 +244,10 @@ class Desk:
             return cached[1]
         try:
             status = await self.port.member_status(self.group_id, user_id)
-        except DeskError:
+        except DeskError as error:
+            if cached is not None:  # Telegram cannot say now: as it said last time
+                log.warning("membership of %s not checked (%s); as last known", user_id, error)
+                return cached[1]
             status = "left"
         allowed = status in ("creator", "administrator", "member")  # a restricted guest is not an agent
         self._members[user_id] = (now, allowed)
@@ -578,7 +581,7 @@ class Desk:
     async def still_waiting(self, row: Queued) -> None:
         """A message has failed for `Policy.waiting_note` already: one note, to the ticket's topic for a message
         to its user, to the admins otherwise (a dialogue's reply, or a topic that cannot be reached)."""
-        since = texts.when_text(row.created_at)
+        since = f"{row.created_at.astimezone(self.service.zone):%d.%m %H:%M} (МСК)"
         if row.route != TOPIC and row.ticket_id is not None:
             await self.note(row.ticket_id, texts.desk("still_waiting_user", since=since))
             return
