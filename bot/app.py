@@ -93,7 +93,7 @@ class Application:
                         agent_cache_seconds=settings.agent_cache_seconds, crawl=knowledge.crawl,
                         index_stats=knowledge.stats, policy=policy)
             service.desk = desk
-            desk.kick_outbox = outbox.kick
+            desk.kick_outbox = outbox.waiting
             outbox.on_undelivered, outbox.on_waiting = desk.undelivered, desk.still_waiting
             ticker = Ticker(desk, settings.desk_tick_seconds)
             desk.kick_ticker = ticker.kick

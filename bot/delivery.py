@@ -72,6 +72,7 @@ class Settled:
 class Retry:
     error: str
     retry_after: float | None = None
+    ambiguous: bool = False  # it may have reached the chat all the same: not tried again at the next pass
 
 
 Outcome = Sent | Settled | Retry
@@ -209,10 +210,10 @@ class Queue:
         self.transactions = transactions
         self.policy = policy or Policy()
 
-    async def failed(self, rows: Sequence[Queued | int], error: str, attempts: int = 0,
-                     retry_after: float | None = None) -> float:
+    async def failed(self, rows: Sequence[Queued | int], outcome: Retry, attempts: int = 0) -> float:
         """The first row failed (its `attempts` before this one); it and the rows behind it wait. Seconds."""
-        delay = self.policy.backoff(attempts + 1, retry_after)
+        error = outcome.error
+        delay = self.policy.backoff(attempts + 1 + outcome.ambiguous, outcome.retry_after)
         due = utcnow() + timedelta(seconds=delay)
         await self.transactions.write(retry_at, [
             {"row": row.id if isinstance(row, Queued) else row, "due": due, "failed": int(index == 0),
@@ -252,7 +253,7 @@ class Queue:
                         log.exception("message %s to %s could not be delivered", row.id, key)
                         outcome = Settled(f"{type(error).__name__}: {error}")
                     if isinstance(outcome, Retry):
-                        delay = await self.failed(chat_rows[index:], outcome.error, row.attempts, outcome.retry_after)
+                        delay = await self.failed(chat_rows[index:], outcome, row.attempts)
                         log.warning("message %s to %s waits %.1f s more (attempt %d): %s", row.id, key, delay,
                                     row.attempts + 1, outcome.error)
                         if waiting is not None and not row.waiting_noted and \
@@ -283,7 +284,7 @@ async def outcome_of(make: Callable[[], Awaitable[int | None]], where: str) -> O
     try:
         return Sent(await make())
     except Unavailable as error:
-        return Retry(str(error), error.retry_after)
+        return Retry(str(error), error.retry_after, error.ambiguous)
     except Blocked as error:
         log.warning("%s: blocked (%s); recorded", where, error)
         return Settled(f"{BLOCKED}: {error}")

@@ -63,9 +63,10 @@ class Unavailable(DeskError):
     """429, 5xx, an answer that is no Bot API answer (an HTML error page), a timeout or a dropped connection,
     still failing after the quick retries: worth trying again later (`retry_after`: when Telegram said)."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, ambiguous: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.ambiguous = ambiguous  # a timeout or a dropped connection: Telegram may have done it all the same
 
 
 class TopicMissing(Refused):
@@ -229,7 +230,8 @@ class Desk:
         self._reminding = asyncio.Lock()
         self.reindex = ReindexState()
         self.outbound = Queue(service.transactions, policy)  # every message the desk sends waits there until sent
-        self.kick_outbox: Callable[[], None] | None = None  # a message to a user waits: the outbox's consumer
+        # a message to a user's chat waits: the outbox's consumer takes it, and the chat's next replies queue behind
+        self.kick_outbox: Callable[[int], None] | None = None
         self.kick_ticker: Callable[[], None] | None = None  # a message to a topic waits: the ticker drains them
 
     # ------------------------------------------------------------------ who may act
@@ -429,8 +431,10 @@ class Desk:
                                             f"card of ticket {number} (editMessageText)")
         if isinstance(outcome, Retry):
             log.info("ticket %s: card not refreshed now (%s); queued", number, outcome.error)
-            await self.outbound.failed([card_row], outcome.error, 0, outcome.retry_after)
-            self._wake(True)
+            await self.outbound.failed([card_row], outcome)
+            self._due = True
+            if self.kick_ticker is not None:
+                self.kick_ticker()
 
     def refresh_card_soon(self, number: int) -> None:
         """Refresh a ticket's card in the background (a screenshot added to it: the card counts them). Calls
@@ -508,23 +512,25 @@ class Desk:
         topic = row.route == TOPIC
         if not opening and await self.service.transactions.read(delivery.waiting_in, topic, row.key[1], row.id):
             await self.outbound.behind([row.id])
-            self._wake(topic)
+            self._wake(row)
             return None
         outcome = await self._deliver(row)
         if isinstance(outcome, Retry):
-            delay = await self.outbound.failed([row], outcome.error, 0, outcome.retry_after)
+            delay = await self.outbound.failed([row], outcome)
             log.warning("message %s (%s) waits in the queue (%.1f s): %s", row.id, row.kind, delay, outcome.error)
-            self._wake(topic)
+            self._wake(row)
             return None
         await self.service.transactions.write(delivery.settle, row, outcome, utcnow())
         return outcome
 
-    def _wake(self, topic: bool) -> None:
-        wake = self.kick_ticker if topic else self.kick_outbox
-        if topic:
+    def _wake(self, row: Queued) -> None:
+        """A row was left to the queue: its consumer is woken (the ticker for topics, the outbox for chats)."""
+        if row.route == TOPIC:
             self._due = True
-        if wake is not None:
-            wake()
+            if self.kick_ticker is not None:
+                self.kick_ticker()
+        elif self.kick_outbox is not None:
+            self.kick_outbox(row.chat_id)
 
     async def _deliver(self, row: Queued) -> Outcome:
         if row.route != TOPIC:

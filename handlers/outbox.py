@@ -124,7 +124,7 @@ class Outbox:
                 log.error("reply to chat %s not sent: %s", message.chat_id, outcome.error)
                 return Settled(outcome.error)
             self.backlog.add(message.chat_id)
-            delay = await self.queue.failed([row], outcome.error, 0, outcome.retry_after)
+            delay = await self.queue.failed([row], outcome)
             log.warning("reply to chat %s waits in the queue (%.1f s): %s", message.chat_id, delay, outcome.error)
             self.kick()
             return None
@@ -162,6 +162,11 @@ class Outbox:
 
     def kick(self) -> None:
         self._wake.set()
+
+    def waiting(self, chat_id: int) -> None:
+        """A message to this chat was left in the queue elsewhere (the desk): the chat's replies queue behind it."""
+        self.backlog.add(chat_id)
+        self.kick()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="outbox")

@@ -89,17 +89,18 @@ class RateGate:
 
 
 def refusal(error: TelegramBadRequest) -> Refused:
-    """What a 400 says, as the exception the delivery acts on."""
+    """What a 400 says, as the exception the delivery acts on (with the method, for the log)."""
+    said = f"{getattr(error.method, '__api_method__', type(error.method).__name__)}: {error}"
     text = str(error).lower()
     if "thread not found" in text:
-        return TopicMissing(str(error))
+        return TopicMissing(said)
     if "too long" in text:
-        return TooLong(str(error))
+        return TooLong(said)
     if "can't parse" in text or "can not parse" in text or "unsupported start tag" in text:
-        return BadMarkup(str(error))
+        return BadMarkup(said)
     if "not modified" in text or "message to edit not found" in text:
-        return Unchanged(str(error))
-    return Refused(str(error))
+        return Unchanged(said)
+    return Refused(said)
 
 
 class TelegramPort:
@@ -140,8 +141,12 @@ class TelegramPort:
                     raise refusal(error) from error
                 except (TelegramNotFound, TelegramEntityTooLarge, TelegramMigrateToChat) as error:
                     raise Refused(str(error)) from error
-                except (TelegramServerError, TelegramNetworkError, ClientDecodeError, TelegramAPIError) as error:
-                    # 5xx, a timeout, a dropped connection, an HTML error page, anything else Telegram may mend
+                except TelegramNetworkError as error:
+                    # a timeout or a dropped connection: the request may have been carried out and only the answer
+                    # lost (the Bot API has no idempotency key), so it is not tried again at once, but after backoff
+                    raise Unavailable(f"chat {chat_id}: {str(error)[:200]}", ambiguous=True) from error
+                except (TelegramServerError, ClientDecodeError, TelegramAPIError) as error:
+                    # 5xx, an HTML error page instead of an answer, anything else Telegram may mend
                     failures += 1
                     if failures >= attempts:
                         raise Unavailable(f"chat {chat_id}: {type(error).__name__}: {str(error)[:200]}") from error
