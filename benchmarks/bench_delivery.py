@@ -12,7 +12,9 @@ Then the cost of the durable queue on the path every reply takes (no faults): CP
 statements per message (on SQLite each is one call into the file; on PostgreSQL one round trip), on this tree
 and on the tree before the queue (`--old-ref`, default the merge base with `main`, extracted to a temporary
 directory), measured the same way in a process of its own. CPU covers the whole process (the emulator and the
-simulated users too), so the difference between the two lines is the queue's.
+simulated users too), so the difference between the two lines is the queue's; on a shared machine it varies
+by tens of per cent from run to run, so the Python function calls per message (counted with cProfile in a
+round of their own) are printed too: a figure noise does not move.
 
     python benchmarks/bench_delivery.py [--outage 20] [--cap 300] [--mixes 500,html,drop,429,restart,drop_after]
                                         [--messages 600] [--repeat 3] [--old-ref REF] [--no-cost]
@@ -23,9 +25,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import json
 import logging
 import os
+import pstats
 import subprocess
 import sys
 import tempfile
@@ -174,8 +178,15 @@ async def cost(messages: int, users: int = 50) -> dict[str, float]:
                 await asyncio.gather(*(talk(user) for user in chats))
                 await emu.settle(quiet=0.3)
                 total = per_user * users
-                return {"messages": total, "cpu_ms": 1000 * (time.process_time() - cpu) / total,
-                        "statements": (counter[0] - statements) / total}
+                cpu_ms = 1000 * (time.process_time() - cpu) / total
+                statements = (counter[0] - statements) / total
+                profile = cProfile.Profile()  # the Python function calls of another round: a count noise spares
+                profile.enable()
+                await asyncio.gather(*(talk(user) for user in chats))
+                await emu.settle(quiet=0.3)
+                profile.disable()
+                calls = pstats.Stats(profile).total_calls / total  # type: ignore[attr-defined]
+                return {"messages": total, "cpu_ms": cpu_ms, "statements": statements, "calls": calls}
             finally:
                 await runner.stop()
 
@@ -232,11 +243,13 @@ def main() -> None:
         before, now = (min(runs[name], key=lambda run: run["cpu_ms"]) for name in ("before", "now"))
         print(f"\nCost per message, no faults ({now['messages']:.0f} messages, 50 chats, SQLite, "
               f"least of {args.repeat} runs each):")
-        print(f"{'':<28} {'CPU ms':>7} {'statements':>10}")
-        print(f"{'before the queue (' + ref[:8] + ')':<28} {before['cpu_ms']:>7.2f} {before['statements']:>10.2f}")
-        print(f"{'with the queue':<28} {now['cpu_ms']:>7.2f} {now['statements']:>10.2f}")
+        print(f"{'':<28} {'CPU ms':>7} {'statements':>10} {'Python calls':>12}")
+        for label, run in ((f"before the queue ({ref[:8]})", before), ("with the queue", now)):
+            print(f"{label:<28} {run['cpu_ms']:>7.2f} {run['statements']:>10.2f} {run['calls']:>12.0f}")
         print(f"{'difference':<28} {now['cpu_ms'] - before['cpu_ms']:>+7.2f} "
-              f"{now['statements'] - before['statements']:>+10.2f}")
+              f"{now['statements'] - before['statements']:>+10.2f} {now['calls'] - before['calls']:>+12.0f}")
+        print("(CPU of the whole process on a shared machine varies by tens of per cent between runs; the Python"
+              " calls per message, counted in another round, do not)")
 
 
 if __name__ == "__main__":

@@ -8,8 +8,10 @@ succeed later gets its next moment by capped exponential backoff (or Telegram's 
 them a lease ahead in one statement (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so instances never claim the same
 row) and sends them in order: one chat's (or one ticket topic's) rows one after another, a row never before an
 earlier one of its chat that still waits. An instance that dies holding rows lets them fall due when the lease
-ends; a restart finds the queue in the database. Telegram's answer settles a row: accepted (its message id
-recorded), or refused for good (recorded and logged, the agents told where it was theirs).
+ends; a restart finds the queue in the database. While rows wait their backoff one of them is tried early
+every `Policy.probe` seconds; when it goes through, the others fall due at once. Telegram's answer settles a
+row: accepted (its message id recorded), or refused for good (recorded and logged, the agents told where it
+was theirs).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Policy:
     cap: float = 300.0
     lease: float = 90.0
     waiting_note: float = 3600.0
+    probe: float = 5.0  # while rows wait their backoff, one of them is tried this often: Telegram may be back
 
     def backoff(self, attempts: int, retry_after: float | None = None) -> float:
         """Seconds until the next try after `attempts` failures: the first failure is tried again at the next
@@ -122,10 +125,30 @@ def _claim_statement(topic: bool, postgres: bool) -> Any:
     if postgres:
         due = due.with_for_update(skip_locked=True, of=queued)
     return (update(messages).where(messages.c.id.in_(due.scalar_subquery()))
-            .values(relay_due_at=_until).returning(*COLUMNS))
+            .values(relay_due_at=_until, delivery_error=None).returning(*COLUMNS))
+
+
+def _backing_off(table: Any, topic: bool) -> Any:
+    """Rows waiting their backoff after a failure (not held by a sender: a claim clears the error), other than
+    those Telegram itself asked to wait (429)."""
+    return and_(_of_route(table, topic), table.c.relay_due_at > _now, table.c.delivery_error.is_not(None),
+                ~table.c.delivery_error.contains("429"))
+
+
+def _probe_statement(topic: bool, postgres: bool) -> Any:
+    queued, earlier = messages.alias("queued"), messages.alias("earlier")
+    same_key = (earlier.c.ticket_id == queued.c.ticket_id) if topic else (earlier.c.chat_id == queued.c.chat_id)
+    behind = select(earlier.c.id).where(_of_route(earlier, topic), same_key, earlier.c.relay_due_at.is_not(None),
+                                        earlier.c.id < queued.c.id).exists()
+    first = select(queued.c.id).where(_backing_off(queued, topic), ~behind).order_by(queued.c.id).limit(1)
+    if postgres:
+        first = first.with_for_update(skip_locked=True, of=queued)
+    return (update(messages).where(messages.c.id.in_(first.scalar_subquery()))
+            .values(relay_due_at=_until, delivery_error=None).returning(*COLUMNS))
 
 
 _CLAIMS: dict[tuple[bool, bool], Any] = {}
+_PROBES: dict[tuple[bool, bool], Any] = {}
 RETRY = (update(messages).where(messages.c.id == bindparam("row"))
          .values(relay_due_at=bindparam("due"), attempts=messages.c.attempts + bindparam("failed"),
                  delivery_error=bindparam("error")))
@@ -146,6 +169,21 @@ def claim(connection: Connection, topic: bool, now: datetime, until: datetime, l
         statement = _CLAIMS[(topic, postgres)] = _claim_statement(topic, postgres)
     rows = connection.execute(statement, {"now": now, "until": until, "limit": limit}).all()
     return sorted((Queued(*row) for row in rows), key=lambda row: row.id)
+
+
+def probe_claim(connection: Connection, topic: bool, now: datetime, until: datetime) -> list[Queued]:
+    """The oldest chat's first row waiting its backoff, claimed for an early try."""
+    postgres = connection.dialect.name == "postgresql"
+    statement = _PROBES.get((topic, postgres))
+    if statement is None:
+        statement = _PROBES[(topic, postgres)] = _probe_statement(topic, postgres)
+    return [Queued(*row) for row in connection.execute(statement, {"now": now, "until": until}).all()]
+
+
+def bring_forward(connection: Connection, topic: bool, now: datetime) -> int:
+    """Telegram answered again: every row waiting its backoff falls due now."""
+    return int(connection.execute(update(messages).where(_backing_off(messages, topic)).values(relay_due_at=now),
+                                  {"now": now}).rowcount or 0)
 
 
 def retry_at(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -209,6 +247,7 @@ class Queue:
     def __init__(self, transactions: Any, policy: Policy | None = None) -> None:
         self.transactions = transactions
         self.policy = policy or Policy()
+        self._probed: dict[bool, datetime] = {}  # when a waiting row was last tried early, per route
 
     async def failed(self, rows: Sequence[Queued | int], outcome: Retry, attempts: int = 0) -> float:
         """The first row failed (its `attempts` before this one); it and the rows behind it wait. Seconds."""
@@ -233,8 +272,8 @@ class Queue:
         now = utcnow()
         rows = await self.transactions.write(claim, topic, now,
                                              now + timedelta(seconds=self.policy.lease), limit)
-        if not rows:
-            return False
+        if not rows:  # nothing due; when a row tried early goes through, what waited is due now: again
+            return await self._probe(topic, deliver, now)
         by_key: dict[tuple[str, int], list[Queued]] = {}
         for row in rows:
             by_key.setdefault(row.key, []).append(row)
@@ -266,12 +305,39 @@ class Queue:
         await asyncio.gather(*(one_chat(key, chat_rows) for key, chat_rows in by_key.items()))
         return len(rows) >= limit
 
+    async def _probe(self, topic: bool, deliver: Deliver, now: datetime) -> bool:
+        """Every `Policy.probe` seconds while rows wait their backoff: one of them tried early. When it goes
+        through, Telegram is back and every row waiting falls due at once (so a long outage, whose backoff grew
+        to minutes, is not followed by minutes of waiting)."""
+        last = self._probed.get(topic)
+        if last is not None and (now - last).total_seconds() < self.policy.probe:
+            return False
+        self._probed[topic] = now
+        rows = await self.transactions.write(probe_claim, topic, now, now + timedelta(seconds=self.policy.lease))
+        if not rows:
+            return False
+        [row] = rows
+        try:
+            outcome = await deliver(row)
+        except Exception as error:
+            log.exception("message %s could not be delivered", row.id)
+            outcome = Settled(f"{type(error).__name__}: {error}")
+        if isinstance(outcome, Retry):
+            await self.failed([row], outcome, row.attempts)
+            return False
+        await self.transactions.write(settle, row, outcome, utcnow())
+        moved = await self.transactions.write(bring_forward, topic, utcnow())
+        if moved:
+            log.info("Telegram answers again: %d waiting messages are due now", moved)
+        return True
+
     async def seconds_to_next(self, topic: bool, longest: float) -> float:
-        """How long the consumer may sleep: until the next row falls due, at most `longest`."""
+        """How long the consumer may sleep: until the next row falls due (or the next probe while rows wait
+        their backoff), at most `longest`."""
         due = await self.transactions.read(next_due, topic)
         if due is None:
             return longest
-        return min(longest, max(0.0, (due - utcnow()).total_seconds()))
+        return min(longest, self.policy.probe, max(0.0, (due - utcnow()).total_seconds()))
 
 
 # --- sending one row, whatever Telegram answers ---
