@@ -448,55 +448,99 @@ def button_label(label: str, params: Mapping[str, Any] | None = None) -> str:
 _TAG = re.compile(r"<(/?)([a-zA-Z]+)[^>]*>")
 
 
-def _units(text: str) -> int:
+CAPTION_LIMIT = 1024  # ... and for a caption
+CARD_PARTS = 3  # a description longer than this many follow-up messages goes to the topic as a .txt file
+
+
+def units(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units (an emoji outside the BMP is two)."""
     return len(text.encode("utf-16-le")) // 2
 
 
-def _cut_position(text: str, limit: int) -> int:
-    """The longest prefix within `limit` that ends on a paragraph, line or word boundary."""
-    low, high = 0, len(text)
-    while low < high:  # the longest prefix that fits, in UTF-16 units
+_units = units
+
+
+def _longest_prefix(text: str, limit: int) -> int:
+    """The number of characters of the longest prefix within `limit` UTF-16 units."""
+    low, high = 0, min(len(text), limit)
+    while low < high:
         middle = (low + high + 1) // 2
-        if _units(text[:middle]) <= limit:
+        if units(text[:middle]) <= limit:
             low = middle
         else:
             high = middle - 1
+    return low
+
+
+def _cut_position(text: str, limit: int, markup: bool = True) -> int:
+    """The longest prefix within `limit` that ends on a paragraph, line or word boundary, never inside a tag
+    or an entity (`markup`), and never between the two halves of a surrogate pair."""
+    low = _longest_prefix(text, limit)
     window = text[:low]
+    cut = low
     for separator in ("\n\n", "\n", " "):
         position = window.rfind(separator)
         if position > low // 2:
-            return position + len(separator)
-    cut = low
-    # never inside a tag or an entity
-    for opener, closer in (("<", ">"), ("&", ";")):
-        start = window.rfind(opener)
-        if start != -1 and window.find(closer, start) == -1:
-            cut = min(cut, start)
+            cut = position + len(separator)
+            break
+    if markup:
+        while True:  # back out of a tag or an entity the cut falls into
+            head = text[:cut]
+            tag, entity = head.rfind("<"), head.rfind("&")
+            if tag > head.rfind(">"):
+                cut = tag
+            elif entity != -1 and ";" not in head[entity:] and (len(head) - entity) <= 10:
+                cut = entity
+            else:
+                break
     return max(cut, 1)
 
 
-def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Split HTML into messages within `limit`, closing tags at a cut and reopening them after."""
+def split_plain(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Plain text into messages within `limit` UTF-16 units, cut on line or word boundaries."""
     chunks: list[str] = []
-    reopen = ""
     rest = text
-    reserve = 64  # room for the tags closed at the end and reopened at the start
+    while units(rest) > limit:
+        position = _cut_position(rest, limit, markup=False)
+        chunks.append(rest[:position].rstrip())
+        rest = rest[position:]
+    chunks.append(rest)
+    return [chunk for chunk in chunks if chunk.strip()] or [""]
+
+
+def _open_tags(html_text: str, stack: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The tags still open after `html_text`, given those open before it (name, opening tag)."""
+    stack = list(stack)
+    for match in _TAG.finditer(html_text):
+        closing, name = match.group(1), match.group(2).lower()
+        if closing and stack and stack[-1][0] == name:
+            stack.pop()
+        elif not closing:
+            stack.append((name, match.group(0)))
+    return stack
+
+
+def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split HTML into messages within `limit` (4,096 for a message, `CAPTION_LIMIT` for a caption), on
+    paragraph, line or word boundaries, never inside a tag or an entity: the tags open at a cut are closed
+    there and opened again at the start of the next part."""
+    chunks: list[str] = []
+    opened: list[tuple[str, str]] = []
+    rest = text
     while rest:
-        body = reopen + rest
-        if _units(body) <= limit:
-            chunks.append(body)
+        reopen = "".join(tag for _, tag in opened)
+        if units(reopen + rest) <= limit:
+            chunks.append(reopen + rest)
             break
-        position = _cut_position(rest, limit - reserve - _units(reopen))
-        chunk, rest = reopen + rest[:position], rest[position:]
-        stack: list[tuple[str, str]] = []
-        for match in _TAG.finditer(chunk):
-            closing, name = match.group(1), match.group(2).lower()
-            if closing and stack and stack[-1][0] == name:
-                stack.pop()
-            elif not closing:
-                stack.append((name, match.group(0)))
-        chunk = chunk.rstrip() + "".join(f"</{name}>" for name, _ in reversed(stack))
-        reopen = "".join(tag for _, tag in stack)
+        room = limit - units(reopen) - 16 - sum(len(name) + 3 for name, _ in opened)
+        while True:  # the closing tags must fit too: a shorter cut when this part opened more of them
+            position = _cut_position(rest, max(room, 1))
+            still_open = _open_tags(rest[:position], opened)
+            chunk = (reopen + rest[:position]).rstrip() + "".join(f"</{name}>" for name, _ in reversed(still_open))
+            if units(chunk) <= limit or room <= 1:
+                break
+            room -= units(chunk) - limit + 8
+        rest, opened = rest[position:], still_open
         if chunk.strip():
             chunks.append(chunk)
     return [chunk for chunk in chunks if chunk.strip()] or [""]
@@ -599,6 +643,18 @@ DESK_TEXTS: dict[str, str] = {
     "user_blocked": "⚠️ Пользователь заблокировал бота: сообщение не доставлено. Обращение отмечено.",
     "user_edited": "(изменено) {text}",
     "user_edited_request": "✏️ Пользователь исправил сообщение из обращения (в карточке прежний текст):\n{text}",
+    "not_delivered": "⚠️ Telegram отказался доставить сообщение пользователю: {reason}",
+    "still_waiting_user": (
+        "⏳ Сообщение пользователю пока не доставлено: Telegram не принимает его с {since}. "
+        "Бот продолжает попытки и доставит его, как только Telegram снова ответит."
+    ),
+    "still_waiting_admin": (
+        "⏳ Сообщение в {where} пока не доставлено: Telegram не принимает его с {since}. "
+        "Бот продолжает попытки и доставит его, как только Telegram снова ответит."
+    ),
+    "description_attached": "Обращение #{number}: описание целиком — во вложенном файле.",
+    "description_follows": "<i>Описание длинное — полностью в следующих сообщениях.</i>",
+    "description_in_file": "<i>Описание длинное — полностью во вложенном файле ниже.</i>",
     "user_reopened": "Пользователь написал снова — обращение #{number} открыто повторно и вернулось в очередь.",
     "need_info_suspended": "Пользователь не ответил за {days} раб. дн.: обращение приостановлено (п. 4.8).",
     "reminder_sent": "Пользователю отправлено напоминание ({what}).",
@@ -744,6 +800,37 @@ def ticket_card(card: Mapping[str, Any]) -> str:
     if card.get("screenshots"):
         lines.append(f"\nСкриншотов: {card['screenshots']} (ниже)")
     return "\n".join(lines)
+
+
+def card_messages(card: Mapping[str, Any]) -> tuple[str, list[str], str | None]:
+    """The card as Telegram takes it: its first message (the buttons go on it; a refresh edits only it), the
+    follow-up messages with the description and steps in full, and the plain text of a .txt file instead of
+    them when they would take more than `CARD_PARTS` messages. A card that fits is one message."""
+    whole = ticket_card(card)
+    if units(whole) <= MESSAGE_LIMIT:
+        return whole, [], None
+    long_fields = [(title, card.get(name) or "") for name, title in (("description", "Описание"),
+                                                                    ("steps", "Шаги воспроизведения"))]
+    full = "\n\n".join(f"<b>{title} (полностью)</b>\n{quote(value)}" for title, value in long_fields if value)
+    parts = split_html(full)
+    attached = len(parts) > CARD_PARTS
+    marker = DESK_TEXTS["description_in_file" if attached else "description_follows"]
+    room = 1500
+    while True:
+        excerpt = shorten(card["description"], room)
+        shortened = {**card, "description": excerpt,
+                     "steps": shorten(card["steps"], room // 3) if card.get("steps") else card.get("steps")}
+        first = ticket_card(shortened)
+        at = first.index(quote(excerpt)) + len(quote(excerpt))
+        first = f"{first[:at]}\n{marker}{first[at:]}"
+        if units(first) <= MESSAGE_LIMIT or room <= 100:
+            break
+        room //= 2
+    first = split_html(first)[0]
+    if attached:
+        plain_text = "\n\n".join(f"{title}:\n{value}" for title, value in long_fields if value)
+        return first, [], f"Обращение #{card['number']}\n\n{plain_text}\n"
+    return first, parts, None
 
 
 def shorten(text: str, limit: int = 200) -> str:

@@ -441,16 +441,31 @@ async def test_replies_survive_429_and_500_from_telegram(runner, emulator):
     assert await runner.app.service.unsent() == []
 
 
-async def test_a_reply_telegram_kept_refusing_is_sent_after_a_restart(runner, emulator):
+async def test_a_reply_telegram_kept_refusing_is_sent_once_without_a_restart(runner, emulator):
     user = emulator.create_user("Тамара")
     runner.app.outbox.attempts = 2
-    emulator.fail_next("sendMessage", 502, count=2)
+    emulator.fail_next("sendMessage", 502, count=5)
     await emulator.user_sends(user, "/help")
-    await emulator.settle(quiet=1.0)
+    assert "/history N" in (await emulator.wait_for_bot_message(user, timeout=30)).text
+    await emulator.settle(quiet=0.5)
+    assert len(emulator.sent(user)) == 1 and await runner.app.service.unsent() == []
+    assert emulator.failures["sendMessage"] == 5  # every try answered 502 until the sixth
+
+
+async def test_a_reply_still_refused_at_a_restart_is_sent_once_after_it(runner, emulator):
+    user = emulator.create_user("Тамара")
+    emulator.fail_next("sendMessage", 502, count=10_000)
+    await emulator.user_sends(user, "/help")
+    for _ in range(200):
+        if emulator.failures["sendMessage"] >= 3:
+            break
+        await asyncio.sleep(0.05)
     assert emulator.sent(user) == [] and len(await runner.app.service.unsent()) == 1
-    await runner.restart()
-    assert "/history N" in (await emulator.wait_for_bot_message(user)).text
-    await emulator.settle()
+    await runner.stop()
+    emulator.clear_faults()
+    await runner.start()
+    assert "/history N" in (await emulator.wait_for_bot_message(user, timeout=30)).text
+    await emulator.settle(quiet=0.5)
     assert len(emulator.sent(user)) == 1
 
 
