@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from array import array
@@ -34,11 +35,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge import vocabulary
+from knowledge.encoder import Encoder, VectorStore, section_text, shared_encoder, shared_store
 from knowledge.model import Hit, Section
 from knowledge.textproc import Analyzer, Slot, fold, is_latin, pieces
 
@@ -76,13 +80,19 @@ PAIR_SHIFT = 32  # a pair of adjacent terms is keyed as left_id << 32 | right_id
 SNIPPET_CHARS = 200
 HEADING_BONUS = 1.5  # choosing the section to link: a query word in its heading counts this much more
 
-# Calibration: P(the article answers the query) = sigmoid(CAL_BIAS + CAL_WEIGHTS · the CALIBRATED
-# features), a logistic regression fitted on labelled queries: `benchmarks/bench_search.py --fit` prints the
-# constants below, fitted on four sets written apart (dev, extra, fresh, fresh2); the benchmark reports
-# them cross-validated leaving one set out (refitted on three, measured on the fourth).
-# Nothing is shown when the best article is below `threshold`; the next ones are shown when they
-# reach FOLLOWER_SHARE of it. DEFAULT_THRESHOLD is the one of the best hit@3 that leaves at least 0.92
-# of off-topic questions without a link, leaving one set out.
+# The dense term: the cosine between the query's sentence vector and the article's best section
+# (`knowledge.encoder`) is added, DENSE_WEIGHT times, to the lexical ranking score divided by the best
+# one's; the encoder's nearest articles join the candidates. It runs only when the lexical gate is
+# not sure (its best-of-three probability between LEXICAL_SKIP and LEXICAL_SURE): a query the words
+# answer plainly, or one with nothing in common with the help, does not wait for it.
+DENSE_CANDIDATES = 5
+
+# The gate: P(one of the top three answers the query) = sigmoid(bias + weights · features), two plain
+# logistic regressions in `search_gate.json`, written by `python -m knowledge fit-gate` from the
+# labelled sets in benchmarks/data (each set left out in turn to choose the features, the weight of the
+# dense term and the threshold): "lexical" reads the words only, "fused" adds the dense score. The gate
+# is applied to the best of the top three; the score shown for a result is the best probability at its
+# rank or below, so it never rises down the list and the first result carries the gate's decision.
 FEATURES = (
     "coverage",  # share of the query's weight the article has (synonyms etc. at their weight)
     "strength",  # BM25F score per unit of query weight, capped at 2
@@ -98,23 +108,66 @@ FEATURES = (
     "length",  # log of the number of query words: long messages cover less of themselves
     "stability",  # share of the query (by weight) without any one of whose words the article stays in the top 3
     "margin",  # lead of the article's ranking score over the next one, relative (negative when trailing)
+    "dense",  # cosine of the query's and the article's best section's sentence vectors (0 when not run)
+    "dense_lead",  # the article's cosine minus the best other candidate's
 )
-# The features the calibration uses, chosen by leave-one-set-out cross-validation (fitted on all the
-# labelled sets but one, measured on the one left out: new wording is a new set). These hold from set
-# to set; the strength of the match, the title, the margin and the stability without a word separated
-# the sets the model was fitted on better than new ones, so a smaller model generalises better;
-# `explain` still reports them all.
-CALIBRATED = ("known_coverage", "native_coverage", "third_party_missed", "clause_coverage", "length")
-_CALIBRATED = np.array([FEATURES.index(f) for f in CALIBRATED])
 _TITLE = FEATURES.index("title_coverage")
 _PHRASES = FEATURES.index("phrases")
-CAL_BIAS = -5.738
-CAL_WEIGHTS = np.array(
-    [-3.914, 5.122, -14.371, 5.535, 1.181],
-    dtype=np.float32,
-)
-DEFAULT_THRESHOLD = 0.44
-FOLLOWER_SHARE = 0.5
+GATE_FILE = Path(__file__).with_name("search_gate.json")
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """One logistic cut-off: its features (names in FEATURES), bias and weights."""
+
+    features: tuple[str, ...]
+    bias: float
+    weights: tuple[float, ...]
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        cols = [FEATURES.index(f) for f in self.features]
+        z = self.bias + rows[:, cols].astype(np.float64) @ np.array(self.weights, dtype=np.float64)
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_dict(self) -> dict[str, object]:
+        return {"features": list(self.features), "bias": round(self.bias, 4),
+                "weights": [round(w, 4) for w in self.weights]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Gate:
+        return cls(tuple(data["features"]), float(data["bias"]), tuple(float(w) for w in data["weights"]))
+
+
+@dataclass(frozen=True, slots=True)
+class GateConfig:
+    """Everything learned about ranking and the cut-off (see `search_gate.json`)."""
+
+    lexical: Gate
+    fused: Gate
+    threshold: float  # the least best-of-three probability that shows links
+    dense_weight: float
+    lexical_skip: float  # below this lexical probability the encoder is not run: nothing to rescue
+    lexical_sure: float  # at or above it neither: the words answer plainly
+    follower_share: float = 0.5  # a result after the first is shown when its score reaches this share of threshold
+
+    def to_dict(self) -> dict[str, object]:
+        return {"lexical": self.lexical.to_dict(), "fused": self.fused.to_dict(), "threshold": self.threshold,
+                "dense_weight": self.dense_weight, "lexical_skip": self.lexical_skip,
+                "lexical_sure": self.lexical_sure, "follower_share": self.follower_share}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GateConfig:
+        return cls(Gate.from_dict(data["lexical"]), Gate.from_dict(data["fused"]), float(data["threshold"]),
+                   float(data["dense_weight"]), float(data["lexical_skip"]), float(data["lexical_sure"]),
+                   float(data.get("follower_share", 0.5)))
+
+
+def load_gate(path: Path = GATE_FILE) -> GateConfig:
+    return GateConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+GATE = load_gate()
+DEFAULT_THRESHOLD = GATE.threshold
 
 _analyzer: Analyzer | None = None
 
@@ -195,9 +248,13 @@ class _Postings:
 class SearchIndex:
     """An in-memory index of sections; `search` returns the best article links for a query."""
 
-    def __init__(self, sections: Sequence[Section], *, threshold: float = DEFAULT_THRESHOLD) -> None:
-        self.threshold = threshold
-        self._an = shared_analyzer()
+    def __init__(self, sections: Sequence[Section], *, threshold: float | None = None, gate: GateConfig = GATE,
+                 dense: bool = True, vectors: VectorStore | None = None, encoder: Encoder | None = None,
+                 analyzer: Analyzer | None = None) -> None:
+        self.gate = gate
+        self.threshold = gate.threshold if threshold is None else threshold
+        self._an = analyzer or shared_analyzer()
+        self._encoder = (encoder or shared_encoder()) if dense else None
         self._sections: list[Section] = list(sections)
         self._articles: list[_Article] = []
         by_page: dict[str, list[int]] = defaultdict(list)
@@ -208,6 +265,7 @@ class SearchIndex:
             self._articles.append(_Article(page_url, self._sections[idx[0]].title, tuple(idx)))
         self._by_url = {a.page_url: a for a in self._articles}
         self._build()
+        self._embed(vectors if vectors is not None else shared_store())
         self._fuzzy_cache: dict[str, tuple[str, float] | None] = {}
         self._slots = lru_cache(maxsize=4096)(self._query_slots)
         self._terms_of_section = lru_cache(maxsize=4096)(self._section_terms)
@@ -216,6 +274,32 @@ class SearchIndex:
         return len(self._sections)
 
     # --- building -----------------------------------------------------------------------------
+    def _embed(self, store: VectorStore) -> None:
+        """The sections' sentence vectors, article after article (`_vector_starts` marks each)."""
+        order = [i for article in self._articles for i in article.sections]
+        self._vector_starts = np.cumsum([0] + [len(a.sections) for a in self._articles[:-1]]).astype(np.int64)
+        if self._encoder is None or not order:
+            self._vectors = np.zeros((0, 0), dtype=np.float32)
+            return
+        texts = [section_text(self._sections[i]) for i in order]
+        self._vectors = store.vectors(texts, self._encoder).astype(np.float32)
+
+    def set_vectors(self, vectors: np.ndarray) -> None:
+        """Replace the section vectors (article order, as `_embed` makes them); for benchmarks."""
+        self._vectors = np.asarray(vectors, dtype=np.float32)
+
+    def dense_text(self, query: str) -> str:
+        """What the encoder reads of a query: its words as the index reads them (look-alike letters,
+        transliteration and English words undone)."""
+        return " ".join(self._an.query_tokens(" ".join(query[:MAX_QUERY_CHARS].split()), self._term_id))
+
+    def dense_scores(self, query: str) -> np.ndarray | None:
+        """Per article, the cosine of the query's vector and its best section's (None without the encoder)."""
+        if self._encoder is None or not len(self._vectors):
+            return None
+        cosines = self._vectors @ self._encoder.query(self.dense_text(query))
+        return np.maximum.reduceat(cosines, self._vector_starts)
+
     def _article_fields(self, article: _Article, surface: dict[str, str]) -> dict[str, list[str]]:
         """The terms of each field of an article; its words go into `surface` (word → term)."""
         first = self._sections[article.sections[0]]
@@ -627,51 +711,91 @@ class SearchIndex:
         text = " ".join(query[:MAX_QUERY_CHARS].split())
         return self._slots(text) if text else ()
 
-    def explain(self, query: str, limit: int = 3) -> list[Explanation]:
-        """The top articles by calibrated probability, with their features, before the cut-off."""
+    def ranking(self, query: str, *, dense: bool | None = None,
+                dense_weight: float | None = None) -> tuple[np.ndarray, np.ndarray, bool] | None:
+        """(candidate articles best first, their feature rows (see FEATURES), whether the dense term
+        ran) before the cut-off; None when the query has nothing the index knows. `dense` forces the
+        encoder on or off (default: run it where the lexical gate is unsure)."""
         slots = self._parse(query)
         scored = self._features(slots) if slots and self._articles else None
         if scored is None:
-            return []
+            return None
         total, features = scored
-        k = min(CANDIDATES, len(total))
-        candidates = np.argpartition(-total, k - 1)[:k] if k < len(total) else np.arange(len(total))
+        n = len(total)
+        k = min(CANDIDATES, n)
+        candidates = np.argpartition(-total, k - 1)[:k] if k < n else np.arange(n)
         candidates = candidates[total[candidates] > 0]
         if not len(candidates):
-            return []
+            return None
         # rank: BM25F, boosted by how much of the query the title names and how much of it is phrases
-        rank = total[candidates] * (1.0 + TITLE_BOOST * features[candidates, _TITLE])
-        rank *= 1.0 + PHRASE_BOOST * features[candidates, _PHRASES]
+        rank = total * (1.0 + TITLE_BOOST * features[:, _TITLE])
+        rank *= 1.0 + PHRASE_BOOST * features[:, _PHRASES]
         if self._an.is_complaint(query):  # something does not work: troubleshooting articles first
-            rank *= 1.0 + COMPLAINT_BOOST * self._troubleshooting[candidates]
-        order = sorted(range(len(candidates)), key=lambda i: (-float(rank[i]), int(candidates[i])))
-        # margin: how far the best article leads the next one (the others: how far they trail the best)
-        first = float(rank[order[0]])
-        second = float(rank[order[1]]) if len(order) > 1 else 0.0
-        margin = np.where(np.arange(len(candidates)) == order[0], first - second, rank - first) / first
-        rows = np.hstack([features[candidates], margin[:, None].astype(np.float32)])
-        probs = 1.0 / (1.0 + np.exp(-(CAL_BIAS + rows[:, _CALIBRATED] @ CAL_WEIGHTS)))
+            rank *= 1.0 + COMPLAINT_BOOST * self._troubleshooting
+        extra = np.zeros((n, 3), dtype=np.float32)  # margin, dense, dense_lead
+        rows = np.hstack([features, extra])
+        order, margin = self._order(candidates, rank[candidates])
+        rows[candidates, -3] = margin
+        if dense is None:
+            top = candidates[order[:3]]
+            p = float(self.gate.lexical.probabilities(rows[top]).max())
+            dense = self.gate.lexical_skip <= p < self.gate.lexical_sure
+        cosines = self.dense_scores(query) if dense else None
+        if cosines is None:
+            return candidates[order], rows[candidates[order]], False
+        near = np.argpartition(-cosines, min(DENSE_CANDIDATES, n) - 1)[:DENSE_CANDIDATES]
+        candidates = np.union1d(candidates, near)
+        weight = self.gate.dense_weight if dense_weight is None else dense_weight
+        fused = rank[candidates] / float(rank[candidates].max()) + weight * cosines[candidates]
+        order, margin = self._order(candidates, fused)
+        rows[candidates, -3] = margin
+        rows[candidates, -2] = cosines[candidates]
+        best = np.sort(cosines[candidates])[::-1]
+        others = np.where(cosines[candidates] >= best[0], best[1] if len(best) > 1 else 0.0, best[0])
+        rows[candidates, -1] = cosines[candidates] - others
+        return candidates[order], rows[candidates[order]], True
+
+    @staticmethod
+    def _order(candidates: np.ndarray, score: np.ndarray) -> tuple[list[int], np.ndarray]:
+        """Positions of `candidates` best first (ties: lower id) and each one's relative margin:
+        the best one's lead over the next, the others' (negative) gap to the best."""
+        order = sorted(range(len(candidates)), key=lambda i: (-float(score[i]), int(candidates[i])))
+        first = float(score[order[0]])
+        second = float(score[order[1]]) if len(order) > 1 else 0.0
+        margin = np.where(np.arange(len(candidates)) == order[0], first - second, score - first)
+        return order, (margin / first if first > 0 else margin).astype(np.float32)
+
+    def explain(self, query: str, limit: int = 3, *, dense: bool | None = None) -> list[Explanation]:
+        """The top articles with their features and the gate's probability, before the cut-off."""
+        ranked = self.ranking(query, dense=dense)
+        if ranked is None:
+            return []
+        articles, rows, fused = ranked
+        gate = self.gate.fused if fused else self.gate.lexical
+        probs = gate.probabilities(rows[:limit])
         return [
-            Explanation(
-                self._articles[int(candidates[i])].page_url,
-                tuple(float(x) for x in rows[i]),
-                float(probs[i]),
-            )
-            for i in order[:limit]
+            Explanation(self._articles[int(a)].page_url, tuple(float(x) for x in row), float(p))
+            for a, row, p in zip(articles[:limit], rows[:limit], probs, strict=True)
         ]
 
     def search(self, query: str, limit: int = 3) -> list[Hit]:
-        """Best articles first (one hit per page), [] when nothing is relevant enough."""
+        """Best articles first (one hit per page), [] when nothing is relevant enough.
+
+        The gate reads the best of the top three; each hit's score is the best probability at its rank
+        or below, so scores never rise down the list and the first hit carries the gate's decision."""
         if limit <= 0:
             return []
-        explained = self.explain(query, limit)
-        if not explained or explained[0].probability < self.threshold:
-            return []  # the best match is not convincing: no link rather than a wrong one
+        explained = self.explain(query, max(limit, 3))
+        if not explained:
+            return []
+        shown = [max(e.probability for e in explained[i:]) for i in range(len(explained))]
+        if shown[0] < self.threshold:
+            return []  # nothing convincing: no link rather than a wrong one
         slots = self._parse(query)
         hits: list[Hit] = []
-        for ex in explained:
-            if ex.probability < self.threshold * FOLLOWER_SHARE:
-                continue
+        for ex, score in zip(explained[:limit], shown, strict=False):
+            if hits and score < self.threshold * self.gate.follower_share:
+                break
             section = self._best_section(self._by_url[ex.page_url], slots)
             hits.append(
                 Hit(
@@ -679,7 +803,7 @@ class SearchIndex:
                     title=section.title,
                     heading=section.heading,
                     snippet=self._snippet(section, slots),
-                    score=round(ex.probability, 4),
+                    score=round(score, 4),
                 )
             )
         return hits

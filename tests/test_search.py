@@ -6,12 +6,11 @@ import pytest
 
 from knowledge.model import Section
 from knowledge.search import (
-    CAL_WEIGHTS,
-    CALIBRATED,
     COOC_WEIGHT,
     DEFAULT_THRESHOLD,
     DERIVED_WEIGHT,
     FEATURES,
+    GATE,
     SearchIndex,
 )
 from knowledge.textproc import Analyzer, deobfuscate, fold, transliterate, transliterations, words
@@ -389,10 +388,12 @@ def test_results_are_deterministic(index: SearchIndex) -> None:
 
 
 def test_calibration_is_consistent() -> None:
-    """The shipped calibration weighs exactly the features it names, each one `explain` reports."""
-    assert set(CALIBRATED) <= set(FEATURES) and len(set(CALIBRATED)) == len(CALIBRATED)
-    assert len(CAL_WEIGHTS) == len(CALIBRATED)
-    assert 0.0 < DEFAULT_THRESHOLD < 1.0
+    """The shipped gates weigh exactly the features they name, each one `explain` reports."""
+    for gate in (GATE.lexical, GATE.fused):
+        assert set(gate.features) <= set(FEATURES) and len(set(gate.features)) == len(gate.features)
+        assert len(gate.weights) == len(gate.features)
+    assert "dense" in GATE.fused.features and "dense" not in GATE.lexical.features
+    assert 0.0 < DEFAULT_THRESHOLD < 1.0 and GATE.dense_weight >= 0.0
 
 
 def test_cut_off_prefers_no_link_to_a_half_covered_question(index: SearchIndex) -> None:
