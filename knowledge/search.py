@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -272,6 +273,16 @@ class SearchIndex:
 
     def __len__(self) -> int:
         return len(self._sections)
+
+    def with_analyzer(self, analyzer: Analyzer) -> SearchIndex:
+        """The same index reading queries with other vocabularies (for benchmarks): the terms, the
+        vectors and what was mined from the articles are shared, not rebuilt; typo correction may still
+        land on a word only the original vocabularies had."""
+        other = copy.copy(self)
+        other._an = analyzer
+        other._fuzzy_cache = {}
+        other._slots = lru_cache(maxsize=4096)(other._query_slots)
+        return other
 
     # --- building -----------------------------------------------------------------------------
     def _embed(self, store: VectorStore) -> None:
