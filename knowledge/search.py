@@ -15,12 +15,13 @@
   arrays, so a query costs a few vector operations per slot, whatever the size of the index.
 * Ranking: BM25F, boosted when the title names the query and when the query's adjacent words
   stand side by side in the article.
-* The score shown is calibrated: P(the article answers the query) from a logistic regression
-  over how much of the query the article covers (its best answered sentence, the part that does
-  not name other vendors' products, the part in words the help uses at all), how long the query is,
-  and what it names of another vendor's products that the article does not cover; features that
-  hold from one set of questions to the next, chosen leaving one set out. Nothing is returned when
-  the best article is below `threshold`: for a support bot a wrong link is worse than none.
+* A sentence encoder (multilingual USE, `knowledge.encoder`) adds the closeness of meaning to the
+  ranking where the words leave it uncertain: wording the help never uses still finds its article.
+* The score shown is calibrated: P(one of the top three answers the query) from a logistic regression
+  over how much of the query the best of them covers (in the words the help uses, outside other
+  vendors' products, in the query's best answered sentence), how long the query is, and the encoder's
+  cosines; fitted and chosen leaving one labelled set out. Nothing is returned below `threshold`: for a
+  support bot a wrong link is worse than none.
 """
 
 from __future__ import annotations
@@ -82,18 +83,19 @@ SNIPPET_CHARS = 200
 HEADING_BONUS = 1.5  # choosing the section to link: a query word in its heading counts this much more
 
 # The dense term: the cosine between the query's sentence vector and the article's best section
-# (`knowledge.encoder`) is added, DENSE_WEIGHT times, to the lexical ranking score divided by the best
+# (`knowledge.encoder`) is added, `dense_weight` times, to the lexical ranking score divided by the best
 # one's; the encoder's nearest articles join the candidates. It runs only when the lexical gate is
-# not sure (its best-of-three probability between LEXICAL_SKIP and LEXICAL_SURE): a query the words
-# answer plainly, or one with nothing in common with the help, does not wait for it.
+# not sure (its probability between `lexical_skip` and `lexical_sure`): a query the words answer
+# plainly, or one with nothing in common with the help, does not wait for it.
 DENSE_CANDIDATES = 5
 
-# The gate: P(one of the top three answers the query) = sigmoid(bias + weights · features), two plain
+# The gate: P(one of the top three answers the query) = sigmoid(bias + weights · features) over the
+# features of the top three (the most of the three, «best.», or the first one's, «first.»): two plain
 # logistic regressions in `search_gate.json`, written by `python -m knowledge fit-gate` from the
-# labelled sets in benchmarks/data (each set left out in turn to choose the features, the weight of the
-# dense term and the threshold): "lexical" reads the words only, "fused" adds the dense score. The gate
-# is applied to the best of the top three; the score shown for a result is the best probability at its
-# rank or below, so it never rises down the list and the first result carries the gate's decision.
+# labelled sets in benchmarks/data, the weight of the dense term, the threshold and when to skip the
+# encoder chosen leaving one set out. "lexical" reads the words only, "fused" the encoder's cosines too.
+# The first result's score is that probability; the others' is it times their ranking score relative
+# to the first's, so scores never rise down the list and the first result carries the gate's decision.
 FEATURES = (
     "coverage",  # share of the query's weight the article has (synonyms etc. at their weight)
     "strength",  # BM25F score per unit of query weight, capped at 2
@@ -119,16 +121,37 @@ GATE_FILE = Path(__file__).with_name("search_gate.json")
 
 @dataclass(frozen=True, slots=True)
 class Gate:
-    """One logistic cut-off: its features (names in FEATURES), bias and weights."""
+    """One logistic cut-off over the query's top three candidates: its features are FEATURES names
+    prefixed «best.» (the most of the three) or «first.» (the first one's)."""
 
     features: tuple[str, ...]
     bias: float
     weights: tuple[float, ...]
 
-    def probabilities(self, rows: np.ndarray) -> np.ndarray:
-        cols = [FEATURES.index(f) for f in self.features]
-        z = self.bias + rows[:, cols].astype(np.float64) @ np.array(self.weights, dtype=np.float64)
-        return 1.0 / (1.0 + np.exp(-z))
+    @staticmethod
+    def vector(rows: np.ndarray, features: Sequence[str]) -> np.ndarray:
+        """The gate's inputs from the feature rows of the candidates, best first."""
+        top = rows[:3]
+        out = np.empty(len(features), dtype=np.float64)
+        for k, name in enumerate(features):
+            how, feature = name.split(".", 1)
+            column = top[:, FEATURES.index(feature)]
+            out[k] = column.max() if how == "best" else column[0]
+        return out
+
+    def probability(self, rows: np.ndarray) -> float:
+        """P(one of the top three answers the query); 0 without candidates."""
+        if not len(rows):
+            return 0.0
+        z = self.bias + float(self.vector(rows, self.features) @ np.array(self.weights, dtype=np.float64))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def scores(self, rows: np.ndarray) -> list[float]:
+        """The score shown for each candidate: the gate's probability for the first, times how the
+        others' ranking score compares with the first's for the rest (so never rising down the list)."""
+        p = self.probability(rows)
+        margin = rows[:, FEATURES.index("margin")]
+        return [p if k == 0 else p * max(0.0, min(1.0, 1.0 + float(margin[k]))) for k in range(len(rows))]
 
     def to_dict(self) -> dict[str, object]:
         return {"features": list(self.features), "bias": round(self.bias, 4),
@@ -748,8 +771,7 @@ class SearchIndex:
         order, margin = self._order(candidates, rank[candidates])
         rows[candidates, -3] = margin
         if dense is None:
-            top = candidates[order[:3]]
-            p = float(self.gate.lexical.probabilities(rows[top]).max())
+            p = self.gate.lexical.probability(rows[candidates[order[:3]]])
             dense = self.gate.lexical_skip <= p < self.gate.lexical_sure
         cosines = self.dense_scores(query) if dense else None
         if cosines is None:
@@ -777,31 +799,29 @@ class SearchIndex:
         return order, (margin / first if first > 0 else margin).astype(np.float32)
 
     def explain(self, query: str, limit: int = 3, *, dense: bool | None = None) -> list[Explanation]:
-        """The top articles with their features and the gate's probability, before the cut-off."""
+        """The top articles with their features and the scores the gate gives them, before the cut-off."""
         ranked = self.ranking(query, dense=dense)
         if ranked is None:
             return []
         articles, rows, fused = ranked
-        gate = self.gate.fused if fused else self.gate.lexical
-        probs = gate.probabilities(rows[:limit])
+        scores = (self.gate.fused if fused else self.gate.lexical).scores(rows[:max(limit, 3)])
         return [
-            Explanation(self._articles[int(a)].page_url, tuple(float(x) for x in row), float(p))
-            for a, row, p in zip(articles[:limit], rows[:limit], probs, strict=True)
+            Explanation(self._articles[int(a)].page_url, tuple(float(x) for x in row), p)
+            for a, row, p in zip(articles[:limit], rows[:limit], scores, strict=False)
         ]
 
     def search(self, query: str, limit: int = 3) -> list[Hit]:
         """Best articles first (one hit per page), [] when nothing is relevant enough.
 
-        The gate reads the best of the top three; each hit's score is the best probability at its rank
-        or below, so scores never rise down the list and the first hit carries the gate's decision."""
+        The gate reads the top three together; the first hit carries its probability, the others less
+        as their ranking score trails the first's, and they are shown while at least `follower_share`
+        of the threshold."""
         if limit <= 0:
             return []
-        explained = self.explain(query, max(limit, 3))
-        if not explained:
-            return []
-        shown = [max(e.probability for e in explained[i:]) for i in range(len(explained))]
-        if shown[0] < self.threshold:
+        explained = self.explain(query, limit)
+        if not explained or explained[0].probability < self.threshold:
             return []  # nothing convincing: no link rather than a wrong one
+        shown = [e.probability for e in explained]
         slots = self._parse(query)
         hits: list[Hit] = []
         for ex, score in zip(explained[:limit], shown, strict=False):
