@@ -88,6 +88,7 @@ HEADING_BONUS = 1.5  # choosing the section to link: a query word in its heading
 # not sure (its probability between `lexical_skip` and `lexical_sure`): a query the words answer
 # plainly, or one with nothing in common with the help, does not wait for it.
 DENSE_CANDIDATES = 5
+DENSE_SCAN = 20_000  # sections up to which a query is compared with all (a few ms); above, with the candidates
 
 # The gate: P(one of the top three answers the query) = sigmoid(bias + weights · features) over the
 # features of the top three (the most of the three, «best.», or the first one's, «first.»): two plain
@@ -309,30 +310,41 @@ class SearchIndex:
 
     # --- building -----------------------------------------------------------------------------
     def _embed(self, store: VectorStore) -> None:
-        """The sections' sentence vectors, article after article (`_vector_starts` marks each)."""
+        """The sections' sentence vectors, article after article (`_vector_starts` marks each); float32
+        for an index the query is compared with whole, float16 (half the memory) above DENSE_SCAN."""
         order = [i for article in self._articles for i in article.sections]
-        self._vector_starts = np.cumsum([0] + [len(a.sections) for a in self._articles[:-1]]).astype(np.int64)
+        sizes = np.array([len(a.sections) for a in self._articles], dtype=np.int64)
+        self._vector_starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self._vector_sizes = sizes
         if self._encoder is None or not order:
             self._vectors = np.zeros((0, 0), dtype=np.float32)
             return
-        texts = [section_text(self._sections[i]) for i in order]
-        self._vectors = store.vectors(texts, self._encoder).astype(np.float32)
+        self.set_vectors(store.vectors([section_text(self._sections[i]) for i in order], self._encoder))
 
     def set_vectors(self, vectors: np.ndarray) -> None:
         """Replace the section vectors (article order, as `_embed` makes them); for benchmarks."""
-        self._vectors = np.asarray(vectors, dtype=np.float32)
+        self._vectors = np.asarray(vectors, dtype=np.float32 if len(vectors) <= DENSE_SCAN else np.float16)
 
     def dense_text(self, query: str) -> str:
         """What the encoder reads of a query: its words as the index reads them (look-alike letters,
         transliteration and English words undone)."""
         return " ".join(self._an.query_tokens(" ".join(query[:MAX_QUERY_CHARS].split()), self._term_id))
 
-    def dense_scores(self, query: str) -> np.ndarray | None:
-        """Per article, the cosine of the query's vector and its best section's (None without the encoder)."""
+    def dense_scores(self, query: str, candidates: np.ndarray) -> np.ndarray | None:
+        """Per article, the cosine of the query's vector and its best section's (None without the
+        encoder): every article of an index up to DENSE_SCAN sections, else only the `candidates`
+        (-1 for the others)."""
         if self._encoder is None or not len(self._vectors):
             return None
-        cosines = self._vectors @ self._encoder.query(self.dense_text(query))
-        return np.maximum.reduceat(cosines, self._vector_starts)
+        vector = self._encoder.query(self.dense_text(query))
+        if len(self._vectors) <= DENSE_SCAN:
+            return np.maximum.reduceat(self._vectors @ vector, self._vector_starts)
+        starts, sizes = self._vector_starts[candidates], self._vector_sizes[candidates]
+        rows = np.concatenate([np.arange(a, a + k) for a, k in zip(starts, sizes, strict=True)])
+        cosines = self._vectors[rows].astype(np.float32) @ vector
+        out = np.full(len(self._articles), -1.0, dtype=np.float32)
+        out[candidates] = np.maximum.reduceat(cosines, np.concatenate([[0], np.cumsum(sizes)[:-1]]))
+        return out
 
     def _article_fields(self, article: _Article, surface: dict[str, str]) -> dict[str, list[str]]:
         """The terms of each field of an article; its words go into `surface` (word → term)."""
@@ -773,11 +785,11 @@ class SearchIndex:
         if dense is None:
             p = self.gate.lexical.probability(rows[candidates[order[:3]]])
             dense = self.gate.lexical_skip <= p < self.gate.lexical_sure
-        cosines = self.dense_scores(query) if dense else None
+        cosines = self.dense_scores(query, candidates) if dense else None
         if cosines is None:
             return candidates[order], rows[candidates[order]], False
         near = np.argpartition(-cosines, min(DENSE_CANDIDATES, n) - 1)[:DENSE_CANDIDATES]
-        candidates = np.union1d(candidates, near)
+        candidates = np.union1d(candidates, near[cosines[near] > -1.0])
         weight = self.gate.dense_weight if dense_weight is None else dense_weight
         fused = rank[candidates] / float(rank[candidates].max()) + weight * cosines[candidates]
         order, margin = self._order(candidates, fused)
