@@ -35,6 +35,7 @@ from bot.storage import (
     ProcessedUpdate,
     Reminder,
     Ticket,
+    TicketEvent,
     User,
     set_ticket_state,
     utcnow,
@@ -142,7 +143,12 @@ def card_buttons(number: int) -> Buttons:
             [(label["need_information"], f"d:need_information:{number}"),
              (label["passed_to_development"], f"d:passed_to_development:{number}")],
             [(label["suspend"], f"d:suspend:{number}"), (label["refuse"], f"d:refuse:{number}")],
-            [(label["admin_access"], f"d:admin_access:{number}"), (label["resolve"], f"d:resolve:{number}")]]
+            [(label["admin_access"], f"d:admin_access:{number}"), (label["resolve"], f"d:resolve:{number}")],
+            [(label["category"], f"d:category:{number}"), (label["critical"], f"d:critical:{number}")]]
+
+
+def category_buttons(number: int) -> Buttons:
+    return [[(label, f"d:category:{number}:{code}")] for code, label in texts.CATEGORY_LABELS.items()]
 
 
 def reason_buttons(action: str, number: int) -> Buttons:
@@ -669,12 +675,15 @@ class Desk:
         if original is not None and original.ticket_id is not None and original.relay_due_at is not None:
             await self._done(incoming.update_id)  # not copied yet: the copy will show the edited text
             return []
-        if original is None or original.ticket_id is None or original.topic_message_id is None:
+        if original is None or original.ticket_id is None:
             return None
         number, copied = original.ticket_id, original.topic_message_id
-        text = texts.desk("user_edited", text=incoming.text)
+        # a message of the request itself (it went into the card, not copied): the agents read the new text
+        text = texts.desk("user_edited" if copied is not None else "user_edited_request", text=incoming.text)
 
         async def send(thread_id: int) -> int:
+            if copied is None:
+                return await self.port.send(self.group_id, text, thread_id=thread_id)
             try:
                 return await self.port.send(self.group_id, text, thread_id=thread_id, reply_to=copied)
             except TopicMissing:
@@ -975,6 +984,10 @@ class Desk:
                 return await self._release(number, agent_id, agent)
             if action == "admin_access":
                 return await self._admin_access(number, agent_id, agent)
+            if action == "category":
+                return await self._recategorise(number, agent_id, agent, reason)
+            if action == "critical":
+                return await self._toggle_critical(number, agent_id, agent)
             if action in ("suspend", "refuse") and reason not in texts.REASONS_48:
                 await self.to_topic(number, lambda thread: self.port.send(
                     self.group_id, texts.desk("choose_reason"), thread_id=thread,
@@ -1032,6 +1045,52 @@ class Desk:
                                            state=texts.DESK_STATE_LABELS[before]))
         await self.refresh_card(number)
         return None
+
+    async def _recategorise(self, number: int, agent_id: int, agent: str, code: str | None) -> str | None:
+        """The agent corrects the reading: the category, chosen from the list; recorded with who and when."""
+        async with self.service.writing() as session:
+            ticket = await session.get(Ticket, number)
+            if ticket is None:
+                return None
+            current = texts.CATEGORY_LABELS.get(ticket.category, ticket.category)
+            if code not in texts.CATEGORY_LABELS:
+                choose = texts.desk("choose_category", number=number, current=current)
+            elif code == ticket.category:
+                return None
+            else:
+                self._record_correction(session, ticket, agent_id, f"category:{ticket.category}>{code}")
+                ticket.category = code
+                if code == "outage":  # SLA 2.1: every outage goes out of turn
+                    ticket.critical = True
+                choose = None
+        if choose is not None:
+            await self.to_topic(number, lambda thread: self.port.send(
+                self.group_id, choose, thread_id=thread, buttons=category_buttons(number)))
+            return None
+        await self.refresh_card(number)
+        await self.note(number, texts.desk("category_changed", agent=agent, before=current,
+                                           after=texts.CATEGORY_LABELS[code]))
+        return None
+
+    async def _toggle_critical(self, number: int, agent_id: int, agent: str) -> str | None:
+        """SLA 2.1: the agent marks a ticket critical (out of turn) or takes the mark off; recorded."""
+        async with self.service.writing() as session:
+            ticket = await session.get(Ticket, number)
+            if ticket is None:
+                return None
+            if ticket.critical and ticket.category == "outage":
+                return texts.desk("outage_stays_critical")
+            ticket.critical = not ticket.critical
+            self._record_correction(session, ticket, agent_id, f"critical:{'on' if ticket.critical else 'off'}")
+            critical = ticket.critical
+        await self.refresh_card(number)
+        await self.note(number, texts.desk("critical_on" if critical else "critical_off", agent=agent))
+        return None
+
+    def _record_correction(self, session: AsyncSession, ticket: Ticket, agent_id: int, what: str) -> None:
+        """A correction of the reading is an event of the ticket that keeps its state."""
+        session.add(TicketEvent(ticket_id=ticket.id, from_state=ticket.state, to_state=ticket.state, actor_id=agent_id,
+                                actor_kind="agent", reason=what[:64], created_at=self.clock()))
 
     async def _admin_access(self, number: int, agent_id: int, agent: str) -> str | None:
         async with self.service.writing() as session:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from bot import extraction
+
 MESSAGE_LIMIT = 4096  # Telegram's limit for one message, in UTF-16 code units
 
 
@@ -54,6 +56,15 @@ TEXTS: dict[str, str] = {
     "nothing_to_cancel": "Сейчас нечего отменять. Чтобы начать обращение, опишите ваш вопрос.",
     "unknown_command": "Такой команды нет. Список команд — /help.",
     "empty_text": "Сообщение пустое. Опишите, пожалуйста, ваш вопрос словами.",
+    "nothing_to_read": (
+        "Не вижу в сообщении вопроса. Напишите, пожалуйста, словами, что случилось или что вы хотите узнать, "
+        "— и я подскажу."
+    ),
+    "ask_outage_scope": (
+        "Уточните, пожалуйста: проблема у всех сотрудников вашей компании или только у вас? "
+        "Если не работает у всех, обращение о восстановлении работы обрабатывается вне очереди "
+        "(п. 2.1 регламента)."
+    ),
     # SLA 4.2: the message is not passed on, the user is asked to rephrase
     "rephrase": (
         "Пожалуйста, переформулируйте сообщение без нецензурной лексики и оскорблений — в таком виде "
@@ -139,6 +150,7 @@ TEXTS: dict[str, str] = {
         "<code>romashka.aspro.cloud</code> — его видно в адресной строке браузера, когда вы в аккаунте."
     ),
     "confirm_account": "Обращение по аккаунту <b>{account}</b>, как в прошлый раз?",
+    "account_guess": "",  # rendered by _account_guess
     "ask_steps": (
         "Опишите, пожалуйста, по шагам, как воспроизвести проблему: куда заходите, что нажимаете "
         "и что видите в итоге. Если не знаете — так и напишите."
@@ -160,6 +172,10 @@ TEXTS: dict[str, str] = {
     "ask_edit_environment": "Укажите, пожалуйста, браузер и систему (или напишите «не знаю»).",
     "added_to_description": "Добавил это к описанию.",
     "edit_applied": "Учёл исправление в черновике обращения.",
+    "edit_not_in_draft": (
+        "Исправление сохранено в переписке. В черновик обращения из этого сообщения ничего не попало, "
+        "поэтому в нём всё осталось как было."
+    ),
     "ticket_created": "",  # rendered by _ticket_created
     "offer_next": "Оформить следующее обращение — «{problem}»?",
     "next_declined": "Хорошо. Если понадобится, просто опишите вопрос снова.",
@@ -198,6 +214,8 @@ BUTTONS: dict[str, str] = {
     "need_specialist": "Нужна помощь специалиста",
     "account_yes": "Да, {account}",
     "account_other": "Другой аккаунт",
+    "account_guess": "Да, {account}",
+    "account_written": "Нет, как написано",
     "dont_know": "Не знаю",
     "send": "Отправить",
     "edit": "Исправить",
@@ -209,6 +227,8 @@ BUTTONS: dict[str, str] = {
     "back": "Назад к карточке",
     "next_yes": "Да, оформить",
     "next_no": "Нет, спасибо",
+    "scope_everyone": "У всех сотрудников",
+    "scope_me": "Только у меня",
 }
 
 # The command menu (setMyCommands).
@@ -253,12 +273,18 @@ def hours_text(open_hour: int, close_hour: int, timezone: str = "Europe/Moscow")
     return f"по рабочим дням с {open_hour}:00 до {close_hour}:00 {zone}, кроме выходных и праздников"
 
 
-def when_text(moment: datetime) -> str:
-    """«в понедельник, 1 декабря, в 8:00» in the moment's own time zone."""
+def when_text(moment: datetime, now: datetime | None = None, by: bool = False) -> str:
+    """«в понедельник, 1 декабря, в 08:00» in the moment's own time zone; «сегодня в 08:00» and
+    «завтра в 08:00» when `now` is that day or the day before; «до 12:30» in place of «в» with `by`."""
+    at = "до" if by else "в"
+    if now is not None:
+        days = (moment.date() - now.astimezone(moment.tzinfo).date()).days
+        if days in (0, 1):
+            return f"{('сегодня', 'завтра')[days]} {at} {moment:%H:%M}"
     weekday = _WEEKDAYS[moment.weekday()]
     preposition = "во" if weekday == "вторник" else "в"
     weekday = {"среда": "среду", "пятница": "пятницу", "суббота": "субботу"}.get(weekday, weekday)
-    return f"{preposition} {weekday}, {moment.day} {_MONTHS[moment.month - 1]}, в {moment:%H:%M}"
+    return f"{preposition} {weekday}, {moment.day} {_MONTHS[moment.month - 1]}, {at} {moment:%H:%M}"
 
 
 # --- rendered texts: the ones with structure ---
@@ -289,6 +315,13 @@ def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _account_guess(params: Mapping[str, Any]) -> str:
+    letters = ", ".join(f"«{quote(letter)}»" for letter in params.get("letters", []))
+    return (f"В адресе <code>{quote(params['written'])}</code> среди латинских букв есть русские ({letters}), "
+            "а адрес аккаунта обычно пишут одной раскладкой.\n"
+            f"Вы имели в виду <code>{quote(params['guess'])}</code> — всё латиницей?")
+
+
 def _summary(params: Mapping[str, Any]) -> str:
     draft = params.get("draft", {})
     head = "Обновил карточку обращения. Проверьте, пожалуйста:" if params.get("edited") else (
@@ -300,9 +333,10 @@ def _summary(params: Mapping[str, Any]) -> str:
         lines.append(f"<b>Тип:</b> {quote(category)}" + (" (срочно)" if draft.get("critical") else ""))
     lines.append(f"<b>Описание:</b> {quote(draft.get('description') or '—')}")
     if params.get("failure"):
-        steps = "не известны" if draft.get("steps_unknown") else (draft.get("steps") or "—")
-        environment = "не известны" if draft.get("environment_unknown") else (draft.get("environment") or "—")
-        lines.append(f"<b>Шаги воспроизведения:</b> {quote(steps)}")
+        steps = "неизвестны" if draft.get("steps_unknown") else draft.get("steps")
+        if not extraction.same_text(steps, draft.get("description")):  # steps told in the description: once
+            lines.append(f"<b>Шаги воспроизведения:</b> {quote(steps or '—')}")
+        environment = "неизвестны" if draft.get("environment_unknown") else (draft.get("environment") or "—")
         lines.append(f"<b>Браузер и система:</b> {quote(environment)}")
     if draft.get("article_read"):
         lines.append(f"<b>Прочитанная статья:</b> {quote(draft['article_read'])}")
@@ -323,12 +357,15 @@ def _ticket_created(params: Mapping[str, Any]) -> str:
     if params.get("critical"):
         lines.append("Оно отмечено как срочное и будет обработано вне очереди (п. 2.1 регламента).")
     lines.append(f"Место в очереди: {params['place']}.")
+    # the expected moment comes from the desk's recent first responses at this queue length (not a promise)
+    expected = f"ответ здесь можно ожидать {quote(params['expected'])} по московскому времени" if params.get(
+        "expected") else "специалист ответит здесь"
     if params.get("open_now"):
-        lines.append("Поддержка сейчас работает: специалист ответит здесь в рабочее время.")
+        lines.append(f"Поддержка сейчас работает: при нынешней очереди {expected}.")
     else:
         lines.append(
-            f"Сейчас поддержка не работает; специалисты приступят к обращениям {quote(params['next_open'])} "
-            "по московскому времени."
+            f"Сейчас поддержка не работает; специалисты приступят к обращениям {quote(params['next_open'])}, "
+            f"при нынешней очереди {expected}."
         )
     lines.append(f"Время работы поддержки: {quote(params['hours'])}.")
     # SLA 2.3: never a promised resolution time
@@ -378,6 +415,7 @@ def _history(params: Mapping[str, Any]) -> str:
 
 
 RENDERERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "account_guess": _account_guess,
     "links": _links,
     "one_problem": _one_problem,
     "summary": _summary,
@@ -548,10 +586,19 @@ DESK_TEXTS: dict[str, str] = {
     "state_changed_reason": "{agent}: {state} — {reason}.",
     "transition_refused": "Из состояния «{current}» нельзя перейти в «{target}».",
     "choose_reason": "Причина по п. 4.8 регламента:",
+    "choose_category": "Категория обращения №{number} (сейчас: {current}):",
+    "category_changed": "{agent} изменил категорию: {before} → {after}.",
+    "critical_on": "{agent} отметил обращение как критичное: оно обрабатывается вне очереди (п. 2.1 регламента).",
+    "critical_off": "{agent} снял отметку «критично»: обращение в общей очереди.",
+    "outage_stays_critical": (
+        "Сбой в работе всегда обрабатывается вне очереди (п. 2.1 регламента). Чтобы снять срочность, "
+        "сначала измените категорию."
+    ),
     "access_requested": "{agent} запросил(а) у пользователя доступ администратора (п. 4.3).",
     "access_removed": "Пользователь подтвердил, что удалил доступ сотрудника поддержки.",
     "user_blocked": "⚠️ Пользователь заблокировал бота: сообщение не доставлено. Обращение отмечено.",
     "user_edited": "(изменено) {text}",
+    "user_edited_request": "✏️ Пользователь исправил сообщение из обращения (в карточке прежний текст):\n{text}",
     "user_reopened": "Пользователь написал снова — обращение #{number} открыто повторно и вернулось в очередь.",
     "need_info_suspended": "Пользователь не ответил за {days} раб. дн.: обращение приостановлено (п. 4.8).",
     "reminder_sent": "Пользователю отправлено напоминание ({what}).",
@@ -583,6 +630,8 @@ DESK_BUTTONS: dict[str, str] = {
     "admin_access": "Доступ администратора",
     "resolve": "Решено",
     "removed": "Удалил",
+    "category": "Изменить категорию",
+    "critical": "Срочность",
 }
 
 DESK_STATE_LABELS: dict[str, str] = {
@@ -652,11 +701,19 @@ def hours_figure(seconds: float | None) -> str:
     return f"{seconds / 3600:.1f} раб. ч"
 
 
+def _idna_note(address: str) -> str:
+    """An internationalised address with its ASCII form, as the admin panel may show it."""
+    from bot.account import idna_form
+
+    ascii_form = idna_form(address)
+    return f" (<code>{quote(ascii_form)}</code>)" if ascii_form else ""
+
+
 def ticket_card(card: Mapping[str, Any]) -> str:
     """The card the agents see in the ticket's topic."""
     lines = [f"{'🔥 <b>КРИТИЧНОЕ</b> ' if card['critical'] else ''}<b>Обращение #{card['number']}</b>",
              f"Пользователь: {quote(card['user'])}",
-             f"Аккаунт: <code>{quote(card['account'])}</code>",
+             f"Аккаунт: <code>{quote(card['account'])}</code>" + _idna_note(card["account"]),
              f"Категория: {quote(CATEGORY_LABELS.get(card['category'], card['category']))}",
              f"Критичность: {'критично (п. 2.1)' if card['critical'] else 'обычная'}",
              f"Состояние: {DESK_STATE_LABELS.get(card['state'], card['state'])}"

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot import figures
 from bot.conversation import ConversationService, Incoming
 from bot.storage import (
     Attachment,
@@ -18,6 +19,7 @@ from bot.storage import (
     SelfServed,
     Ticket,
     TicketEvent,
+    User,
     Wish,
     count_self_served,
 )
@@ -87,7 +89,8 @@ async def test_full_ticket_in_one_message_then_send(env):
     assert "Проверьте" in card[-1].text and [label for label, _ in card[-1].buttons[0]] == ["Отправить"]
     sent = await chat.press("send:")
     assert "№1" in sent[0].text and "Место в очереди: 1" in sent[0].text
-    assert "специалист ответит здесь в рабочее время" in sent[0].text
+    # no first responses yet: an hour of support time for each ticket in the queue
+    assert "при нынешней очереди ответ здесь можно ожидать сегодня до 13:00 по московскому времени" in sent[0].text
     async with service.sessions() as session:
         ticket = await session.get(Ticket, 1)
         assert ticket.account == "romashka.aspro.cloud" and ticket.environment == "Chrome 120, Windows 11"
@@ -112,6 +115,43 @@ async def test_outside_hours_the_next_opening_is_named_and_critical_goes_first(e
     sent = await urgent.press("send:")
     assert "Место в очереди: 1" in sent[0].text and "срочное" in sent[0].text
     assert "в понедельник, 30 ноября, в 08:00" in sent[0].text
+
+
+def test_the_desks_pace_is_its_first_response_time_per_place_in_the_queue():
+    schedule = FakeSchedule()
+    start = WEDNESDAY_NOON
+    history = [
+        (start, start + timedelta(minutes=30)),                                  # alone: 30 minutes
+        (start + timedelta(minutes=5), start + timedelta(minutes=65)),           # second in line: 60 / 2
+        (start + timedelta(minutes=70), start + timedelta(minutes=100)),         # alone again: 30
+        (start + timedelta(minutes=80), None),                                   # not answered yet: no figure
+    ]
+    assert figures.seconds_per_place(history, schedule) == 1800
+    assert figures.seconds_per_place([(start, None)], schedule) is None
+    evening = datetime(2026, 11, 25, 14, 30, tzinfo=UTC)  # 17:30 in Moscow, answered at 8:30 the next morning
+    assert figures.seconds_per_place([(evening, evening + timedelta(hours=15))], schedule) == 3600
+
+
+async def test_the_expected_answer_follows_the_desks_recent_pace(env):
+    service, _, clock, _ = env
+    async with service.writing() as session:
+        session.add(User(id=7, name="Ранее"))
+        await session.flush()
+        for day in range(1, 4):  # answered in 20 working minutes, one at a time
+            created = WEDNESDAY_NOON - timedelta(days=day)
+            session.add(Ticket(user_id=7, chat_id=7, account="a.aspro.cloud", category="bug_report",
+                               description="ранее", state="in_progress", created_at=created, queued_at=created,
+                               first_response_at=created + timedelta(minutes=20)))
+    first, second = Chat(service, 1), Chat(service, 2)
+    for chat in (first, second):
+        await chat.say("Как подключить почту в romashka.aspro.cloud?")
+    assert "ожидать сегодня до 12:20 по московскому" in (await first.press("send:"))[0].text
+    assert "ожидать сегодня до 12:40 по московскому" in (await second.press("send:"))[0].text  # second in line
+    clock["now"] = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)  # 2:00 at night in Moscow
+    night = Chat(service, 3)
+    await night.say("Как подключить почту в romashka.aspro.cloud?")
+    sent = (await night.press("send:"))[0].text
+    assert "приступят к обращениям сегодня в 08:00" in sent and "ожидать сегодня до 09:00" in sent
 
 
 async def test_duplicated_update_has_one_effect(env):
