@@ -153,7 +153,7 @@ class _Loaded:
 
 
 SERVICE_COMMANDS = frozenset({"status", "history"})
-RELATIVE_SCORE = 0.8  # a link is shown when it scores at least this share of the best one
+RELATIVE_SCORE = 0.8  # a link after the first is shown when it scores at least this share of the first
 
 
 class ConversationService:
@@ -472,9 +472,11 @@ class ConversationService:
         except Exception:
             log.exception("help-center search failed; answering without links")
             return ()
-        # The search decides whether anything is convincing; links far weaker than the best are noise.
-        best = max((hit.score for hit in hits), default=0.0)
-        return [hit for hit in hits if hit.score >= RELATIVE_SCORE * best]
+        # The search decides whether anything is convincing and ranks best first: the first link passed
+        # its gate and always stays; the next ones stay, in rank order, unless far weaker than it.
+        if not hits:
+            return []
+        return [hits[0], *(hit for hit in hits[1:] if hit.score >= RELATIVE_SCORE * hits[0].score)]
 
     async def _probe(self, file_id: str) -> bytes | None:
         if self.prober is None:

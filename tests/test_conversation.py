@@ -27,7 +27,7 @@ from bot.storage import (
 )
 from knowledge.db import make_engine
 from tests.dbs import database_url
-from tests.fakes import FakeSchedule, FakeSearcher, fake_moderate, fake_read
+from tests.fakes import FakeHit, FakeSchedule, FakeSearcher, fake_moderate, fake_read
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 PDF = b"%PDF-1.7\n" + b"\0" * 32
@@ -372,3 +372,16 @@ async def test_a_failed_update_is_answered_when_the_next_start_handles_it(env):
     assert [answer.text for answer in answers] == [texts.render("processing_error")]
     later = await first.recover()  # the next start: handled now, its answer queued like any other
     assert later and all(answer.text != texts.render("processing_error") for answer in later)
+
+
+async def test_links_keep_the_searchs_first_result_and_its_order(env):
+    """The search ranks and gates; the dialogue never drops its first link (even when a later one
+    scores higher) and keeps the others in rank order unless far weaker than the first."""
+    service, _, _, searcher = env
+    searcher.hits = (
+        FakeHit("https://aspro.cloud/help/articles/1--a", "A", score=0.6),
+        FakeHit("https://aspro.cloud/help/articles/2--b", "B", score=0.9),
+        FakeHit("https://aspro.cloud/help/articles/3--c", "C", score=0.4),
+    )
+    hits = await service._search("как настроить воронку")
+    assert [h.title for h in hits] == ["A", "B"]
