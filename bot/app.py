@@ -16,6 +16,13 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramUnauthorizedError,
+)
 from aiogram.types import BotCommand, Update
 from aiogram.utils.token import TokenValidationError, validate_token
 from aiohttp import web
@@ -41,6 +48,10 @@ from knowledge.settings import load_settings
 log = logging.getLogger("bot")
 
 
+class ConfigurationError(Exception):
+    """A setting the bot cannot run with: `python -m bot` says so in one line and exits 2."""
+
+
 @dataclass
 class Application:
     settings: Settings
@@ -57,6 +68,8 @@ class Application:
     _crawl: asyncio.Task[None] | None = field(default=None, repr=False)
     _stopped: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     webhook_port: int | None = None  # the port the webhook server listens on, once started
+    retry_first: float = 1.0  # seconds before the second attempt to reach Telegram; doubles each time
+    retry_cap: float = 60.0  # the longest wait between two attempts
 
     @classmethod
     def create(cls, settings: Settings) -> Application:
@@ -98,9 +111,39 @@ class Application:
             dispatcher.include_router(make_agents_router(settings.agent_chat_id))
         return cls(settings, engine, bot, dispatcher, service, knowledge, outbox, worker, desk, ticker, redis)
 
-    async def prepare(self) -> None:
-        """Tables, replies left unsent by a previous run, the command menu, the index."""
+    async def wait_for_telegram(self) -> bool:
+        """Until Telegram answers getMe, with capped backoff and one log line per failed attempt.
+
+        False when the application was stopped while waiting; a token Telegram refuses is a
+        `ConfigurationError` (no retry helps then)."""
+        delay, attempt = self.retry_first, 1
+        while not self._stopped.is_set():
+            try:
+                await self.bot.me()
+                if attempt > 1:
+                    log.info("Telegram answered on attempt %d", attempt)
+                return True
+            except TelegramUnauthorizedError as error:
+                raise ConfigurationError("BOT_TOKEN was refused by Telegram (Unauthorized)") from error
+            except TelegramNotFound as error:
+                raise ConfigurationError(
+                    f"the Bot API at {self.settings.telegram_api_url or 'api.telegram.org'} does not know this "
+                    "bot (Not Found): check BOT_TOKEN and TELEGRAM_API_URL") from error
+            except (TelegramAPIError, ClientDecodeError) as error:
+                wait = max(delay, float(error.retry_after)) if isinstance(error, TelegramRetryAfter) else delay
+                reason = " ".join(str(error).split()) or type(error).__name__
+                log.warning("Telegram is unreachable (attempt %d: %s); next attempt in %.3g s", attempt, reason, wait)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), wait)
+            delay, attempt = min(delay * 2, self.retry_cap), attempt + 1
+        return False
+
+    async def prepare(self) -> bool:
+        """Tables, Telegram reached, replies left unsent by a previous run, the command menu, the index.
+        False when stopped before Telegram answered."""
         await self.service.start()
+        if not await self.wait_for_telegram():
+            return False
         if self.worker.shared is not None:  # other instances may be running: chat by chat, under their locks
             chats = await self.worker.recover()
             if chats:
@@ -110,8 +153,11 @@ class Application:
             if pending:
                 log.info("sending %d replies left unsent by the previous run", len(pending))
                 await self.outbox.send_all(pending)
-        await self.bot.set_my_commands([BotCommand(command=name, description=description)
-                                        for name, description in texts.COMMANDS.items()])
+        try:
+            await self.bot.set_my_commands([BotCommand(command=name, description=description)
+                                            for name, description in texts.COMMANDS.items()])
+        except (TelegramAPIError, ClientDecodeError) as error:  # the menu is a convenience: set at the next start
+            log.warning("the command menu was not set: %s", " ".join(str(error).split()))
         if self.desk is not None:
             recovered = await self.desk.recover()
             if recovered:
@@ -123,6 +169,7 @@ class Application:
             self._crawl = asyncio.create_task(self._crawl_index())
         else:
             await self.knowledge.load()  # built now, not while the first user waits
+        return True
 
     async def _crawl_index(self) -> None:
         try:
@@ -138,14 +185,21 @@ class Application:
         for line in summary.lines():
             log.log(level, "crawl: %s", line)
 
+    def _stop_on_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(number, self._stopped.set)
+
     async def run(self, handle_signals: bool = True, polling_timeout: int = 30) -> None:
+        if handle_signals:  # a stop while Telegram is still out of reach (polling installs its own)
+            self._stop_on_signals()
         if self.settings.webhook_url:
             await self.run_webhook(handle_signals)
             return
-        await self.prepare()
-
-        log.info("polling for updates")
         try:
+            if not await self.prepare() or self._stopped.is_set():
+                return
+            log.info("polling for updates")
             # Updates are only stored while polling (the worker handles them in the background), so the
             # next getUpdates, which confirms a batch to Telegram, is sent once the batch is stored.
             await self.dispatcher.start_polling(
@@ -162,7 +216,8 @@ class Application:
         self.worker.wait_for_database = False  # a request that cannot be stored is answered 500
         runner: web.AppRunner | None = None
         try:
-            await self.prepare()
+            if not await self.prepare():
+                return
             server = web.Application()
             server.router.add_post(settings.webhook_route, self._on_webhook)
             runner = web.AppRunner(server, access_log=None)
@@ -177,9 +232,7 @@ class Application:
             log.info("webhook mode: listening on %s:%s%s for %s", settings.webhook_host, self.webhook_port,
                      settings.webhook_route, settings.webhook_url)
             if handle_signals:
-                loop = asyncio.get_running_loop()
-                for number in (signal.SIGTERM, signal.SIGINT):
-                    loop.add_signal_handler(number, self._stopped.set)
+                self._stop_on_signals()
             await self._stopped.wait()
         finally:
             if settings.webhook_delete_on_stop:
@@ -250,6 +303,9 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(app.run())
     except SchemaError as error:
         print(f"Database error: {error}", file=sys.stderr)
+        return 2
+    except ConfigurationError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
         return 2
     return 0
 

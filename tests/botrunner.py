@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
+import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +75,17 @@ class BotRunner:
     async def restart(self) -> Application:
         await self.stop()
         return await self.start()
+
+
+@contextlib.asynccontextmanager
+async def bot_process(env: dict[str, str], log: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m bot` as its own process, its output appended to `log` (killed at the end if still running)."""
+    with log.open("ab") as out:
+        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=log.parent, env=env,
+                                                       stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

@@ -1,23 +1,134 @@
-"""`python -m bot` refuses to start on a missing or malformed token: one clear line, exit code 2."""
+"""`python -m bot` as an operator starts it: one clear line and exit 2 for a configuration error; Telegram out
+of reach is waited for, one log line per attempt, never a traceback."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bot.app import Application
+from tests.botrunner import bot_process, bot_settings
+from tests.emulator import BotAPIEmulator
+
 ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT = 120  # importing aiogram on a loaded machine takes a while
+
+
+def base_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/b.db", "HELP_BASE_URL": "http://127.0.0.1:9/help/",
+            "CRAWL_RETRIES": "0", **extra}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def lines_with(log: Path, needle: str) -> list[str]:
+    return [line for line in log.read_text("utf-8").splitlines() if needle in line]
+
+
+async def wait_for_lines(log: Path, needle: str, count: int, seconds: float = START_TIMEOUT) -> list[str]:
+    for _ in range(int(seconds * 10)):
+        lines = lines_with(log, needle)
+        if len(lines) >= count:
+            return lines
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"fewer than {count} lines with {needle!r}: {lines_with(log, '')}")
 
 
 @pytest.mark.parametrize(("token", "expected"), [(None, "BOT_TOKEN is required"), ("not-a-token", "BOT_TOKEN")])
 def test_bad_token_is_one_line_and_exit_2(tmp_path, token, expected):
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/b.db"}
+    env = base_env(tmp_path)
     if token is not None:
         env["BOT_TOKEN"] = token
     proc = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=START_TIMEOUT)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0] and "Traceback" not in proc.stderr
+
+
+async def test_telegram_out_of_reach_is_retried_until_it_answers_then_the_bot_serves(tmp_path):
+    """No network at start: the process stays up, says so once per attempt, and serves once Telegram is back."""
+    port = free_port()
+    emulator = BotAPIEmulator()
+    log = tmp_path / "bot.log"
+    env = base_env(tmp_path, BOT_TOKEN=emulator.token, TELEGRAM_API_URL=f"http://127.0.0.1:{port}")
+    async with bot_process(env, log) as process:
+        attempts = await wait_for_lines(log, "Telegram is unreachable", 2)
+        assert process.returncode is None
+        assert "attempt 1:" in attempts[0] and "next attempt in 1 s" in attempts[0]
+        assert "attempt 2:" in attempts[1] and "next attempt in 2 s" in attempts[1]
+        await emulator.start(port=port)  # the network is back
+        try:
+            await emulator.wait_until_polling(timeout=60)
+            user = emulator.create_user("Ольга")
+            await emulator.user_sends(user, "/start")
+            greeting = await emulator.wait_for_bot_message(user, timeout=30)
+            assert "поддержк" in greeting.text.lower()
+            process.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(process.wait(), 60) == 0
+        finally:
+            await emulator.stop()
+    text = log.read_text("utf-8")
+    assert "Traceback" not in text and "Unclosed" not in text, text
+    assert "Telegram answered on attempt" in text
+
+
+async def test_stopped_while_telegram_is_out_of_reach_exits_cleanly(tmp_path):
+    log = tmp_path / "bot.log"
+    env = base_env(tmp_path, BOT_TOKEN=BotAPIEmulator().token, TELEGRAM_API_URL=f"http://127.0.0.1:{free_port()}")
+    async with bot_process(env, log) as process:
+        await wait_for_lines(log, "Telegram is unreachable", 1)
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 60) == 0
+    text = log.read_text("utf-8")
+    assert "Traceback" not in text and "Unclosed" not in text, text
+
+
+async def test_a_token_telegram_refuses_is_a_configuration_error(tmp_path):
+    emulator = BotAPIEmulator()
+    await emulator.start()
+    try:
+        env = base_env(tmp_path, BOT_TOKEN="123456789:AAThisTokenIsNotKnownToTheServer_00000",
+                       TELEGRAM_API_URL=emulator.base_url)
+        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+                                                       stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        _, err = await asyncio.wait_for(process.communicate(), START_TIMEOUT)
+    finally:
+        await emulator.stop()
+    assert process.returncode == 2
+    lines = [line for line in err.decode().splitlines() if "alembic" not in line]  # migrations log as they run
+    assert lines == ["Configuration error: BOT_TOKEN was refused by Telegram (Unauthorized)"], err.decode()
+
+
+async def test_retry_waits_double_up_to_the_cap(tmp_path, caplog):
+    emulator = BotAPIEmulator()
+    settings = bot_settings(emulator, tmp_path / "bot.sqlite3")
+    settings.telegram_api_url = f"http://127.0.0.1:{free_port()}"
+    app = Application.create(settings)
+    app.retry_first, app.retry_cap = 0.01, 0.04
+    caplog.set_level(logging.WARNING, logger="bot")
+    try:
+        waiting = asyncio.create_task(app.wait_for_telegram())
+        for _ in range(300):
+            if len([r for r in caplog.records if "unreachable" in r.getMessage()]) >= 5:
+                break
+            await asyncio.sleep(0.02)
+        await app.stop()
+        assert await asyncio.wait_for(waiting, 10) is False
+    finally:
+        await app.close()
+    waits = [r.getMessage().rsplit("next attempt in ", 1)[1] for r in caplog.records if "unreachable" in r.getMessage()]
+    assert waits[:5] == ["0.01 s", "0.02 s", "0.04 s", "0.04 s", "0.04 s"]

@@ -9,14 +9,13 @@ import logging
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from tests.botrunner import BotRunner, bot_settings
+from tests.botrunner import bot_process as spawn_bot
 from tests.dbs import CAN_STOP_SERVER, ON_POSTGRES, pg_ctl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,15 +29,8 @@ async def bot_process(emulator, database_url: str, log: Path) -> AsyncIterator[a
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "BOT_TOKEN": emulator.token,
            "TELEGRAM_API_URL": emulator.base_url, "DATABASE_URL": database_url,
            "HELP_BASE_URL": "http://127.0.0.1:9/help/", "CRAWL_RETRIES": "0"}
-    with log.open("ab") as out:
-        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=log.parent, env=env,
-                                                       stdout=out, stderr=subprocess.STDOUT)
-    try:
+    async with spawn_bot(env, log) as process:
         yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
 
 
 def bot_texts(emulator, user) -> list[str]:
