@@ -132,3 +132,34 @@ async def test_retry_waits_double_up_to_the_cap(tmp_path, caplog):
         await app.close()
     waits = [r.getMessage().rsplit("next attempt in ", 1)[1] for r in caplog.records if "unreachable" in r.getMessage()]
     assert waits[:5] == ["0.01 s", "0.02 s", "0.04 s", "0.04 s", "0.04 s"]
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["migrate"], ["classify"], ["console"]])
+def test_every_command_answers_help_and_does_nothing_else(tmp_path, command):
+    """Help even with no token and a broken setting: nothing is read, no database file is created."""
+    env = base_env(tmp_path, CRAWL_CONCURRENCY="many")
+    proc = subprocess.run([sys.executable, "-m", "bot", *command, "--help"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=START_TIMEOUT, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"usage: python -m bot {' '.join(command)}".rstrip()), proc.stdout
+    assert proc.stderr == ""
+    assert not (tmp_path / "b.db").exists() and not (tmp_path / "data").exists()
+    if not command:  # the overview names every command
+        assert all(name in proc.stdout for name in ("run", "migrate", "classify", "console"))
+
+
+def test_an_unknown_argument_is_a_usage_error_not_a_start(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "bot", "migrate", "--everything"], cwd=tmp_path,
+                          env=base_env(tmp_path), capture_output=True, text=True, timeout=START_TIMEOUT)
+    assert proc.returncode == 2 and "unrecognized arguments: --everything" in proc.stderr
+    assert not (tmp_path / "b.db").exists()
+
+
+def test_migrate_without_help_migrates_once(tmp_path):
+    def migrate() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, env=base_env(tmp_path),
+                              capture_output=True, text=True, timeout=START_TIMEOUT)
+
+    first, second = migrate(), migrate()
+    assert first.returncode == 0 and first.stdout.startswith("Migrated: "), first.stderr
+    assert second.returncode == 0 and second.stdout.strip() == "The database schema is up to date."
