@@ -10,6 +10,7 @@ import secrets
 import signal
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -28,13 +29,14 @@ from aiogram.utils.token import TokenValidationError, validate_token
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import texts
+from bot import health, texts
 from bot.conversation import ConversationService
 from bot.desk import Desk, Ticker
 from bot.locks import PostgresChatLocks, RateLimiter, connect_redis, lease, shared_chat_locks
 from bot.migrations.history import migrate_all
 from bot.schedule import SupportSchedule
 from bot.settings import Settings
+from handlers.admin import make_router as make_admin_router
 from handlers.agents import make_router as make_agents_router
 from handlers.outbox import Outbox
 from handlers.private import file_prober, make_router
@@ -50,6 +52,15 @@ log = logging.getLogger("bot")
 
 class ConfigurationError(Exception):
     """A setting the bot cannot run with: `python -m bot` says so in one line and exits 2."""
+
+
+def warn_incomplete_desk(settings: Settings) -> None:
+    """One line at start for a desk that cannot work: without it tickets are filed and no one sees them."""
+    if settings.agent_chat_id is None:
+        log.warning("AGENT_CHAT_ID is not set: the bot runs without the agents' desk and tickets reach no one "
+                    "(a working desk needs BOT_TOKEN, AGENT_CHAT_ID and ADMIN_IDS)")
+    elif not settings.admin_ids:
+        log.warning("ADMIN_IDS is not set: nobody can run /reindex, /health or /stats in the agents' group")
 
 
 @dataclass
@@ -93,6 +104,10 @@ class Application:
         shared = shared_chat_locks(engine, redis) if settings.webhook_url else None
         worker = Worker(service, outbox, shared=shared)
         dispatcher = Dispatcher(service=service, outbox=outbox, worker=worker, settings=settings)
+        warn_incomplete_desk(settings)
+        if settings.agent_chat_id is None:  # admins ask /health in private, where it says tickets reach no one
+            dispatcher.include_router(make_admin_router(settings.admin_ids, port, lambda: health.gather(
+                port, service.sessions, engine.dialect.name, knowledge.stats, datetime.now(UTC))))
         dispatcher.include_router(make_router())
         desk = ticker = None
         if settings.agent_chat_id is not None:

@@ -713,7 +713,13 @@ def health_report(report: Mapping[str, Any]) -> str:
              f"обновлён {quote(report['index_age'])}",
              f"Очередь: {report['queue']}",
              f"Напоминаний ждёт: {report['reminders']}"]
+    if report.get("desk") is False:  # no AGENT_CHAT_ID: tickets are stored, and no one sees them
+        lines.append(HEALTH_NO_DESK)
     return "\n".join(lines)
+
+
+HEALTH_NO_DESK = ("⚠️ Группа специалистов не подключена: обращения сохраняются, но их никто не видит. "
+                  "Укажите AGENT_CHAT_ID (и ADMIN_IDS) и перезапустите бота.")
 
 
 def stats_report(stats: Mapping[str, Any]) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import Application
-from tests.botrunner import bot_process, bot_settings
+from tests.botrunner import BotRunner, bot_process, bot_settings
 from tests.emulator import BotAPIEmulator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,6 +84,7 @@ async def test_telegram_out_of_reach_is_retried_until_it_answers_then_the_bot_se
     text = log.read_text("utf-8")
     assert "Traceback" not in text and "Unclosed" not in text, text
     assert "Telegram answered on attempt" in text
+    assert len(lines_with(log, "AGENT_CHAT_ID is not set")) == 1  # run without a desk: said once, at start
 
 
 async def test_stopped_while_telegram_is_out_of_reach_exits_cleanly(tmp_path):
@@ -102,7 +103,7 @@ async def test_a_token_telegram_refuses_is_a_configuration_error(tmp_path):
     await emulator.start()
     try:
         env = base_env(tmp_path, BOT_TOKEN="123456789:AAThisTokenIsNotKnownToTheServer_00000",
-                       TELEGRAM_API_URL=emulator.base_url)
+                       TELEGRAM_API_URL=emulator.base_url, AGENT_CHAT_ID="-100123", ADMIN_IDS="1")
         process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=tmp_path, env=env,
                                                        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
         _, err = await asyncio.wait_for(process.communicate(), START_TIMEOUT)
@@ -163,3 +164,51 @@ def test_migrate_without_help_migrates_once(tmp_path):
     first, second = migrate(), migrate()
     assert first.returncode == 0 and first.stdout.startswith("Migrated: "), first.stderr
     assert second.returncode == 0 and second.stdout.strip() == "The database schema is up to date."
+
+
+async def test_without_a_desk_the_start_and_an_admins_health_say_tickets_reach_no_one(emulator, tmp_path, caplog):
+    admin, user = emulator.create_user("Админ"), emulator.create_user("Клиент")
+    caplog.set_level(logging.WARNING, logger="bot")
+    runner = BotRunner(emulator, bot_settings(emulator, tmp_path / "bot.sqlite3", ADMIN_IDS=str(admin.id)))
+    await runner.start()
+    try:
+        [warning] = [r.getMessage() for r in caplog.records if "AGENT_CHAT_ID" in r.getMessage()]
+        assert "reach no one" in warning and "BOT_TOKEN, AGENT_CHAT_ID and ADMIN_IDS" in warning
+        await emulator.user_sends(admin, "/health")
+        report = await emulator.wait_for_bot_message(admin, timeout=30)
+        assert "Состояние бота" in report.text and "База данных: доступна" in report.text
+        assert "Группа специалистов не подключена" in report.text and "AGENT_CHAT_ID" in report.text
+        await emulator.user_sends(user, "/health")  # not an admin: the dialogue answers as to any command
+        answer = await emulator.wait_for_bot_message(user, timeout=30)
+        assert "Состояние бота" not in answer.text
+    finally:
+        await runner.stop()
+
+
+async def test_with_a_desk_health_is_asked_in_the_group_and_warns_of_nothing(emulator, tmp_path, caplog):
+    admin = emulator.create_user("Админ")
+    group = emulator.create_group("Поддержка", admins=(admin,))
+    caplog.set_level(logging.WARNING, logger="bot")
+    settings = bot_settings(emulator, tmp_path / "bot.sqlite3", AGENT_CHAT_ID=group.id, ADMIN_IDS=str(admin.id))
+    runner = BotRunner(emulator, settings)
+    await runner.start()
+    try:
+        assert not [r for r in caplog.records if "is not set" in r.getMessage()]
+        await emulator.user_sends(admin, "/health", chat=group)
+        report = await emulator.wait_for_bot_message(group, lambda m: "Состояние" in (m.text or ""), timeout=30)
+        assert "Группа специалистов" not in report.text
+        await emulator.user_sends(admin, "/health")  # in private the admin is a user like any other
+        answer = await emulator.wait_for_bot_message(admin, timeout=30)
+        assert "Состояние бота" not in answer.text
+    finally:
+        await runner.stop()
+
+
+def test_a_desk_without_admins_is_warned_of(caplog):
+    from bot.app import warn_incomplete_desk
+    from bot.settings import Settings
+
+    caplog.set_level(logging.WARNING, logger="bot")
+    warn_incomplete_desk(Settings(_env_file=None, AGENT_CHAT_ID=-100123))  # type: ignore[call-arg]
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert warning.startswith("ADMIN_IDS is not set")

@@ -61,3 +61,8 @@ def test_env_example_as_is_is_a_valid_configuration(monkeypatch, tmp_path):
     assert settings.agent_chat_id is None
     assert settings.admin_ids == []
     assert settings.bot_token is None
+
+
+def test_env_example_says_what_a_working_desk_needs():
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text("utf-8")
+    assert "A working desk needs all three of BOT_TOKEN, AGENT_CHAT_ID and ADMIN_IDS" in example
