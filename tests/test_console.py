@@ -82,11 +82,14 @@ async def test_a_number_presses_only_a_button_of_the_latest_message(tmp_path):
         await engine.dispose()
 
 
+def process_env(tmp_path: Path) -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+            "DATABASE_URL": database_url(tmp_path, "console.sqlite3"), "HELP_BASE_URL": "http://127.0.0.1:9/help/"}
+
+
 def test_console_process_keeps_log_lines_out_of_the_dialogue(tmp_path):
     """A stale press used to print the dialogue's warning between the bot's messages; logs go to a file now."""
-    root = Path(__file__).resolve().parents[1]
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(root),
-           "DATABASE_URL": database_url(tmp_path, "console.sqlite3"), "HELP_BASE_URL": "http://127.0.0.1:9/help/"}
+    env = process_env(tmp_path)
     typed = ("Не сохраняется сделка в romashka.aspro.cloud: открываю CRM → Сделки → Новая сделка, жму "
              "«Сохранить» — ошибка 500. Браузер Chrome 120, Windows 11.\n1\n1\n:press 1\n:quit\n")
     proc = subprocess.run([sys.executable, "-m", "bot", "console"], cwd=tmp_path, env=env, input=typed,
@@ -99,3 +102,20 @@ def test_console_process_keeps_log_lines_out_of_the_dialogue(tmp_path):
     assert not any(word in out for word in ("INFO", "WARNING", "alembic", "stale or forged"))
     log = (tmp_path / "data" / "console.log").read_text("utf-8")
     assert "Running upgrade" in log and "stale or forged" in log
+
+
+def test_the_readme_local_try_crawls_the_mirror_and_the_console_shows_public_links(tmp_path):
+    """As the README says: serve the help-center mirror, crawl it keeping the public links, ask the console."""
+    from tests.mirror import serving
+
+    env = process_env(tmp_path)
+    with serving() as mirror:
+        crawl = subprocess.run([sys.executable, "-m", "knowledge", "crawl", "--base-url", mirror.base,
+                                "--public-base-url", "https://aspro.cloud/help/", "--timeout", "2"],
+                               cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
+    assert "fetched" in crawl.stdout + crawl.stderr, crawl.stderr
+    proc = subprocess.run([sys.executable, "-m", "bot", "console"], cwd=tmp_path, env=env,
+                          input="Как настроить воронку продаж?\n:quit\n", capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert "Индекс справки пуст" not in proc.stdout
+    assert "(https://aspro.cloud/help/articles/" in proc.stdout and "[2] Нужна помощь специалиста" in proc.stdout
