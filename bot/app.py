@@ -9,6 +9,7 @@ import logging
 import secrets
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +31,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import health, texts
-from bot.conversation import ConversationService
+from bot.conversation import ConversationService, database_unreachable
 from bot.desk import Desk, Ticker
 from bot.locks import PostgresChatLocks, RateLimiter, connect_redis, lease, shared_chat_locks
 from bot.migrations.history import migrate_all
@@ -126,37 +127,53 @@ class Application:
             dispatcher.include_router(make_agents_router(settings.agent_chat_id))
         return cls(settings, engine, bot, dispatcher, service, knowledge, outbox, worker, desk, ticker, redis)
 
-    async def wait_for_telegram(self) -> bool:
-        """Until Telegram answers getMe, with capped backoff and one log line per failed attempt.
+    async def _until_it_answers(self, what: str, attempt: Callable[[], Awaitable[object]],
+                                transient: Callable[[Exception], float | None]) -> bool:
+        """Run `attempt` until it succeeds, with capped backoff and one log line per failed attempt.
 
-        False when the application was stopped while waiting; a token Telegram refuses is a
-        `ConfigurationError` (no retry helps then)."""
-        delay, attempt = self.retry_first, 1
+        `transient(error)`: the least wait before the next attempt, or None for an error no retry helps
+        (raised). False when the application was stopped while waiting."""
+        delay, number = self.retry_first, 1
         while not self._stopped.is_set():
             try:
-                await self.bot.me()
-                if attempt > 1:
-                    log.info("Telegram answered on attempt %d", attempt)
-                return True
-            except TelegramUnauthorizedError as error:
-                raise ConfigurationError("BOT_TOKEN was refused by Telegram (Unauthorized)") from error
-            except TelegramNotFound as error:
-                raise ConfigurationError(
-                    f"the Bot API at {self.settings.telegram_api_url or 'api.telegram.org'} does not know this "
-                    "bot (Not Found): check BOT_TOKEN and TELEGRAM_API_URL") from error
-            except (TelegramAPIError, ClientDecodeError) as error:
-                wait = max(delay, float(error.retry_after)) if isinstance(error, TelegramRetryAfter) else delay
+                await attempt()
+            except Exception as error:
+                least = transient(error)
+                if least is None:
+                    raise
+                wait = max(delay, least)
                 reason = " ".join(str(error).split()) or type(error).__name__
-                log.warning("Telegram is unreachable (attempt %d: %s); next attempt in %.3g s", attempt, reason, wait)
+                log.warning("%s is unreachable (attempt %d: %s); next attempt in %.3g s", what, number, reason, wait)
+            else:
+                if number > 1:
+                    log.info("%s answered on attempt %d", what, number)
+                return True
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopped.wait(), wait)
-            delay, attempt = min(delay * 2, self.retry_cap), attempt + 1
+            delay, number = min(delay * 2, self.retry_cap), number + 1
         return False
+
+    def _telegram_transient(self, error: Exception) -> float | None:
+        if isinstance(error, TelegramUnauthorizedError):
+            raise ConfigurationError("BOT_TOKEN was refused by Telegram (Unauthorized)") from error
+        if isinstance(error, TelegramNotFound):
+            raise ConfigurationError(
+                f"the Bot API at {self.settings.telegram_api_url or 'api.telegram.org'} does not know this "
+                "bot (Not Found): check BOT_TOKEN and TELEGRAM_API_URL") from error
+        if isinstance(error, TelegramRetryAfter):
+            return float(error.retry_after)
+        return 0.0 if isinstance(error, TelegramAPIError | ClientDecodeError) else None
+
+    async def wait_for_telegram(self) -> bool:
+        """Until Telegram answers getMe; a token it refuses is a `ConfigurationError`."""
+        return await self._until_it_answers("Telegram", self.bot.me, self._telegram_transient)
 
     async def prepare(self) -> bool:
         """Tables, Telegram reached, replies left unsent by a previous run, the command menu, the index.
         False when stopped before Telegram answered."""
-        await self.service.start()
+        if not await self._until_it_answers("The database", self.service.start,
+                                            lambda error: 0.0 if database_unreachable(error) else None):
+            return False
         if not await self.wait_for_telegram():
             return False
         if self.worker.shared is not None:  # other instances may be running: chat by chat, under their locks

@@ -98,6 +98,20 @@ async def test_stopped_while_telegram_is_out_of_reach_exits_cleanly(tmp_path):
     assert "Traceback" not in text and "Unclosed" not in text, text
 
 
+async def test_a_database_out_of_reach_at_start_is_retried_the_same_way(tmp_path):
+    log = tmp_path / "bot.log"
+    env = base_env(tmp_path, BOT_TOKEN=BotAPIEmulator().token, TELEGRAM_API_URL=f"http://127.0.0.1:{free_port()}",
+                   DATABASE_URL=f"postgresql+asyncpg://bot:secret@127.0.0.1:{free_port()}/bot")
+    async with bot_process(env, log) as process:
+        attempts = await wait_for_lines(log, "The database is unreachable", 2)
+        assert "attempt 2:" in attempts[1] and "next attempt in 2 s" in attempts[1]
+        assert not lines_with(log, "Telegram is unreachable")  # one thing at a time: the database first
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 60) == 0
+    text = log.read_text("utf-8")
+    assert "Traceback" not in text and "Unclosed" not in text, text
+
+
 async def test_a_token_telegram_refuses_is_a_configuration_error(tmp_path):
     emulator = BotAPIEmulator()
     await emulator.start()
