@@ -80,7 +80,7 @@ class Application:
     _crawl: asyncio.Task[None] | None = field(default=None, repr=False)
     _stopped: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     webhook_port: int | None = None  # the port the webhook server listens on, once started
-    retry_first: float = 1.0  # seconds before the second attempt to reach Telegram; doubles each time
+    retry_first: float = 1.0  # seconds before the second attempt to reach Telegram or the database; doubles
     retry_cap: float = 60.0  # the longest wait between two attempts
 
     @classmethod
@@ -170,7 +170,7 @@ class Application:
 
     async def prepare(self) -> bool:
         """Tables, Telegram reached, replies left unsent by a previous run, the command menu, the index.
-        False when stopped before Telegram answered."""
+        False when stopped before the database and Telegram answered."""
         if not await self._until_it_answers("The database", self.service.start,
                                             lambda error: 0.0 if database_unreachable(error) else None):
             return False
