@@ -9,26 +9,36 @@ import logging
 import secrets
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramUnauthorizedError,
+)
 from aiogram.types import BotCommand, Update
 from aiogram.utils.token import TokenValidationError, validate_token
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import texts
-from bot.conversation import ConversationService
+from bot import health, texts
+from bot.conversation import ConversationService, database_unreachable
 from bot.delivery import Policy
 from bot.desk import Desk, Ticker
 from bot.locks import PostgresChatLocks, RateLimiter, connect_redis, lease, shared_chat_locks
 from bot.migrations.history import migrate_all
 from bot.schedule import SupportSchedule
 from bot.settings import Settings
+from handlers.admin import make_router as make_admin_router
 from handlers.agents import make_router as make_agents_router
 from handlers.errors import make_router as make_errors_router
 from handlers.outbox import Outbox
@@ -41,6 +51,19 @@ from knowledge.service import Knowledge
 from knowledge.settings import load_settings
 
 log = logging.getLogger("bot")
+
+
+class ConfigurationError(Exception):
+    """A setting the bot cannot run with: `python -m bot` says so in one line and exits 2."""
+
+
+def warn_incomplete_desk(settings: Settings) -> None:
+    """One line at start for a desk that cannot work: without it tickets are filed and no one sees them."""
+    if settings.agent_chat_id is None:
+        log.warning("AGENT_CHAT_ID is not set: the bot runs without the agents' desk and tickets reach no one "
+                    "(a working desk needs BOT_TOKEN, AGENT_CHAT_ID and ADMIN_IDS)")
+    elif not settings.admin_ids:
+        log.warning("ADMIN_IDS is not set: nobody can run /reindex, /health or /stats in the agents' group")
 
 
 @dataclass
@@ -59,6 +82,8 @@ class Application:
     _crawl: asyncio.Task[None] | None = field(default=None, repr=False)
     _stopped: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     webhook_port: int | None = None  # the port the webhook server listens on, once started
+    retry_first: float = 1.0  # seconds before the second attempt to reach Telegram or the database; doubles
+    retry_cap: float = 60.0  # the longest wait between two attempts
 
     @classmethod
     def create(cls, settings: Settings) -> Application:
@@ -85,6 +110,10 @@ class Application:
         worker = Worker(service, outbox, shared=shared)
         dispatcher = Dispatcher(service=service, outbox=outbox, worker=worker, settings=settings)
         dispatcher.include_router(make_errors_router())
+        warn_incomplete_desk(settings)
+        if settings.agent_chat_id is None:  # admins ask /health in private, where it says tickets reach no one
+            dispatcher.include_router(make_admin_router(settings.admin_ids, port, lambda: health.gather(
+                port, service.sessions, engine.dialect.name, knowledge.stats, datetime.now(UTC))))
         dispatcher.include_router(make_router())
         desk = ticker = None
         if settings.agent_chat_id is not None:
@@ -106,9 +135,55 @@ class Application:
             dispatcher.include_router(make_agents_router(settings.agent_chat_id))
         return cls(settings, engine, bot, dispatcher, service, knowledge, outbox, worker, desk, ticker, redis)
 
-    async def prepare(self) -> None:
-        """Tables, replies left unsent by a previous run, the command menu, the index."""
-        await self.service.start()
+    async def _until_it_answers(self, what: str, attempt: Callable[[], Awaitable[object]],
+                                transient: Callable[[Exception], float | None]) -> bool:
+        """Run `attempt` until it succeeds, with capped backoff and one log line per failed attempt.
+
+        `transient(error)`: the least wait before the next attempt, or None for an error no retry helps
+        (raised). False when the application was stopped while waiting."""
+        delay, number = self.retry_first, 1
+        while not self._stopped.is_set():
+            try:
+                await attempt()
+            except Exception as error:
+                least = transient(error)
+                if least is None:
+                    raise
+                wait = max(delay, least)
+                reason = " ".join(str(error).split()) or type(error).__name__
+                log.warning("%s is unreachable (attempt %d: %s); next attempt in %.3g s", what, number, reason, wait)
+            else:
+                if number > 1:
+                    log.info("%s answered on attempt %d", what, number)
+                return True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), wait)
+            delay, number = min(delay * 2, self.retry_cap), number + 1
+        return False
+
+    def _telegram_transient(self, error: Exception) -> float | None:
+        if isinstance(error, TelegramUnauthorizedError):
+            raise ConfigurationError("BOT_TOKEN was refused by Telegram (Unauthorized)") from error
+        if isinstance(error, TelegramNotFound):
+            raise ConfigurationError(
+                f"the Bot API at {self.settings.telegram_api_url or 'api.telegram.org'} does not know this "
+                "bot (Not Found): check BOT_TOKEN and TELEGRAM_API_URL") from error
+        if isinstance(error, TelegramRetryAfter):
+            return float(error.retry_after)
+        return 0.0 if isinstance(error, TelegramAPIError | ClientDecodeError) else None
+
+    async def wait_for_telegram(self) -> bool:
+        """Until Telegram answers getMe; a token it refuses is a `ConfigurationError`."""
+        return await self._until_it_answers("Telegram", self.bot.me, self._telegram_transient)
+
+    async def prepare(self) -> bool:
+        """Tables, Telegram reached, replies left unsent by a previous run, the command menu, the index.
+        False when stopped before the database and Telegram answered."""
+        if not await self._until_it_answers("The database", self.service.start,
+                                            lambda error: 0.0 if database_unreachable(error) else None):
+            return False
+        if not await self.wait_for_telegram():
+            return False
         if self.worker.shared is not None:  # other instances may be running: chat by chat, under their locks
             chats = await self.worker.recover()
             if chats:
@@ -123,7 +198,7 @@ class Application:
             await self.bot.set_my_commands([BotCommand(command=name, description=description)
                                             for name, description in texts.COMMANDS.items()])
         except Exception as error:  # Telegram is unreachable at start: the menu is set at the next one
-            log.warning("the command menu was not set: %s", error)
+            log.warning("the command menu was not set: %s", " ".join(str(error).split()))
         if self.desk is not None:
             recovered = await self.desk.recover()
             if recovered:
@@ -135,6 +210,7 @@ class Application:
             self._crawl = asyncio.create_task(self._crawl_index())
         else:
             await self.knowledge.load()  # built now, not while the first user waits
+        return True
 
     async def _crawl_index(self) -> None:
         try:
@@ -150,14 +226,21 @@ class Application:
         for line in summary.lines():
             log.log(level, "crawl: %s", line)
 
+    def _stop_on_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(number, self._stopped.set)
+
     async def run(self, handle_signals: bool = True, polling_timeout: int = 30) -> None:
+        if handle_signals:  # a stop while Telegram is still out of reach (polling installs its own)
+            self._stop_on_signals()
         if self.settings.webhook_url:
             await self.run_webhook(handle_signals)
             return
-        await self.prepare()
-
-        log.info("polling for updates")
         try:
+            if not await self.prepare() or self._stopped.is_set():
+                return
+            log.info("polling for updates")
             # Updates are only stored while polling (the worker handles them in the background), so the
             # next getUpdates, which confirms a batch to Telegram, is sent once the batch is stored.
             await self.dispatcher.start_polling(
@@ -174,7 +257,8 @@ class Application:
         self.worker.wait_for_database = False  # a request that cannot be stored is answered 500
         runner: web.AppRunner | None = None
         try:
-            await self.prepare()
+            if not await self.prepare():
+                return
             server = web.Application()
             server.router.add_post(settings.webhook_route, self._on_webhook)
             runner = web.AppRunner(server, access_log=None)
@@ -189,9 +273,7 @@ class Application:
             log.info("webhook mode: listening on %s:%s%s for %s", settings.webhook_host, self.webhook_port,
                      settings.webhook_route, settings.webhook_url)
             if handle_signals:
-                loop = asyncio.get_running_loop()
-                for number in (signal.SIGTERM, signal.SIGINT):
-                    loop.add_signal_handler(number, self._stopped.set)
+                self._stop_on_signals()
             await self._stopped.wait()
         finally:
             if settings.webhook_delete_on_stop:
@@ -263,6 +345,9 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(app.run())
     except SchemaError as error:
         print(f"Database error: {error}", file=sys.stderr)
+        return 2
+    except ConfigurationError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
         return 2
     return 0
 

@@ -1,8 +1,10 @@
 """`python -m bot console`: the user's dialogue in a terminal, over the same domain code and database.
 
 An admin can try the triage and its texts without a token or Telegram. Type messages as a user
-would; a number presses the button with that number; `:file PATH` sends a file as a document,
-`:photo PATH` as a photo, `:edit TEXT` edits your last message, `:quit` leaves.
+would; a number presses the button with that number on the bot's latest message (`:press N` presses
+one of an earlier message, as tapping it in Telegram would; `:text N` sends the number as text);
+`:file PATH` sends a file as a document, `:photo PATH` as a photo, `:edit TEXT` edits your last
+message, `:quit` leaves. Log lines go to a file (`--log`), not into the dialogue.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -23,7 +26,7 @@ from bot.settings import Settings
 from knowledge.db import make_engine
 from knowledge.settings import load_settings
 
-HELP = "A number presses a button; :file PATH, :photo PATH, :edit TEXT, :quit."
+DEFAULT_LOG = "data/console.log"
 
 
 def _read_head(path: Path) -> bytes | None:
@@ -46,18 +49,38 @@ class Console:
         # Update ids of their own (negative), so they never collide with Telegram's in a shared database.
         self.update_ids = itertools.count(-time.time_ns() // 1000, -1)
         self.message_ids = itertools.count(int(time.time()))
-        self.buttons: list[str] = []
+        self.buttons: list[tuple[str, str]] = []  # (label, data) of the last keyboard shown, numbered from 1
+        self.latest = False  # that keyboard is on the bot's latest message
         self.last_message_id = 0
 
     def _incoming(self, type_: str, **values: object) -> Incoming:
         return Incoming(update_id=next(self.update_ids), chat_id=self.chat_id, user_id=self.chat_id,
                         type=type_, name="Консоль", **values)  # type: ignore[arg-type]
 
-    def parse(self, line: str) -> Incoming | None:
+    def _press(self, number: str) -> Incoming | str:
+        """A press of button `number` (ASCII digits), or the note saying why there is none to press."""
+        index = (numbers.number(number, 1, len(self.buttons)) or 0) - 1
+        if self.latest and 0 <= index < len(self.buttons):
+            return self._incoming("press", text=self.buttons[index][1])
+        if self.latest:
+            return texts.console_note("out_of_range", number=number, count=len(self.buttons))
+        if 0 <= index < len(self.buttons):
+            return texts.console_note("not_latest", number=number, label=self.buttons[index][0])
+        return texts.console_note("no_buttons", number=number)
+
+    def parse(self, line: str) -> Incoming | str:
+        """The update a typed line stands for, or a note of the console's own (nothing is sent then)."""
         line = line.rstrip("\n")
-        pressed = numbers.number(line.strip(), 1, len(self.buttons)) if self.buttons else None
-        if pressed is not None:
-            return self._incoming("press", text=self.buttons[pressed - 1])
+        stripped = line.strip()
+        if self.buttons and stripped.isascii() and stripped.isdigit():
+            return self._press(stripped)
+        if line.startswith(":press "):
+            index = numbers.number(line[7:].strip(), 1, len(self.buttons)) if self.buttons else None
+            if index is not None:  # deliberately, as a tap on an earlier message in Telegram
+                return self._incoming("press", text=self.buttons[index - 1][1])
+            return texts.console_note("no_buttons", number=line[7:].strip())
+        if line.startswith(":text "):  # as typed, even a number or a leading slash
+            return self._text(line[6:])
         if line.startswith((":file ", ":photo ")):
             command, _, path = line.partition(" ")
             file = Path(path.strip())
@@ -67,16 +90,21 @@ class Console:
                                   message_id=next(self.message_ids))
         if line.startswith(":edit "):
             return self._incoming("edit", text=line[6:], message_id=self.last_message_id)
-        message_id = next(self.message_ids)
         if line.startswith("/") and len(line) > 1:
             head, _, arg = line[1:].partition(" ")
-            return self._incoming("command", command=head.lower(), text=arg.strip(), message_id=message_id)
-        self.last_message_id = message_id
-        return self._incoming("text", text=line, message_id=message_id)
+            return self._incoming("command", command=head.lower(), text=arg.strip(),
+                                  message_id=next(self.message_ids))
+        return self._text(line)
+
+    def _text(self, text: str) -> Incoming:
+        self.last_message_id = next(self.message_ids)
+        return self._incoming("text", text=text, message_id=self.last_message_id)
 
     async def send(self, line: str) -> list[Outgoing]:
         incoming = self.parse(line)
-        if incoming is None:
+        if isinstance(incoming, str):
+            self.write(incoming)
+            self.write("")
             return []
         replies = await self.service.handle(incoming)
         self.show(replies)
@@ -85,15 +113,17 @@ class Console:
         return replies
 
     def show(self, replies: list[Outgoing]) -> None:
-        """Print the replies; the last keyboard shown stays pressable until another one comes."""
+        """Print the replies; only a keyboard of the bot's latest answer is pressed by a bare number."""
         if any(reply.buttons for reply in replies):
             self.buttons = []
+        if replies:
+            self.latest = any(reply.buttons for reply in replies)
         for reply in replies:
             self.write(texts.plain(reply.text))
             row_labels = []
             for row in reply.buttons:
                 for label, data in row:
-                    self.buttons.append(data)
+                    self.buttons.append((label, data))
                     row_labels.append(f"[{len(self.buttons)}] {label}")
             if row_labels:
                 self.write("   ".join(row_labels))
@@ -109,10 +139,9 @@ async def run(settings: Settings, chat_id: int, stdin: TextIO, write: Callable[[
     service = ConversationService.from_settings(settings, engine, searcher=knowledge, prober=_probe)
     await service.start()
     if await knowledge.is_empty():
-        write("(The help-center index is empty: answers come without links. Fill it with "
-              "`python -m knowledge crawl`.)")
+        write(texts.console_note("empty_index"))
     console = Console(service, chat_id, write)
-    write(HELP)
+    write(texts.console_note("help"))
     try:
         while True:
             line = await asyncio.to_thread(stdin.readline)
@@ -127,9 +156,28 @@ async def run(settings: Settings, chat_id: int, stdin: TextIO, write: Callable[[
     return 0
 
 
+def log_to(target: str) -> None:
+    """The console's log lines go to a file (or stderr for `-`), never between the dialogue's lines."""
+    if target == "-":
+        handler: logging.Handler = logging.StreamHandler(sys.stderr)
+    else:
+        path = Path(target)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        handlers=[handler], force=True)
+    logging.captureWarnings(True)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot console", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bot console",
+        description="Talk to the bot's dialogue in this terminal, over the same database (no token needed).",
+        epilog=" ".join(__doc__.split("\n\n", 1)[1].split()))
     parser.add_argument("--chat-id", type=int, default=1, help="the chat (and user) id to talk as")
+    parser.add_argument("--log", default=DEFAULT_LOG, metavar="FILE",
+                        help=f"where log lines go (default: {DEFAULT_LOG}; - for stderr)")
     args = parser.parse_args(argv)
     settings = load_settings(Settings)
+    log_to(args.log)
     return asyncio.run(run(settings, args.chat_id, sys.stdin, print))

@@ -23,7 +23,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import delivery, failures, figures, numbers, texts, transcript
+from bot import delivery, failures, figures, health, numbers, texts, transcript
 from bot.conversation import ChatLocks, ConversationService, Incoming, Outgoing, database_unreachable
 from bot.delivery import TOPIC, Outcome, Policy, Queue, Queued, Retry, Sent, Settled
 from bot.intake import DialogueState, Step, unsupported_key
@@ -1351,18 +1351,8 @@ class Desk:
             return await figures.queue(session, self.schedule, self.clock())
 
     async def health(self) -> dict[str, Any]:
-        try:
-            pending, error = await self.port.webhook_info()
-            telegram = f"на связи, ожидающих обновлений {pending}" + (f", последняя ошибка: {error}" if error else "")
-        except Exception as exc:  # the report says what failed
-            telegram = f"ошибка: {exc}"
-        index = None
-        if self.index_stats is not None:
-            try:
-                index = await self.index_stats()
-            except Exception as exc:
-                index = exc
-        return await figures.health(self.sessions, self.service.engine.dialect.name, telegram, index, self.clock())
+        return await health.gather(self.port, self.sessions, self.service.engine.dialect.name, self.index_stats,
+                                   self.clock())
 
     async def stats(self, days: int) -> dict[str, Any]:
         """The admins' figures for the last `days` days (tickets created in that window)."""

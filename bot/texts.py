@@ -859,7 +859,35 @@ def health_report(report: Mapping[str, Any]) -> str:
              f"обновлён {quote(report['index_age'])}",
              f"Очередь: {report['queue']}",
              f"Напоминаний ждёт: {report['reminders']}"]
+    if report.get("desk") is False:  # no AGENT_CHAT_ID: tickets are stored, and no one sees them
+        lines.append(HEALTH_NO_DESK)
     return "\n".join(lines)
+
+
+HEALTH_NO_DESK = ("⚠️ Группа специалистов не подключена: обращения сохраняются, но их никто не видит. "
+                  "Укажите AGENT_CHAT_ID (и ADMIN_IDS) и перезапустите бота.")
+
+
+# `python -m bot console`: the console's own notes, between the dialogue's messages
+CONSOLE_NOTES: dict[str, str] = {
+    "help": "Пишите так, как написал бы пользователь. Цифра нажимает кнопку последнего сообщения бота; "
+            ":press N — кнопку более раннего сообщения, :text N — отправить число текстом; "
+            ":file ПУТЬ и :photo ПУТЬ — отправить файл или фото, :edit ТЕКСТ — исправить последнее сообщение, "
+            ":quit — выйти.",
+    "empty_index": "(Индекс справки пуст, поэтому ответы придут без ссылок на статьи. Заполнить его: "
+                   "python -m knowledge crawl.)",
+    "not_latest": "Цифрой нажимаются только кнопки последнего сообщения бота, а у него кнопок нет. "
+                  "Если вы хотели нажать «{label}» в более раннем сообщении, напишите :press {number}, "
+                  "а чтобы отправить число текстом — :text {number}.",
+    "out_of_range": "У последнего сообщения бота кнопки с номерами от 1 до {count}, кнопки {number} нет. "
+                    "Чтобы отправить число текстом, напишите :text {number}.",
+    "no_buttons": "Кнопки с номером {number} нет ни у последнего, ни у прежних сообщений бота. "
+                  "Чтобы отправить число текстом, напишите :text {number}.",
+}
+
+
+def console_note(key: str, **values: object) -> str:
+    return CONSOLE_NOTES[key].format(**values)
 
 
 def stats_report(stats: Mapping[str, Any]) -> str:

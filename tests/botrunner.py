@@ -82,14 +82,11 @@ class BotRunner:
 
 
 @contextlib.asynccontextmanager
-async def bot_process(emulator: BotAPIEmulator, database_url: str, log: Path,
-                      **env: str) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`python -m bot` as its own process, its output in `log` (killed at the end if still running)."""
-    values = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "BOT_TOKEN": emulator.token,
-              "TELEGRAM_API_URL": emulator.base_url, "DATABASE_URL": database_url,
-              "HELP_BASE_URL": "http://127.0.0.1:9/help/", "CRAWL_RETRIES": "0", **env}
+async def spawn_bot(env: dict[str, str], log: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m bot` as its own process with exactly `env`, its output appended to `log` (killed at the end if
+    still running)."""
     with log.open("ab") as out:
-        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=log.parent, env=values,
+        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=log.parent, env=env,
                                                        stdout=out, stderr=subprocess.STDOUT)
     try:
         yield process
@@ -97,3 +94,14 @@ async def bot_process(emulator: BotAPIEmulator, database_url: str, log: Path,
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+@contextlib.asynccontextmanager
+async def bot_process(emulator: BotAPIEmulator, database_url: str, log: Path,
+                      **env: str) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m bot` against the emulator on `database_url`, with the settings of a test and `env`."""
+    values = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "BOT_TOKEN": emulator.token,
+              "TELEGRAM_API_URL": emulator.base_url, "DATABASE_URL": database_url,
+              "HELP_BASE_URL": "http://127.0.0.1:9/help/", "CRAWL_RETRIES": "0", **env}
+    async with spawn_bot(values, log) as process:
+        yield process

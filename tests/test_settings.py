@@ -57,7 +57,28 @@ def test_env_example_as_is_is_a_valid_configuration(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     for name in ("AGENT_CHAT_ID", "ADMIN_IDS", "BOT_TOKEN", "HELP_PUBLIC_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
+    for name in ("EXTRA_DAYS_OFF", "EXTRA_WORKING_DAYS"):
+        monkeypatch.delenv(name, raising=False)
     settings = Settings()
     assert settings.agent_chat_id is None
     assert settings.admin_ids == []
     assert settings.bot_token is None
+    assert settings.extra_days_off == [] and settings.extra_working_days == []  # examples are comments
+
+
+def test_env_example_says_what_a_working_desk_needs():
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text("utf-8")
+    assert "A working desk needs all three of BOT_TOKEN, AGENT_CHAT_ID and ADMIN_IDS" in example
+
+
+def test_env_example_sets_nothing_but_the_defaults(monkeypatch, tmp_path):
+    """Its live values change nothing: a sample (a date, an id) stays a comment a newcomer cannot ship."""
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    names = [line.split("=", 1)[0] for line in example.read_text("utf-8").splitlines()
+             if line and not line.startswith("#") and "=" in line]
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    from_example = Settings(_env_file=example)  # type: ignore[call-arg]
+    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert from_example.model_dump() == defaults.model_dump()

@@ -151,7 +151,7 @@ async def test_a_failing_card_press_and_agent_message_are_logged_once_and_answer
     assert await done_at(runner, press_update) is None
 
     caplog.clear()
-    monkeypatch.setattr(runner.app.desk, "_record_agent", broken)
+    monkeypatch.setattr(runner.app.desk, "_relay_out", broken)
     sent = await emulator.user_sends(agent, "Здравствуйте!", chat=group, thread_id=topic.thread_id)
     line = await emulator.wait_for_bot_message(group, thread_id=topic.thread_id, timeout=10)
     assert line.text == texts.plain(texts.desk("processing_error"))
