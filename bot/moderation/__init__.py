@@ -43,6 +43,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.moderation.letters import dictionary_innocent, letter_reading, lookalike_readings
+
 __all__ = ["Moderation", "clear_caches", "moderate", "obscene_form"]
 
 
@@ -111,15 +113,24 @@ def _strip_invisible(text: str) -> str:
         if cat == "Mn":
             if (ch == "\u0306" and prev in "иИ") or (ch == "\u0308" and prev in "еЕ"):
                 out.append(ch)
+            elif (letter := letter_reading(ch)) is not None:
+                out.append(letter)  # a combining letter written over the line: «пиⷥдец»
             continue
         if cat in ("Me", "Cf"):
             continue
         if cat[0] in "CZ" and ch != "\n":
             out.append(" ")
         else:
-            out.append(ch)
+            out.append(letter_reading(ch) or ch)
         prev = ch
     return unicodedata.normalize("NFC", "".join(out))
+
+
+def _read_letters(word: str) -> str:
+    """Letters of other scripts read as the Russian or Latin letters they look like (see ``letters``)."""
+    if word.isascii() or _PLAIN_TEXT_RE.fullmatch(word):
+        return word
+    return "".join(letter_reading(ch) or ch for ch in word)
 
 
 def _fold(word: str) -> str:
@@ -128,20 +139,16 @@ def _fold(word: str) -> str:
     return _REPEAT_RE.sub(r"\1", word)
 
 
-# Look-alikes used inside mixed-script or digit-laden words. Several readings where ambiguous.
-# Letters of other alphabets that look like Cyrillic ones (Greek, Ukrainian, Serbian, Latin IPA …).
-_EXOTIC = str.maketrans(
-    {"χ": "х", "υ": "у", "α": "а", "ε": "е", "ο": "о", "ρ": "р", "κ": "к", "μ": "м", "τ": "т", "β": "б",
-     "δ": "д", "η": "н", "ι": "и", "λ": "л", "σ": "о", "ω": "ш", "ν": "v", "γ": "у", "і": "и", "ї": "и",
-     "є": "е", "ґ": "г", "ј": "й", "ѕ": "s", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ɑ": "a", "ɡ": "g",
-     "ɩ": "i", "ʏ": "y", "ɪ": "i", "ʜ": "h", "ᴋ": "k", "ᴍ": "m", "ᴛ": "t", "ᴏ": "o", "ᴇ": "e", "ᴀ": "a"}
-)
-_LOOKALIKE: dict[str, str] = {
-    "a": "а", "b": "бвь", "c": "с", "d": "д", "e": "е", "f": "ф", "g": "гд", "h": "нх", "i": "ий",
-    "j": "й", "k": "к", "l": "л", "m": "м", "n": "пн", "o": "о", "p": "р", "q": "к", "r": "гр",
-    "s": "с", "t": "т", "u": "иу", "v": "в", "w": "шв", "x": "х", "y": "уй", "z": "з",
-    "0": "о", "3": "з", "4": "ча", "6": "б", "9": "я", "1": "и", "@": "аи", "$": "с", "€": "е",
+# Look-alikes used inside mixed-script or digit-laden words: what the Unicode confusables table says a
+# Latin letter or digit looks like (``letters.lookalike_readings``: x→х, 3→з, 6→б, b→в/ь …), then the
+# shapes people type that the table does not hold (leet and the italic forms of Russian letters: «n» for
+# «п», «u» for «и», «4» for «ч»), then the letter's transliteration. Several readings where ambiguous.
+_TYPED_SHAPES: dict[str, str] = {
+    "b": "б", "g": "д", "n": "п", "u": "и", "w": "ш", "y": "й", "4": "ча", "9": "я", "1": "и",
+    "@": "аи", "$": "с", "€": "е",
 }
+
+
 # Transliteration of whole Latin words (multi-letter groups first).
 _TRANSLIT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("shch", ("щ",)), ("sch", ("щ",)), ("sh", ("ш",)), ("ch", ("ч",)), ("zh", ("ж",)), ("kh", ("х",)),
@@ -155,7 +162,29 @@ _TRANSLIT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("0", ("о",)), ("3", ("з",)), ("4", ("ч",)), ("6", ("б",)), ("9", ("я",)),
 )
 _MAX_VARIANTS = 48
-_CYR_TO_LAT = str.maketrans("асеорхукмтн", "aceopxykmth")
+
+
+def _lookalike_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    translit = {
+        group: "".join(r for r in readings if len(r) == 1) for group, readings in _TRANSLIT_GROUPS if len(group) == 1
+    }
+    for ch in sorted(set(_LAT) | set(_DIGITS) | set(_TYPED_SHAPES)):
+        shapes = lookalike_readings().get(ch, "")
+        readings = shapes.replace("ь", "") + _TYPED_SHAPES.get(ch, "") + translit.get(ch, "") + shapes
+        readings = "".join(dict.fromkeys(r for r in readings if r in _CYR))
+        if readings:
+            table[ch] = readings
+    return table
+
+
+_LOOKALIKE = _lookalike_table()
+# Latin letters that look exactly like Russian ones (by the table): a word made only of them may be Russian
+# in disguise («xyecoc»), and a Russian word may hide English in them («fuсk» with a Russian «с»).
+_TWINS = {ch: (readings.replace("ь", "") or readings)[0] for ch, readings in lookalike_readings().items() if ch in _LAT}
+_LATIN_TWINS = str.maketrans(_TWINS)
+_CYR_TO_LAT = str.maketrans({cyr: lat for lat, cyr in sorted(_TWINS.items(), reverse=True)})
+_LOOKALIKE_ONLY_RE = re.compile(f"[{''.join(_TWINS)}]{{4,}}")
 
 
 def _variants(word: str, options: Iterable[tuple[str, tuple[str, ...]]]) -> list[str]:
@@ -299,6 +328,7 @@ def _lexicon() -> tuple[str, str]:
 
 
 _LEX_CYR, _LEX_LATIN = _lexicon()
+_LEX_SET = frozenset(_LEX_CYR.split())
 # Beginnings of obscene words: a word split by spaces («пиз дец», «ху йня») starts with one of them.
 _LEX_STARTS = frozenset(w[:n] for w in _LEX_CYR.split() for n in (1, 2, 3))
 # Longer beginnings: a word broken once by a stray space («ебан утый», «расп издяй»).
@@ -315,11 +345,23 @@ def _has(word: str, alphabet: str) -> bool:
     return pattern.search(word) is not None
 
 
+def _obscene_lemma(lemma: str) -> bool:
+    folded = _fold(lemma)
+    return folded in _LEX_SET or _match_folded(folded)
+
+
+def _innocent(word: str) -> bool:
+    """The exception list, after any rewrite: a word the dictionary knows as a form of a clean lemma
+    («мандаты», «застрахуйте»), unless that very form is a common obscene one («хули» is also «хулить»)."""
+    word = word.lower()
+    return _fold(word) not in _LEX_SET and dictionary_innocent(word, _obscene_lemma)
+
+
 def _match_cyrillic(word: str) -> str | None:
     folded = _fold(word)
     if not _CYR_WORD_RE.fullmatch(folded):
         return None
-    return folded if _match_folded(folded) else None
+    return folded if _match_folded(folded) and not _innocent(word) else None
 
 
 def _match_masked(word: str) -> str | None:
@@ -370,16 +412,13 @@ def _match_masked(word: str) -> str | None:
     return found.group(0) if found else None
 
 
-# Latin letters that look exactly like Cyrillic ones: a word made only of them may be Cyrillic in disguise.
-_LATIN_TWINS = str.maketrans("aceopxykmthb", "асеорхукмтнв")
-_LOOKALIKE_ONLY_RE = re.compile("[aceopxykmthb]{4,}")
 _DIGITS_AS_LATIN = str.maketrans({"0": "o", "1": "i", "3": "z", "4": "ch", "6": "b"})
 
 
 @lru_cache(maxsize=65536)
 def obscene_form(word: str) -> str | None:
     """The normalised obscene word ``word`` reads as, or None. ``word`` is one token, any script."""
-    word = word.lower().translate(_EXOTIC)
+    word = _read_letters(word).lower()
     if not word or len(_REPEAT_RE.sub(r"\1", word)) > _MAX_WORD:
         return None
     if _has(word, _MASKS):
@@ -429,8 +468,8 @@ def obscene_form(word: str) -> str | None:
                 return found
         return None
     found = _match_cyrillic(word)
-    if found is None and len(word) >= 6:
-        return _match_glued(_fold(word))
+    if found is None and len(word) >= 6 and not _innocent(word):
+        return _match_glued(word)  # a word of the dictionary is no two words glued: «мандаты», «мандатам»
     return found
 
 
@@ -446,17 +485,20 @@ _GLUE_WORDS = frozenset(
 _GLUE_LENGTHS = sorted({len(w) for w in _GLUE_WORDS})
 
 
-def _match_glued(folded: str) -> str | None:
-    """An obscene word glued to a short common word before or after it (both parts whole words)."""
+def _match_glued(word: str) -> str | None:
+    """An obscene word glued to a short common word before or after it (both parts whole words); the
+    part left is read as any word is, the exception list included."""
+    word = word.lower()
+    folded = _fold(word)
     if not _CYR_WORD_RE.fullmatch(folded):
         return None
     for n in _GLUE_LENGTHS:
-        if len(folded) - n < 3:
+        if len(word) - n < 3:
             break
-        if folded[:n] in _GLUE_WORDS and _match_folded(folded[n:]):
-            return folded[n:]
-        if folded[-n:] in _GLUE_WORDS and _match_folded(folded[:-n]):
-            return folded[:-n]
+        if _fold(word[:n]) in _GLUE_WORDS and (found := _match_cyrillic(word[n:])):
+            return found
+        if _fold(word[-n:]) in _GLUE_WORDS and (found := _match_cyrillic(word[:-n])):
+            return found
     return None
 
 
@@ -492,7 +534,7 @@ class _Token:
 
 def _norm_word(word: str) -> str:
     """A folded Cyrillic reading of a word for vocabulary look-ups (look-alikes mapped)."""
-    low = word.lower().translate(_EXOTIC)
+    low = _read_letters(word).lower()
     if (_has(low, _LAT) or _has(low, _DIGITS)) and _has(low, _CYR):
         low = "".join(_LOOKALIKE.get(ch, ch)[0] if ch not in _CYR else ch for ch in low)
     return _fold("".join(ch for ch in low if ch.isalnum()))
