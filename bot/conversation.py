@@ -433,8 +433,10 @@ class ConversationService:
         return bool(verdict.profanity or verdict.insult)
 
     async def _text(self, text: str, message_id: int, new_request: bool) -> intake.Text:
-        if self._flagged(text):
+        verdict = self.moderator(text)  # SLA 4.2: no obscenities, no insults
+        if verdict.profanity or verdict.insult:
             return intake.Text(text, message_id, None, True)
+        rude = bool(getattr(verdict, "rude", False))  # rudeness with no label: answered, not refused
         reading = self.reader(text)
         hits: Sequence[HitLike] = ()
         if new_request and reading.scope == "in" and reading.category not in intake.WISH_CATEGORIES \
@@ -442,7 +444,7 @@ class ConversationService:
             problems = list(reading.problems)
             query = extraction.original_span(text, problems[0].text) if reading.multi_problem and problems else text
             hits = await self._search(extraction.search_query(query))
-        return intake.Text(text, message_id, reading, False, hits)
+        return intake.Text(text, message_id, reading, False, hits, rude)
 
     async def _search(self, query: str) -> Sequence[HitLike]:
         if self.searcher is None:

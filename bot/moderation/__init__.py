@@ -43,7 +43,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.moderation.letters import dictionary_innocent, letter_reading, lookalike_readings
+from bot.moderation.letters import addresses_you, dictionary_innocent, letter_reading, lookalike_readings
 
 __all__ = ["Moderation", "clear_caches", "moderate", "obscene_form"]
 
@@ -55,6 +55,9 @@ class Moderation:
     profanity: bool
     insult: bool
     matches: tuple[str, ...] = ()  # the normalised words that triggered (obscene words, then the insult)
+    # Rudeness with no demeaning label and no мат («да пошли вы»): not an insult (SLA 4.2 as labelled),
+    # the user is only asked to keep it constructive.
+    rude: bool = False
 
     @property
     def flagged(self) -> bool:
@@ -911,6 +914,7 @@ _YOUR_POSSESSIVE = frozenset(
 _FIRST_PERSON = frozenset(_fold(w) for w in _words("я меня мне мной себя сам сама мы нас нам сами"))
 _POSSESSIVES = _OWN_POSSESSIVE | _YOUR_POSSESSIVE
 _FIRST_NOMINATIVE = frozenset(["я", "мы"])
+_FIRST_OBLIQUE = frozenset(["меня", "нас", "нас-то"])
 # Verbs that only place people somewhere: «в поддержке сидят бараны» still says who they are.
 _PLACEMENT_VERBS = frozenset(
     _fold(w) for w in _words("сидят сидит работают работает трудятся трудится собрались собрали набрали держат")
@@ -940,6 +944,10 @@ _GO_VERBS = frozenset(
     _fold(w)
     for w in _words("иди идите пошел пошли пошёл пошла валите вали катитесь катись проваливайте ступайте")
 )
+_SHOO_VERBS = frozenset(
+    _fold(w) for w in _words("отвалите отвали отстаньте отстань отвяжитесь отвяжись заткнитесь заткнись")
+)
+_RUDE_DESTINATIONS = frozenset(_fold(w) for w in _words("лесом подальше черту баню"))
 _GO_TARGETS = frozenset(_fold(w) for w in ["нахуй", "нахуя", "нахер", "нахрен", "похуй"])
 _GO_PHRASES = frozenset(
     tuple(_fold(w) for w in p.split())
@@ -954,8 +962,6 @@ _VERB_RE = re.compile(
 _GO_AWAY_RE = re.compile(r"(?:съ|сь|отъ|оть|у)еб(?:ись|итесь|ывай|ывайте)|(?:от|с|вы)?пиздуй(?:те)?")
 _ENGLISH_ABUSE_OBJECTS = frozenset(_fold(w) for w in _words("you u off yourself yourselves ya"))
 _SUCK_VERBS = frozenset(_words("соси сосите отсоси отсосите пососи пососите"))
-_HANDS_RE = re.compile(r"рук(?:а|и|ами)?")
-_ASS_RE = re.compile(r"(?:жоп|задниц|попы|пятой)\w*")
 
 
 def _label_kind(token: _Token) -> str | None:
@@ -1021,7 +1027,7 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
     if _BOT_RE.fullmatch(word) or tokens[i].text.lower() == "ии":  # «ИИ» folds to «и»
         return "bot"
     prev = {tokens[k].norm for k in range(max(0, i - 2), min(len(tokens), i + 2)) if k != i}  # «специалисты ваши»
-    own_pos = bool(prev & _OWN_POSSESSIVE)
+    own_pos = bool(prev & _OWN_POSSESSIVE) or _with_us(tokens, i)
     your_pos = bool(prev & _YOUR_POSSESSIVE)
     if _STAFF_RE.fullmatch(word):
         return "own" if own_pos else "staff"
@@ -1035,6 +1041,16 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
             return "staff"
         return "person"
     return None
+
+
+def _with_us(tokens: list[_Token], i: int) -> bool:
+    """«у меня сотрудники», «менеджеры у нас», «в моём отделе»: the people at ``i`` are the writer's own."""
+    for k in range(max(0, i - 4), min(len(tokens) - 1, i + 3)):
+        if tokens[k].norm in ("у", "в") and tokens[k + 1].norm in _FIRST_OBLIQUE and not any(
+            tokens[m].break_after for m in range(min(k, i), max(k, i))
+        ):
+            return True
+    return False
 
 
 def _first_person_verb(tokens: list[_Token], k: int) -> bool:
@@ -1142,6 +1158,8 @@ def _any_target(tokens: list[_Token], lo: int, hi: int, bot: bool) -> bool:
     return any(_target(tokens, k, bot) in ("own", "bot") for k in range(lo, hi))
 
 
+# Words that call someone before a bare address: «эй, бараны», «короче, клоуны».
+_CALLING = frozenset(_fold(w) for w in _words("эй ау алло слышь слышь-ка короче ну так итак уважаемые дорогие"))
 _PLURAL_IMPERATIVE_RE = re.compile(r"\w{2,}(?:йте|ите|ьте)")
 
 
@@ -1155,6 +1173,11 @@ def _noun_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, kind
             t.norm in _SECOND_PLURAL or _target(tokens, k, bot) == "staff" for k, t in enumerate(tokens[lo:hi], lo)
         ):
             return "staff"  # «ну вы даёте, клоуны», «ваши сотрудники ведут себя как дети, бараны»
+        if vocative and not _any_target(tokens, lo, hi, bot) and (
+            (i > lo and tokens[i - 1].norm in _CALLING)
+            or any(t.norm in _SECOND_PLURAL or t.norm in _SECOND_SINGULAR or addresses_you(t.norm) for t in tokens)
+        ):
+            return "staff"  # a bare address in a message spoken to support: «слушайте, клоуны, почините»
         target = _nearest_target(tokens, i, lo, hi, bot, no_verb_between=True)
         if target is None and vocative and token.sentence_start and any(
             _PLURAL_IMPERATIVE_RE.fullmatch(t.norm) for t in tokens[i + 1 : hi]
@@ -1174,34 +1197,67 @@ def _said_by_writer(tokens: list[_Token], k: int) -> bool:
     return any(tokens[m].norm in _FIRST_PERSON for m in range(max(0, k - 2), k))
 
 
-def _is_abuse(tokens: list[_Token], i: int, hi: int) -> bool:
-    """«идите нахуй», «пошли вы в жопу», «ебал я вас»."""
+def _abuse(tokens: list[_Token], i: int, hi: int) -> str | None:
+    """'abuse' («идите нахуй», «пошли вы в жопу», «ебал я вас»), 'rude' (sent away with no obscene or
+    vulgar destination: «да пошли вы», «идите лесом», «отвалите») or None."""
     word = tokens[i].norm
-    if not tokens[i].obscene and word not in _GO_VERBS and word not in _SUCK_VERBS:
-        return False  # the common case, decided before looking further
+    if not tokens[i].obscene and word not in _GO_VERBS and word not in _SUCK_VERBS and word not in _SHOO_VERBS:
+        return None  # the common case, decided before looking further
     window = [t.norm for t in tokens[i + 1 : min(hi, i + 5)]]
     if word in _SUCK_VERBS or (tokens[i].obscene and _GO_AWAY_RE.fullmatch(word)):
-        return True
+        return "abuse"
     if word.startswith(("fuck", "fuk")) and window[:1] and window[0] in _ENGLISH_ABUSE_OBJECTS:
-        return True  # «fuck you», «fuck off»
+        return "abuse"  # «fuck you», «fuck off»
+    if word in _SHOO_VERBS:
+        return "rude"
     if word in _GO_VERBS:
-        if window[:1] and window[0] in ("вы", "ты"):
-            return True  # «пошли вы», «иди ты»
         for k, w in enumerate(window):
             if w in _GO_TARGETS:
-                return True
+                return "abuse"
             for phrase in _GO_PHRASES:
                 if len(phrase) > 1 and tuple(window[k : k + len(phrase)]) == phrase:
-                    return True
-        return False
+                    return "abuse"
+        if (window[:1] and window[0] in ("вы", "ты")) or any(w in _RUDE_DESTINATIONS for w in window[:3]):
+            return "rude"  # «пошли вы», «иди ты», «идите лесом»
+        return None
     if tokens[i].obscene and re.fullmatch(r"(?:вы|от|за)?еб(?:ал|у|ать)", word):
         for k, w in enumerate(window[:3]):
             if w in _SECOND_PLURAL or w in _SECOND_SINGULAR:
-                return True
+                return "abuse"
             if w in _YOUR_POSSESSIVE and k + 1 < len(window):
                 following = window[k + 1]
-                return following == "мать" or _STAFF_RE.fullmatch(following) is not None
-    return False
+                return "abuse" if following == "мать" or _STAFF_RE.fullmatch(following) is not None else None
+    return None
+
+
+# Idioms that demean with no label word: «руки из одного места», «руки не оттуда растут», «кривые руки»,
+# «мозгов нет», «без мозгов».
+_HANDS_RE = re.compile(r"(?:рук|ручк|ручонк|рученьк)(?:а|и|ами)?")
+_PLACE_RE = re.compile(r"(?:жоп|задниц|поп|пятой|места|мест|точки|очк)\w*")
+_CROOKED_RE = re.compile(r"(?:крив|коряв|кос)(?:ые|ыми|ых)")
+_BRAINS_RE = re.compile(r"мозг(?:ов|а|и|ами)?")
+_NONE_OF = frozenset(_fold(w) for w in _words("нет нету ноль без отсутствуют ни грамма капли"))
+
+
+def _idiom(tokens: list[_Token], i: int, hi: int) -> str | None:
+    """The words of a demeaning idiom starting at ``i``, or None."""
+    word = tokens[i].norm
+    if _HANDS_RE.fullmatch(word):
+        window = [t.norm for t in tokens[i + 1 : min(hi, i + 8)]]
+        for k, w in enumerate(window):
+            if w == "из" and any(_PLACE_RE.fullmatch(x) for x in window[k + 1 : k + 4]):
+                return " ".join([word, *window[: k + 2]])
+            if w == "отуда" and "не" in window[:k]:  # «оттуда», folded
+                return " ".join([word, *window[: k + 1]])
+        neighbours = [tokens[m].norm for m in (i - 1, i + 1) if 0 <= m < len(tokens)]
+        if any(_CROOKED_RE.fullmatch(w) for w in neighbours):
+            return f"кривые {word}"
+        return None
+    if _BRAINS_RE.fullmatch(word):
+        near = [tokens[m].norm for m in range(max(0, i - 2), min(hi, i + 4)) if m != i]
+        if any(w in _NONE_OF for w in near):
+            return word
+    return None
 
 
 _QUOTED_RE = re.compile(r"«[^«»]*»|“[^“”]*”|„[^„“”]*[“”]|\"[^\"]*\"")
@@ -1240,27 +1296,35 @@ def _ironic_at_staff(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) 
     )
 
 
-def _insult(tokens: list[_Token]) -> str | None:
-    """The normalised words of the first insult to staff, or None."""
+def _insult(tokens: list[_Token]) -> tuple[str | None, bool]:
+    """The normalised words of the first insult to staff (or None), and whether the message is rude to
+    them without one («да пошли вы»)."""
+    rude = False
     for sentence_lo, sentence_hi in _sentences(tokens):
         bot = any(_BOT_RE.fullmatch(t.norm) for t in tokens[sentence_lo:sentence_hi])
         for i in range(sentence_lo, sentence_hi):
             token = tokens[i]
             lo, hi = max(sentence_lo, i - _WINDOW), min(sentence_hi, i + _WINDOW + 1)
-            if _is_abuse(tokens, i, hi):
+            abuse = _abuse(tokens, i, hi)
+            if abuse:
                 target = _nearest_target(tokens, i, lo, hi, bot, subject_after=False)  # «ебал я вас»
                 if target in (None, "staff"):
-                    return " ".join(t.norm for t in tokens[i : min(hi, i + 3)])
+                    if abuse == "rude":
+                        rude = True
+                        continue
+                    return " ".join(t.norm for t in tokens[i : min(hi, i + 3)]), rude
                 continue
-            if _HANDS_RE.fullmatch(token.norm) and i + 2 < hi and tokens[i + 1].norm == "из" \
-                    and _ASS_RE.fullmatch(tokens[i + 2].norm):
+            idiom = _idiom(tokens, i, hi)
+            if idiom:
+                if i > lo and tokens[i - 1].norm in _OWN_POSSESSIVE:
+                    continue
                 target = _nearest_target(tokens, i, lo, hi, bot)
                 if target in (None, "staff"):
-                    return " ".join(t.norm for t in tokens[i : i + 3])
+                    return idiom, rude
                 continue
             if _IRONY_RE.fullmatch(token.norm):
                 if _ironic_at_staff(tokens, i, lo, hi, bot):
-                    return token.norm
+                    return token.norm, rude
                 continue
             kind = _label_kind(token)
             if kind is None:
@@ -1280,8 +1344,8 @@ def _insult(tokens: list[_Token]) -> str | None:
                 if target is None and _compared_to_you(tokens, i, lo):
                     target = "staff"
             if target == "staff":
-                return token.norm
-    return None
+                return token.norm, rude
+    return None, rude
 
 
 def moderate(text: str) -> Moderation:
@@ -1290,9 +1354,10 @@ def moderate(text: str) -> Moderation:
     tokens = _tokens(clean)
     obscene = [t.obscene for t in tokens if t.obscene]
     unquoted = _QUOTED_RE.sub(" , ", clean)  # quoted speech is not the writer's own insult
-    insult = _insult(tokens if unquoted == clean else _tokens(unquoted))
+    insult, rude = _insult(tokens if unquoted == clean else _tokens(unquoted))
     matches = tuple(dict.fromkeys([*obscene, *([insult] if insult else [])]))
-    return Moderation(profanity=bool(obscene), insult=insult is not None, matches=matches)
+    return Moderation(profanity=bool(obscene), insult=insult is not None, matches=matches,
+                      rude=rude and insult is None and not obscene)
 
 
 def clear_caches() -> None:

@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["dictionary_innocent", "lemmas", "letter_reading", "lookalike_readings"]
+__all__ = ["addresses_you", "dictionary_innocent", "lemmas", "letter_reading", "lookalike_readings"]
 
 RUSSIAN = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
 
@@ -196,3 +196,16 @@ def dictionary_innocent(word: str, obscene_lemma: Callable[[str], bool]) -> bool
     """
     found = lemmas(word)
     return bool(found) and not any(obscene_lemma(lemma) for lemma in found)
+
+
+@lru_cache(maxsize=65536)
+def addresses_you(word: str) -> bool:
+    """A verb said to the reader: second person («ответите», «спите») or an imperative («почините»,
+    «слушайте»), among the dictionary's most likely readings."""
+    parses = _analyzer().parse(word)
+    best = max((parse.score for parse in parses), default=0.0)
+    return any(
+        parse.score >= best and parse.tag.POS == "VERB"
+        and ("2per" in parse.tag.grammemes or ("impr" in parse.tag.grammemes and "incl" not in parse.tag.grammemes))
+        for parse in parses
+    )
