@@ -866,6 +866,8 @@ _LABEL_ADJ = _stems(
 )
 _WEAK_ADJ = _stems("охуевш охреневш оборзевш обнаглевш ленив жалк бесполезн недалек")
 
+# Prefixes that turn a word for staff into a label: «недо-», «горе-», «псевдо-», «лже-».
+_DEMEANING_PREFIX_RE = re.compile(r"(?:недо|горе|псевдо|лже)-?")
 _STRONG_NOUN_RE = re.compile(f"(?:{_STRONG_NOUNS}|{_STRONG_MAT_NOUNS}){_NOUN_END}|дура|дуры|дурой|дуру")
 _WEAK_NOUN_RE = re.compile(f"(?:{_WEAK_NOUNS}){_NOUN_END}|пни|пней")
 _ADJ_RE = re.compile(f"(?:{_LABEL_ADJ}){_ADJ_END}")
@@ -986,6 +988,9 @@ def _word_label_kind(text: str, norm: str, obscene: str | None) -> str | None:
     for word in words:
         if _STRONG_NOUN_RE.fullmatch(word):
             return "strong"
+        prefix = _DEMEANING_PREFIX_RE.match(word)
+        if prefix and _STAFF_RE.fullmatch(word[prefix.end() :]):
+            return "strong"  # «недопрограммисты», «псевдоспециалисты», «горе-разработчики»: staff, belittled
     for word in words:
         if _ADJ_RE.fullmatch(word):
             return "adj"
@@ -1236,6 +1241,7 @@ _HANDS_RE = re.compile(r"(?:рук|ручк|ручонк|рученьк)(?:а|и
 _PLACE_RE = re.compile(r"(?:жоп|задниц|поп|пятой|места|мест|точки|очк)\w*")
 _CROOKED_RE = re.compile(r"(?:крив|коряв|кос)(?:ые|ыми|ых)")
 _BRAINS_RE = re.compile(r"мозг(?:ов|а|и|ами)?")
+_HEAD_RE = re.compile(r"(?:голов|башк)ы")
 _NONE_OF = frozenset(_fold(w) for w in _words("нет нету ноль без отсутствуют ни грамма капли"))
 
 
@@ -1257,6 +1263,8 @@ def _idiom(tokens: list[_Token], i: int, hi: int) -> str | None:
         near = [tokens[m].norm for m in range(max(0, i - 2), min(hi, i + 4)) if m != i]
         if any(w in _NONE_OF for w in near):
             return word
+    if _HEAD_RE.fullmatch(word) and i > 0 and tokens[i - 1].norm == "без":
+        return f"без {word}"  # «работаете без головы»
     return None
 
 
