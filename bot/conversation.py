@@ -196,10 +196,11 @@ class ConversationService:
         cls, settings: Settings, engine: AsyncEngine, *, searcher: Searcher | None, prober: Prober | None = None,
     ) -> ConversationService:
         """The dialogue with the real reader, moderation and support calendar (the bot and the console)."""
-        from bot.moderation import moderate
+        from bot.moderation import moderate, prepare
         from bot.schedule import SupportSchedule
         from bot.triage import read_message
 
+        prepare()  # the dictionary and look-alike tables load now, not on a user's first message
         return cls(
             engine,
             reader=read_message,

@@ -171,3 +171,60 @@ def test_being_sent_somewhere_obscene_or_vulgar_is_an_insult(text: str) -> None:
 @pytest.mark.parametrize("text", ["идите в раздел «Настройки»", "вы пошли в настройки?", "пошли дальше по шагам"])
 def test_going_somewhere_is_not_rude(text: str) -> None:
     assert not moderate(text).rude
+
+
+# ---------------------------------------------------------------------------------------------
+# Other companies, names, Russian typed in Latin letters, words typed without spaces
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Разработчики Битрикс24 — идиоты, как перенести от них сделки?",
+        "их поддержка — дебилы, а у вас есть импорт?",
+        "Гугл — идиоты, опять письма в спаме",
+        "Наш программист-фрилансер — идиот, удалил поля",
+    ],
+)
+def test_labels_for_other_companies_and_own_people_are_not_insults(text: str) -> None:
+    assert not moderate(text).insult, moderate(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "оператор Марина — дура, не поняла вопроса",
+        "Девушка-консультант Анна совершенно тупая",
+        "Козлы, опять всё сломали",
+        "Эй, гении, почему отчёт пустой?",
+        "Эй, залупа, ответь уже",
+        "vy idioty, chitat ne umeete?",
+        "nahuj idite so svoimi obnovleniyami",
+        "Your developers are fuckwits",
+    ],
+)
+def test_named_staff_addresses_translit_and_english_insults(text: str) -> None:
+    assert moderate(text).insult, moderate(text).matches
+
+
+@pytest.mark.parametrize(
+    "text", ["ебать, как у вас всё сложно устроено", "Слушайте, бля, когда почините?", "your developers are great"]
+)
+def test_interjections_are_no_address(text: str) -> None:
+    assert not moderate(text).insult, moderate(text).matches
+
+
+@pytest.mark.parametrize("text", ["партнёр Чжан Хуэй не видит сделки", "склад в городе Hui, Китай"])
+def test_names_inside_a_sentence_are_not_mat(text: str) -> None:
+    assert not moderate(text).profanity, moderate(text).matches
+
+
+@pytest.mark.parametrize("word", ["ктоэтопридумалблять", "нахуйтакделать"])
+def test_mat_in_words_typed_without_spaces(word: str) -> None:
+    assert obscene_form(word)
+
+
+@pytest.mark.parametrize("word", ["воткоманда", "вотоскорблять", "этомандаты"])
+def test_words_typed_without_spaces_keep_innocent_words_whole(word: str) -> None:
+    assert obscene_form(word) is None

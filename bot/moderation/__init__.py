@@ -43,9 +43,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.moderation.letters import addresses_you, dictionary_innocent, letter_reading, lookalike_readings
+from bot.moderation import letters
+from bot.moderation.letters import (
+    addresses_you,
+    dictionary_innocent,
+    known_word,
+    letter_reading,
+    lookalike_readings,
+    organisation,
+    part_of_speech,
+    personal_name,
+    proper_noun,
+)
 
-__all__ = ["Moderation", "clear_caches", "moderate", "obscene_form"]
+__all__ = ["Moderation", "clear_caches", "moderate", "obscene_form", "prepare"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +239,7 @@ _PFX_CHAIN = f"(?:{_PFX_ANY}(?:(?!у|о|а|с|в){_PFX_ANY})?)?"
 
 _ROOT_PATTERNS = (
     # хуй / хуе / хуя / хую / хуи: at the start or after real prefixes (нахуй, охуеть, схуяли).
-    rf"{_PFX_CHAIN}ху[йяеюиэ]\w*",
+    rf"{_PFX_CHAIN}ху[йяеюи]\w*",
     r"(?:на|а)?хул[еи]",
     # пизд and its phonetic spellings: no innocent Russian word contains these letters.
     r"\w*(?:пи|пе)[зс][дж]\w*",
@@ -471,8 +482,10 @@ def obscene_form(word: str) -> str | None:
                 return found
         return None
     found = _match_cyrillic(word)
-    if found is None and len(word) >= 6 and not _innocent(word):
-        return _match_glued(word)  # a word of the dictionary is no two words glued: «мандаты», «мандатам»
+    if found is None and len(word) >= 6:
+        glued = _match_glued(word) or _match_run_on(word)
+        # a word of the dictionary is no two words glued: «мандаты», «мандатам»
+        return glued if glued and not _innocent(word) else None
     return found
 
 
@@ -503,6 +516,52 @@ def _match_glued(word: str) -> str | None:
         if _fold(word[-n:]) in _GLUE_WORDS and (found := _match_cyrillic(word[:-n])):
             return found
     return None
+
+
+_RUN_ON_MIN = 9  # letters of a token read as several words typed without spaces
+
+
+def _match_run_on(word: str) -> str | None:
+    """«ктоэтопридумалнахуй»: words typed without spaces, an obscene form at the start or the end, the
+    rest made of words the dictionary knows."""
+    word = word.lower()
+    if len(word) < _RUN_ON_MIN or not _CYR_WORD_RE.fullmatch(word):
+        return None
+    folded = _STRETCH_RE.sub(r"\1", word.replace("ё", "е"))
+    if not _RUN_ON_END_RE.search(folded) and not _RUN_ON_START_RE.match(folded):
+        return None  # the common case: no obscene form at either end
+    for form in _LEX_RUN_ON:
+        if folded.endswith(form):
+            rest = folded[: -len(form)]
+            # the form must not be the end of a longer word: «вот|ко|манда» is «вот команда»
+            if not any(known_word(rest[k:] + form) for k in range(len(rest))) and _segments(rest):
+                return form
+        if folded.startswith(form):
+            rest = folded[len(form) :]
+            if not any(known_word(form + rest[:k]) for k in range(1, len(rest) + 1)) and _segments(rest):
+                return form
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _segments(text: str, parts: int = 4) -> bool:
+    """``text`` is one to ``parts`` dictionary words typed together (each at least two letters, or «я», «в» …)."""
+    if not text:
+        return True
+    if parts == 0:
+        return False
+    for cut in range(len(text), 0, -1):
+        head = text[:cut]
+        if (len(head) >= 2 or head in _ONE_LETTER_WORDS) and known_word(head) and _segments(text[cut:], parts - 1):
+            return True
+    return False
+
+
+_ONE_LETTER_WORDS = frozenset("явкусоиа")
+# Obscene forms long enough not to turn up inside innocent words by chance, longest first.
+_LEX_RUN_ON = tuple(sorted((w for w in _LEX_SET if len(w) >= 4), key=len, reverse=True))
+_RUN_ON_END_RE = re.compile(f"(?:{'|'.join(_LEX_RUN_ON)})$")
+_RUN_ON_START_RE = re.compile(f"(?:{'|'.join(_LEX_RUN_ON)})")
 
 
 # --------------------------------------------------------------------------------------------
@@ -640,15 +699,16 @@ _LATIN_NAME_RE = re.compile("[A-Z][a-z]+")
 
 
 def _spare_latin_names(tokens: list[_Token]) -> None:
-    """«Wang Hui», «Li Hui»: a capitalised Latin word next to another inside a sentence is a name,
-    not transliterated Russian. English obscenities stay what they are."""
-    for k, token in enumerate(tokens):
-        if not token.obscene or token.sentence_start or not _LATIN_NAME_RE.fullmatch(token.text):
+    """«Wang Hui», «в городе Huy», «Лю Хуэй»: a capitalised word inside a sentence is a name when it is
+    Latin read only through transliteration, or the dictionary knows it as a proper name, and its
+    reading is no common obscene form. English obscenities stay what they are."""
+    for token in tokens:
+        if not token.obscene or token.sentence_start or not token.capital or token.text[1:] != token.text[1:].lower():
             continue
-        if not _has(token.obscene, _CYR):
-            continue
-        neighbours = [tokens[m] for m in (k - 1, k + 1) if 0 <= m < len(tokens)]
-        if any(_LATIN_NAME_RE.fullmatch(other.text) and not other.obscene for other in neighbours):
+        if _LATIN_NAME_RE.fullmatch(token.text):
+            if _has(token.obscene, _CYR):
+                token.obscene = None
+        elif _CYR_WORD_RE.fullmatch(token.text.lower()) and token.obscene not in _LEX_SET and proper_noun(token.text):
             token.obscene = None
 
 
@@ -722,6 +782,8 @@ def _spelt_run_end(tokens: list[_Token], i: int) -> int:
 def _read_spelt(run: list[_Token]) -> tuple[tuple[int, int], str] | None:
     """The obscene reading of a spelt run (whole, or without a one-letter word glued at an end)."""
     letters = [_spelt(t.text) or "" for t in run]
+    if _innocent("".join(letters)):
+        return None  # «о с к о р б л я т ь»: one word of the dictionary, spelt out
     lo_options = (0, 1) if letters[0].lower() in _SPELT_GLUE else (0,)
     hi_options = (len(run), len(run) - 1) if letters[-1].lower() in _SPELT_GLUE else (len(run),)
     for lo in lo_options:
@@ -866,11 +928,12 @@ _LABEL_ADJ = _stems(
 )
 _WEAK_ADJ = _stems("охуевш охреневш оборзевш обнаглевш ленив жалк бесполезн недалек")
 
+_ENGLISH_PERSON_RE = re.compile(r"(?:mother)?fu?c?k(?:er|wit|head|face|tard)s?")
 # Prefixes that turn a word for staff into a label: «недо-», «горе-», «псевдо-», «лже-».
 _DEMEANING_PREFIX_RE = re.compile(r"(?:недо|горе|псевдо|лже)-?")
 _STRONG_NOUN_RE = re.compile(f"(?:{_STRONG_NOUNS}|{_STRONG_MAT_NOUNS}){_NOUN_END}|дура|дуры|дурой|дуру")
 _WEAK_NOUN_RE = re.compile(f"(?:{_WEAK_NOUNS}){_NOUN_END}|пни|пней")
-_ADJ_RE = re.compile(f"(?:{_LABEL_ADJ}){_ADJ_END}")
+_ADJ_RE = re.compile(f"(?:{_LABEL_ADJ}){_ADJ_END}|(?:хуе|хрено|херо)в[ыа]?")  # «оператор хуев»
 _WEAK_ADJ_RE = re.compile(f"(?:{_WEAK_ADJ}){_ADJ_END}")
 
 _STAFF_RE = re.compile(
@@ -917,6 +980,8 @@ _FIRST_PERSON = frozenset(_fold(w) for w in _words("я меня мне мной 
 _POSSESSIVES = _OWN_POSSESSIVE | _YOUR_POSSESSIVE
 _FIRST_NOMINATIVE = frozenset(["я", "мы"])
 _FIRST_OBLIQUE = frozenset(["меня", "нас", "нас-то"])
+_THIRD_POSSESSIVE = frozenset(["их", "его", "ее", "ихний", "ихние"])
+_ASPRO_RE = re.compile(r"аспр|aspr")
 # Verbs that only place people somewhere: «в поддержке сидят бараны» still says who they are.
 _PLACEMENT_VERBS = frozenset(
     _fold(w) for w in _words("сидят сидит работают работает трудятся трудится собрались собрали набрали держат")
@@ -985,6 +1050,8 @@ def _word_label_kind(text: str, norm: str, obscene: str | None) -> str | None:
         elif any(_STRONG_NOUN_RE.fullmatch(part) or _WEAK_NOUN_RE.fullmatch(part) for part in parts):
             return "weak"  # the other part names who: not necessarily support
         words.update(parts)
+    if obscene and _ENGLISH_PERSON_RE.fullmatch(obscene):
+        return "strong"  # «fuckers», «fuckwits», «fuckheads»
     for word in words:
         if _STRONG_NOUN_RE.fullmatch(word):
             return "strong"
@@ -1031,6 +1098,17 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
         return "bot" if bot_in_sentence else "staff"
     if _BOT_RE.fullmatch(word) or tokens[i].text.lower() == "ии":  # «ИИ» folds to «и»
         return "bot"
+    if tokens[i].capital and not _ASPRO_RE.match(word) and organisation(tokens[i].text):
+        return "own"  # «Яндекс — …»: another company, not support
+    if "-" in tokens[i].text and not _STAFF_RE.fullmatch(word) and not _OWN_RE.fullmatch(word):
+        # «программист-фрилансер», «девушка-оператор»: the person is whom its parts name
+        parts = [_norm_word(part) for part in tokens[i].text.split("-") if part]
+        if any(_OWN_RE.fullmatch(part) for part in parts):
+            word = next(part for part in parts if _OWN_RE.fullmatch(part))
+        elif any(_STAFF_RE.fullmatch(part) for part in parts):
+            word = next(part for part in parts if _STAFF_RE.fullmatch(part))
+    if _STAFF_RE.fullmatch(word) and _someone_elses(tokens, i):
+        return "own"  # «их поддержка», «разработчики 1С», «поддержка Сбера»: another company's people
     prev = {tokens[k].norm for k in range(max(0, i - 2), min(len(tokens), i + 2)) if k != i}  # «специалисты ваши»
     own_pos = bool(prev & _OWN_POSSESSIVE) or _with_us(tokens, i)
     your_pos = bool(prev & _YOUR_POSSESSIVE)
@@ -1046,6 +1124,28 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
             return "staff"
         return "person"
     return None
+
+
+def _someone_elses(tokens: list[_Token], i: int) -> bool:
+    """The staff word at ``i`` names another company's people: «их/его/её» before it, or a name after it
+    («разработчики 1С», «поддержка Сбера», «support of Яндекс»); Aspro's own name excepted."""
+    if i > 0 and tokens[i - 1].norm in _THIRD_POSSESSIVE:
+        return True
+    k = i + 1
+    if k < len(tokens) and tokens[k].norm in ("of", "из", "у", "от") and not tokens[i].pause_after:
+        k += 1
+    if k >= len(tokens) or tokens[i].pause_after or (tokens[i].break_after and k == i + 1):
+        return False
+    name = tokens[k]
+    if _ASPRO_RE.match(name.norm) or _ASPRO_RE.match(name.text.lower()):
+        return False
+    if k == i + 2 and tokens[i + 1].norm in ("из", "у", "от") and not name.capital:
+        return False
+    if any(ch.isdigit() for ch in name.text):
+        return True  # «1С», «Bitrix24»
+    if name.sentence_start or not any(ch.isupper() for ch in name.text):
+        return False
+    return not personal_name(name.text)  # «оператор Марина» is one of them; «поддержка Сбера» is not
 
 
 def _with_us(tokens: list[_Token], i: int) -> bool:
@@ -1145,6 +1245,8 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
             return target
         if _label_kind(tokens[k]) or tokens[k].norm in _FILLERS or _whose(tokens, k) or tokens[k].norm in _POSSESSIVES:
             continue
+        if "ADVB" in part_of_speech(_spelling(tokens[k])):
+            continue  # «Ольга явно тупенькая»
         if tokens[k].capital and not tokens[k].sentence_start:
             continue
         return None
@@ -1163,6 +1265,8 @@ def _any_target(tokens: list[_Token], lo: int, hi: int, bot: bool) -> bool:
     return any(_target(tokens, k, bot) in ("own", "bot") for k in range(lo, hi))
 
 
+# Parts of speech that make a word after «X,» a list of things rather than a sentence said to someone.
+_LISTED = frozenset({"NOUN", "ADJF", "CONJ", "NUMR"})
 # Words that call someone before a bare address: «эй, бараны», «короче, клоуны».
 _CALLING = frozenset(_fold(w) for w in _words("эй ау алло слышь слышь-ка короче ну так итак уважаемые дорогие"))
 _PLURAL_IMPERATIVE_RE = re.compile(r"\w{2,}(?:йте|ите|ьте)")
@@ -1180,7 +1284,7 @@ def _noun_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, kind
             return "staff"  # «ну вы даёте, клоуны», «ваши сотрудники ведут себя как дети, бараны»
         if vocative and not _any_target(tokens, lo, hi, bot) and (
             (i > lo and tokens[i - 1].norm in _CALLING)
-            or any(t.norm in _SECOND_PLURAL or t.norm in _SECOND_SINGULAR or addresses_you(t.norm) for t in tokens)
+            or _spoken_to(tokens)
         ):
             return "staff"  # a bare address in a message spoken to support: «слушайте, клоуны, почините»
         target = _nearest_target(tokens, i, lo, hi, bot, no_verb_between=True)
@@ -1188,13 +1292,43 @@ def _noun_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, kind
             _PLURAL_IMPERATIVE_RE.fullmatch(t.norm) for t in tokens[i + 1 : hi]
         ):
             return "staff"  # «бараны, читайте что пишу»: called by name and told what to do
+        if target is None and i == 0 and token.pause_after and not token.break_after and i + 1 < len(tokens) \
+                and not _any_target(tokens, lo, hi, bot) and not part_of_speech(_spelling(tokens[1])) & _LISTED:
+            return "staff"  # «Козлы, даже не предупредили»: the message opens by calling its reader so
         return target
+    if _bare_address(tokens, i) and not bot and _spoken_to(tokens):
+        return "staff"  # «Уёбки, я из-за вашей ошибки …»: the address is whom it names
     target = _nearest_target(tokens, i, lo, hi, bot)
     if target:
         return target
     if any(_REPORTING.fullmatch(tokens[k].norm) and not _said_by_writer(tokens, k) for k in range(lo, hi)):
         return None
     return "staff"  # a bare label in a message to support is said to support
+
+
+# Endings a verb said to «вы»/«ты» can have (the dictionary decides): «ответите», «почини», «слушайте».
+_VERB_TO_YOU_RE = re.compile(r"\w+(?:ешь|ишь|ете|ите|йте|ьте|ь|и|й)(?:сь|ся)?")
+
+
+def _spelling(token: _Token) -> str:
+    """The word as written, in lower case, for the dictionary (the folded reading loses doubled letters)."""
+    return token.text.lower() if token.text.isalpha() else token.norm
+
+
+def _bare_address(tokens: list[_Token], i: int) -> bool:
+    """The word at ``i`` stands apart, as one calls someone: at a sentence's start or after a comma (or a
+    calling word), with a pause or the end after it."""
+    token = tokens[i]
+    before = token.comma_before or token.sentence_start or (i > 0 and tokens[i - 1].norm in _CALLING)
+    return before and (token.pause_after or token.break_after or i + 1 == len(tokens))
+
+
+def _spoken_to(tokens: list[_Token]) -> bool:
+    """The message speaks to someone: «вы», «ваш», a verb in the second person or an imperative."""
+    you = _SECOND_PLURAL | _SECOND_SINGULAR | _YOUR_POSSESSIVE
+    if any(t.norm in you for t in tokens):
+        return True
+    return any(_VERB_TO_YOU_RE.fullmatch(t.norm) and addresses_you(_spelling(t)) for t in tokens)
 
 
 def _said_by_writer(tokens: list[_Token], k: int) -> bool:
@@ -1208,6 +1342,8 @@ def _abuse(tokens: list[_Token], i: int, hi: int) -> str | None:
     word = tokens[i].norm
     if not tokens[i].obscene and word not in _GO_VERBS and word not in _SUCK_VERBS and word not in _SHOO_VERBS:
         return None  # the common case, decided before looking further
+    if word in _GO_TARGETS and i + 1 < hi and tokens[i + 1].norm in _GO_VERBS and not tokens[i].pause_after:
+        return "abuse"  # «нахуй идите»: the destination first
     window = [t.norm for t in tokens[i + 1 : min(hi, i + 5)]]
     if word in _SUCK_VERBS or (tokens[i].obscene and _GO_AWAY_RE.fullmatch(word)):
         return "abuse"
@@ -1225,7 +1361,7 @@ def _abuse(tokens: list[_Token], i: int, hi: int) -> str | None:
         if (window[:1] and window[0] in ("вы", "ты")) or any(w in _RUDE_DESTINATIONS for w in window[:3]):
             return "rude"  # «пошли вы», «иди ты», «идите лесом»
         return None
-    if tokens[i].obscene and re.fullmatch(r"(?:вы|от|за)?еб(?:ал|у|ать)", word):
+    if tokens[i].obscene and re.fullmatch(r"(?:вы|от|за)?еб(?:ал|у|ать)", word) and not tokens[i].pause_after:
         for k, w in enumerate(window[:3]):
             if w in _SECOND_PLURAL or w in _SECOND_SINGULAR:
                 return "abuse"
@@ -1304,6 +1440,16 @@ def _ironic_at_staff(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) 
     )
 
 
+def _obscene_address(tokens: list[_Token], i: int, bot: bool) -> bool:
+    """An obscene word used to call the reader: set apart by commas (or after a calling word) in a message
+    spoken to someone, and no interjection («Слушайте, бля, …» is not one)."""
+    token = tokens[i]
+    called = token.comma_before or (i > 0 and tokens[i - 1].norm in _CALLING)
+    if bot or not called or not (token.pause_after or token.break_after or i + 1 == len(tokens)):
+        return False
+    return "INTJ" not in part_of_speech(_spelling(token)) and _spoken_to(tokens)
+
+
 def _insult(tokens: list[_Token]) -> tuple[str | None, bool]:
     """The normalised words of the first insult to staff (or None), and whether the message is rude to
     them without one («да пошли вы»)."""
@@ -1330,7 +1476,11 @@ def _insult(tokens: list[_Token]) -> tuple[str | None, bool]:
                 if target in (None, "staff"):
                     return idiom, rude
                 continue
+            if token.obscene and _label_kind(token) is None and _obscene_address(tokens, i, bot):
+                return token.norm, rude  # «Слышь, ебло, отвечай»
             if _IRONY_RE.fullmatch(token.norm):
+                if i > lo and tokens[i - 1].norm in _CALLING and _bare_address(tokens, i) and not bot:
+                    return token.norm, rude  # «Эй, умники, объясните»: praise called out is irony
                 if _ironic_at_staff(tokens, i, lo, hi, bot):
                     return token.norm, rude
                 continue
@@ -1356,6 +1506,38 @@ def _insult(tokens: list[_Token]) -> tuple[str | None, bool]:
     return None, rude
 
 
+_LATIN_WORD_RE = re.compile(r"[A-Za-z']+")
+
+
+def _transliterated(text: str) -> str | None:
+    """The text with its Latin words read as Russian, when most of them are Russian words typed in Latin
+    letters (the dictionary knows the reading); None for an English or mixed text."""
+    words = _LATIN_WORD_RE.findall(text)
+    if len(words) < 2:
+        return None
+    readings: dict[str, str] = {}
+    known = 0
+    for word in dict.fromkeys(words):
+        reading = _russian_reading(word.lower())
+        if reading is not None:
+            readings[word] = reading
+            known += words.count(word)
+    if known * 2 < len(words):
+        return None
+    return _LATIN_WORD_RE.sub(lambda m: readings.get(m.group(0), m.group(0)), text)
+
+
+@lru_cache(maxsize=16384)
+def _russian_reading(word: str) -> str | None:
+    """The first transliteration of a Latin word that the dictionary knows (or that is obscene), or None."""
+    if _ENGLISH_SHAPE_RE.search(word) or len(word) > _MAX_WORD:
+        return None
+    for candidate in _translit_variants(word):
+        if known_word(candidate) or _match_folded(_fold(candidate)):
+            return candidate
+    return None
+
+
 def moderate(text: str) -> Moderation:
     """Read one message: obscene language (SLA 4.2, 4.8) and insults to support staff (SLA 4.2)."""
     clean = _PI_RE.sub("пи", _strip_invisible(text))
@@ -1363,15 +1545,24 @@ def moderate(text: str) -> Moderation:
     obscene = [t.obscene for t in tokens if t.obscene]
     unquoted = _QUOTED_RE.sub(" , ", clean)  # quoted speech is not the writer's own insult
     insult, rude = _insult(tokens if unquoted == clean else _tokens(unquoted))
+    if insult is None and not _has(unquoted.lower(), _CYR):
+        russian = _transliterated(unquoted)
+        if russian is not None:  # «ty tupoj operator»: Russian typed in Latin letters
+            insult, rude_translit = _insult(_tokens(russian))
+            rude = rude or rude_translit
     matches = tuple(dict.fromkeys([*obscene, *([insult] if insult else [])]))
     return Moderation(profanity=bool(obscene), insult=insult is not None, matches=matches,
                       rude=rude and insult is None and not obscene)
 
 
+def prepare() -> None:
+    """Load the dictionary and the look-alike tables ahead of the first message (a fraction of a second)."""
+    moderate("Прогрев: ʜаxуй, мандаты, слушайте")
+
+
 def clear_caches() -> None:
-    """Forget the words read so far (the per-word caches); for measuring a cold start."""
-    obscene_form.cache_clear()
-    _read_word.cache_clear()
-    _word_label_kind.cache_clear()
-    _read_raw.cache_clear()
-    _may_start.cache_clear()
+    """Forget the words read so far (the per-word caches, not the loaded tables); for measuring a cold start."""
+    for cached in (obscene_form, _read_word, _word_label_kind, _read_raw, _may_start, _segments, _russian_reading,
+                   _spelt):
+        cached.cache_clear()
+    letters.clear_caches()

@@ -26,7 +26,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["addresses_you", "dictionary_innocent", "lemmas", "letter_reading", "lookalike_readings"]
+__all__ = [
+    "addresses_you",
+    "dictionary_innocent",
+    "known_word",
+    "lemmas",
+    "letter_reading",
+    "lookalike_readings",
+    "organisation",
+    "part_of_speech",
+    "personal_name",
+    "proper_noun",
+]
 
 RUSSIAN = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
 
@@ -180,6 +191,8 @@ _PROPER = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 def lemmas(word: str) -> tuple[str, ...]:
     """The dictionary's lemmas of a lower-case word (common nouns, verbs …; not names), or ()."""
     analyzer = _analyzer()
+    if not analyzer.word_is_known(word):
+        return ()
     found = [
         parse.normal_form.replace("ё", "е")
         for parse in analyzer.parse(word)
@@ -209,3 +222,42 @@ def addresses_you(word: str) -> bool:
         and ("2per" in parse.tag.grammemes or ("impr" in parse.tag.grammemes and "incl" not in parse.tag.grammemes))
         for parse in parses
     )
+
+
+@lru_cache(maxsize=16384)
+def personal_name(word: str) -> bool:
+    """A first name, patronymic or surname («Марина», «Денис», «Петров»), by the dictionary."""
+    return any({"Name", "Surn", "Patr"} & parse.tag.grammemes for parse in _analyzer().parse(word)[:2])
+
+
+@lru_cache(maxsize=16384)
+def proper_noun(word: str) -> bool:
+    """The dictionary knows the word as a name of a person, place or organisation («Хуэй», «Яндекс»)."""
+    return any(_PROPER & parse.tag.grammemes for parse in _analyzer().parse(word)[:2])
+
+
+@lru_cache(maxsize=16384)
+def organisation(word: str) -> bool:
+    """The dictionary knows the word as a company's name («Яндекс», «Гугл»)."""
+    return any({"Orgn", "Trad"} & parse.tag.grammemes for parse in _analyzer().parse(word)[:2])
+
+
+@lru_cache(maxsize=65536)
+def known_word(word: str) -> bool:
+    """The dictionary holds this very form (lower case)."""
+    return bool(_analyzer().word_is_known(word))
+
+
+@lru_cache(maxsize=65536)
+def part_of_speech(word: str) -> frozenset[str]:
+    """The parts of speech of the dictionary's most likely readings of a word (NOUN, ADVB, INTJ …)."""
+    parses = _analyzer().parse(word)
+    best = max((parse.score for parse in parses), default=0.0)
+    return frozenset(str(parse.tag.POS) for parse in parses if parse.score >= best * 0.5)
+
+
+def clear_caches() -> None:
+    """Forget the words looked up so far (not the loaded tables)."""
+    for cached in (letter_reading, lemmas, addresses_you, personal_name, proper_noun, organisation, known_word,
+                   part_of_speech):
+        cached.cache_clear()
