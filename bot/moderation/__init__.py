@@ -46,8 +46,10 @@ from functools import lru_cache
 from bot.moderation import letters
 from bot.moderation.letters import (
     addresses_you,
+    animate,
     dictionary_innocent,
     known_word,
+    lemmas,
     letter_reading,
     lookalike_readings,
     organisation,
@@ -1063,7 +1065,7 @@ def _word_label_kind(text: str, norm: str, obscene: str | None) -> str | None:
             return "adj"
     for word in words:
         if _WEAK_NOUN_RE.fullmatch(word):
-            return "weak"
+            return "weak" if _inflection_of_label(text) else None
         if _WEAK_ADJ_RE.fullmatch(word):
             return "weak_adj"
     if _LATIN_LETTERS_RE.fullmatch(norm) and 5 <= len(norm) <= 16:
@@ -1077,6 +1079,18 @@ def _word_label_kind(text: str, norm: str, obscene: str | None) -> str | None:
 
 
 _LATIN_LETTERS_RE = re.compile("[a-z']+")
+# A weak label's own lemma: the stem with a nominative ending, no suffix («баран», «дубина», «овцы»).
+_WEAK_LEMMA_RE = re.compile(f"(?:{_WEAK_NOUNS})(?:|а|я|ь|о|е|й|ы|и|ья|ое)")
+
+
+def _inflection_of_label(text: str) -> bool:
+    """Morphology, where the dictionary knows the word: it is a form of the label itself, not a word
+    derived from it («баранина», «свинина», «козлятина» are meat, «дубовый» is oak). Unknown words pass."""
+    spelling = text.lower().replace("ё", "е")
+    if not spelling.isalpha():
+        return True
+    found = lemmas(spelling)
+    return not found or any(_WEAK_LEMMA_RE.fullmatch(_fold(lemma)) for lemma in found) or animate(spelling)
 
 
 def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = False) -> str | None:

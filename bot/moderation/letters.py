@@ -256,8 +256,14 @@ def part_of_speech(word: str) -> frozenset[str]:
     return frozenset(str(parse.tag.POS) for parse in parses if parse.score >= best * 0.5)
 
 
+@lru_cache(maxsize=16384)
+def animate(word: str) -> bool:
+    """The dictionary reads the word as a noun for a living being («бляди», «козлы»), not a thing («свинина»)."""
+    return any(parse.tag.POS == "NOUN" and "anim" in parse.tag.grammemes for parse in _analyzer().parse(word)[:2])
+
+
 def clear_caches() -> None:
     """Forget the words looked up so far (not the loaded tables)."""
     for cached in (letter_reading, lemmas, addresses_you, personal_name, proper_noun, organisation, known_word,
-                   part_of_speech):
+                   part_of_speech, animate):
         cached.cache_clear()
