@@ -139,7 +139,22 @@ def _strip_invisible(text: str) -> str:
         else:
             out.append(letter_reading(ch) or ch)
         prev = ch
-    return unicodedata.normalize("NFC", "".join(out))
+    return _EMOJI_IN_WORD_RE.sub(_emoji_in_word, unicodedata.normalize("NFC", "".join(out)))
+
+
+# A pictograph standing between letters or closing a word («ху🌚», «бл🤬ть», «х🙊йня») stands for letters:
+# it is read as a mask. (Pictographs that are letters, «🅱», are read as those letters above.) After a whole
+# word of the dictionary («спасибо🙏», «на👍») it is only a pictograph.
+_EMOJI_IN_WORD_RE = re.compile(
+    "([^\\W\\d_]+)([\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]+)(?=([^\\W\\d_])?)"
+)
+
+
+def _emoji_in_word(match: re.Match[str]) -> str:
+    letters, inside = match.group(1), match.group(3) is not None
+    if not inside and known_word(letters.lower()):
+        return f"{letters} "
+    return f"{letters}*"
 
 
 def _read_letters(word: str) -> str:
@@ -254,7 +269,7 @@ _ROOT_PATTERNS = (
     r"(?:е|йо|йе)б(?:"
     r"а[лтшцвкр]\w*|ан(?:[ыаоуеиья]|н|ут|ат|аш|ул|ис|ц|ем|ой|ько|тя)\w*"  # ебать, ебаный, ебанько
     r"|у(?:[тчщнх]\w*)?|е[тшм]\w*|ен(?:я|ях|ей|ям|а|у)|от\w*|л[аоияеу]\w*|н[уиеыо]\w*"  # ебут, ебеня, ебло
-    r"|и(?:с\w*|ч\w*|т|те)?|ыр\w*|ош\w*|т(?:в|ф)\w*|к\w*"  # ебись, ебический, ебырь
+    r"|и(?:с\w*|ч\w*|т|те)?|ыр\w*|ош\w*|т(?:в|ф)\w*|к\w*|т(?:ыт|ит)\w*|та"  # ебись, ебический, ебырь, ёбтыть
     r")?",
     # phonetic ипать / ибать / епать, only in the forms people write.
     rf"(?:{_PFX_VOWEL})?(?:и|е)[пб](?:ат[ьъ](?:ся|са|ца)?|атс[яа]|ал[аио]?(?:сь|ся)?"
@@ -860,6 +875,8 @@ def _join_split_words(tokens: list[_Token]) -> None:
                     and not any(p.lower() in _COMMON_SHORT for p in pieces)
                     and _fold(pieces[0]) in _LEX_STARTS
                 )
+                if plausible and not singles and all(len(p) >= 2 and known_word(p.lower()) for p in pieces):
+                    plausible = False  # «у них уйма»: words of the dictionary side by side, not one word split
                 if plausible:
                     found = obscene_form("".join(pieces))
                     if found:
@@ -895,7 +912,8 @@ def _stems(words: str) -> str:
 
 # Demeaning nouns that are insults whenever they are said to support (default target).
 _STRONG_NOUNS = _stems(
-    "идиот идиотк идеот дебил дибил дебик дебилоид кретин имбецил олигофрен дегенерат даун аутист псих "
+    "раздолба разгильдя идиот идиотк идеот дебил дибил дебик дебилоид кретин имбецил олигофрен дегенерат даун "
+    "аутист псих "
     "придурок придурк тупар тупак негодя ушлепок ушлепк чушпан обсос долбоклю долбодятл долбодятел "
     "долбоящер балабол пустозвон жопошник криворучк "
     "недоумок недоумк недоучк недоучек хам хамл хамк недоносок недоноск тупиц тупорыл бестолоч бездар "
@@ -923,7 +941,7 @@ _WEAK_NOUNS = _stems(
     "сопляк молокосос школот нул ноль двоечник троечник useless incompetent stupid dumb"
 )
 _LABEL_ADJ = _stems(
-    "туп тупорыл тупоголов тупоум безмозгл безголов криворук косорук безрук рукожоп некомпетентн "
+    "профнепригодн туп тупорыл тупоголов тупоум безмозгл безголов криворук косорук безрук рукожоп некомпетентн "
     "бездарн бестолков безграмотн слабоумн отстал дебильн идиотск кретинск придурочн убог никчемн "
     "ущербн конченн кончен ебанут ебнут долбанут двинут чокнут ненормальн неадекватн глуп тупеньк "
     "пиздорук хуерук узколоб туполоб недоразвит хренов херов долбан гребан чертов сран говен"
@@ -960,10 +978,10 @@ _OWN_RE = re.compile(
     + f"){_NOUN_END}"
 )
 _BOT_RE = re.compile(
-    f"(?:бот|ботяр|робот|чатбот|чат-бот|нейросет|автоответчик|ии){_NOUN_END}|ai|gpt|chatgpt|bots?|chatbots?"
+    f"(?:бот|ботик|ботяр|робот|чатбот|чат-бот|нейросет|автоответчик|ии){_NOUN_END}|ai|gpt|chatgpt|bots?|chatbots?"
 )
 _NEUTRAL_PERSON_RE = re.compile(
-    f"(?:менеджер|человек|люд|ребят|парн|девушк|сотрудниц){_NOUN_END}|managers?|guys|people|folks|team|staff"
+    f"(?:менеджер|человек|люд|ребят|парн|девушк|сотрудниц|особ|господ|сударын|товарищ){_NOUN_END}|managers?|guys|people|folks|team|staff"
 )
 _OWN_POSSESSIVE = frozenset(
     _fold(w)
@@ -1003,6 +1021,7 @@ _FILLERS = frozenset(
 )
 # Words before a label that make it a comparison or a category rather than a name for someone.
 _NOT_ADDRESSING = frozenset(_words("как для от про о об какието какойто какаято какихто какимто некие некий"))
+_PREPOSITIONS = frozenset(_words("на по в во с со от до для без при про через за под над к ко о об"))
 # Words after which an adjective has no head noun: «тупые или притворяетесь», «тупая как пробка».
 _HEAD_STOPS = frozenset(_fold(w) for w in _words("как или что ли чтобы потому если когда а но да раз ведь"))
 _REPORTING = re.compile(
@@ -1013,6 +1032,7 @@ _GO_VERBS = frozenset(
     _fold(w)
     for w in _words("иди идите пошел пошли пошёл пошла валите вали катитесь катись проваливайте ступайте")
 )
+_PLURAL_GO = frozenset(_fold(w) for w in _words("идите валите катитесь проваливайте ступайте пиздуйте"))
 _SHOO_VERBS = frozenset(
     _fold(w) for w in _words("отвалите отвали отстаньте отстань отвяжитесь отвяжись заткнитесь заткнись")
 )
@@ -1128,6 +1148,9 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
     your_pos = bool(prev & _YOUR_POSSESSIVE)
     if _STAFF_RE.fullmatch(word):
         return "own" if own_pos else "staff"
+    if own_pos and i > 0 and tokens[i - 1].norm in _OWN_POSSESSIVE and not _label_kind(tokens[i]) \
+            and animate(_spelling(tokens[i])):
+        return "own"  # «наш айтишник», «моя помощница»: whoever it is, one of the writer's own
     if _OWN_RE.fullmatch(word):
         return "staff" if your_pos and not own_pos else "own"
     if _NEUTRAL_PERSON_RE.fullmatch(word):
@@ -1227,6 +1250,10 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
     while not comparative and not tokens[k].pause_after and not tokens[k].break_after and k + 1 < hi:
         k += 1
         target = _target(tokens, k, bot)
+        if target == "bot" and i > lo and tokens[i - 1].pause_after and any(
+            _target(tokens, m, bot) == "staff" for m in range(lo, i)
+        ):
+            return "staff"  # «ваши операторы — тупые роботы»: what staff are called, not the bot
         if target == "person":
             return _nearest_target(tokens, k, lo, hi, bot)
         if target:
@@ -1236,7 +1263,16 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
             return _noun_target(tokens, k, lo, hi, bot, kind)
         if tokens[k].norm in _HEAD_STOPS:
             break
-        if kind or tokens[k].norm in _FILLERS or _whose(tokens, k):  # «тупая у вас поддержка»
+        if _whose(tokens, k):  # «тупая у вас поддержка»
+            continue
+        if not kind and tokens[k].norm in _PREPOSITIONS:
+            # «ебанутый на всю голову», «тупой на вид отчёт»: a phrase of its own, read past up to its noun
+            while k + 1 < hi and not tokens[k].pause_after and not tokens[k].break_after:
+                k += 1
+                if "NOUN" in part_of_speech(_spelling(tokens[k])):
+                    break
+            continue
+        if kind or tokens[k].norm in _FILLERS:
             continue
         if tokens[k].capital and not tokens[k].sentence_start:
             continue  # a name: «тупая Маша»
@@ -1438,7 +1474,10 @@ def _compared_to_you(tokens: list[_Token], i: int, lo: int) -> bool:
 # Praise said in irony: «гении поддержки», «спасибо, умники из техподдержки, всё сломалось».
 _IRONY_RE = re.compile(f"(?:{_stems('гени умник умниц профессионал светил эксперт знаток мастер')}){_NOUN_END}")
 _FAILURE_WORDS = frozenset(_fold(w) for w in _words("не ни нет ничего опять снова вообще окончательно никак хуже"))
-_FAILURE_RE = re.compile(r"(?:слома|упал|упад|лег|глюч|тормоз|завис|висит|виснет|отвал|слетел|угроб|запорол)\w*")
+_FAILURE_RE = re.compile(
+    r"(?:слома|упал|упад|лег|глюч|тормоз|завис|висит|виснет|отвал|слетел|угроб|запорол|убра|вернет|вернут"
+    r"|придумал|испорт|удалил)\w*"
+)
 
 
 def _ironic_at_staff(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> bool:
@@ -1449,8 +1488,30 @@ def _ironic_at_staff(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) 
     if target is not None:
         return target == "staff"
     token = tokens[i]
+    last = token
+    if not (token.pause_after or token.break_after) and i + 1 < hi and tokens[i + 1].text[:1].isupper():
+        last = tokens[i + 1]  # «гении IT,», «умники Aspro,»: a name that says whose
     return (token.comma_before or token.sentence_start or (i > lo and tokens[i - 1].norm == "ну")) and (
-        token.pause_after or token.break_after
+        last.pause_after or last.break_after
+    )
+
+
+# Comparatives of wit and care: «умнее», «аккуратнее» — said of a bot or an animal against staff, they demean.
+_SMARTER = frozenset(
+    _fold(w) for w in _words("умнее толковее сообразительнее грамотнее аккуратнее разумнее адекватнее смышленее")
+)
+
+
+def _compared_below(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> bool:
+    """«Ваш бот умнее ваших операторов», «обезьяна и то аккуратнее, чем ваши разработчики»: staff come off
+    worse than a bot, an animal or a child (the comparative at ``i``)."""
+    after = range(i + 1, hi)
+    compared = next((k for k in after if tokens[k].norm == "чем"), i)
+    staff_after = any(_target(tokens, k, False) == "staff" for k in range(compared + 1, min(hi, compared + 4)))
+    if not staff_after:
+        return False
+    return any(
+        _BOT_RE.fullmatch(tokens[k].norm) or _label_kind(tokens[k]) in ("weak", "strong") for k in range(lo, i)
     )
 
 
@@ -1476,6 +1537,8 @@ def _insult(tokens: list[_Token]) -> tuple[str | None, bool]:
             abuse = _abuse(tokens, i, hi)
             if abuse:
                 target = _nearest_target(tokens, i, lo, hi, bot, subject_after=False)  # «ебал я вас»
+                if target == "bot" and token.norm in _PLURAL_GO:
+                    target = "staff"  # «идите в пизду вместе со своим ботом»: said to people, the bot goes along
                 if target in (None, "staff"):
                     if abuse == "rude":
                         rude = True
@@ -1498,6 +1561,8 @@ def _insult(tokens: list[_Token]) -> tuple[str | None, bool]:
                 if _ironic_at_staff(tokens, i, lo, hi, bot):
                     return token.norm, rude
                 continue
+            if token.norm in _SMARTER and _compared_below(tokens, i, lo, hi, bot):
+                return token.norm, rude
             kind = _label_kind(token)
             if kind is None:
                 continue

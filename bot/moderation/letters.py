@@ -112,6 +112,7 @@ def _by_name(ch: str) -> str | None:
     name = unicodedata.name(ch, "")
     if not name or "LETTER" not in name:
         return None
+    name = re.sub(r"^(?:NEGATIVE )?(?:SQUARED|CIRCLED|PARENTHESIZED) ", "", name)  # «🅱», «Ⓑ»
     name = name.replace("COMBINING ", "").replace("MODIFIER LETTER ", "LETTER ")
     name = name.replace("LETTER SMALL CAPITAL ", "SMALL LETTER ").replace("SUBSCRIPT ", "").replace("SUPERSCRIPT ", "")
     if name.startswith(("CYRILLIC LETTER ", "LATIN LETTER ")):
@@ -139,7 +140,7 @@ def letter_reading(ch: str) -> str | None:
         return None
     category = unicodedata.category(ch)
     if category[0] not in "LN" and category != "Mn":
-        return None
+        return _by_name(ch) if category == "So" else None
     classes = _classes()
     russian, ascii_ = _class_letters()
     forms = [classes[form] for form in dict.fromkeys((ch, ch.upper(), ch.lower())) if form in classes]
