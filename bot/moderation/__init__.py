@@ -301,7 +301,8 @@ _INNOCENT_LATIN = frozenset(
     _words("hue hues hued hyundai huawei ebay ebit ebita ebitda ebook ebooks ebola ebb eben mandela mandy")
 )
 # Letter groups of English spelling that transliterated Russian does not use («eyeball», «Wednesday»).
-_ENGLISH_SHAPE_RE = re.compile(r"th|wh|ee|oo|ea|ey|ay|ou|qu|gh|w|ll|ss|bb|tt|pp|ff|ck")
+# («aya», «eyu» are Russian endings typed in Latin: «ebanaya», not English «way», «okay»).
+_ENGLISH_SHAPE_RE = re.compile(r"th|wh|ee|oo|ea|ey(?![aeiouy])|ay(?![aeiouy])|ou|qu|gh|w|ll|ss|bb|tt|pp|ff|ck")
 _SHORT_LATIN = frozenset({"huy", "hui", "huj", "xuy", "xyu", "xui", "xuj", "bl9"})
 
 _ENGLISH_RE = re.compile(
@@ -435,11 +436,18 @@ def _match_masked(word: str) -> str | None:
     found = re.search(f"^(?:{pattern})$", lexicon, re.MULTILINE)
     if found:
         return found.group(0)
-    if latin_only:  # «p*zdec», «bl@t»: the visible Latin letters transliterated
-        cyrillic = "".join(
-            p if p.startswith(".") else _translit_variants(re.sub(r"\\(.)", r"\1", p))[0] for p in parts
-        )
-        found = re.search(f"^(?:{cyrillic})$", _LEX_CYR, re.MULTILINE)
+    if latin_only:  # «p*zdec», «nah*y»: each run of visible Latin letters read in all its transliterations
+        runs: list[str] = []
+        visible = ""
+        for p in [*parts, ".{0}"]:
+            if p.startswith("."):
+                if visible:
+                    runs.append("(?:" + "|".join(_translit_variants(visible)) + ")")
+                    visible = ""
+                runs.append(p)
+            else:
+                visible += re.sub(r"\\(.)", r"\1", p)
+        found = re.search(f"^(?:{''.join(runs)})$", _LEX_CYR, re.MULTILINE)
     return found.group(0) if found else None
 
 
@@ -1585,7 +1593,7 @@ def _insult(tokens: list[_Token]) -> tuple[str | None, bool]:
     return None, rude
 
 
-_LATIN_WORD_RE = re.compile(r"[A-Za-z']+")
+_LATIN_WORD_RE = re.compile(r"[A-Za-z0-9']*[A-Za-z][A-Za-z0-9']*")
 
 
 def _transliterated(text: str) -> str | None:
@@ -1597,7 +1605,7 @@ def _transliterated(text: str) -> str | None:
     readings: dict[str, str] = {}
     known = 0
     for word in dict.fromkeys(words):
-        reading = _russian_reading(word.lower())
+        reading = _russian_reading(word.lower().translate(_DIGITS_AS_LATIN))  # «deb1ly»: digits for letters
         if reading is not None:
             readings[word] = reading
             known += words.count(word)
