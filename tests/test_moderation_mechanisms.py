@@ -228,3 +228,49 @@ def test_mat_in_words_typed_without_spaces(word: str) -> None:
 @pytest.mark.parametrize("word", ["воткоманда", "вотоскорблять", "этомандаты"])
 def test_words_typed_without_spaces_keep_innocent_words_whole(word: str) -> None:
     assert obscene_form(word) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Pictographs for letters, Latin masks, comparisons, phrases after a label
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["пиз🔥ец с выгрузкой", "х🤡йня какая-то", "ху😡 вам, а не оплата", "🅱️лять, опять"])
+def test_a_pictograph_standing_for_letters_is_a_mask(text: str) -> None:
+    assert moderate(text).profanity, text
+
+
+@pytest.mark.parametrize("text", ["спасибо🙏 всё работает", "на👍 тоже нажимали", "отлично 👍", "по🙂 шагам всё понятно"])
+def test_a_pictograph_after_a_whole_word_is_only_a_pictograph(text: str) -> None:
+    assert not moderate(text).flagged, moderate(text).matches
+
+
+@pytest.mark.parametrize("text", ["p*zdets kakoj-to", "nah*j takie obnovleniya", "zaebanaya forma oplaty"])
+def test_masked_and_plain_transliteration_is_read(text: str) -> None:
+    assert moderate(text).profanity, text
+
+
+@pytest.mark.parametrize("text", ["okay, the way you pay", "Himalaya tour booking", "у них уйма задач"])
+def test_english_and_neighbouring_words_stay_clean(text: str) -> None:
+    assert not moderate(text).flagged, moderate(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "даже ваш бот умнее ваших консультантов",
+        "попугай толковее, чем ваши специалисты",
+        "ваши консультанты — тупые боты, отвечают шаблонами",
+        "программисты у вас ебанутые на всю голову",
+        "d1bily, otvet'te uzhe",
+    ],
+)
+def test_comparisons_predicates_and_leet_translit_are_insults(text: str) -> None:
+    assert moderate(text).insult, moderate(text).matches
+
+
+@pytest.mark.parametrize(
+    "text", ["тупой на вид отчёт", "бот отвечает быстрее, чем ваши операторы", "наш айтишник — рукожоп"]
+)
+def test_things_criticism_and_own_people_are_not_insults(text: str) -> None:
+    assert not moderate(text).insult, moderate(text).matches

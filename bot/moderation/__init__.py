@@ -1512,14 +1512,16 @@ _SMARTER = frozenset(
 
 def _compared_below(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> bool:
     """«Ваш бот умнее ваших операторов», «обезьяна и то аккуратнее, чем ваши разработчики»: staff come off
-    worse than a bot, an animal or a child (the comparative at ``i``)."""
+    worse in wit or care than a bot, an animal or anyone else (the comparative at ``i``)."""
     after = range(i + 1, hi)
     compared = next((k for k in after if tokens[k].norm == "чем"), i)
     staff_after = any(_target(tokens, k, False) == "staff" for k in range(compared + 1, min(hi, compared + 4)))
     if not staff_after:
         return False
     return any(
-        _BOT_RE.fullmatch(tokens[k].norm) or _label_kind(tokens[k]) in ("weak", "strong") for k in range(lo, i)
+        _BOT_RE.fullmatch(tokens[k].norm) or _label_kind(tokens[k]) in ("weak", "strong")
+        or ("NOUN" in part_of_speech(_spelling(tokens[k])) and animate(_spelling(tokens[k])))
+        for k in range(lo, i)
     )
 
 
@@ -1605,10 +1607,14 @@ def _transliterated(text: str) -> str | None:
     readings: dict[str, str] = {}
     known = 0
     for word in dict.fromkeys(words):
-        reading = _russian_reading(word.lower().translate(_DIGITS_AS_LATIN))  # «deb1ly»: digits for letters
+        latin = word.lower().translate(_DIGITS_AS_LATIN)  # «deb1ly»: digits for letters
+        reading = _russian_reading(latin)
+        if reading is not None:
+            known += words.count(word)
+        elif not _ENGLISH_SHAPE_RE.search(latin):
+            reading = _translit_variants(latin)[0]  # a word the dictionary lacks («dibily»): its first reading
         if reading is not None:
             readings[word] = reading
-            known += words.count(word)
     if known * 2 < len(words):
         return None
     return _LATIN_WORD_RE.sub(lambda m: readings.get(m.group(0), m.group(0)), text)
