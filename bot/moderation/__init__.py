@@ -294,11 +294,9 @@ _ROOT_PATTERNS = (
 _ANYWHERE_RE = re.compile(r"(?:пи|пе)[зс][дж]|пзд")
 _OBSCENE_RE = re.compile("|".join(f"(?:{p})" for p in _ROOT_PATTERNS))
 
-# Words these patterns would otherwise take (folded forms): proper names and loanwords.
-_INNOCENT = frozenset({"ебитда", "ебай", "ебеи", "мандела", "манде"})
-_INNOCENT_RE = re.compile(r"ебург\w*|ебол[аыуе]\w*|ебонит\w*")  # Екатеринбург, Эбола, эбонит spelt with е
+# English words and brands that transliteration would otherwise read as Russian мат.
 _INNOCENT_LATIN = frozenset(
-    _words("hue hues hued hyundai huawei ebay ebit ebita ebitda ebook ebooks ebola ebb eben mandela mandy")
+    _words("hues hued hyundai ebit mandy")
 )
 # Letter groups of English spelling that transliterated Russian does not use («eyeball», «Wednesday»).
 # («aya», «eyu» are Russian endings typed in Latin: «ebanaya», not English «way», «okay»).
@@ -344,12 +342,7 @@ _LEXICON_LATIN = _words("fuck fucking fucked fucker fuckers fuckin fucks motherf
 
 
 def _match_folded(word: str) -> bool:
-    return (
-        bool(word)
-        and word not in _INNOCENT
-        and _INNOCENT_RE.fullmatch(word) is None
-        and _OBSCENE_RE.fullmatch(word) is not None
-    )
+    return bool(word) and _OBSCENE_RE.fullmatch(word) is not None
 
 
 def _lexicon() -> tuple[str, str]:
