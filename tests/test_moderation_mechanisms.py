@@ -240,7 +240,9 @@ def test_a_pictograph_standing_for_letters_is_a_mask(text: str) -> None:
     assert moderate(text).profanity, text
 
 
-@pytest.mark.parametrize("text", ["спасибо🙏 всё работает", "на👍 тоже нажимали", "отлично 👍", "по🙂 шагам всё понятно"])
+@pytest.mark.parametrize(
+    "text", ["спасибо🙏 всё работает", "на👍 тоже нажимали", "отлично 👍", "по🙂 шагам всё понятно"]
+)
 def test_a_pictograph_after_a_whole_word_is_only_a_pictograph(text: str) -> None:
     assert not moderate(text).flagged, moderate(text).matches
 
