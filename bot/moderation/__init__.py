@@ -942,7 +942,8 @@ _WEAK_NOUNS = _stems(
     "сопляк молокосос школот нул ноль двоечник троечник useless incompetent stupid dumb"
 )
 _LABEL_ADJ = _stems(
-    "профнепригодн туп тупорыл тупоголов тупоум безмозгл безголов криворук косорук безрук рукожоп некомпетентн "
+    "профнепригодн непрофессиональн неграмотн туп тупорыл тупоголов тупоум безмозгл безголов криворук косорук "
+    "безрук рукожоп некомпетентн "
     "бездарн бестолков безграмотн слабоумн отстал дебильн идиотск кретинск придурочн убог никчемн "
     "ущербн конченн кончен ебанут ебнут долбанут двинут чокнут ненормальн неадекватн глуп тупеньк "
     "пиздорук хуерук узколоб туполоб недоразвит хренов херов долбан гребан чертов сран говен"
@@ -1277,6 +1278,8 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
             continue
         if tokens[k].capital and not tokens[k].sentence_start:
             continue  # a name: «тупая Маша»
+        if animate(_spelling(tokens[k])):
+            return _nearest_target(tokens, k, lo, hi, bot)  # someone, not a thing: «безрукие инвалиды»
         return None  # a thing: «тупая ошибка», «ебанутая логика»
     # Predicate or vocative: look back for the subject.
     k = i
