@@ -4,35 +4,56 @@ SLA 4.2: a request must not contain нецензурная лексика or о�
 request may be left unanswered. The labelling policy (which roots are мат, which words are only
 euphemisms or vulgar, whom an insult must be aimed at) is described in ``benchmarks/data/README.md``.
 
+The reading is made of mechanisms rather than lists of the labelled lines: Unicode's own tables for
+look-alikes, the Russian dictionary (pymorphy3, OpenCorpora) for what is a word and whose lemma it is,
+and root patterns for мат. See ``bot/moderation/letters.py`` for the tables and the dictionary.
+
 How a text is read:
 
 1. Unicode is folded (NFKD compatibility forms: fullwidth, math and circled letters), accents and
    invisible characters (zero-width, soft hyphen, bidi controls) are dropped, keeping only the
-   marks of й and ё; «3.14»/«π» glued to letters is read as «пи».
+   marks of й and ё; letters of other scripts are read as what they look like by the UTS #39
+   confusables classes, or else by their Unicode names («χ» → х, «ᴎ» → и, «ⷥ» → з, «🅱» → b);
+   a pictograph inside or closing a word stands for letters and is a mask («пиз🔥ец»), unless a whole
+   dictionary word stands before it («спасибо🙏»); «3.14»/«π» glued to letters is read as «пи».
 2. Whitespace tokens are cut into parts on inner separators (``х-у-й``, ``п.и.з.д.а``); the parts, the
    joined token and runs of single letters or short fragments split by spaces (``х у й н я``,
-   ``пиз дец``, ``ебан утый``) are all candidates. A word spelt letter by letter (``т е б я``,
-   ``к.о-р_а б.л-я``) is read whole, never by the letters inside it; an obscene word glued to a short
-   common word (``вотхуйня``) is read apart from it.
+   ``пиз дец``, ``ебан утый``) are all candidates, but dictionary words side by side are no split word
+   («у нас уйма»). A word spelt letter by letter (``т е б я``, ``к.о-р_а б.л-я``) is read whole,
+   never by the letters inside it; an obscene word glued to a short common word (``вотхуйня``) or
+   typed together with several words (``нахуйтакделать``) is read apart from them.
 3. A candidate word is folded (ё→е, stretched letters collapsed); mixed-script or digit-laden
-   words are read through look-alike tables (x→х, 3→з, 6→б …), pure Latin words through
-   transliteration (``nahuj`` → «нахуй») and checked for English *fuck*.
+   words are read through the look-alike readings of the same table (x→х, 3→з, 6→б, b→в …) plus the
+   typed shapes it lacks (leet, the italic «n» for «п»), pure Latin words through transliteration
+   (``nahuj`` → «нахуй») and checked for English *fuck*.
 4. The folded word is matched against morphology-aware root patterns: a root is only obscene at the
    start of a word or after a chain of real prefixes (за-, на-, по-, от(ъ)-, раз(ъ)- …), with the
-   continuations that root really has. This is what keeps рубля, страхуй, тебя, скипидар,
-   команда, мудрый clean without listing them.
-5. Masked words (``бл*``, ``п**да``, ``еб@ть``) are matched against a lexicon of obscene forms
+   continuations that root really has.
+5. The exception list, after every rewrite (look-alikes, transliteration, gluing, joining, spelling):
+   a word the dictionary knows as a form of a clean lemma is innocent («мандаты», «застрахуйте»,
+   «оскорблять»), unless that very form is a common obscene one («хули»); a capitalised word inside a
+   sentence that is a proper name by the dictionary or Latin read only through transliteration is a
+   name («Чжан Хуэй», «в городе Hui»).
+6. Masked words (``бл*``, ``п**да``, ``еб@ть``, ``nah*j``) are matched against a lexicon of obscene forms
    generated from the same roots: the visible letters must fit one of them, the mask standing for
    one to three letters.
 
 An insult (SLA 4.2) needs a demeaning label (a noun such as «идиоты», «мудаки», an adjective such
-as «тупые», «криворукие» said of people, or «руки из жопы») or obscene abuse («идите нахуй»), aimed
-at support: said to «вы»/«ты», of staff nouns (операторы, разработчики, поддержка), or as a bare
-vocative in a message to support; a comparison of the addressee named only by its verb («работаете
-как обезьяны»); praise for staff in a message about failures, which is irony («гении поддержки»).
-Labels aimed at the user's own people (наш менеджер, клиент, «из наших идиотов»), at the bot or at the
-writer («ну и идиоты же мы»), and negated ones («вы же не идиоты») are not insults; quoted speech is
-not the user's own words.
+as «тупые», «криворукие» said of people, a staff word with a belittling prefix «недопрограммисты»,
+or an idiom with no label word: «руки из одного места», «мозгов нет») or obscene abuse («идите
+нахуй»), aimed at support: said to «вы»/«ты», of staff nouns (операторы, разработчики, поддержка,
+«консультант Анна»), or as a bare address in a message spoken to someone («слушайте, клоуны, …»,
+«Эй, гении», «Эй, залупа, …»); a comparison of the addressee named only by its verb («работаете как
+обезьяны») or staff worse in wit than a bot or an animal («попугай толковее ваших специалистов»); praise for
+staff with blame or failure, which is irony («гении поддержки»). A weak label (an animal, a thing)
+counts only as a form of the word itself («баранина» is meat). Labels aimed at the user's own people
+(«наш менеджер», «у нас сотрудники», клиент), at other companies («их поддержка», «разработчики Битрикс24»,
+«Гугл — …»), at the bot or at the writer («ну и идиоты же мы»), and negated ones («вы же не идиоты»)
+are not insults; quoted speech is not the user's own words. Russian typed in Latin letters is read
+through its transliteration.
+
+Rudeness with no label and no мат («да пошли вы», «идите лесом», «отвалите») is no insult:
+``Moderation.rude`` lets the dialogue ask the user to keep it constructive without refusing the message.
 """
 
 from __future__ import annotations
@@ -142,7 +163,7 @@ def _strip_invisible(text: str) -> str:
     return _EMOJI_IN_WORD_RE.sub(_emoji_in_word, unicodedata.normalize("NFC", "".join(out)))
 
 
-# A pictograph standing between letters or closing a word («ху🌚», «бл🤬ть», «х🙊йня») stands for letters:
+# A pictograph standing between letters or closing a word («пиз🔥ец», «х🤡йня», «ху😡») stands for letters:
 # it is read as a mask. (Pictographs that are letters, «🅱», are read as those letters above.) After a whole
 # word of the dictionary («спасибо🙏», «на👍») it is only a pictograph.
 _EMOJI_IN_WORD_RE = re.compile(
@@ -299,7 +320,7 @@ _INNOCENT_LATIN = frozenset(
     _words("hues hued hyundai ebit mandy")
 )
 # Letter groups of English spelling that transliterated Russian does not use («eyeball», «Wednesday»).
-# («aya», «eyu» are Russian endings typed in Latin: «ebanaya», not English «way», «okay»).
+# («aya», «eyu» are Russian endings typed in Latin: «zaebanaya», not English «way», «okay»).
 _ENGLISH_SHAPE_RE = re.compile(r"th|wh|ee|oo|ea|ey(?![aeiouy])|ay(?![aeiouy])|ou|qu|gh|w|ll|ss|bb|tt|pp|ff|ck")
 _SHORT_LATIN = frozenset({"huy", "hui", "huj", "xuy", "xyu", "xui", "xuj", "bl9"})
 
@@ -429,7 +450,7 @@ def _match_masked(word: str) -> str | None:
     found = re.search(f"^(?:{pattern})$", lexicon, re.MULTILINE)
     if found:
         return found.group(0)
-    if latin_only:  # «p*zdec», «nah*y»: each run of visible Latin letters read in all its transliterations
+    if latin_only:  # «p*zdets», «nah*j»: each run of visible Latin letters read in all its transliterations
         runs: list[str] = []
         visible = ""
         for p in [*parts, ".{0}"]:
@@ -540,7 +561,7 @@ _RUN_ON_MIN = 9  # letters of a token read as several words typed without spaces
 
 
 def _match_run_on(word: str) -> str | None:
-    """«ктоэтопридумалнахуй»: words typed without spaces, an obscene form at the start or the end, the
+    """«нахуйтакделать»: words typed without spaces, an obscene form at the start or the end, the
     rest made of words the dictionary knows."""
     word = word.lower()
     if len(word) < _RUN_ON_MIN or not _CYR_WORD_RE.fullmatch(word):
@@ -717,7 +738,7 @@ _LATIN_NAME_RE = re.compile("[A-Z][a-z]+")
 
 
 def _spare_latin_names(tokens: list[_Token]) -> None:
-    """«Wang Hui», «в городе Huy», «Лю Хуэй»: a capitalised word inside a sentence is a name when it is
+    """«Wang Hui», «в городе Hui», «Чжан Хуэй»: a capitalised word inside a sentence is a name when it is
     Latin read only through transliteration, or the dictionary knows it as a proper name, and its
     reading is no common obscene form. English obscenities stay what they are."""
     for token in tokens:
@@ -877,7 +898,7 @@ def _join_split_words(tokens: list[_Token]) -> None:
                     and _fold(pieces[0]) in _LEX_STARTS
                 )
                 if plausible and not singles and all(len(p) >= 2 and known_word(p.lower()) for p in pieces):
-                    plausible = False  # «у них уйма»: words of the dictionary side by side, not one word split
+                    plausible = False  # «у нас уйма»: words of the dictionary side by side, not one word split
                 if plausible:
                     found = obscene_form("".join(pieces))
                     if found:
@@ -1135,16 +1156,16 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
     if _BOT_RE.fullmatch(word) or tokens[i].text.lower() == "ии":  # «ИИ» folds to «и»
         return "bot"
     if tokens[i].capital and not _ASPRO_RE.match(word) and organisation(tokens[i].text):
-        return "own"  # «Яндекс — …»: another company, not support
+        return "own"  # «Гугл — …»: another company, not support
     if "-" in tokens[i].text and not _STAFF_RE.fullmatch(word) and not _OWN_RE.fullmatch(word):
-        # «программист-фрилансер», «девушка-оператор»: the person is whom its parts name
+        # «программист-фрилансер», «девушка-консультант»: the person is whom its parts name
         parts = [_norm_word(part) for part in tokens[i].text.split("-") if part]
         if any(_OWN_RE.fullmatch(part) for part in parts):
             word = next(part for part in parts if _OWN_RE.fullmatch(part))
         elif any(_STAFF_RE.fullmatch(part) for part in parts):
             word = next(part for part in parts if _STAFF_RE.fullmatch(part))
     if _STAFF_RE.fullmatch(word) and _someone_elses(tokens, i):
-        return "own"  # «их поддержка», «разработчики 1С», «поддержка Сбера»: another company's people
+        return "own"  # «их поддержка», «разработчики Битрикс24», «поддержка банка Х»: another company's people
     prev = {tokens[k].norm for k in range(max(0, i - 2), min(len(tokens), i + 2)) if k != i}  # «специалисты ваши»
     own_pos = bool(prev & _OWN_POSSESSIVE) or _with_us(tokens, i)
     your_pos = bool(prev & _YOUR_POSSESSIVE)
@@ -1167,7 +1188,7 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
 
 def _someone_elses(tokens: list[_Token], i: int) -> bool:
     """The staff word at ``i`` names another company's people: «их/его/её» before it, or a name after it
-    («разработчики 1С», «поддержка Сбера», «support of Яндекс»); Aspro's own name excepted."""
+    («разработчики Битрикс24», «поддержка Тинькофф», «support of Google»); Aspro's own name excepted."""
     if i > 0 and tokens[i - 1].norm in _THIRD_POSSESSIVE:
         return True
     k = i + 1
@@ -1181,10 +1202,10 @@ def _someone_elses(tokens: list[_Token], i: int) -> bool:
     if k == i + 2 and tokens[i + 1].norm in ("из", "у", "от") and not name.capital:
         return False
     if any(ch.isdigit() for ch in name.text):
-        return True  # «1С», «Bitrix24»
+        return True  # «Битрикс24», «1С-Битрикс»
     if name.sentence_start or not any(ch.isupper() for ch in name.text):
         return False
-    return not personal_name(name.text)  # «оператор Марина» is one of them; «поддержка Сбера» is not
+    return not personal_name(name.text)  # «консультант Анна» is one of them; «поддержка Сбера» is not
 
 
 def _with_us(tokens: list[_Token], i: int) -> bool:
@@ -1255,7 +1276,7 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
         if target == "bot" and i > lo and tokens[i - 1].pause_after and any(
             _target(tokens, m, bot) == "staff" for m in range(lo, i)
         ):
-            return "staff"  # «ваши операторы — тупые роботы»: what staff are called, not the bot
+            return "staff"  # «ваши консультанты — тупые боты»: what staff are called, not the bot
         if target == "person":
             return _nearest_target(tokens, k, lo, hi, bot)
         if target:
@@ -1268,7 +1289,7 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
         if _whose(tokens, k):  # «тупая у вас поддержка»
             continue
         if not kind and tokens[k].norm in _PREPOSITIONS:
-            # «ебанутый на всю голову», «тупой на вид отчёт»: a phrase of its own, read past up to its noun
+            # «ебанутые на всю голову», «тупой на вид отчёт»: a phrase of its own, read past up to its noun
             while k + 1 < hi and not tokens[k].pause_after and not tokens[k].break_after:
                 k += 1
                 if "NOUN" in part_of_speech(_spelling(tokens[k])):
@@ -1300,7 +1321,7 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
         if _label_kind(tokens[k]) or tokens[k].norm in _FILLERS or _whose(tokens, k) or tokens[k].norm in _POSSESSIVES:
             continue
         if "ADVB" in part_of_speech(_spelling(tokens[k])):
-            continue  # «Ольга явно тупенькая»
+            continue  # «Анна совершенно тупая»
         if tokens[k].capital and not tokens[k].sentence_start:
             continue
         return None
@@ -1348,10 +1369,10 @@ def _noun_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, kind
             return "staff"  # «бараны, читайте что пишу»: called by name and told what to do
         if target is None and i == 0 and token.pause_after and not token.break_after and i + 1 < len(tokens) \
                 and not _any_target(tokens, lo, hi, bot) and not part_of_speech(_spelling(tokens[1])) & _LISTED:
-            return "staff"  # «Козлы, даже не предупредили»: the message opens by calling its reader so
+            return "staff"  # «Козлы, опять всё сломали»: the message opens by calling its reader so
         return target
     if _bare_address(tokens, i) and not bot and _spoken_to(tokens):
-        return "staff"  # «Уёбки, я из-за вашей ошибки …»: the address is whom it names
+        return "staff"  # «Мудаки, я из-за вас …»: the address is whom it names
     target = _nearest_target(tokens, i, lo, hi, bot)
     if target:
         return target
@@ -1397,7 +1418,7 @@ def _abuse(tokens: list[_Token], i: int, hi: int) -> str | None:
     if not tokens[i].obscene and word not in _GO_VERBS and word not in _SUCK_VERBS and word not in _SHOO_VERBS:
         return None  # the common case, decided before looking further
     if word in _GO_TARGETS and i + 1 < hi and tokens[i + 1].norm in _GO_VERBS and not tokens[i].pause_after:
-        return "abuse"  # «нахуй идите»: the destination first
+        return "abuse"  # «нахуй валите»: the destination first
     window = [t.norm for t in tokens[i + 1 : min(hi, i + 5)]]
     if word in _SUCK_VERBS or (tokens[i].obscene and _GO_AWAY_RE.fullmatch(word)):
         return "abuse"
@@ -1494,7 +1515,7 @@ def _ironic_at_staff(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) 
     token = tokens[i]
     last = token
     if not (token.pause_after or token.break_after) and i + 1 < hi and tokens[i + 1].text[:1].isupper():
-        last = tokens[i + 1]  # «гении IT,», «умники Aspro,»: a name that says whose
+        last = tokens[i + 1]  # «умники Aspro,»: a name that says whose
     return (token.comma_before or token.sentence_start or (i > lo and tokens[i - 1].norm == "ну")) and (
         last.pause_after or last.break_after
     )
@@ -1507,7 +1528,7 @@ _SMARTER = frozenset(
 
 
 def _compared_below(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> bool:
-    """«Ваш бот умнее ваших операторов», «обезьяна и то аккуратнее, чем ваши разработчики»: staff come off
+    """«даже бот умнее ваших консультантов», «попугай толковее, чем ваши специалисты»: staff come off
     worse in wit or care than a bot, an animal or anyone else (the comparative at ``i``)."""
     after = range(i + 1, hi)
     compared = next((k for k in after if tokens[k].norm == "чем"), i)
@@ -1544,7 +1565,7 @@ def _insult(tokens: list[_Token]) -> tuple[str | None, bool]:
             if abuse:
                 target = _nearest_target(tokens, i, lo, hi, bot, subject_after=False)  # «ебал я вас»
                 if target == "bot" and token.norm in _PLURAL_GO:
-                    target = "staff"  # «идите в пизду вместе со своим ботом»: said to people, the bot goes along
+                    target = "staff"  # «идите нахуй со своим ботом»: said to people, the bot goes along
                 if target in (None, "staff"):
                     if abuse == "rude":
                         rude = True
@@ -1560,10 +1581,10 @@ def _insult(tokens: list[_Token]) -> tuple[str | None, bool]:
                     return idiom, rude
                 continue
             if token.obscene and _label_kind(token) is None and _obscene_address(tokens, i, bot):
-                return token.norm, rude  # «Слышь, ебло, отвечай»
+                return token.norm, rude  # «Эй, залупа, ответь»
             if _IRONY_RE.fullmatch(token.norm):
                 if i > lo and tokens[i - 1].norm in _CALLING and _bare_address(tokens, i) and not bot:
-                    return token.norm, rude  # «Эй, умники, объясните»: praise called out is irony
+                    return token.norm, rude  # «Эй, гении, почему …»: praise called out is irony
                 if _ironic_at_staff(tokens, i, lo, hi, bot):
                     return token.norm, rude
                 continue
@@ -1603,7 +1624,7 @@ def _transliterated(text: str) -> str | None:
     readings: dict[str, str] = {}
     known = 0
     for word in dict.fromkeys(words):
-        latin = word.lower().translate(_DIGITS_AS_LATIN)  # «deb1ly»: digits for letters
+        latin = word.lower().translate(_DIGITS_AS_LATIN)  # «d1bily»: digits for letters
         reading = _russian_reading(latin)
         if reading is not None:
             known += words.count(word)

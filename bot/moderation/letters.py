@@ -227,19 +227,19 @@ def addresses_you(word: str) -> bool:
 
 @lru_cache(maxsize=16384)
 def personal_name(word: str) -> bool:
-    """A first name, patronymic or surname («Марина», «Денис», «Петров»), by the dictionary."""
+    """A first name, patronymic or surname («Анна», «Олег», «Петров»), by the dictionary."""
     return any({"Name", "Surn", "Patr"} & parse.tag.grammemes for parse in _analyzer().parse(word)[:2])
 
 
 @lru_cache(maxsize=16384)
 def proper_noun(word: str) -> bool:
-    """The dictionary knows the word as a name of a person, place or organisation («Хуэй», «Яндекс»)."""
+    """The dictionary knows the word as a name of a person, place or organisation («Хуэй», «Гугл»)."""
     return any(_PROPER & parse.tag.grammemes for parse in _analyzer().parse(word)[:2])
 
 
 @lru_cache(maxsize=16384)
 def organisation(word: str) -> bool:
-    """The dictionary knows the word as a company's name («Яндекс», «Гугл»)."""
+    """The dictionary knows the word as a company's name («Гугл»)."""
     return any({"Orgn", "Trad"} & parse.tag.grammemes for parse in _analyzer().parse(word)[:2])
 
 
