@@ -276,3 +276,13 @@ def test_comparisons_predicates_and_leet_translit_are_insults(text: str) -> None
 )
 def test_things_criticism_and_own_people_are_not_insults(text: str) -> None:
     assert not moderate(text).insult, moderate(text).matches
+
+
+@pytest.mark.parametrize("text", ["версия 3.4 не ставится", "ответ через 1-2 дня", "сборка 6.0.9 и 4.3.1", "код 3*4*6"])
+def test_numbers_however_separated_are_no_masked_word(text: str) -> None:
+    assert not moderate(text).flagged, moderate(text).matches
+
+
+@pytest.mark.parametrize("text", ["за3бали эти окна", "пlздец с импортом", "пⲓздец с экспортом"])
+def test_leet_and_letters_of_other_scripts_inside_words(text: str) -> None:
+    assert moderate(text).profanity, text

@@ -193,10 +193,11 @@ def _fold(word: str) -> str:
 
 # Look-alikes used inside mixed-script or digit-laden words: what the Unicode confusables table says a
 # Latin letter or digit looks like (``letters.lookalike_readings``: x→х, 3→з, 6→б, b→в/ь …), then the
-# shapes people type that the table does not hold (leet and the italic forms of Russian letters: «n» for
-# «п», «u» for «и», «4» for «ч»), then the letter's transliteration. Several readings where ambiguous.
+# letter's transliteration, then the shapes people type that the table does not hold (leet and the italic
+# forms of Russian letters: «n» for «п», «u» for «и», «4» for «ч», «3» for «е»). Several readings where
+# ambiguous.
 _TYPED_SHAPES: dict[str, str] = {
-    "b": "б", "g": "д", "n": "п", "u": "и", "w": "ш", "y": "й", "4": "ча", "9": "я", "1": "и",
+    "b": "б", "g": "д", "l": "и", "n": "п", "u": "и", "w": "ш", "y": "й", "3": "е", "4": "ча", "9": "я", "1": "и",
     "@": "аи", "$": "с", "€": "е",
 }
 
@@ -223,7 +224,7 @@ def _lookalike_table() -> dict[str, str]:
     }
     for ch in sorted(set(_LAT) | set(_DIGITS) | set(_TYPED_SHAPES)):
         shapes = lookalike_readings().get(ch, "")
-        readings = shapes.replace("ь", "") + _TYPED_SHAPES.get(ch, "") + translit.get(ch, "") + shapes
+        readings = shapes.replace("ь", "") + translit.get(ch, "") + _TYPED_SHAPES.get(ch, "") + shapes
         readings = "".join(dict.fromkeys(r for r in readings if r in _CYR))
         if readings:
             table[ch] = readings
@@ -418,6 +419,8 @@ def _match_masked(word: str) -> str | None:
     letters = [ch for ch in visible if ch in _CYR or ch in _LAT or ch in _DIGITS]
     if len(letters) < 2 or len(letters) != len(visible):
         return None
+    if not any(ch in _CYR or ch in _LAT for ch in letters):
+        return None  # «3.4», «1-2»: numbers, however they are separated
     latin_only = not _has(word, _CYR) and not _has(word, _DIGITS)
     parts: list[str] = []
     i = 0
