@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +14,17 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+if str(ROOT / "tests") not in list(getattr(sys.modules.get("tests"), "__path__", [])):
+    # the repository's tests/ is a namespace package: a `tests` package some library installs into
+    # site-packages would shadow it
+    _tests = types.ModuleType("tests")
+    _tests.__path__ = [str(ROOT / "tests")]
+    sys.modules["tests"] = _tests
 
 from tests.helpcenter import url_path  # noqa: E402
 
-DEV = ROOT / "benchmarks" / "data" / "search_dev.jsonl"
+DATA = ROOT / "benchmarks" / "data"
+DEV = DATA / "search_dev.jsonl"
 EXTRA = ROOT / "benchmarks" / "data" / "search_extra.jsonl"  # written apart from the dev set
 FRESH = ROOT / "benchmarks" / "data" / "search_fresh.jsonl"  # written after tuning: never fitted on
 FRESH2 = ROOT / "benchmarks" / "data" / "search_fresh2.jsonl"  # a second one, written before the next round
@@ -33,6 +41,19 @@ class Query:
 def load_dev(path: Path = DEV) -> list[Query]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [Query(r["q"], frozenset(url_path(u) for u in r["expected"]), r["kind"]) for r in rows]
+
+
+# Sets written after the method is frozen, for its first run only: never read here.
+FIRST_RUN_MARKS = ("first_run", "_r7")
+_ORDER = ("dev", "extra", "fresh", "fresh2", "fresh3")
+
+
+def labelled_sets(data: Path = DATA) -> dict[str, list[Query]]:
+    """Every labelled search set (search_*.jsonl) by name, the first-run sets excepted."""
+    paths = [p for p in data.glob("search_*.jsonl") if not any(m in p.name for m in FIRST_RUN_MARKS)]
+    names = {p.stem.removeprefix("search_"): p for p in paths}
+    order = sorted(names, key=lambda n: (_ORDER.index(n) if n in _ORDER else len(_ORDER), n))
+    return {name: load_dev(names[name]) for name in order}
 
 
 @dataclass

@@ -1,11 +1,14 @@
 """Finding the account address in a user's message (SLA 4.2: a request should name the account).
 
-The address is normalised the way a specialist would type it into the admin panel:
-lowercase, without the scheme, `www.`, path or stray spaces, with typos in `aspro.cloud`
-fixed (`aspro.clod`, `asrpo.cloud`, `aspro,cloud`, `аспро.клауд`), Cyrillic look-alike letters
-in the name replaced by Latin ones, and a bare name («аккаунт ProfiClean») completed to
-`proficlean.aspro.cloud`. A custom domain the user presents as the account (`crm.vektor-group.ru`)
-is kept as it is. E-mail addresses, help-center links and well-known sites are not accounts.
+The address is normalised only where that is certain: lowercase, without the scheme, `www.`,
+path, invisible characters or stray spaces, with typos in `aspro.cloud` fixed (`aspro.clod`,
+`asrpo.cloud`, `aspro,cloud`, `аспро.клауд`), and a bare name («аккаунт ProfiClean») completed to
+`proficlean.aspro.cloud`. The name itself stays as the user typed it: an internationalised name
+(`ооо-вектор.aspro.cloud`) is an address of its own (`idna_form` gives its ASCII form). A name that
+mixes Latin letters with Cyrillic look-alikes (`оmega-tex`, the first letter Cyrillic) is kept too;
+`latin_guess` gives its all-Latin reading, which is a guess the user is asked about, never applied
+silently. A custom domain the user presents as the account (`crm.vektor-group.ru`) is kept as it is.
+E-mail addresses, help-center links and well-known sites are not accounts.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import itertools
 import re
 import unicodedata
 
+import idna
 from rapidfuzz.distance import OSA
 
 ACCOUNT_DOMAIN = "aspro.cloud"
@@ -36,8 +40,9 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _SEP = r"\s*[.,]\s*"
 _WORD = re.compile(r"[a-zа-я0-9](?:[a-zа-я0-9-]*[a-zа-я0-9])?")
 _SEP_ONLY = re.compile(r"\s*[.,]\s*")
-_NAME_BEFORE = re.compile(rf"(?<![\w.@-])(?:{_LABEL}\.)*{_LABEL}$")
-_CYRILLIC_NAME = re.compile(r"(?<![\w-])[а-яё-]+(?=\s*[.,]\s*(?:aspro|asrpo|аспро)\b)")
+# Before the product's domain a name may be internationalised (Cyrillic letters), as users register them.
+_ULABEL = r"[a-z0-9а-яё](?:[a-z0-9а-яё-]{0,61}[a-z0-9а-яё])?"
+_NAME_BEFORE = re.compile(rf"(?<![\w.@-])(?:{_ULABEL}\.)*{_ULABEL}$")
 _SCHEME = re.compile(r"\b(?:https?|ftp)\s*:\s*//")
 
 # name . aspro-ish . cloud-ish, with the product's domain spelt loosely (checked by edit distance).
@@ -161,24 +166,17 @@ def _latinise(match: re.Match[str]) -> str:
     return token
 
 
-def _latinise_all(match: re.Match[str]) -> str:
-    token = match.group(0)
-    return token.translate(_LOOKALIKES) if all(ch in _LOOKALIKE_LETTERS or ch == "-" for ch in token) else token
+def _prepare(text: str) -> tuple[str, str]:
+    """(the text as written, only cleaned; the same with look-alikes latinised, letter for letter, to match).
 
-
-def _prepare(text: str) -> str:
-    # Each step is skipped when the text has nothing it could change (most messages have no link).
+    Each step is skipped when the text has nothing it could change (most messages have no link)."""
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower()
     if "@" in text:
         text = _EMAIL.sub(" ", text)
     if "//" in text:
         text = _SCHEME.sub(" ", text)
-    if _ANY_LATIN.search(text):
-        text = _LATINISH_TOKEN.sub(_latinise, text)
-    # A name typed all in Cyrillic look-alikes right before the product's domain: «асе.aspro.cloud».
-    if "aspro" in text or "asrpo" in text or "аспро" in text:
-        text = _CYRILLIC_NAME.sub(_latinise_all, text)
-    return text
+    matched = _LATINISH_TOKEN.sub(_latinise, text) if _ANY_LATIN.search(text) else text
+    return text, matched
 
 
 _ANY_LATIN = re.compile("[a-z]")
@@ -196,29 +194,30 @@ def _registered(host: str) -> str:
     return ".".join(host.split(".")[-2:])
 
 
-def _aspro_account(text: str) -> str | None:
-    """`name.aspro.cloud`, with the product's domain spelt loosely (checked by edit distance)."""
+def _aspro_account(text: str) -> tuple[int, int] | None:
+    """The span of the name in `name.aspro.cloud`, the product's domain spelt loosely (by edit distance)."""
     words = list(_WORD.finditer(text))
     for first, second in itertools.pairwise(words):
         if not _SEP_ONLY.fullmatch(text, first.end(), second.start()):
             continue  # most neighbours are parted by a space: the cheap test first
         if not (_close(first.group(0), _ASPRO_FORMS) and _close(second.group(0), _CLOUD_FORMS)):
             continue
-        head = text[max(0, first.start() - 300) : first.start()]  # a name is at most a few labels long
+        offset = max(0, first.start() - 300)
+        head = text[offset : first.start()]  # a name is at most a few labels long
         sep = re.search(r"\s*[.,]\s*$", head)
         if sep is None:
             continue
         name_match = _NAME_BEFORE.search(head[: sep.start()])
         if name_match is None:
             continue
-        name = _strip_www(name_match.group(0))
-        if name in _NOT_NAMES:
+        start = offset + name_match.start() + (4 if name_match.group(0).startswith("www.") else 0)
+        if text[start : offset + name_match.end()] in _NOT_NAMES:
             continue
-        return f"{name}.{ACCOUNT_DOMAIN}"
+        return start, offset + name_match.end()
     return None
 
 
-def _custom_domain(text: str) -> str | None:
+def _custom_domain(text: str) -> tuple[int, int] | None:
     for match in _DOMAIN.finditer(text):
         host = _strip_www(match["host"])
         labels = host.split(".")
@@ -229,20 +228,58 @@ def _custom_domain(text: str) -> str | None:
             continue
         before = text[max(0, match.start() - 40) : match.start()]
         if (len(labels) >= 3 and labels[0] in _PORTAL_LABELS) or _CONTEXT.search(before):
-            return host
+            return match.end("host") - len(host), match.end("host")
     return None
 
 
-def _bare_name(text: str) -> str | None:
+def _bare_name(text: str) -> tuple[int, int] | None:
     for match in _BARE.finditer(text):
         name = match["name"]
         if name in _NOT_NAMES or not any(ch.isalpha() for ch in name) or len(name) < 3:
             continue
-        return f"{name}.{ACCOUNT_DOMAIN}"
+        return match.span("name")
     return None
 
 
 def find_account(text: str) -> str | None:
-    """The account address named in `text`, normalised, or None."""
-    prepared = _prepare(text)
-    return _aspro_account(prepared) or _custom_domain(prepared) or _bare_name(prepared)
+    """The account address named in `text`, its name as the user typed it (see the module's notes), or None."""
+    written, matched = _prepare(text)
+    span = _aspro_account(matched)
+    if span is not None:
+        return f"{written[span[0]:span[1]]}.{ACCOUNT_DOMAIN}"
+    span = _custom_domain(matched) or _bare_name(matched)
+    if span is None:
+        return None
+    name = written[span[0] : span[1]]
+    return name if "." in name else f"{name}.{ACCOUNT_DOMAIN}"
+
+
+_CYRILLIC = re.compile("[а-яё]")
+
+
+def latin_guess(address: str) -> str | None:
+    """The all-Latin reading of an address whose labels mix Latin letters with Cyrillic look-alikes
+    (`оmega-tex.aspro.cloud` → `omega-tex.aspro.cloud`); None when no label does. A guess: the user is asked."""
+    labels = address.split(".")
+    guessed = [label.translate(_LOOKALIKES) if _ANY_LATIN.search(label) and _CYRILLIC.search(label)
+               and all(ch.isascii() or ch in _LOOKALIKE_LETTERS for ch in label) else label for label in labels]
+    return ".".join(guessed) if guessed != labels else None
+
+
+def lookalike_letters(address: str) -> list[str]:
+    """The Cyrillic letters in the labels `latin_guess` would change, in order, each once."""
+    found: list[str] = []
+    for label in address.split("."):
+        if _ANY_LATIN.search(label):
+            found += [ch for ch in label if ch in _LOOKALIKE_LETTERS and ch not in found]
+    return found
+
+
+def idna_form(address: str) -> str | None:
+    """The ASCII (IDNA) form of an internationalised address, `xn--…`; None for an ASCII or invalid one."""
+    if address.isascii():
+        return None
+    try:
+        return idna.encode(address, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return None

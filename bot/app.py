@@ -23,12 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import texts
 from bot.conversation import ConversationService
+from bot.delivery import Policy
 from bot.desk import Desk, Ticker
 from bot.locks import PostgresChatLocks, RateLimiter, connect_redis, lease, shared_chat_locks
 from bot.migrations.history import migrate_all
 from bot.schedule import SupportSchedule
 from bot.settings import Settings
 from handlers.agents import make_router as make_agents_router
+from handlers.errors import make_router as make_errors_router
 from handlers.outbox import Outbox
 from handlers.private import file_prober, make_router
 from handlers.telegram_port import TelegramPort
@@ -75,11 +77,14 @@ class Application:
         limiter = RateLimiter(settings.send_rate_limit, redis) if settings.send_rate_limit else None
         port = TelegramPort(bot, group_per_minute=settings.group_messages_per_minute,  # the one outbound path
                             limiter=limiter)
-        outbox = Outbox(bot, service, port)
+        policy = Policy(cap=settings.delivery_backoff_cap, waiting_note=settings.delivery_waiting_note)
+        outbox = Outbox(bot, service, port, policy=policy, group_id=settings.agent_chat_id)
         # Several instances run only behind a webhook (Telegram gives updates to one poller): chat locks shared then
         shared = shared_chat_locks(engine, redis) if settings.webhook_url else None
+        outbox.shared, outbox.check_database = shared, shared is not None
         worker = Worker(service, outbox, shared=shared)
         dispatcher = Dispatcher(service=service, outbox=outbox, worker=worker, settings=settings)
+        dispatcher.include_router(make_errors_router())
         dispatcher.include_router(make_router())
         desk = ticker = None
         if settings.agent_chat_id is not None:
@@ -88,9 +93,12 @@ class Application:
                         agent_ids=settings.agent_ids, admin_ids=settings.admin_ids,
                         need_info_suspend_days=settings.need_info_suspend_days, reopen_days=settings.reopen_days,
                         agent_cache_seconds=settings.agent_cache_seconds, crawl=knowledge.crawl,
-                        index_stats=knowledge.stats)
+                        index_stats=knowledge.stats, policy=policy)
             service.desk = desk
+            desk.kick_outbox = outbox.waiting
+            outbox.on_undelivered, outbox.on_waiting = desk.undelivered, desk.still_waiting
             ticker = Ticker(desk, settings.desk_tick_seconds)
+            desk.kick_ticker = ticker.kick
             if settings.webhook_url:  # reminders and topics of new tickets by one instance at a time
                 ticker.exclusive = lambda: lease(engine, "desk")
             worker.after = lambda: ticker.kick() if desk.take_due() else None
@@ -108,10 +116,14 @@ class Application:
         else:
             pending = await self.service.recover()
             if pending:
-                log.info("sending %d replies left unsent by the previous run", len(pending))
-                await self.outbox.send_all(pending)
-        await self.bot.set_my_commands([BotCommand(command=name, description=description)
-                                        for name, description in texts.COMMANDS.items()])
+                log.info("%d replies left unsent by the previous run are due now", len(pending))
+        await self.outbox.resume(exclusive=self.worker.shared is None)  # one instance: the rows it held are free
+        self.outbox.start()  # the delivery queue's consumer for users' chats
+        try:
+            await self.bot.set_my_commands([BotCommand(command=name, description=description)
+                                            for name, description in texts.COMMANDS.items()])
+        except Exception as error:  # Telegram is unreachable at start: the menu is set at the next one
+            log.warning("the command menu was not set: %s", error)
         if self.desk is not None:
             recovered = await self.desk.recover()
             if recovered:
@@ -217,6 +229,7 @@ class Application:
 
     async def close(self) -> None:
         await self.worker.drain()
+        await self.outbox.stop()
         if self.ticker is not None:
             await self.ticker.stop()
         if self.desk is not None and self.desk.reindex.task is not None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot import texts
+from bot import numbers, texts
 from bot.conversation import ConversationService, Incoming, Outgoing
 from bot.screenshots import DOCUMENT, HEAD_BYTES, PHOTO
 from bot.settings import Settings
@@ -55,10 +55,9 @@ class Console:
 
     def parse(self, line: str) -> Incoming | None:
         line = line.rstrip("\n")
-        if line.strip().isdigit() and self.buttons:
-            index = int(line.strip()) - 1
-            if 0 <= index < len(self.buttons):
-                return self._incoming("press", text=self.buttons[index])
+        pressed = numbers.number(line.strip(), 1, len(self.buttons)) if self.buttons else None
+        if pressed is not None:
+            return self._incoming("press", text=self.buttons[pressed - 1])
         if line.startswith((":file ", ":photo ")):
             command, _, path = line.partition(" ")
             file = Path(path.strip())

@@ -15,7 +15,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot import extraction, intake, screenshots, texts, transcript
+from bot import extraction, failures, figures, intake, numbers, screenshots, texts, transcript
 from bot.intake import DialogueState, HitLike, ReadingLike, Reply
 from bot.storage import (
     Message,
@@ -57,6 +57,8 @@ class Searcher(Protocol):
 class Schedule(Protocol):
     def is_open(self, at: datetime) -> bool: ...
     def next_open(self, at: datetime) -> datetime: ...
+    def working_seconds_between(self, start: datetime, end: datetime) -> float: ...
+    def add_working_seconds(self, at: datetime, seconds: float) -> datetime: ...
 
 
 class Desk(Protocol):
@@ -151,7 +153,7 @@ class _Loaded:
 
 
 SERVICE_COMMANDS = frozenset({"status", "history"})
-RELATIVE_SCORE = 0.8  # a link is shown when it scores at least this share of the best one
+RELATIVE_SCORE = 0.8  # a link after the first is shown when it scores at least this share of the first
 
 
 class ConversationService:
@@ -250,19 +252,25 @@ class ConversationService:
                 except Exception as error:
                     if database_unreachable(error):
                         raise  # not the update's fault: the caller tries it again once the database is back
-                    log.exception("update %s of chat %s failed", incoming.update_id, incoming.chat_id)
-                    await self._give_up(incoming)
-                    return [Outgoing(incoming.chat_id, texts.render("processing_error"))]
+                    tries = await self.failed(incoming.update_id, incoming.chat_id, error)
+                    # the user is told once; a later try that works answers as usual
+                    return [Outgoing(incoming.chat_id, texts.render("processing_error"))] if tries == 1 else []
         finally:
             self._inflight.discard(incoming.update_id)
 
-    async def _give_up(self, incoming: Incoming) -> None:
-        """A failing update is not retried at every start (the user is asked to write again); when even
-        this cannot be written (the database is down), it stays stored and is tried on the next start."""
+    async def failed(self, update_id: int, chat_id: int, error: BaseException) -> int:
+        """Log a failed update in one line and count the failure with it (`bot.failures`): it stays stored
+        and is tried again, up to `failures.TRIES` times. Returns which failure of the update this was."""
         try:
-            await self.transactions.write(transcript.mark_done, incoming.update_id, self.clock())
-        except Exception:
-            log.warning("update %s stays stored for another try on the next start", incoming.update_id)
+            async with self._writing() as session:
+                tries = await failures.record(session, update_id, self.clock())
+        except Exception as other:  # the database is down too: it stays stored, tried on the next start
+            log.error("update %s of chat %s failed: %s; not recorded: %s", update_id, chat_id,
+                      failures.describe(error), failures.describe(other))
+            return 1
+        log.error("update %s of chat %s failed (try %d of %d): %s", update_id, chat_id, tries, failures.TRIES,
+                  failures.describe(error))
+        return tries
 
     async def recover(self) -> list[Outgoing]:
         """Handle the updates stored but not handled (the process died), then return every unsent reply."""
@@ -393,7 +401,8 @@ class ConversationService:
             replies = await self._service_command(incoming)
             return await self._commit(incoming, loaded, state, intake.Outcome(state, replies), now)
         event = await self._event(incoming, state)
-        context = intake.Context(previous_account=loaded.previous_account, hours=self.hours)
+        context = intake.Context(previous_account=loaded.previous_account, hours=self.hours,
+                                 next_hits=await self._next_hits(state, event))
         outcome = intake.advance(state, event, context)
         if isinstance(event, intake.Press) and [r.key for r in outcome.replies] == ["stale_button"]:
             log.warning("chat %s: button data %r does not apply to its dialogue (stale or forged); nothing changed",
@@ -440,12 +449,23 @@ class ConversationService:
         rude = bool(getattr(verdict, "rude", False))  # rudeness with no label: answered, not refused
         reading = self.reader(text)
         hits: Sequence[HitLike] = ()
-        if new_request and reading.scope == "in" and reading.category not in intake.WISH_CATEGORIES \
-                and not reading.critical:
+        if new_request and reading.readable and reading.scope == "in" \
+                and reading.category not in intake.WISH_CATEGORIES and (not reading.critical or reading.outage_unsure):
             problems = list(reading.problems)
             query = extraction.original_span(text, problems[0].text) if reading.multi_problem and problems else text
             hits = await self._search(extraction.search_query(query))
         return intake.Text(text, message_id, reading, False, hits, rude)
+
+    async def _next_hits(self, state: DialogueState, event: intake.Event) -> Sequence[HitLike]:
+        """SLA 2.4, 4.7: when the user takes up the next problem of a split, the help center is asked about it."""
+        if state.step != intake.Step.OFFER_NEXT or not state.pending:
+            return ()
+        if not isinstance(event, intake.Press | intake.Text) or intake.next_press(state, event) != "yes":
+            return ()
+        problem = state.pending[0]
+        if problem.critical or problem.category in intake.WISH_CATEGORIES:
+            return ()
+        return await self._search(extraction.search_query(problem.text))
 
     async def _search(self, query: str) -> Sequence[HitLike]:
         if self.searcher is None:
@@ -455,9 +475,11 @@ class ConversationService:
         except Exception:
             log.exception("help-center search failed; answering without links")
             return ()
-        # The search decides whether anything is convincing; links far weaker than the best are noise.
-        best = max((hit.score for hit in hits), default=0.0)
-        return [hit for hit in hits if hit.score >= RELATIVE_SCORE * best]
+        # The search decides whether anything is convincing and ranks best first: the first link passed
+        # its gate and always stays; the next ones stay, in rank order, unless far weaker than it.
+        if not hits:
+            return []
+        return [hits[0], *(hit for hit in hits[1:] if hit.score >= RELATIVE_SCORE * hits[0].score)]
 
     async def _probe(self, file_id: str) -> bytes | None:
         if self.prober is None:
@@ -498,6 +520,11 @@ class ConversationService:
             return [Outgoing(chat_id, text, buttons, message_id)
                     for (text, buttons), message_id in zip(parts, ids, strict=True)]
 
+        pace = None  # the desk's recent pace, for the moment a new ticket's answer can be expected
+        if any(isinstance(effect, intake.SubmitTicket) for effect in outcome.effects):
+            async with self.sessions() as session:
+                pace = await figures.reply_pace(session, self.schedule, now)
+
         def write(connection: Connection) -> list[Outgoing]:
             if _flagged(event):  # SLA 4.2: kept for the record, never passed on with the ticket
                 if incoming.type != "edit":
@@ -516,7 +543,7 @@ class ConversationService:
                 if isinstance(effect, intake.SubmitTicket):
                     ticket, place = transcript.create_ticket(connection, _new_ticket(incoming, effect.draft, started),
                                                              now)
-                    replies.insert(0, _render(self._ticket_reply(ticket, place, effect.draft.critical, now)))
+                    replies.insert(0, _render(self._ticket_reply(ticket, place, effect.draft.critical, now, pace)))
                 elif isinstance(effect, intake.RecordWish):
                     connection.execute(transcript.INSERT_WISH, {
                         "user_id": user_id, "chat_id": chat_id, "category": effect.category, "text": effect.text,
@@ -542,11 +569,17 @@ class ConversationService:
             self.desk.ticket_filed()  # its card is due in the agents' group
         return replies
 
-    def _ticket_reply(self, number: int, place: int, critical: bool, now: datetime) -> Reply:
+    def _ticket_reply(self, number: int, place: int, critical: bool, now: datetime, pace: float | None) -> Reply:
+        """SLA 2.1: the queue place, and when a specialist starts and is likely to answer (today, tomorrow…)."""
         open_now = self.schedule.is_open(now)
-        next_open = "" if open_now else texts.when_text(self.schedule.next_open(now).astimezone(self.zone))
+        next_open = "" if open_now else texts.when_text(self.schedule.next_open(now).astimezone(self.zone), now)
+        expected = ""
+        if pace is not None:
+            moment = self.schedule.add_working_seconds(now, pace * place).astimezone(self.zone)
+            expected = texts.when_text(_round_up(moment), now, by=True)
         return Reply("ticket_created", {"number": number, "place": place, "critical": critical,
-                                        "open_now": open_now, "next_open": next_open, "hours": self.hours})
+                                        "open_now": open_now, "next_open": next_open, "expected": expected,
+                                        "hours": self.hours})
 
     async def _service_command(self, incoming: Incoming) -> list[Reply]:
         if incoming.command == "status":
@@ -562,16 +595,25 @@ class ConversationService:
             if not last:
                 return [Reply("history_usage")]
             argument = str(last[0].id)
-        if not argument.isdigit():
+        number = numbers.ticket_number(argument)
+        if number is None:
             return [Reply("history_usage")]
-        found = await self.transactions.read(transcript.ticket_history, int(argument), incoming.user_id)
+        found = await self.transactions.read(transcript.ticket_history, number, incoming.user_id)
         if found is None:  # users reach only their own tickets
-            return [Reply("history_not_found", {"number": argument})]
+            return [Reply("history_not_found", {"number": number})]
         ticket, messages = found
         return [Reply("history", {"number": ticket.id, "state": ticket.state, "messages": [
             {"author": m.author_kind, "text": texts.plain(m.text or "") if m.author_kind == "bot" else m.text,
              "kind": m.kind, "at": m.created_at.astimezone(self.zone), "edited": m.edited_at is not None}
             for m in messages]})]
+
+
+def _round_up(moment: datetime, minutes: int = 10) -> datetime:
+    """A moment up to the next round ten minutes: an estimate is not given to the second."""
+    base = moment.replace(second=0, microsecond=0)
+    if base == moment and base.minute % minutes == 0:
+        return base
+    return base + timedelta(minutes=minutes - base.minute % minutes)
 
 
 def database_unreachable(error: BaseException) -> bool:

@@ -6,6 +6,7 @@ first-person actions), not a list of known sentences.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 _VERSION = r"(?:\s*(?:v|вер\.?|версии|версия)?\s*\d{1,4}(?:[.,]\d{1,5}){0,3})?"
@@ -58,12 +59,45 @@ _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
 _HELP_LINK = re.compile(r"(?:https?://)?(?:www\.)?[\w.-]*aspro\.cloud/help/[^\s<>\"'«»)]*", re.IGNORECASE)
 
 
+# «Windows 10 и 11», «Chrome 120/121»: more versions of the same thing.
+_MORE_VERSIONS = re.compile(r"(?:\s*(?:/|и|или)\s*\d{1,4}(?:[.,]\d{1,5}){0,3}(?![\w.,]\d))+", re.IGNORECASE)
+# What may stand between two mentions of one setting: «сафари на макбуке», «Chrome 120, Windows 11».
+_JOINER = re.compile(r"[\s,/+]*(?:(?:и|на|в|во|под|или|с|через)[\s,/+]+)*", re.IGNORECASE)
+
+
+def _environment_mentions(text: str) -> list[str]:
+    """Where the text names its browser and system, in the user's words: mentions with their extra
+    versions; neighbours parted only by «на», «и», a comma… make one mention («сафари на макбуке»),
+    those parted by a bare space get a comma between them («Chrome 120 Windows 11»)."""
+    groups: list[list[tuple[int, int]]] = []
+    for match in _ENVIRONMENT.finditer(text):
+        start, end = match.span()
+        if groups and start < groups[-1][-1][1]:
+            continue
+        if text[start:end].rstrip()[-1:].isdigit():
+            more = _MORE_VERSIONS.match(text, end)
+            end = more.end() if more else end
+        if groups and _JOINER.fullmatch(text, groups[-1][-1][1], start):
+            groups[-1].append((start, end))
+        else:
+            groups.append([(start, end)])
+    mentions = []
+    for group in groups:
+        value = text[group[0][0]:group[0][1]]
+        for (_, previous_end), (start, end) in itertools.pairwise(group):
+            gap = text[previous_end:start]
+            value += (", " if not gap.strip() else gap) + text[start:end]
+        mentions.append(value)
+    return mentions
+
+
 def extract_environment(text: str) -> str | None:
-    """«Chrome 120, Windows 11» from anywhere in the text, as the user wrote it; None if absent."""
+    """«Chrome 120, Windows 11», «сафари на макбуке» from anywhere in the text, in the user's own words
+    (several places joined by commas); None if absent."""
     found: list[str] = []
     seen: set[str] = set()
-    for match in _ENVIRONMENT.finditer(text):
-        value = " ".join(match.group(0).split()).strip(" ,.")
+    for mention in _environment_mentions(text):
+        value = " ".join(mention.split()).strip(" ,.")
         if value and value.lower() not in seen:
             seen.add(value.lower())
             found.append(value)
@@ -83,6 +117,23 @@ def _is_environment_only(sentence: str) -> bool:
     rest = _ENVIRONMENT.sub(" ", sentence)
     rest = re.sub(r"(?i)\b(?:браузер|система|ос|os|версия|version|у\s+меня|в|на|и)\b", " ", rest)
     return _ENVIRONMENT.search(sentence) is not None and not re.search(r"\w{2,}", rest)
+
+
+def steps_answer(text: str) -> str | None:
+    """The steps in an answer to «how to reproduce?»: its sentences that are not only the browser and
+    system; None when nothing else is left («Chrome 120, Windows 11» is no steps)."""
+    parts = [part.strip() for part in _SENTENCE.split(text.strip()) if part and part.strip()]
+    steps = " ".join(part for part in parts if not _is_environment_only(part))
+    return steps if re.search(r"\w{2,}", steps) else None
+
+
+def same_text(part: str | None, whole: str | None) -> bool:
+    """Whether `part` is already said in `whole` (spacing, case and final punctuation aside)."""
+    if not part or not whole:
+        return False
+    def fold(value: str) -> str:
+        return " ".join(value.lower().replace("ё", "е").split()).strip(" .,;:!?")
+    return fold(part) in fold(whole)
 
 
 def extract_steps(text: str) -> str | None:
@@ -120,7 +171,8 @@ def extract_help_link(text: str) -> str | None:
 
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$")
+# internationalised names too (ооо-вектор.aspro.cloud, ромашка.рф): an address is kept as the user typed it
+_DOMAIN = re.compile(r"^(?:[a-z0-9а-яё](?:[a-z0-9а-яё-]{0,61}[a-z0-9а-яё])?\.)+(?:[a-z]{2,}|рф|рус|москва|дети)$")
 
 
 def account_from_answer(text: str) -> str | None:
@@ -202,18 +254,44 @@ def original_span(text: str, fragment: str) -> str:
     if best is None or best[0] < 0.7 * len(wanted):
         return fragment.strip()
     start, end = words[best[1]][0], words[best[2]][1]
+    if _DANGLING.fullmatch(words[best[2]][2]):
+        link = _LINK_AFTER.match(text, end)  # the normaliser dropped a link the sentence ends with
+        end = link.end() if link else end
     tail = re.match(r"[^\w\s]*", text[end:])
     span = text[start:end + (tail.end() if tail else 0)].strip()
     unmarked = _TOPIC_MARKER.sub("", span)
     if unmarked != span and unmarked:
         unmarked = unmarked[0].upper() + unmarked[1:]
-    return unmarked or fragment.strip()
+    return _undangle(unmarked) or fragment.strip()
+
+
+# Words a sentence does not end with: a span ending so was cut (its link dropped, the next problem begun).
+_DANGLING = re.compile(r"в|во|на|и|а|но|с|со|к|ко|по|у|о|об|от|до|для|из|за|при|про|или|что|как|когда|если")
+_LINK_AFTER = re.compile(r"\s+(?:https?://[^\s<>\"']+|(?:[\w-]+\.)+[a-zа-я]{2,}(?:/[^\s<>\"']*)?)(?<![.,;:!?])",
+                         re.IGNORECASE)
+
+
+def _undangle(span: str) -> str:
+    """The span without a dangling last word («…карточка сделки в») or a trailing comma or dash."""
+    while True:
+        trimmed = span.rstrip(" ,;:—–-")
+        last = re.search(r"\s(\w+)$", trimmed)
+        if last and last.group(1).islower() and _DANGLING.fullmatch(_fold(last.group(1))):  # «вкладка А» stays
+            trimmed = trimmed[: last.start()]
+        if trimmed == span:
+            return span
+        span = trimmed
 
 
 # How people announce the next topic; not part of the problem itself.
 _TOPIC_MARKER = re.compile(
     r"^(?:(?:и|а)\s+(?:ещ[её]|также|вот)|ещ[её]\s+(?:вопрос|проблема|одно)|ещ[её]|также|кроме\s+того|помимо\s+этого"
-    r"|во-?первых|во-?вторых|в-?третьих|кстати|p\.?\s*s\.?|вопрос\s*(?:№\s*)?\d+|\d+\s*[.)])[\s:,.;—–-]*",
+    r"|во-?первых|во-?вторых|в-?третьих|кстати|p\.?\s*s\.?|вопрос\s*(?:№\s*)?\d+|\d+\s*[.)])[\s:,.;—–-]*"
+    # «Второе, совсем другое:», «И второй вопрос —», «Другая проблема:»: an ordinal or «другое» and a stop
+    r"|^(?:(?:и|а)\s+)?(?:ещ[её]\s+)?(?:(?:перв|втор|трет|четв[её]рт)\w*|друг\w*|отдельн\w*|нов\w*)"
+    r"(?:\s+(?:вопрос|проблем\w*|момент|тем[аы]))?(?:\s*[,—–-]\s*(?:совсем|абсолютно|вообще|уже)?\s*"
+    r"(?:друго[ей]|друг\w+\s+(?:вопрос|тема|проблема)|не\s+связан\w*(?:\s+с\s+этим)?|о\s+другом))?\s*[:—–-]\s*"
+    r"|^(?:(?:и|а)\s+)?(?:втор|трет|четв[её]рт)(?:ое|ой|ая|ий)\s*,\s*",
     re.IGNORECASE,
 )
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -17,6 +17,36 @@ from bot.tickets import WAITING, QueueItem, TicketState, queue_order
 
 class WorkingHours(Protocol):
     def working_seconds_between(self, start: datetime, end: datetime) -> float: ...
+
+
+RECENT_DAYS = 30          # the first responses an estimate of the wait is drawn from
+RECENT_TICKETS = 200
+DEFAULT_SECONDS_PER_PLACE = 3600.0  # no history yet: a working hour for each ticket in the queue
+
+
+def seconds_per_place(history: Sequence[tuple[datetime, datetime | None]], schedule: WorkingHours) -> float | None:
+    """The desk's pace: for each answered ticket of `history` ((created, first response) pairs), its wait for
+    the first response in working hours divided by its place in the queue when it came (itself and the
+    tickets before it not answered yet); the median. None when no ticket was answered."""
+    ordered = sorted(history, key=lambda pair: pair[0])
+    paces: list[float] = []
+    for index, (created, answered) in enumerate(ordered):
+        if answered is None:
+            continue
+        place = 1 + sum(1 for before, first in ordered[:index] if first is None or first > created)
+        paces.append(schedule.working_seconds_between(created, answered) / place)
+    return statistics.median(paces) if paces else None
+
+
+async def reply_pace(session: AsyncSession, schedule: WorkingHours, now: datetime) -> float:
+    """Working seconds a ticket's first response takes for each place in the queue, from the recent
+    first responses (SLA 2.1 keeps the order); `DEFAULT_SECONDS_PER_PLACE` while there are none."""
+    since = now - timedelta(days=RECENT_DAYS)
+    rows = (await session.execute(
+        select(Ticket.created_at, Ticket.first_response_at).where(Ticket.created_at >= since)
+        .order_by(Ticket.created_at.desc()).limit(RECENT_TICKETS))).all()
+    pace = seconds_per_place([(created, first) for created, first in rows], schedule)
+    return DEFAULT_SECONDS_PER_PLACE if pace is None else pace
 
 
 def _waiting() -> list[str]:

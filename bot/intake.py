@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
+from bot import account as accounts
 from bot import extraction
 
 # --- what the dialogue reads from triage and search (structural, so fakes are plain objects) ---
@@ -41,6 +42,10 @@ class ReadingLike(Protocol):
     def account(self) -> str | None: ...
     @property
     def problems(self) -> Sequence[ProblemLike]: ...
+    @property
+    def readable(self) -> bool: ...       # False: only emoji, marks or invisible characters
+    @property
+    def outage_unsure(self) -> bool: ...  # may or may not be an outage: ask who is affected
 
 
 class HitLike(Protocol):
@@ -65,12 +70,14 @@ class Step(StrEnum):
     DESCRIPTION = "description"          # a screenshot came first: waiting for the description
     ACCOUNT = "account"
     ACCOUNT_CONFIRM = "account_confirm"  # the account of the previous ticket offered
+    ACCOUNT_GUESS = "account_guess"      # «Вы имели в виду …?»: the address typed, or our reading of it
     STEPS = "steps"
     ENVIRONMENT = "environment"
     SUMMARY = "summary"                  # the card with send / edit / cancel
     EDIT_MENU = "edit_menu"
     EDIT_FIELD = "edit_field"            # waiting for the new value of `DialogueState.editing`
     OFFER_NEXT = "offer_next"            # a ticket was sent; the next problem of the split offered (SLA 2.4)
+    OUTAGE_SCOPE = "outage_scope"        # asked whether everyone or only the user is affected (SLA 2.1)
     SUSPENDED = "suspended"              # SLA 4.8: obscenities or insults repeated
 
 
@@ -92,6 +99,8 @@ class Draft:
     category: str | None = None
     critical: bool = False
     account: str | None = None
+    account_idna: str | None = None                        # the ASCII form of an internationalised address
+    account_offer: dict[str, Any] | None = None            # {"written", "guess"}: asked before it is taken
     steps: str | None = None
     steps_unknown: bool = False
     environment: str | None = None
@@ -101,6 +110,8 @@ class Draft:
     links_declined: bool = False                           # the user said the links did not help
     attachments: list[dict[str, Any]] = field(default_factory=list)
     sources: dict[str, int] = field(default_factory=dict)  # field -> id of the message it came from
+    # the description's pieces: the request, then what the user added at the card ({"message_id", "text"})
+    description_parts: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def needs_failure_details(self) -> bool:
@@ -290,6 +301,7 @@ class Outcome:
 class Context:
     previous_account: str | None = None   # from the user's previous ticket, offered with confirmation
     hours: str = ""                        # support hours, for /start
+    next_hits: Sequence[HitLike] = ()      # help-center results for the next problem of a split (SLA 2.4)
 
 
 def parse_button(data: str) -> Press:
@@ -386,17 +398,38 @@ def _read_text(state: DialogueState, event: Text, ctx: Context) -> Outcome:
     shortcut = _shortcut(step, text)
     if shortcut is not None:
         return _on_press(state, shortcut, ctx)
+    if event.reading is not None and not event.reading.readable and (
+            draft is None or step in (Step.IDLE, Step.OFFER_NEXT, Step.DESCRIPTION) or not draft.description):
+        # Emoji, marks or an invisible filler: nothing to start a request from. An account given with
+        # them is kept for the request that follows.
+        if event.reading.account:
+            state.last_account = event.reading.account
+        return Outcome(state, [Reply("nothing_to_read")])
     if draft is None or step in (Step.IDLE, Step.OFFER_NEXT):
         state.pending = [] if step == Step.OFFER_NEXT else state.pending
         return _start_request(state, event, ctx)
     if step == Step.DESCRIPTION or not draft.description:
         return _start_request(state, event, ctx, keep=draft)
     outcome = Outcome(state)
+    if step == Step.LINKS:
+        draft.links_declined = True  # the user goes on instead of pressing «Это помогло»: the links did not help
+    elif step == Step.SUMMARY and draft.help_links and not draft.links_declined and _declines_links(text):
+        draft.links_declined = True  # «не помогло» at a card that offers the links: they leave the card
+        return _ask_next(outcome, ctx, edited=True)
     if step == Step.EDIT_FIELD and state.editing:
         _set_field(draft, state.editing, event)
         state.editing = None
         return _ask_next(outcome, ctx, edited=True)
     answered = False
+    if step == Step.ACCOUNT_GUESS and draft.account_offer:
+        offer = draft.account_offer
+        if _is_yes(text) or _YES.match(text):
+            _set_account(draft, offer["guess"], event.message_id)
+            return _ask_next(outcome, ctx)
+        if _NO.match(text) or _AS_WRITTEN.match(text):
+            _set_account(draft, offer["written"], event.message_id)
+            return _ask_next(outcome, ctx)
+        step = Step.ACCOUNT  # another address typed: read as the answer to «which account?»
     if step in (Step.ACCOUNT, Step.ACCOUNT_CONFIRM):
         account = _account_of(event)
         if account is None and step == Step.ACCOUNT_CONFIRM and _is_yes(text):
@@ -407,15 +440,16 @@ def _read_text(state: DialogueState, event: Text, ctx: Context) -> Outcome:
                 outcome.replies.append(Reply("account_not_recognised"))
                 return outcome
         else:
-            draft.account = account
-            draft.sources["account"] = event.message_id
+            _take_account(draft, account, event.message_id)
         answered = True
     elif step == Step.STEPS:
-        if extraction.is_dont_know(text):
-            draft.steps_unknown = True
-        else:
-            draft.steps = text
+        steps = None if extraction.is_dont_know(text) else extraction.steps_answer(text)
+        if steps is not None:
+            draft.steps = steps
             draft.sources["steps"] = event.message_id
+        else:
+            # «не знаю», or only the browser and system (taken below): the steps field holds steps or nothing
+            draft.steps_unknown = extraction.is_dont_know(text)
         answered = True
     elif step == Step.ENVIRONMENT:
         if extraction.is_dont_know(text):
@@ -428,7 +462,7 @@ def _read_text(state: DialogueState, event: Text, ctx: Context) -> Outcome:
     _extract_into(draft, event)
     if not answered and draft.to_dict() == before and step in (Step.SUMMARY, Step.EDIT_MENU, Step.LINKS):
         # Nothing recognised in a message at the card: it adds to the description.
-        draft.description = f"{draft.description}\n{text}"
+        _add_to_description(draft, text, event.message_id)
         outcome.replies.append(Reply("added_to_description"))
     return _ask_next(outcome, ctx, edited=step in (Step.SUMMARY, Step.EDIT_MENU))
 
@@ -443,6 +477,20 @@ _NOT_HELPED = re.compile(r"^(?:нет|не\s+помогл\w*|не\s+то|не\s+
 _SEND = re.compile(r"^(?:отправ\w*|да|верно|вс[её]\s+верно|подтверждаю|ок|ok)[\s.!]*$", re.IGNORECASE)
 _YES = re.compile(r"^(?:да|давайте|ага|оформ\w*|конечно|ok|ок)\b[\s\w,.!]{0,20}$", re.IGNORECASE)
 _NO = re.compile(r"^(?:нет|не\s+надо|не\s+нужно|не\s+сейчас)\b[\s\w,.!]{0,20}$", re.IGNORECASE)
+_ONLY_ME = re.compile(r"(?<!\w)(?:только\s+(?:у\s+)?(?:меня|мен[яе]|одного|одной|нас\s+двоих)|у\s+меня\s+одн|"
+                      r"я\s+один|одн(?:ого|ой)\s+(?:сотрудник|пользовател|человек)|нет,?\s+не\s+у\s+всех|"
+                      r"не\s+у\s+всех|only\s+me|just\s+me)", re.IGNORECASE)
+_EVERYONE = re.compile(r"(?<!\w)(?:у\s+всех|все\s+сотрудник|всех\s+сотрудник|у\s+всей|вся\s+компания|"
+                       r"никто\s+не|все\b|всех\b|everyone|everybody|all)", re.IGNORECASE)
+_AS_WRITTEN = re.compile(r"^(?:как\s+(?:я\s+)?написа\w*|так\s+и\s+есть|правильно)\b[\s\w,.!]{0,20}$", re.IGNORECASE)
+
+
+_DECLINED = re.compile(r"\bне\s+(?:помогл\w*|подходит|подошл\w*|то\b)", re.IGNORECASE)
+
+
+def _declines_links(text: str) -> bool:
+    """A short «не помогло», «статьи не подошли»: about the links offered, not a detail of the problem."""
+    return len(text.split()) <= 6 and bool(_DECLINED.search(text))
 
 
 def _shortcut(step: Step, text: str) -> Press | None:
@@ -455,6 +503,11 @@ def _shortcut(step: Step, text: str) -> Press | None:
             return Press("helped")
     if step == Step.SUMMARY and _SEND.match(text):
         return Press("send")
+    if step == Step.OUTAGE_SCOPE:
+        if _ONLY_ME.search(text):
+            return Press("scope", "me")
+        if _EVERYONE.search(text):
+            return Press("scope", "everyone")
     if step == Step.OFFER_NEXT:
         if _YES.match(text):
             return Press("next", "yes")
@@ -486,10 +539,9 @@ def _start_request(state: DialogueState, event: Text, ctx: Context, keep: Draft 
             outcome.effects.append(RecordWish(str(reading.category), event.text.strip(), reading.account))
         return outcome
     draft = keep or Draft()
-    draft.description = _primary_text(reading, event.text)
+    _set_description(draft, _primary_text(reading, event.text), event.message_id)
     draft.category = str(reading.category)
     draft.critical = bool(reading.critical)
-    draft.sources["description"] = event.message_id
     state.draft = draft
     _extract_into(draft, event)
     problems = list(reading.problems)
@@ -499,15 +551,37 @@ def _start_request(state: DialogueState, event: Text, ctx: Context, keep: Draft 
                          for p in problems[1:]]
         outcome.replies.append(Reply("one_problem", {"primary": draft.description,
                                                      "others": [p.text for p in state.pending]}))
+    if reading.outage_unsure and not (reading.multi_problem and len(problems) > 1):
+        # SLA 2.1: whether it goes out of turn depends on who is affected; asked, not guessed.
+        state.step = Step.OUTAGE_SCOPE
+        draft.help_links = [_link(hit) for hit in event.hits[:3]]
+        outcome.replies.append(Reply("ask_outage_scope", buttons=_scope_buttons()))
+        return outcome
     if draft.critical:
         outcome.replies.append(Reply("critical_noted"))  # SLA 2.1: out of turn
-    if event.hits and not draft.critical and not draft.article_read:
-        draft.help_links = [_link(hit) for hit in event.hits[:3]]  # SLA 4.7: answers as links
+    return _offer_links(outcome, event.hits, ctx)
+
+
+def _offer_links(outcome: Outcome, hits: Sequence[HitLike], ctx: Context) -> Outcome:
+    """SLA 4.7: answers as links, for a question the help center may answer; not for a critical
+    request, nor for a bug report that already says everything a specialist needs."""
+    state = outcome.state
+    draft = state.draft
+    assert draft is not None
+    complete_report = draft.needs_failure_details and draft.complete
+    if hits and not draft.critical and not draft.article_read and not complete_report:
+        draft.help_links = [_link(hit) for hit in hits[:3]]
         if not draft.complete:
             state.step = Step.LINKS
             outcome.replies.append(Reply("links", {"links": draft.help_links}, _links_buttons()))
             return outcome
+    else:
+        draft.help_links = []
     return _ask_next(outcome, ctx)
+
+
+def _scope_buttons() -> tuple[tuple[Button, ...], ...]:
+    return ((Button("scope_everyone", "scope", "everyone"), Button("scope_me", "scope", "me")),)
 
 
 def _primary_text(reading: ReadingLike, text: str) -> str:
@@ -543,6 +617,16 @@ def _link(hit: HitLike) -> dict[str, Any]:
     return {"url": hit.url, "title": hit.title, "heading": hit.heading}
 
 
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    """A link kept in the draft, offered again as a search result."""
+
+    url: str
+    title: str
+    heading: str | None = None
+    score: float = 1.0
+
+
 def _links_buttons() -> tuple[tuple[Button, ...], ...]:
     return ((Button("helped", "helped"),), (Button("need_specialist", "specialist"),))
 
@@ -560,9 +644,8 @@ def _is_yes(text: str) -> bool:
 def _extract_into(draft: Draft, event: Text | Edit) -> None:
     """Fill what is still missing from whatever the user wrote (any message, any step)."""
     text = event.text
-    if not draft.account and event.reading is not None and event.reading.account:
-        draft.account = event.reading.account
-        draft.sources["account"] = event.message_id
+    if not draft.account and not draft.account_offer and event.reading is not None and event.reading.account:
+        _take_account(draft, event.reading.account, event.message_id)
     if draft.needs_failure_details:
         if not draft.environment:
             environment = extraction.extract_environment(text)
@@ -586,16 +669,72 @@ def _extract_into(draft: Draft, event: Text | Edit) -> None:
 def _set_field(draft: Draft, name: str, event: Text | Edit) -> None:
     text = event.text.strip()
     if name == "account":
-        draft.account = _account_of(event) or text
+        _take_account(draft, _account_of(event) or text, event.message_id)
+        return
     elif name == "steps":
         draft.steps_unknown = extraction.is_dont_know(text)
-        draft.steps = None if draft.steps_unknown else text
+        draft.steps = None if draft.steps_unknown else (extraction.steps_answer(text) or text)
     elif name == "environment":
         draft.environment_unknown = extraction.is_dont_know(text)
         draft.environment = None if draft.environment_unknown else (extraction.extract_environment(text) or text)
     elif name == "description":
-        draft.description = text
+        _set_description(draft, text, event.message_id)
     draft.sources[name] = event.message_id
+
+
+def _take_account(draft: Draft, address: str, message_id: int) -> None:
+    """The address as the user typed it; one whose all-Latin reading is only a guess is asked about first."""
+    guess = accounts.latin_guess(address)
+    if guess is None:
+        _set_account(draft, address, message_id)
+        return
+    draft.account = draft.account_idna = None
+    draft.account_offer = {"written": address, "guess": guess}
+    draft.sources["account"] = message_id
+
+
+def _set_account(draft: Draft, address: str, message_id: int | None = None) -> None:
+    draft.account = address
+    draft.account_idna = accounts.idna_form(address)
+    draft.account_offer = None
+    if message_id is not None:
+        draft.sources["account"] = message_id
+
+
+def _set_description(draft: Draft, text: str, message_id: int) -> None:
+    """The description anew, from one message (what was added to the old one goes with it)."""
+    draft.description = text
+    draft.description_parts = [{"message_id": message_id, "text": text}]
+    draft.sources["description"] = message_id
+
+
+def _add_to_description(draft: Draft, text: str, message_id: int) -> None:
+    if not draft.description_parts and draft.description:  # a draft stored before the parts were kept
+        draft.description_parts = [{"message_id": draft.sources.get("description", 0), "text": draft.description}]
+    draft.description_parts.append({"message_id": message_id, "text": text})
+    draft.description = "\n".join(part["text"] for part in draft.description_parts)
+
+
+def _edit_description(draft: Draft, event: Edit) -> bool:
+    """The parts of the description an edited message gave take its new text; False: it gave none."""
+    parts = draft.description_parts
+    if not any(part["message_id"] == event.message_id for part in parts):
+        if draft.sources.get("description") != event.message_id:
+            return False
+        parts = draft.description_parts = [{"message_id": event.message_id, "text": draft.description or ""}]
+    reading = event.reading
+    for index, part in enumerate(parts):
+        if part["message_id"] != event.message_id:
+            continue
+        if index == 0:  # the request itself: read again (its category may change with it)
+            part["text"] = _primary_text(reading, event.text) if reading is not None else event.text.strip()
+            if reading is not None and reading.scope == "in":
+                draft.category = str(reading.category)
+                draft.critical = bool(reading.critical)
+        else:
+            part["text"] = event.text.strip()
+    draft.description = "\n".join(part["text"] for part in parts if part["text"]) or draft.description
+    return True
 
 
 def _ask_next(outcome: Outcome, ctx: Context, edited: bool = False) -> Outcome:
@@ -612,6 +751,14 @@ def _ask_next(outcome: Outcome, ctx: Context, edited: bool = False) -> Outcome:
     if first == "description":
         state.step = Step.DESCRIPTION
         outcome.replies.append(Reply("ask_description"))
+    elif first == "account" and draft.account_offer:
+        state.step = Step.ACCOUNT_GUESS
+        offer = draft.account_offer
+        outcome.replies.append(Reply(
+            "account_guess", {**offer, "letters": accounts.lookalike_letters(offer["written"])},
+            ((Button("account_guess", "guess", "latin", {"account": offer["guess"]}),),
+             (Button("account_written", "guess", "written"),)),
+        ))
     elif first == "account" and ctx.previous_account:
         state.step = Step.ACCOUNT_CONFIRM
         outcome.replies.append(Reply(
@@ -651,6 +798,8 @@ def _prompt(state: DialogueState, ctx: Context) -> list[Reply]:
         return []
     if state.step == Step.LINKS:
         return [Reply("links", {"links": state.draft.help_links}, _links_buttons())]
+    if state.step == Step.OUTAGE_SCOPE:
+        return [Reply("ask_outage_scope", buttons=_scope_buttons())]
     if state.step == Step.EDIT_MENU:
         return [_edit_menu(state.draft)]
     if state.step == Step.EDIT_FIELD and state.editing:
@@ -677,15 +826,29 @@ def _on_press(state: DialogueState, event: Press, ctx: Context) -> Outcome:
             state.step = Step.IDLE
             return Outcome(state, [Reply("next_declined")])
         problem = state.pending.pop(0)
-        state.draft = Draft(description=problem.text, category=problem.category, critical=problem.critical,
-                            account=state.last_account)
+        state.draft = Draft(category=problem.category, critical=problem.critical, account=state.last_account)
+        _set_description(state.draft, problem.text, 0)
         _extract_into(state.draft, Text(problem.text))
         outcome = Outcome(state)
         if problem.critical:
             outcome.replies.append(Reply("critical_noted"))
-        return _ask_next(outcome, ctx)
+        return _offer_links(outcome, ctx.next_hits, ctx)
     if draft is None:
         return stale
+    if action == "scope":
+        if step != Step.OUTAGE_SCOPE or event.value not in ("everyone", "me"):
+            return stale
+        outcome = Outcome(state)
+        hits = [_Hit(**link) for link in draft.help_links]
+        draft.help_links = []
+        if event.value == "everyone":
+            draft.category, draft.critical = "outage", True
+            outcome.replies.append(Reply("critical_noted"))  # SLA 2.1: out of turn
+            return _ask_next(outcome, ctx)
+        draft.critical = False
+        if draft.category == "outage":
+            draft.category = "bug_report"  # one user's failure is a bug, not an outage (SLA 3.1)
+        return _offer_links(outcome, hits, ctx)
     if action == "helped" and step in (Step.LINKS, Step.SUMMARY):
         links = list(draft.help_links)
         _reset(state)
@@ -694,9 +857,12 @@ def _on_press(state: DialogueState, event: Press, ctx: Context) -> Outcome:
     if action == "specialist" and step == Step.LINKS:
         draft.links_declined = True
         return _ask_next(Outcome(state), ctx)
+    if action == "guess" and step == Step.ACCOUNT_GUESS and draft.account_offer:
+        _set_account(draft, draft.account_offer["guess" if event.value == "latin" else "written"])
+        return _ask_next(Outcome(state), ctx)
     if action == "account" and step == Step.ACCOUNT_CONFIRM:
         if event.value == "yes" and ctx.previous_account:
-            draft.account = ctx.previous_account
+            _set_account(draft, ctx.previous_account)
             return _ask_next(Outcome(state), ctx)
         state.step = Step.ACCOUNT
         return Outcome(state, [Reply("ask_account")])
@@ -776,17 +942,15 @@ def _on_edit(state: DialogueState, event: Edit, ctx: Context) -> Outcome:
         return Outcome(state, [Reply("rephrase_edit")])
     if draft is None or state.step in (Step.IDLE, Step.SUSPENDED, Step.OFFER_NEXT):
         return Outcome(state)
+    before = draft.to_dict()
     taken = [name for name, source in draft.sources.items() if source == event.message_id]
     text = Text(event.text, event.message_id, event.reading)
+    described = _edit_description(draft, event)
     for name in taken:
-        if name == "description":
-            reading = event.reading
-            draft.description = _primary_text(reading, event.text) if reading is not None else event.text.strip()
-            if reading is not None and reading.scope == "in":
-                draft.category = str(reading.category)
-                draft.critical = bool(reading.critical)
-        elif name == "account":
-            draft.account = _account_of(event) or draft.account
+        if name == "account":
+            address = _account_of(event)
+            if address and address not in (draft.account, (draft.account_offer or {}).get("written")):
+                _take_account(draft, address, event.message_id)
         elif name == "steps":
             draft.steps = extraction.extract_steps(event.text) or (event.text.strip() if len(taken) == 1 else None)
         elif name == "environment":
@@ -795,10 +959,20 @@ def _on_edit(state: DialogueState, event: Edit, ctx: Context) -> Outcome:
         elif name == "article_read":
             draft.article_read = extraction.extract_help_link(event.text)
     _extract_into(draft, text)
+    if not taken and not described and draft.to_dict() == before:
+        # the message gave the draft nothing: the transcript keeps both versions, the draft stays as it was
+        return Outcome(state, [Reply("edit_not_in_draft")])
     outcome = Outcome(state, [Reply("edit_applied")])
-    if state.step in (Step.SUMMARY, Step.ACCOUNT, Step.ACCOUNT_CONFIRM, Step.STEPS, Step.ENVIRONMENT):
+    if state.step in (Step.SUMMARY, Step.ACCOUNT, Step.ACCOUNT_CONFIRM, Step.ACCOUNT_GUESS, Step.STEPS,
+                      Step.ENVIRONMENT):
         return _ask_next(outcome, ctx, edited=state.step == Step.SUMMARY)
     return outcome
+
+
+def next_press(state: DialogueState, event: Press | Text) -> str | None:
+    """The answer to «the next problem?» that this event gives: "yes", "no" or None."""
+    press = event if isinstance(event, Press) else _shortcut(state.step, event.text.strip())
+    return press.value if press is not None and press.action == "next" else None
 
 
 def starts_request(state: DialogueState) -> bool:

@@ -174,6 +174,18 @@ class SupportSchedule:
             day += timedelta(days=1)
         return total
 
+    def add_working_seconds(self, at: datetime, seconds: float) -> datetime:
+        """The moment `seconds` of support hours after `at` (counted from the next opening when closed)."""
+        moment = self.next_open(at)
+        remaining = max(0.0, seconds)
+        while True:
+            closing = self._closing(moment.date())
+            available = (closing - moment).total_seconds()
+            if remaining <= available:
+                return moment + timedelta(seconds=remaining)
+            remaining -= available
+            moment = self.next_open(closing)
+
     def add_working_days(self, at: datetime, days: int) -> datetime:
         """The same local time `days` working days later (or earlier, for a negative number)."""
         local = self._local(at)

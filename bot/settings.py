@@ -45,6 +45,10 @@ class Settings(KnowledgeSettings):
     redis_url: str | None = Field(None, alias="REDIS_URL")
     # messages per second sent with the bot's token, by all instances together (Telegram allows about 30); 0: no cap
     send_rate_limit: int = Field(30, alias="SEND_RATE_LIMIT", ge=0)
+    # the delivery queue: the longest wait between two tries of a message, and after how long one still
+    # waiting is told to the agents (or the admins)
+    delivery_backoff_cap: float = Field(300.0, alias="DELIVERY_BACKOFF_CAP", gt=0, le=3600)
+    delivery_waiting_note: float = Field(3600.0, alias="DELIVERY_WAITING_NOTE", gt=0)
 
     @field_validator("webhook_url", "webhook_secret", "webhook_path", "redis_url", mode="before")
     @classmethod

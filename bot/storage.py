@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
     func,
     select,
 )
@@ -140,7 +141,15 @@ class Message(Base):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)   # obscene or insulting: never passed on (SLA 4.2)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)  # in the user's chat
     topic_message_id: Mapped[int | None] = mapped_column(BigInteger)     # its copy in the agents' topic
-    relay_due_at: Mapped[datetime | None] = mapped_column()  # waiting to be copied to the ticket's topic since
+    # the delivery queue (`bot.delivery`): set while the message waits to reach Telegram, the moment its next
+    # attempt is due; a row being sent is claimed by moving it a lease ahead (an instance that died lets it fall due)
+    relay_due_at: Mapped[datetime | None] = mapped_column()
+    # where a queued row goes: None the chat of `chat_id` (the user), "topic" the ticket's topic in the agents' group
+    route: Mapped[str | None] = mapped_column(String(8))
+    reply_to: Mapped[int | None] = mapped_column(BigInteger)      # the message it answers, in the chat it goes to
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # failed tries so far
+    delivery_error: Mapped[str | None] = mapped_column(String(255))  # why the last one failed
+    waiting_noted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # told: it waits
     sent_at: Mapped[datetime | None] = mapped_column()          # outgoing: when Telegram accepted it
     edited_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from bot import extraction
+
 MESSAGE_LIMIT = 4096  # Telegram's limit for one message, in UTF-16 code units
 
 
@@ -54,6 +56,15 @@ TEXTS: dict[str, str] = {
     "nothing_to_cancel": "Сейчас нечего отменять. Чтобы начать обращение, опишите ваш вопрос.",
     "unknown_command": "Такой команды нет. Список команд — /help.",
     "empty_text": "Сообщение пустое. Опишите, пожалуйста, ваш вопрос словами.",
+    "nothing_to_read": (
+        "Не вижу в сообщении вопроса. Напишите, пожалуйста, словами, что случилось или что вы хотите узнать, "
+        "— и я подскажу."
+    ),
+    "ask_outage_scope": (
+        "Уточните, пожалуйста: проблема у всех сотрудников вашей компании или только у вас? "
+        "Если не работает у всех, обращение о восстановлении работы обрабатывается вне очереди "
+        "(п. 2.1 регламента)."
+    ),
     # SLA 4.2: the message is not passed on, the user is asked to rephrase
     "rephrase": (
         "Пожалуйста, переформулируйте сообщение без нецензурной лексики и оскорблений — в таком виде "
@@ -144,6 +155,7 @@ TEXTS: dict[str, str] = {
         "<code>romashka.aspro.cloud</code> — его видно в адресной строке браузера, когда вы в аккаунте."
     ),
     "confirm_account": "Обращение по аккаунту <b>{account}</b>, как в прошлый раз?",
+    "account_guess": "",  # rendered by _account_guess
     "ask_steps": (
         "Опишите, пожалуйста, по шагам, как воспроизвести проблему: куда заходите, что нажимаете "
         "и что видите в итоге. Если не знаете — так и напишите."
@@ -165,6 +177,10 @@ TEXTS: dict[str, str] = {
     "ask_edit_environment": "Укажите, пожалуйста, браузер и систему (или напишите «не знаю»).",
     "added_to_description": "Добавил это к описанию.",
     "edit_applied": "Учёл исправление в черновике обращения.",
+    "edit_not_in_draft": (
+        "Исправление сохранено в переписке. В черновик обращения из этого сообщения ничего не попало, "
+        "поэтому в нём всё осталось как было."
+    ),
     "ticket_created": "",  # rendered by _ticket_created
     "offer_next": "Оформить следующее обращение — «{problem}»?",
     "next_declined": "Хорошо. Если понадобится, просто опишите вопрос снова.",
@@ -193,8 +209,8 @@ TEXTS: dict[str, str] = {
     "history_not_found": "Обращение №{number} не найдено среди ваших. Список ваших обращений — /status.",
     "history_usage": "Укажите номер обращения, например: /history 12. Список ваших обращений — /status.",
     "processing_error": (
-        "Не получилось обработать сообщение из-за внутренней ошибки. Оно сохранено — попробуйте, "
-        "пожалуйста, ещё раз чуть позже."
+        "Извините, при обработке вашего сообщения что-то пошло не так. Сообщение сохранено и не потеряется: "
+        "мы разберёмся и ответим вам здесь."
     ),
 }
 
@@ -203,6 +219,8 @@ BUTTONS: dict[str, str] = {
     "need_specialist": "Нужна помощь специалиста",
     "account_yes": "Да, {account}",
     "account_other": "Другой аккаунт",
+    "account_guess": "Да, {account}",
+    "account_written": "Нет, как написано",
     "dont_know": "Не знаю",
     "send": "Отправить",
     "edit": "Исправить",
@@ -214,6 +232,8 @@ BUTTONS: dict[str, str] = {
     "back": "Назад к карточке",
     "next_yes": "Да, оформить",
     "next_no": "Нет, спасибо",
+    "scope_everyone": "У всех сотрудников",
+    "scope_me": "Только у меня",
 }
 
 # The command menu (setMyCommands).
@@ -258,12 +278,18 @@ def hours_text(open_hour: int, close_hour: int, timezone: str = "Europe/Moscow")
     return f"по рабочим дням с {open_hour}:00 до {close_hour}:00 {zone}, кроме выходных и праздников"
 
 
-def when_text(moment: datetime) -> str:
-    """«в понедельник, 1 декабря, в 8:00» in the moment's own time zone."""
+def when_text(moment: datetime, now: datetime | None = None, by: bool = False) -> str:
+    """«в понедельник, 1 декабря, в 08:00» in the moment's own time zone; «сегодня в 08:00» and
+    «завтра в 08:00» when `now` is that day or the day before; «до 12:30» in place of «в» with `by`."""
+    at = "до" if by else "в"
+    if now is not None:
+        days = (moment.date() - now.astimezone(moment.tzinfo).date()).days
+        if days in (0, 1):
+            return f"{('сегодня', 'завтра')[days]} {at} {moment:%H:%M}"
     weekday = _WEEKDAYS[moment.weekday()]
     preposition = "во" if weekday == "вторник" else "в"
     weekday = {"среда": "среду", "пятница": "пятницу", "суббота": "субботу"}.get(weekday, weekday)
-    return f"{preposition} {weekday}, {moment.day} {_MONTHS[moment.month - 1]}, в {moment:%H:%M}"
+    return f"{preposition} {weekday}, {moment.day} {_MONTHS[moment.month - 1]}, {at} {moment:%H:%M}"
 
 
 # --- rendered texts: the ones with structure ---
@@ -294,6 +320,13 @@ def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _account_guess(params: Mapping[str, Any]) -> str:
+    letters = ", ".join(f"«{quote(letter)}»" for letter in params.get("letters", []))
+    return (f"В адресе <code>{quote(params['written'])}</code> среди латинских букв есть русские ({letters}), "
+            "а адрес аккаунта обычно пишут одной раскладкой.\n"
+            f"Вы имели в виду <code>{quote(params['guess'])}</code> — всё латиницей?")
+
+
 def _summary(params: Mapping[str, Any]) -> str:
     draft = params.get("draft", {})
     head = "Обновил карточку обращения. Проверьте, пожалуйста:" if params.get("edited") else (
@@ -305,9 +338,10 @@ def _summary(params: Mapping[str, Any]) -> str:
         lines.append(f"<b>Тип:</b> {quote(category)}" + (" (срочно)" if draft.get("critical") else ""))
     lines.append(f"<b>Описание:</b> {quote(draft.get('description') or '—')}")
     if params.get("failure"):
-        steps = "не известны" if draft.get("steps_unknown") else (draft.get("steps") or "—")
-        environment = "не известны" if draft.get("environment_unknown") else (draft.get("environment") or "—")
-        lines.append(f"<b>Шаги воспроизведения:</b> {quote(steps)}")
+        steps = "неизвестны" if draft.get("steps_unknown") else draft.get("steps")
+        if not extraction.same_text(steps, draft.get("description")):  # steps told in the description: once
+            lines.append(f"<b>Шаги воспроизведения:</b> {quote(steps or '—')}")
+        environment = "неизвестны" if draft.get("environment_unknown") else (draft.get("environment") or "—")
         lines.append(f"<b>Браузер и система:</b> {quote(environment)}")
     if draft.get("article_read"):
         lines.append(f"<b>Прочитанная статья:</b> {quote(draft['article_read'])}")
@@ -328,12 +362,15 @@ def _ticket_created(params: Mapping[str, Any]) -> str:
     if params.get("critical"):
         lines.append("Оно отмечено как срочное и будет обработано вне очереди (п. 2.1 регламента).")
     lines.append(f"Место в очереди: {params['place']}.")
+    # the expected moment comes from the desk's recent first responses at this queue length (not a promise)
+    expected = f"ответ здесь можно ожидать {quote(params['expected'])} по московскому времени" if params.get(
+        "expected") else "специалист ответит здесь"
     if params.get("open_now"):
-        lines.append("Поддержка сейчас работает: специалист ответит здесь в рабочее время.")
+        lines.append(f"Поддержка сейчас работает: при нынешней очереди {expected}.")
     else:
         lines.append(
-            f"Сейчас поддержка не работает; специалисты приступят к обращениям {quote(params['next_open'])} "
-            "по московскому времени."
+            f"Сейчас поддержка не работает; специалисты приступят к обращениям {quote(params['next_open'])}, "
+            f"при нынешней очереди {expected}."
         )
     lines.append(f"Время работы поддержки: {quote(params['hours'])}.")
     # SLA 2.3: never a promised resolution time
@@ -383,6 +420,7 @@ def _history(params: Mapping[str, Any]) -> str:
 
 
 RENDERERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "account_guess": _account_guess,
     "links": _links,
     "one_problem": _one_problem,
     "summary": _summary,
@@ -415,55 +453,99 @@ def button_label(label: str, params: Mapping[str, Any] | None = None) -> str:
 _TAG = re.compile(r"<(/?)([a-zA-Z]+)[^>]*>")
 
 
-def _units(text: str) -> int:
+CAPTION_LIMIT = 1024  # ... and for a caption
+CARD_PARTS = 3  # a description longer than this many follow-up messages goes to the topic as a .txt file
+
+
+def units(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units (an emoji outside the BMP is two)."""
     return len(text.encode("utf-16-le")) // 2
 
 
-def _cut_position(text: str, limit: int) -> int:
-    """The longest prefix within `limit` that ends on a paragraph, line or word boundary."""
-    low, high = 0, len(text)
-    while low < high:  # the longest prefix that fits, in UTF-16 units
+_units = units
+
+
+def _longest_prefix(text: str, limit: int) -> int:
+    """The number of characters of the longest prefix within `limit` UTF-16 units."""
+    low, high = 0, min(len(text), limit)
+    while low < high:
         middle = (low + high + 1) // 2
-        if _units(text[:middle]) <= limit:
+        if units(text[:middle]) <= limit:
             low = middle
         else:
             high = middle - 1
+    return low
+
+
+def _cut_position(text: str, limit: int, markup: bool = True) -> int:
+    """The longest prefix within `limit` that ends on a paragraph, line or word boundary, never inside a tag
+    or an entity (`markup`), and never between the two halves of a surrogate pair."""
+    low = _longest_prefix(text, limit)
     window = text[:low]
+    cut = low
     for separator in ("\n\n", "\n", " "):
         position = window.rfind(separator)
         if position > low // 2:
-            return position + len(separator)
-    cut = low
-    # never inside a tag or an entity
-    for opener, closer in (("<", ">"), ("&", ";")):
-        start = window.rfind(opener)
-        if start != -1 and window.find(closer, start) == -1:
-            cut = min(cut, start)
+            cut = position + len(separator)
+            break
+    if markup:
+        while True:  # back out of a tag or an entity the cut falls into
+            head = text[:cut]
+            tag, entity = head.rfind("<"), head.rfind("&")
+            if tag > head.rfind(">"):
+                cut = tag
+            elif entity != -1 and ";" not in head[entity:] and (len(head) - entity) <= 10:
+                cut = entity
+            else:
+                break
     return max(cut, 1)
 
 
-def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Split HTML into messages within `limit`, closing tags at a cut and reopening them after."""
+def split_plain(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Plain text into messages within `limit` UTF-16 units, cut on line or word boundaries."""
     chunks: list[str] = []
-    reopen = ""
     rest = text
-    reserve = 64  # room for the tags closed at the end and reopened at the start
+    while units(rest) > limit:
+        position = _cut_position(rest, limit, markup=False)
+        chunks.append(rest[:position].rstrip())
+        rest = rest[position:]
+    chunks.append(rest)
+    return [chunk for chunk in chunks if chunk.strip()] or [""]
+
+
+def _open_tags(html_text: str, stack: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The tags still open after `html_text`, given those open before it (name, opening tag)."""
+    stack = list(stack)
+    for match in _TAG.finditer(html_text):
+        closing, name = match.group(1), match.group(2).lower()
+        if closing and stack and stack[-1][0] == name:
+            stack.pop()
+        elif not closing:
+            stack.append((name, match.group(0)))
+    return stack
+
+
+def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split HTML into messages within `limit` (4,096 for a message, `CAPTION_LIMIT` for a caption), on
+    paragraph, line or word boundaries, never inside a tag or an entity: the tags open at a cut are closed
+    there and opened again at the start of the next part."""
+    chunks: list[str] = []
+    opened: list[tuple[str, str]] = []
+    rest = text
     while rest:
-        body = reopen + rest
-        if _units(body) <= limit:
-            chunks.append(body)
+        reopen = "".join(tag for _, tag in opened)
+        if units(reopen + rest) <= limit:
+            chunks.append(reopen + rest)
             break
-        position = _cut_position(rest, limit - reserve - _units(reopen))
-        chunk, rest = reopen + rest[:position], rest[position:]
-        stack: list[tuple[str, str]] = []
-        for match in _TAG.finditer(chunk):
-            closing, name = match.group(1), match.group(2).lower()
-            if closing and stack and stack[-1][0] == name:
-                stack.pop()
-            elif not closing:
-                stack.append((name, match.group(0)))
-        chunk = chunk.rstrip() + "".join(f"</{name}>" for name, _ in reversed(stack))
-        reopen = "".join(tag for _, tag in stack)
+        room = limit - units(reopen) - 16 - sum(len(name) + 3 for name, _ in opened)
+        while True:  # the closing tags must fit too: a shorter cut when this part opened more of them
+            position = _cut_position(rest, max(room, 1))
+            still_open = _open_tags(rest[:position], opened)
+            chunk = (reopen + rest[:position]).rstrip() + "".join(f"</{name}>" for name, _ in reversed(still_open))
+            if units(chunk) <= limit or room <= 1:
+                break
+            room -= units(chunk) - limit + 8
+        rest, opened = rest[position:], still_open
         if chunk.strip():
             chunks.append(chunk)
     return [chunk for chunk in chunks if chunk.strip()] or [""]
@@ -553,10 +635,31 @@ DESK_TEXTS: dict[str, str] = {
     "state_changed_reason": "{agent}: {state} — {reason}.",
     "transition_refused": "Из состояния «{current}» нельзя перейти в «{target}».",
     "choose_reason": "Причина по п. 4.8 регламента:",
+    "choose_category": "Категория обращения №{number} (сейчас: {current}):",
+    "category_changed": "{agent} изменил категорию: {before} → {after}.",
+    "critical_on": "{agent} отметил обращение как критичное: оно обрабатывается вне очереди (п. 2.1 регламента).",
+    "critical_off": "{agent} снял отметку «критично»: обращение в общей очереди.",
+    "outage_stays_critical": (
+        "Сбой в работе всегда обрабатывается вне очереди (п. 2.1 регламента). Чтобы снять срочность, "
+        "сначала измените категорию."
+    ),
     "access_requested": "{agent} запросил(а) у пользователя доступ администратора (п. 4.3).",
     "access_removed": "Пользователь подтвердил, что удалил доступ сотрудника поддержки.",
     "user_blocked": "⚠️ Пользователь заблокировал бота: сообщение не доставлено. Обращение отмечено.",
     "user_edited": "(изменено) {text}",
+    "user_edited_request": "✏️ Пользователь исправил сообщение из обращения (в карточке прежний текст):\n{text}",
+    "not_delivered": "⚠️ Telegram отказался доставить сообщение пользователю: {reason}",
+    "still_waiting_user": (
+        "⏳ Сообщение пользователю пока не доставлено: Telegram не принимает его с {since}. "
+        "Бот продолжает попытки и доставит его, как только Telegram снова ответит."
+    ),
+    "still_waiting_admin": (
+        "⏳ Сообщение в {where} пока не доставлено: Telegram не принимает его с {since}. "
+        "Бот продолжает попытки и доставит его, как только Telegram снова ответит."
+    ),
+    "description_attached": "Обращение #{number}: описание целиком — во вложенном файле.",
+    "description_follows": "<i>Описание длинное — полностью в следующих сообщениях.</i>",
+    "description_in_file": "<i>Описание длинное — полностью во вложенном файле ниже.</i>",
     "user_reopened": "Пользователь написал снова — обращение #{number} открыто повторно и вернулось в очередь.",
     "need_info_suspended": "Пользователь не ответил за {days} раб. дн.: обращение приостановлено (п. 4.8).",
     "reminder_sent": "Пользователю отправлено напоминание ({what}).",
@@ -565,6 +668,8 @@ DESK_TEXTS: dict[str, str] = {
         "Если нужно продолжить, пользователь может написать снова и обращение откроется."
     ),
     "not_in_topic": "Эта команда работает в теме обращения.",
+    "processing_error": ("Не получилось выполнить это из-за внутренней ошибки: она записана в журнал бота. "
+                         "Действие сохранено и будет повторено при следующем запуске."),
     "no_ticket_here": "Эта тема не связана с обращением.",
     "queue_empty": "Очередь пуста.",
     "reindex_running": "Переиндексация уже идёт — дождитесь её окончания.",
@@ -588,6 +693,8 @@ DESK_BUTTONS: dict[str, str] = {
     "admin_access": "Доступ администратора",
     "resolve": "Решено",
     "removed": "Удалил",
+    "category": "Изменить категорию",
+    "critical": "Срочность",
 }
 
 DESK_STATE_LABELS: dict[str, str] = {
@@ -657,11 +764,19 @@ def hours_figure(seconds: float | None) -> str:
     return f"{seconds / 3600:.1f} раб. ч"
 
 
+def _idna_note(address: str) -> str:
+    """An internationalised address with its ASCII form, as the admin panel may show it."""
+    from bot.account import idna_form
+
+    ascii_form = idna_form(address)
+    return f" (<code>{quote(ascii_form)}</code>)" if ascii_form else ""
+
+
 def ticket_card(card: Mapping[str, Any]) -> str:
     """The card the agents see in the ticket's topic."""
     lines = [f"{'🔥 <b>КРИТИЧНОЕ</b> ' if card['critical'] else ''}<b>Обращение #{card['number']}</b>",
              f"Пользователь: {quote(card['user'])}",
-             f"Аккаунт: <code>{quote(card['account'])}</code>",
+             f"Аккаунт: <code>{quote(card['account'])}</code>" + _idna_note(card["account"]),
              f"Категория: {quote(CATEGORY_LABELS.get(card['category'], card['category']))}",
              f"Критичность: {'критично (п. 2.1)' if card['critical'] else 'обычная'}",
              f"Состояние: {DESK_STATE_LABELS.get(card['state'], card['state'])}"
@@ -690,6 +805,37 @@ def ticket_card(card: Mapping[str, Any]) -> str:
     if card.get("screenshots"):
         lines.append(f"\nСкриншотов: {card['screenshots']} (ниже)")
     return "\n".join(lines)
+
+
+def card_messages(card: Mapping[str, Any]) -> tuple[str, list[str], str | None]:
+    """The card as Telegram takes it: its first message (the buttons go on it; a refresh edits only it), the
+    follow-up messages with the description and steps in full, and the plain text of a .txt file instead of
+    them when they would take more than `CARD_PARTS` messages. A card that fits is one message."""
+    whole = ticket_card(card)
+    if units(whole) <= MESSAGE_LIMIT:
+        return whole, [], None
+    long_fields = [(title, card.get(name) or "") for name, title in (("description", "Описание"),
+                                                                    ("steps", "Шаги воспроизведения"))]
+    full = "\n\n".join(f"<b>{title} (полностью)</b>\n{quote(value)}" for title, value in long_fields if value)
+    parts = split_html(full)
+    attached = len(parts) > CARD_PARTS
+    marker = DESK_TEXTS["description_in_file" if attached else "description_follows"]
+    room = 1500
+    while True:
+        excerpt = shorten(card["description"], room)
+        shortened = {**card, "description": excerpt,
+                     "steps": shorten(card["steps"], room // 3) if card.get("steps") else card.get("steps")}
+        first = ticket_card(shortened)
+        at = first.index(quote(excerpt)) + len(quote(excerpt))
+        first = f"{first[:at]}\n{marker}{first[at:]}"
+        if units(first) <= MESSAGE_LIMIT or room <= 100:
+            break
+        room //= 2
+    first = split_html(first)[0]
+    if attached:
+        plain_text = "\n\n".join(f"{title}:\n{value}" for title, value in long_fields if value)
+        return first, [], f"Обращение #{card['number']}\n\n{plain_text}\n"
+    return first, parts, None
 
 
 def shorten(text: str, limit: int = 200) -> str:

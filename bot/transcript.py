@@ -42,6 +42,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.delivery import Policy, lease_until
 from bot.storage import (
     Attachment,
     Conversation,
@@ -368,7 +369,7 @@ INSERT_CONVERSATION = insert(conversations)
 UPDATE_CONVERSATION = update(conversations).where(conversations.c.chat_id == bindparam("chat"))
 DONE = update(processed).where(processed.c.update_id == bindparam("handled")).values(done_at=bindparam("at"))
 SENT = (update(messages).where(messages.c.id == bindparam("row"))
-        .values(sent_at=bindparam("at"), telegram_message_id=bindparam("telegram")))
+        .values(sent_at=bindparam("at"), telegram_message_id=bindparam("telegram"), relay_due_at=None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,12 +401,14 @@ def insert_replies(
     connection: Connection, chat_id: int, ticket_id: int | None, parts: Sequence[tuple[str, list[Any] | None]],
     now: datetime,
 ) -> list[int]:
-    """The replies' transcript rows, unsent until the caller confirms them (their ids, in order)."""
+    """The replies' transcript rows, queued until the caller confirms them (their ids, in order): held by the
+    caller's attempt for a lease (`bot.delivery`), then due for any instance's outbox if it did not settle them."""
     if not parts:
         return []
+    due = lease_until(HOT)
     return list(connection.execute(INSERT_REPLIES, [{
         "chat_id": chat_id, "ticket_id": ticket_id, "direction": "out", "author_kind": "bot", "text": text,
-        "buttons": buttons, "created_at": now} for text, buttons in parts]).scalars())
+        "buttons": buttons, "created_at": now, "relay_due_at": due} for text, buttons in parts]).scalars())
 
 
 def save_conversation(connection: Connection, chat_id: int, user_id: int, exists: bool,
@@ -417,7 +420,8 @@ def save_conversation(connection: Connection, chat_id: int, user_id: int, exists
 
 
 _CONVERSATION_VALUES = ("step", "strikes", "data", "draft_started_message_id", "updated_at")
-_REPLY_COLUMNS = ("chat_id", "text", "buttons", "created_at")
+_REPLY_COLUMNS = ("chat_id", "text", "buttons", "created_at", "relay_due_at")
+HOT = Policy()  # the lease of a reply written to be sent at once
 
 
 @functools.cache
@@ -456,9 +460,10 @@ def finish(connection: Connection, chat_id: int, user_id: int, update_id: int, e
         return ids
     bound: dict[str, Any] = {f"c_{name}": values[name] for name in _CONVERSATION_VALUES}
     bound.update(c_chat_id=chat_id, c_user_id=user_id, d_update_id=update_id, d_at=now)
+    due = lease_until(HOT)
     for index, (text, buttons) in enumerate(parts):
         bound.update({f"r{index}_chat_id": chat_id, f"r{index}_text": text, f"r{index}_buttons": buttons,
-                      f"r{index}_created_at": now})
+                      f"r{index}_created_at": now, f"r{index}_relay_due_at": due})
     return list(connection.execute(_finish_statement(len(parts)), bound).scalars())
 
 

@@ -24,7 +24,6 @@ and not of one user, one record or one function, nor as a hypothesis or of an in
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -35,6 +34,10 @@ import snowballstemmer
 
 from bot.account import find_account
 from bot.moderation import moderate
+from bot.reading import learned
+from bot.reading.features import MAX_CHARS
+from bot.reading.model import LinearModel
+from bot.reading.normalise import prepare as _prepare
 
 
 class Category(StrEnum):
@@ -88,6 +91,9 @@ class Reading:
     multi_problem: bool
     account: str | None
     problems: tuple[Problem, ...]  # the primary problem first
+    readable: bool = True  # False: nothing to read (emoji, marks, invisible characters only)
+    outage_unsure: bool = False  # it may or may not be an outage: ask who is affected (SLA 2.1)
+    confidence: float = 1.0  # the model's probability of the category
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -879,18 +885,7 @@ def _has(text: str | _Index, vocabulary: _Vocabulary) -> bool:
 
 # --- Normalisation and splitting ---------------------------------------------------------------
 
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\u180e]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Links, e-mails and domains say nothing about the problem. Each alternative starts only at the
-# beginning of a run of word characters, so a 100,000-character "word" is scanned once.
-_LINK = re.compile(
-    r"(?<![\w.+-])(?:(?:https?://|www\.)\S*[^\s.,;:!?)»\"']|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
-    r"[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}(?:/\S*[^\s.,;:!?)»\"'])?/?)"
-)
-# Every link has one of these; most messages have none, and the scan for links is skipped.
-_MAY_LINK = re.compile(r"\.[a-z]|@|://|www\.")
 _EDGE = " ,;:—–-."
-_SPACES = re.compile(r"[ \t]+")
 # Commas, dashes, and the words that open a consequence («лежит поэтому не можем выставить счета»).
 _COMMA_SEGMENTS = re.compile(
     r"[,;:—–()]|\s-\s|\s(?=(?:поэтому|так\s+что|из-за\s+этого|в\s+итоге|и\s+теперь|а\s+значит|therefore|so\s+we)\s)"
@@ -924,72 +919,6 @@ _ANAPHORA = re.compile(r"(?<!\w)(?:это|этого|этим|эту|его|их
 _QUESTION = re.compile(
     r"\?|(?<!\w)(?:как|где|можно ли|есть ли|почему|зачем|какой|какая|какие|сколько|или|how|what|where)(?!\w)"
 )
-
-
-def _prepare(text: str) -> tuple[str, str]:
-    """(the text as the user wrote it, tidied; the same text normalised for reading, of equal length).
-
-    Links are blanked rather than cut so that a clause found in the normalised text can be shown
-    in the user's own words. Where normalising changes the length (transliteration, a rare letter
-    whose lowercase is longer), the normalised text is shown instead.
-    """
-    display = _SPACES.sub(" ", _CONTROL.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)))).strip()
-    normalised = display.lower().replace("ё", "е")
-    if _MAY_LINK.search(normalised):
-        normalised = _LINK.sub(lambda m: " " * len(m.group(0)), normalised)
-    normalised = _from_translit(normalised)
-    return (display if len(display) == len(normalised) else normalised), normalised
-
-
-def _normalise(text: str) -> str:
-    return _prepare(text)[1]
-
-
-# Russian typed in Latin letters («ne rabotaet filtr», «kak nastroit voronku») is read in Cyrillic.
-# fmt: off
-_TRANSLIT_MARKERS = frozenset([
-    "ne", "kak", "gde", "chto", "pochemu", "mozhno", "li", "est", "nas", "vy", "ili", "dlya", "pri", "posle", "uzhe",
-    "eshche", "tozhe", "ochen", "rabotaet", "nastroit", "podskazhite", "pozhaluysta", "zdravstvuyte", "privet",
-    "akkaunt", "oshibka", "chtoby", "chto", "eto", "kogda", "nado", "nuzhno", "mne", "menya", "iz", "na", "v",
-    "po", "uzhe", "vse", "esli", "tolko", "pochemu", "kuda", "zachem", "sdelat", "sdelki", "zadachi", "nastroyki",
-    "u", "vseh", "vsekh", "nikto", "nichego", "ni", "lezhit", "upal", "upala", "sistema", "utra",
-])
-_KEEP_LATIN = frozenset([
-    "api", "rest", "crm", "ip", "sso", "2fa", "json", "xml", "php", "python", "js", "sql", "webhook", "http", "https",
-    "pdf", "excel", "google", "android", "ios",
-])
-# fmt: on
-_TRANSLIT = (
-    ("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ch", "ч"), ("sh", "ш"), ("yu", "ю"),
-    ("ya", "я"), ("yo", "е"), ("iy", "ий"), ("yy", "ый"), ("a", "а"), ("b", "б"), ("v", "в"), ("g", "г"),
-    ("d", "д"), ("e", "е"), ("z", "з"), ("i", "и"), ("y", "й"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"),
-    ("o", "о"), ("p", "п"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"), ("f", "ф"), ("h", "х"), ("c", "ц"),
-    ("w", "в"), ("x", "кс"), ("q", "к"), ("j", "дж"), ("'", "ь"),
-)  # fmt: skip
-_TRANSLIT_RE = re.compile("|".join(re.escape(latin) for latin, _ in _TRANSLIT))
-_TRANSLIT_MAP = dict(_TRANSLIT)
-_LATIN_WORD = re.compile(r"[a-z']+")
-_CYRILLIC = re.compile(r"[а-я]")
-
-
-def _cyrillic(match: re.Match[str]) -> str:
-    word = match.group(0)
-    if word in _KEEP_LATIN:
-        return word
-    word = _Y_AFTER_CONSONANT.sub("ы", word)  # «chtoby», «novyh»: y after a consonant is ы
-    return _TRANSLIT_RE.sub(lambda m: _TRANSLIT_MAP[m.group(0)], word)
-
-
-_Y_AFTER_CONSONANT = re.compile(r"(?<=[bvgdzklmnprstfhcw])y(?![aeiouy])")
-
-
-def _from_translit(text: str) -> str:
-    if _CYRILLIC.search(text):
-        return text
-    words = _LATIN_WORD.findall(text)
-    if sum(word in _TRANSLIT_MARKERS for word in words) < 2:
-        return text  # English, not transliteration
-    return _LATIN_WORD.sub(_cyrillic, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1326,11 +1255,36 @@ def _shown(display: str, normalised: str, start: int, end: int) -> str:
     return display[start:end]
 
 
-def _primary_first(drafts: list[_Draft], display: str, normalised: str) -> tuple[Problem, ...]:
-    problems = [
-        Problem(_shown(display, normalised, d.start, d.end) or d.text, d.verdict.category, d.verdict.critical)
-        for d in drafts
-    ]
+_READABLE = re.compile(r"[^\W_]", re.UNICODE)
+
+
+MAX_PARTS = 4
+
+
+def _split_problems(display: str, normalised: str, reader: LinearModel | None) -> tuple[Problem, ...]:
+    """The message cut where a new, unrelated problem starts; each part read by the model.
+
+    Only the start of a long message is cut (a ticket is one problem, SLA 2.4: nobody files a dozen
+    at once), into at most `MAX_PARTS`; whatever follows belongs to the last part.
+    """
+    found = _problems(normalised[:MAX_CHARS])
+    parts: list[tuple[int, int]] = []
+    for draft in found:
+        if (draft.unrelated or not parts) and len(parts) < MAX_PARTS:
+            parts.append((draft.start, draft.end))
+        else:
+            parts[-1] = (parts[-1][0], max(parts[-1][1], draft.end))
+    if parts and len(normalised) > MAX_CHARS:
+        parts[-1] = (parts[-1][0], len(normalised))
+    problems = []
+    for start, end in parts:
+        shown = _shown(display, normalised, start, end) or normalised[start:end]
+        part = learned.guess(normalised[start:end], reader)
+        problems.append(Problem(shown, Category(part.category), part.critical))
+    return tuple(problems)
+
+
+def _primary_first_of(problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
     # SLA 2.4 and the labelling policy: the most critical, then in scope, then the first mentioned.
     order = sorted(range(len(problems)), key=lambda i: (not problems[i].critical, not problems[i].category.in_scope, i))
     return tuple(problems[i] for i in order)
@@ -1338,17 +1292,26 @@ def _primary_first(drafts: list[_Draft], display: str, normalised: str) -> tuple
 
 def classify(text: str) -> tuple[Category, bool]:
     """The primary problem's category and whether it is critical."""
-    display, normalised = _prepare(text)
-    primary = _primary_first(_problems(normalised), display, normalised)[0]
-    return primary.category, primary.critical
+    reading = read_message(text)
+    return reading.category, reading.critical
 
 
-def read_message(text: str) -> Reading:
-    """Everything a specialist reads from a message, as one value."""
+def read_message(text: str, reader: LinearModel | None = None) -> Reading:
+    """Everything a specialist reads from a message, as one value.
+
+    Scope, category, criticality and whether there are several problems are the learned model's
+    (`bot.reading`); the rules below only cut a message that has several problems into its parts.
+    """
     moderation = moderate(text)
     display, normalised = _prepare(text)
-    found = _problems(normalised)
-    problems = _primary_first(found, display, normalised)
+    whole = learned.guess(normalised, reader)
+    multi = whole.multi_probability >= learned.MULTI_THRESHOLD
+    problems: tuple[Problem, ...] = ()
+    if multi:
+        problems = _split_problems(display, normalised, reader)
+        multi = len(problems) > 1
+    # SLA 2.4 and the labelling policy: each part read on its own, the primary chosen among them.
+    problems = _primary_first_of(problems) if multi else (Problem(display, Category(whole.category), whole.critical),)
     primary = problems[0]
     return Reading(
         profanity=moderation.profanity,
@@ -1356,7 +1319,10 @@ def read_message(text: str) -> Reading:
         scope="in" if primary.category.in_scope else "out",
         category=primary.category,
         critical=primary.critical,
-        multi_problem=any(draft.unrelated for draft in found),
+        multi_problem=multi,
         account=find_account(text),
         problems=problems,
+        readable=bool(_READABLE.search(normalised)),
+        outage_unsure=whole.outage_unsure and not multi,
+        confidence=whole.category_probability,
     )

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
+from bot import failures
 from bot.conversation import ChatLocks, ConversationService, Incoming, Outgoing, database_unreachable
 from bot.locks import ChatLock
 from handlers.outbox import Outbox
@@ -86,8 +87,9 @@ class Worker:
                 await self.outbox.send_all(await self._process(incoming))
             if self.after is not None:
                 self.after()
-        except Exception:
-            log.exception("update %s of chat %s: replies not sent", incoming.update_id, incoming.chat_id)
+        except Exception as error:  # what was not sent stays stored: sent again at the next start
+            log.error("update %s of chat %s: replies not sent: %s", incoming.update_id, incoming.chat_id,
+                      failures.describe(error))
 
     async def _process(self, incoming: Incoming) -> list[Outgoing]:
         """Handle a stored update; while the database is unreachable, wait and try again (it stays stored)."""
@@ -95,14 +97,14 @@ class Worker:
                                      f"update {incoming.update_id} of chat {incoming.chat_id} waits")
 
     async def recover(self) -> int:
-        """Several instances: what a dead instance left (updates not handled, replies not sent), chat by
-        chat under the chat's shared lock, so nothing is handled or sent by two instances."""
+        """Several instances: the updates a dead instance left unhandled, chat by chat under the chat's shared
+        lock, so nothing is handled by two instances (the replies it left unsent wait in the delivery queue)."""
         chats = await self.service.chats_to_recover()
         for chat_id in chats:
             async with self.chats(chat_id), self._across_instances(chat_id):
                 for incoming in await self.service.pending(chat_id):
                     await self.outbox.send_all(await self._process(incoming))
-                await self.outbox.send_all(await self.service.unsent(chat_id))
+                # replies it left unsent are the delivery queue's: due once its lease ended, for any instance
         return len(chats)
 
     def _across_instances(self, chat_id: int) -> contextlib.AbstractAsyncContextManager[None]:

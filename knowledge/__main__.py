@@ -4,6 +4,7 @@
     python -m knowledge search "запрос" [--limit 3] [--json]
     python -m knowledge search --batch FILE [--limit 3]     # one query per line -> one JSON array per line
     python -m knowledge stats
+    python -m knowledge fit-gate      # refit the search's gate (knowledge/search_gate.json) on benchmarks/data
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--batch", metavar="FILE", help="one query per line ('-' for stdin); one JSON array per line")
 
     commands.add_parser("stats", help="pages, sections and the last successful crawl")
+    commands.add_parser("fit-gate", help="refit the search's gate on the labelled sets (a source checkout)")
     return parser
 
 
@@ -159,11 +161,27 @@ async def _main(args: argparse.Namespace, settings: KnowledgeSettings) -> int:
         await knowledge.close()
 
 
+def _fit_gate() -> int:
+    """Rewrite knowledge/search_gate.json from benchmarks/data (what `bench_search.py --fit` does)."""
+    import runpy
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_search.py"
+    if not script.exists():
+        print("fit-gate needs the source checkout (benchmarks/ and tests/fixtures/)", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(script.parent))
+    sys.argv = [str(script), "--fit"]
+    runpy.run_path(str(script), run_name="__main__")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
     args = _parser().parse_args(argv)
+    if args.command == "fit-gate":
+        return _fit_gate()
     settings = load_settings(KnowledgeSettings)
     updates: dict[str, object] = {}
     if getattr(args, "concurrency", None):

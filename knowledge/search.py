@@ -15,16 +15,19 @@
   arrays, so a query costs a few vector operations per slot, whatever the size of the index.
 * Ranking: BM25F, boosted when the title names the query and when the query's adjacent words
   stand side by side in the article.
-* The score shown is calibrated: P(the article answers the query) from a logistic regression
-  over how much of the query the article covers (its best answered sentence, the part that does
-  not name other vendors' products, the part in words the help uses at all), how long the query is,
-  and what it names of another vendor's products that the article does not cover; features that
-  hold from one set of questions to the next, chosen leaving one set out. Nothing is returned when
-  the best article is below `threshold`: for a support bot a wrong link is worse than none.
+* A sentence encoder (multilingual USE, `knowledge.encoder`) adds the closeness of meaning to the
+  ranking where the words leave it uncertain: wording the help never uses still finds its article.
+* The score shown is calibrated: P(one of the top three answers the query) from a logistic regression
+  over how much of the query the best of them covers (in the words the help uses, outside other
+  vendors' products, in the query's best answered sentence), how long the query is, and the encoder's
+  cosines; fitted and chosen leaving one labelled set out. Nothing is returned below `threshold`: for a
+  support bot a wrong link is worse than none.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import math
 import re
 from array import array
@@ -34,11 +37,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge import vocabulary
+from knowledge.encoder import Encoder, VectorStore, section_text, shared_encoder, shared_store
 from knowledge.model import Hit, Section
 from knowledge.textproc import Analyzer, Slot, fold, is_latin, pieces
 
@@ -76,13 +82,21 @@ PAIR_SHIFT = 32  # a pair of adjacent terms is keyed as left_id << 32 | right_id
 SNIPPET_CHARS = 200
 HEADING_BONUS = 1.5  # choosing the section to link: a query word in its heading counts this much more
 
-# Calibration: P(the article answers the query) = sigmoid(CAL_BIAS + CAL_WEIGHTS · the CALIBRATED
-# features), a logistic regression fitted on labelled queries: `benchmarks/bench_search.py --fit` prints the
-# constants below, fitted on four sets written apart (dev, extra, fresh, fresh2); the benchmark reports
-# them cross-validated leaving one set out (refitted on three, measured on the fourth).
-# Nothing is shown when the best article is below `threshold`; the next ones are shown when they
-# reach FOLLOWER_SHARE of it. DEFAULT_THRESHOLD is the one of the best hit@3 that leaves at least 0.92
-# of off-topic questions without a link, leaving one set out.
+# The dense term: the cosine between the query's sentence vector and the article's best section
+# (`knowledge.encoder`) is added, `dense_weight` times, to the lexical ranking score divided by the best
+# one's; the encoder's nearest articles join the candidates. It runs only when the lexical gate is
+# not sure (its probability between `lexical_skip` and `lexical_sure`): a query the words answer
+# plainly, or one with nothing in common with the help, does not wait for it.
+DENSE_CANDIDATES = 5
+DENSE_SCAN = 20_000  # sections up to which a query is compared with all (a few ms); above, with the candidates
+
+# The gate: P(one of the top three answers the query) = sigmoid(bias + weights · features) over the
+# features of the top three (the most of the three, «best.», or the first one's, «first.»): two plain
+# logistic regressions in `search_gate.json`, written by `python -m knowledge fit-gate` from the
+# labelled sets in benchmarks/data, the weight of the dense term, the threshold and when to skip the
+# encoder chosen leaving one set out. "lexical" reads the words only, "fused" the encoder's cosines too.
+# The first result's score is that probability; the others' is it times their ranking score relative
+# to the first's, so scores never rise down the list and the first result carries the gate's decision.
 FEATURES = (
     "coverage",  # share of the query's weight the article has (synonyms etc. at their weight)
     "strength",  # BM25F score per unit of query weight, capped at 2
@@ -98,23 +112,87 @@ FEATURES = (
     "length",  # log of the number of query words: long messages cover less of themselves
     "stability",  # share of the query (by weight) without any one of whose words the article stays in the top 3
     "margin",  # lead of the article's ranking score over the next one, relative (negative when trailing)
+    "dense",  # cosine of the query's and the article's best section's sentence vectors (0 when not run)
+    "dense_lead",  # the article's cosine minus the best other candidate's
 )
-# The features the calibration uses, chosen by leave-one-set-out cross-validation (fitted on all the
-# labelled sets but one, measured on the one left out: new wording is a new set). These hold from set
-# to set; the strength of the match, the title, the margin and the stability without a word separated
-# the sets the model was fitted on better than new ones, so a smaller model generalises better;
-# `explain` still reports them all.
-CALIBRATED = ("known_coverage", "native_coverage", "third_party_missed", "clause_coverage", "length")
-_CALIBRATED = np.array([FEATURES.index(f) for f in CALIBRATED])
 _TITLE = FEATURES.index("title_coverage")
 _PHRASES = FEATURES.index("phrases")
-CAL_BIAS = -5.738
-CAL_WEIGHTS = np.array(
-    [-3.914, 5.122, -14.371, 5.535, 1.181],
-    dtype=np.float32,
-)
-DEFAULT_THRESHOLD = 0.44
-FOLLOWER_SHARE = 0.5
+GATE_FILE = Path(__file__).with_name("search_gate.json")
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """One logistic cut-off over the query's top three candidates: its features are FEATURES names
+    prefixed «best.» (the most of the three) or «first.» (the first one's)."""
+
+    features: tuple[str, ...]
+    bias: float
+    weights: tuple[float, ...]
+
+    @staticmethod
+    def vector(rows: np.ndarray, features: Sequence[str]) -> np.ndarray:
+        """The gate's inputs from the feature rows of the candidates, best first."""
+        top = rows[:3]
+        out = np.empty(len(features), dtype=np.float64)
+        for k, name in enumerate(features):
+            how, feature = name.split(".", 1)
+            column = top[:, FEATURES.index(feature)]
+            out[k] = column.max() if how == "best" else column[0]
+        return out
+
+    def probability(self, rows: np.ndarray) -> float:
+        """P(one of the top three answers the query); 0 without candidates."""
+        if not len(rows):
+            return 0.0
+        z = self.bias + float(self.vector(rows, self.features) @ np.array(self.weights, dtype=np.float64))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def scores(self, rows: np.ndarray) -> list[float]:
+        """The score shown for each candidate: the gate's probability for the first, times how the
+        others' ranking score compares with the first's for the rest (so never rising down the list)."""
+        p = self.probability(rows)
+        margin = rows[:, FEATURES.index("margin")]
+        return [p if k == 0 else p * max(0.0, min(1.0, 1.0 + float(margin[k]))) for k in range(len(rows))]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"features": list(self.features), "bias": round(self.bias, 4),
+                "weights": [round(w, 4) for w in self.weights]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Gate:
+        return cls(tuple(data["features"]), float(data["bias"]), tuple(float(w) for w in data["weights"]))
+
+
+@dataclass(frozen=True, slots=True)
+class GateConfig:
+    """Everything learned about ranking and the cut-off (see `search_gate.json`)."""
+
+    lexical: Gate
+    fused: Gate
+    threshold: float  # the least best-of-three probability that shows links
+    dense_weight: float
+    lexical_skip: float  # below this lexical probability the encoder is not run: nothing to rescue
+    lexical_sure: float  # at or above it neither: the words answer plainly
+    follower_share: float = 0.5  # a result after the first is shown when its score reaches this share of threshold
+
+    def to_dict(self) -> dict[str, object]:
+        return {"lexical": self.lexical.to_dict(), "fused": self.fused.to_dict(), "threshold": self.threshold,
+                "dense_weight": self.dense_weight, "lexical_skip": self.lexical_skip,
+                "lexical_sure": self.lexical_sure, "follower_share": self.follower_share}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GateConfig:
+        return cls(Gate.from_dict(data["lexical"]), Gate.from_dict(data["fused"]), float(data["threshold"]),
+                   float(data["dense_weight"]), float(data["lexical_skip"]), float(data["lexical_sure"]),
+                   float(data.get("follower_share", 0.5)))
+
+
+def load_gate(path: Path = GATE_FILE) -> GateConfig:
+    return GateConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+GATE = load_gate()
+DEFAULT_THRESHOLD = GATE.threshold
 
 _analyzer: Analyzer | None = None
 
@@ -195,9 +273,13 @@ class _Postings:
 class SearchIndex:
     """An in-memory index of sections; `search` returns the best article links for a query."""
 
-    def __init__(self, sections: Sequence[Section], *, threshold: float = DEFAULT_THRESHOLD) -> None:
-        self.threshold = threshold
-        self._an = shared_analyzer()
+    def __init__(self, sections: Sequence[Section], *, threshold: float | None = None, gate: GateConfig = GATE,
+                 dense: bool = True, vectors: VectorStore | None = None, encoder: Encoder | None = None,
+                 analyzer: Analyzer | None = None) -> None:
+        self.gate = gate
+        self.threshold = gate.threshold if threshold is None else threshold
+        self._an = analyzer or shared_analyzer()
+        self._encoder = (encoder or shared_encoder()) if dense else None
         self._sections: list[Section] = list(sections)
         self._articles: list[_Article] = []
         by_page: dict[str, list[int]] = defaultdict(list)
@@ -208,6 +290,7 @@ class SearchIndex:
             self._articles.append(_Article(page_url, self._sections[idx[0]].title, tuple(idx)))
         self._by_url = {a.page_url: a for a in self._articles}
         self._build()
+        self._embed(vectors if vectors is not None else shared_store())
         self._fuzzy_cache: dict[str, tuple[str, float] | None] = {}
         self._slots = lru_cache(maxsize=4096)(self._query_slots)
         self._terms_of_section = lru_cache(maxsize=4096)(self._section_terms)
@@ -215,7 +298,54 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self._sections)
 
+    def with_analyzer(self, analyzer: Analyzer) -> SearchIndex:
+        """The same index reading queries with other vocabularies (for benchmarks): the terms, the
+        vectors and what was mined from the articles are shared, not rebuilt; typo correction may still
+        land on a word only the original vocabularies had."""
+        other = copy.copy(self)
+        other._an = analyzer
+        other._fuzzy_cache = {}
+        other._slots = lru_cache(maxsize=4096)(other._query_slots)
+        return other
+
     # --- building -----------------------------------------------------------------------------
+    def _embed(self, store: VectorStore) -> None:
+        """The sections' sentence vectors, article after article (`_vector_starts` marks each); float32
+        for an index the query is compared with whole, float16 (half the memory) above DENSE_SCAN."""
+        order = [i for article in self._articles for i in article.sections]
+        sizes = np.array([len(a.sections) for a in self._articles], dtype=np.int64)
+        self._vector_starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self._vector_sizes = sizes
+        if self._encoder is None or not order:
+            self._vectors = np.zeros((0, 0), dtype=np.float32)
+            return
+        self.set_vectors(store.vectors([section_text(self._sections[i]) for i in order], self._encoder))
+
+    def set_vectors(self, vectors: np.ndarray) -> None:
+        """Replace the section vectors (article order, as `_embed` makes them); for benchmarks."""
+        self._vectors = np.asarray(vectors, dtype=np.float32 if len(vectors) <= DENSE_SCAN else np.float16)
+
+    def dense_text(self, query: str) -> str:
+        """What the encoder reads of a query: its words as the index reads them (look-alike letters,
+        transliteration and English words undone)."""
+        return " ".join(self._an.query_tokens(" ".join(query[:MAX_QUERY_CHARS].split()), self._term_id))
+
+    def dense_scores(self, query: str, candidates: np.ndarray) -> np.ndarray | None:
+        """Per article, the cosine of the query's vector and its best section's (None without the
+        encoder): every article of an index up to DENSE_SCAN sections, else only the `candidates`
+        (-1 for the others)."""
+        if self._encoder is None or not len(self._vectors):
+            return None
+        vector = self._encoder.query(self.dense_text(query))
+        if len(self._vectors) <= DENSE_SCAN:
+            return np.maximum.reduceat(self._vectors @ vector, self._vector_starts)
+        starts, sizes = self._vector_starts[candidates], self._vector_sizes[candidates]
+        rows = np.concatenate([np.arange(a, a + k) for a, k in zip(starts, sizes, strict=True)])
+        cosines = self._vectors[rows].astype(np.float32) @ vector
+        out = np.full(len(self._articles), -1.0, dtype=np.float32)
+        out[candidates] = np.maximum.reduceat(cosines, np.concatenate([[0], np.cumsum(sizes)[:-1]]))
+        return out
+
     def _article_fields(self, article: _Article, surface: dict[str, str]) -> dict[str, list[str]]:
         """The terms of each field of an article; its words go into `surface` (word → term)."""
         first = self._sections[article.sections[0]]
@@ -627,51 +757,88 @@ class SearchIndex:
         text = " ".join(query[:MAX_QUERY_CHARS].split())
         return self._slots(text) if text else ()
 
-    def explain(self, query: str, limit: int = 3) -> list[Explanation]:
-        """The top articles by calibrated probability, with their features, before the cut-off."""
+    def ranking(self, query: str, *, dense: bool | None = None,
+                dense_weight: float | None = None) -> tuple[np.ndarray, np.ndarray, bool] | None:
+        """(candidate articles best first, their feature rows (see FEATURES), whether the dense term
+        ran) before the cut-off; None when the query has nothing the index knows. `dense` forces the
+        encoder on or off (default: run it where the lexical gate is unsure)."""
         slots = self._parse(query)
         scored = self._features(slots) if slots and self._articles else None
         if scored is None:
-            return []
+            return None
         total, features = scored
-        k = min(CANDIDATES, len(total))
-        candidates = np.argpartition(-total, k - 1)[:k] if k < len(total) else np.arange(len(total))
+        n = len(total)
+        k = min(CANDIDATES, n)
+        candidates = np.argpartition(-total, k - 1)[:k] if k < n else np.arange(n)
         candidates = candidates[total[candidates] > 0]
         if not len(candidates):
-            return []
+            return None
         # rank: BM25F, boosted by how much of the query the title names and how much of it is phrases
-        rank = total[candidates] * (1.0 + TITLE_BOOST * features[candidates, _TITLE])
-        rank *= 1.0 + PHRASE_BOOST * features[candidates, _PHRASES]
+        rank = total * (1.0 + TITLE_BOOST * features[:, _TITLE])
+        rank *= 1.0 + PHRASE_BOOST * features[:, _PHRASES]
         if self._an.is_complaint(query):  # something does not work: troubleshooting articles first
-            rank *= 1.0 + COMPLAINT_BOOST * self._troubleshooting[candidates]
-        order = sorted(range(len(candidates)), key=lambda i: (-float(rank[i]), int(candidates[i])))
-        # margin: how far the best article leads the next one (the others: how far they trail the best)
-        first = float(rank[order[0]])
-        second = float(rank[order[1]]) if len(order) > 1 else 0.0
-        margin = np.where(np.arange(len(candidates)) == order[0], first - second, rank - first) / first
-        rows = np.hstack([features[candidates], margin[:, None].astype(np.float32)])
-        probs = 1.0 / (1.0 + np.exp(-(CAL_BIAS + rows[:, _CALIBRATED] @ CAL_WEIGHTS)))
+            rank *= 1.0 + COMPLAINT_BOOST * self._troubleshooting
+        extra = np.zeros((n, 3), dtype=np.float32)  # margin, dense, dense_lead
+        rows = np.hstack([features, extra])
+        order, margin = self._order(candidates, rank[candidates])
+        rows[candidates, -3] = margin
+        if dense is None:
+            p = self.gate.lexical.probability(rows[candidates[order[:3]]])
+            dense = self.gate.lexical_skip <= p < self.gate.lexical_sure
+        cosines = self.dense_scores(query, candidates) if dense else None
+        if cosines is None:
+            return candidates[order], rows[candidates[order]], False
+        near = np.argpartition(-cosines, min(DENSE_CANDIDATES, n) - 1)[:DENSE_CANDIDATES]
+        candidates = np.union1d(candidates, near[cosines[near] > -1.0])
+        weight = self.gate.dense_weight if dense_weight is None else dense_weight
+        fused = rank[candidates] / float(rank[candidates].max()) + weight * cosines[candidates]
+        order, margin = self._order(candidates, fused)
+        rows[candidates, -3] = margin
+        rows[candidates, -2] = cosines[candidates]
+        best = np.sort(cosines[candidates])[::-1]
+        others = np.where(cosines[candidates] >= best[0], best[1] if len(best) > 1 else 0.0, best[0])
+        rows[candidates, -1] = cosines[candidates] - others
+        return candidates[order], rows[candidates[order]], True
+
+    @staticmethod
+    def _order(candidates: np.ndarray, score: np.ndarray) -> tuple[list[int], np.ndarray]:
+        """Positions of `candidates` best first (ties: lower id) and each one's relative margin:
+        the best one's lead over the next, the others' (negative) gap to the best."""
+        order = sorted(range(len(candidates)), key=lambda i: (-float(score[i]), int(candidates[i])))
+        first = float(score[order[0]])
+        second = float(score[order[1]]) if len(order) > 1 else 0.0
+        margin = np.where(np.arange(len(candidates)) == order[0], first - second, score - first)
+        return order, (margin / first if first > 0 else margin).astype(np.float32)
+
+    def explain(self, query: str, limit: int = 3, *, dense: bool | None = None) -> list[Explanation]:
+        """The top articles with their features and the scores the gate gives them, before the cut-off."""
+        ranked = self.ranking(query, dense=dense)
+        if ranked is None:
+            return []
+        articles, rows, fused = ranked
+        scores = (self.gate.fused if fused else self.gate.lexical).scores(rows[:max(limit, 3)])
         return [
-            Explanation(
-                self._articles[int(candidates[i])].page_url,
-                tuple(float(x) for x in rows[i]),
-                float(probs[i]),
-            )
-            for i in order[:limit]
+            Explanation(self._articles[int(a)].page_url, tuple(float(x) for x in row), p)
+            for a, row, p in zip(articles[:limit], rows[:limit], scores, strict=False)
         ]
 
     def search(self, query: str, limit: int = 3) -> list[Hit]:
-        """Best articles first (one hit per page), [] when nothing is relevant enough."""
+        """Best articles first (one hit per page), [] when nothing is relevant enough.
+
+        The gate reads the top three together; the first hit carries its probability, the others less
+        as their ranking score trails the first's, and they are shown while at least `follower_share`
+        of the threshold."""
         if limit <= 0:
             return []
         explained = self.explain(query, limit)
         if not explained or explained[0].probability < self.threshold:
-            return []  # the best match is not convincing: no link rather than a wrong one
+            return []  # nothing convincing: no link rather than a wrong one
+        shown = [e.probability for e in explained]
         slots = self._parse(query)
         hits: list[Hit] = []
-        for ex in explained:
-            if ex.probability < self.threshold * FOLLOWER_SHARE:
-                continue
+        for ex, score in zip(explained[:limit], shown, strict=False):
+            if hits and score < self.threshold * self.gate.follower_share:
+                break
             section = self._best_section(self._by_url[ex.page_url], slots)
             hits.append(
                 Hit(
@@ -679,7 +846,7 @@ class SearchIndex:
                     title=section.title,
                     heading=section.heading,
                     snippet=self._snippet(section, slots),
-                    score=round(ex.probability, 4),
+                    score=round(score, 4),
                 )
             )
         return hits

@@ -120,12 +120,27 @@ class Knowledge:
                 from knowledge.search import SearchIndex  # the crawler and the CLI's crawl run without it
 
                 found: list[Section] = await self.store.load_sections()
-                self._index = await asyncio.to_thread(SearchIndex, found) if found else None
+                self._index = await asyncio.to_thread(self._build_index, SearchIndex, found) if found else None
                 self._generation = generation
                 self._loaded = True
                 if self._index is not None:
                     _keep_out_of_collections()
         return self._index
+
+    def _build_index(self, make: type[SearchIndex], sections: list[Section]) -> SearchIndex:
+        """The index, its section vectors taken from (and new ones saved to) the vector file."""
+        from knowledge.encoder import VectorStore, shared_store
+
+        path = self.settings.vectors_path()
+        store = VectorStore(path, fallback=shared_store()) if path else shared_store()
+        known = len(store)
+        index = make(sections, vectors=store)
+        if path and len(store) != known:
+            try:
+                store.save()
+            except OSError:
+                logger.warning("could not save the section vectors to %s", path)
+        return index
 
     async def load(self) -> bool:
         """Build the search index now rather than at the first question; False while the index is empty."""

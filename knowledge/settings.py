@@ -29,6 +29,9 @@ class KnowledgeSettings(BaseSettings):
     crawl_retries: int = Field(3, alias="CRAWL_RETRIES", ge=0, le=10)
     # Apply pending schema migrations at start; false: refuse to start until `python -m bot migrate` ran.
     auto_migrate: bool = Field(True, alias="AUTO_MIGRATE")
+    # the sections' sentence vectors, saved so that a restart embeds only new text; by default next to a
+    # SQLite database file, in memory only with another database unless set
+    section_vectors_path: str | None = Field(None, alias="SECTION_VECTORS_PATH")
 
     @field_validator("help_base_url", "help_public_base_url")
     @classmethod
@@ -45,6 +48,17 @@ class KnowledgeSettings(BaseSettings):
         if "://" not in value:
             raise ValueError("must be a SQLAlchemy URL such as sqlite+aiosqlite:///./data/bot.sqlite3")
         return value
+
+    def vectors_path(self) -> Path | None:
+        """Where the section vectors are saved (None: kept in memory)."""
+        if self.section_vectors_path:
+            return Path(self.section_vectors_path)
+        prefix = "sqlite+aiosqlite:///"
+        if self.database_url.startswith(prefix):
+            path = self.database_url[len(prefix):].split("?", 1)[0]
+            if path and path != ":memory:":
+                return Path(path).with_name(Path(path).stem + ".vectors.npz")
+        return None
 
     def ensure_sqlite_dir(self) -> None:
         """Create the folder of a SQLite database file, so a first start just works."""

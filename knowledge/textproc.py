@@ -10,7 +10,7 @@ boundaries (hyphenated words give their parts and the joined form), stop words, 
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 
@@ -172,17 +172,35 @@ class Slot:
             self.alternatives[term] = weight
 
 
-class Analyzer:
-    """Words → terms, shared by the index and the queries (cached; thread-safe for reads)."""
+@dataclass(frozen=True)
+class Vocabulary:
+    """The query-side vocabularies an analyzer applies (by default those of `knowledge.vocabulary`);
+    benchmarks pass smaller ones to measure what an entry is worth."""
 
-    def __init__(self) -> None:
-        self._morph = pymorphy3.MorphAnalyzer()
-        self._stemmer = snowballstemmer.stemmer("russian")
-        self._english_stemmer = snowballstemmer.stemmer("english")
-        self.term = lru_cache(maxsize=200_000)(self._term)
-        self._lookup = lru_cache(maxsize=200_000)(self._dictionary_lookup)
-        # the small list (words down to Zipf 3) is enough to tell common words from specific ones
-        self._zipf = lru_cache(maxsize=200_000)(partial(wordfreq.zipf_frequency, lang="ru", wordlist="small"))
+    synonym_groups: tuple[tuple[str, ...], ...] = vocabulary.SYNONYM_GROUPS
+    slang: Mapping[str, str] = field(default_factory=lambda: dict(vocabulary.SLANG))
+    english: Mapping[str, str] = field(default_factory=lambda: dict(vocabulary.ENGLISH))
+
+
+class Analyzer:
+    """Words → terms, shared by the index and the queries (cached; thread-safe for reads).
+
+    `base`: another analyzer whose morphology and word caches this one shares (they do not depend
+    on the vocabularies)."""
+
+    def __init__(self, vocab: Vocabulary | None = None, *, base: Analyzer | None = None) -> None:
+        self.vocab = vocab or Vocabulary()
+        if base is not None:
+            self._morph, self._stemmer, self._english_stemmer = base._morph, base._stemmer, base._english_stemmer
+            self.term, self._lookup, self._zipf = base.term, base._lookup, base._zipf
+        else:
+            self._morph = pymorphy3.MorphAnalyzer()
+            self._stemmer = snowballstemmer.stemmer("russian")
+            self._english_stemmer = snowballstemmer.stemmer("english")
+            self.term = lru_cache(maxsize=200_000)(self._term)
+            self._lookup = lru_cache(maxsize=200_000)(self._dictionary_lookup)
+            # the small list (words down to Zipf 3) is enough to tell common words from specific ones
+            self._zipf = lru_cache(maxsize=200_000)(partial(wordfreq.zipf_frequency, lang="ru", wordlist="small"))
         self.stop_terms = frozenset(self.term(w) for w in vocabulary.STOP_WORDS if "-" not in w)
         self.third_party_terms = frozenset(
             t for w in vocabulary.THIRD_PARTY for p in parts(w) for t in (self.term(p), self._stemmer.stemWord(p))
@@ -293,7 +311,7 @@ class Analyzer:
         itself; a synonym less; one word of a phrase less again.
         """
         table: dict[str, dict[str, float]] = {}
-        for group in vocabulary.SYNONYM_GROUPS:
+        for group in self.vocab.synonym_groups:
             members = [self._phrase_terms(m) for m in group]
             for i, own in enumerate(members):
                 if len(own) != 1:
@@ -314,12 +332,12 @@ class Analyzer:
         """phrase → its replacement as units of meaning, each a list of alternative words."""
         return {
             tuple(words(k)): [words(part.replace("/", " ")) for part in v.split()]
-            for k, v in vocabulary.SLANG.items()
+            for k, v in self.vocab.slang.items()
         }
 
     def vocabulary_words(self) -> Iterable[str]:
         """Words the vocabularies know (typo correction may land on them too)."""
-        for group in vocabulary.SYNONYM_GROUPS:
+        for group in self.vocab.synonym_groups:
             for member in group:
                 for token in words(member):
                     yield from parts(token)
@@ -332,6 +350,10 @@ class Analyzer:
         vocabularies («api», «crm», «excel»); otherwise they are English words or transliterations.
         A slang phrase becomes one unit holding the help center's words for it.
         """
+        return self._rewrite_slang(self.query_tokens(query, indexed))
+
+    def query_tokens(self, query: str, indexed: Container[str] = ()) -> list[str]:
+        """The query's folded words in order, disguises undone, Latin spellings read (no slang rewrites)."""
         tokens: list[str] = []
         query = _EMAIL.sub(" почтовый ящик ", query)  # an address says the question is about mail
         for token in map(deobfuscate, words(query)):
@@ -346,11 +368,11 @@ class Analyzer:
             for piece in split:
                 if piece in vocabulary.STOP_WORDS or self._latin_is_term(piece, indexed):
                     tokens.append(piece)
-                elif piece in vocabulary.ENGLISH:
-                    tokens.extend(words(vocabulary.ENGLISH[piece]))
+                elif piece in self.vocab.english:
+                    tokens.extend(words(self.vocab.english[piece]))
                 else:
                     tokens.append(self._reading(piece, indexed))
-        return self._rewrite_slang(tokens)
+        return tokens
 
     def _reading(self, latin: str, indexed: Container[str]) -> str:
         """The Cyrillic reading of a transliterated word: the first one that is a Russian word or

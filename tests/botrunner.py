@@ -1,13 +1,18 @@
 """Run the real bot (`bot.app.Application`, aiogram in long polling) against the Bot API emulator.
 
 Shared by the end-to-end tests and the dialogue benchmark. `restart()` stops the dispatcher and
-starts a new application on the same database file, as a restarted process would.
+starts a new application on the same database file, as a restarted process would. `bot_process` runs
+`python -m bot` as a process of its own instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +22,8 @@ from bot.settings import Settings
 from knowledge.model import Hit
 from tests.dbs import database_url
 from tests.emulator import BotAPIEmulator
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def bot_settings(emulator: BotAPIEmulator, database: Path, **extra: Any) -> Settings:
@@ -72,3 +79,21 @@ class BotRunner:
     async def restart(self) -> Application:
         await self.stop()
         return await self.start()
+
+
+@contextlib.asynccontextmanager
+async def bot_process(emulator: BotAPIEmulator, database_url: str, log: Path,
+                      **env: str) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m bot` as its own process, its output in `log` (killed at the end if still running)."""
+    values = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "BOT_TOKEN": emulator.token,
+              "TELEGRAM_API_URL": emulator.base_url, "DATABASE_URL": database_url,
+              "HELP_BASE_URL": "http://127.0.0.1:9/help/", "CRAWL_RETRIES": "0", **env}
+    with log.open("ab") as out:
+        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=log.parent, env=values,
+                                                       stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

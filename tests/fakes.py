@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bot.reading.normalise import INVISIBLE
+
 
 @dataclass(frozen=True)
 class FakeProblem:
@@ -24,6 +26,8 @@ class FakeReading:
     problems: tuple[FakeProblem, ...] = ()
     profanity: bool = False
     insult: bool = False
+    readable: bool = True
+    outage_unsure: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,11 @@ def fake_read(text: str) -> FakeReading:
     account = _ACCOUNT.search(text)
     return FakeReading(category=primary.category, scope=scope, critical=primary.critical,
                        multi_problem=len(problems) > 1, account=account.group(1).lower() if account else None,
-                       problems=tuple(problems))
+                       problems=tuple(problems), readable=_readable(text), outage_unsure="у кого-то" in text.lower())
+
+
+def _readable(text: str) -> bool:
+    return bool(re.search(r"[^\W_]", INVISIBLE.sub("", _ACCOUNT.sub("", text))))
 
 
 def fake_moderate(text: str) -> FakeModeration:
@@ -117,3 +125,26 @@ class FakeSchedule:
         while day.weekday() >= 5:
             day += timedelta(days=1)
         return (day - timedelta(hours=3)).replace(tzinfo=UTC)
+
+    def _opened(self, at: datetime) -> datetime:
+        return at if self.is_open(at) else self.next_open(at)
+
+    def working_seconds_between(self, start: datetime, end: datetime) -> float:
+        total, moment = 0.0, start
+        while moment < end:
+            moment = self._opened(moment)
+            closing = self._local(moment).replace(hour=self.close_hour, minute=0, second=0, microsecond=0)
+            closing = (closing - timedelta(hours=3)).replace(tzinfo=UTC)
+            total += max(0.0, (min(end, closing) - moment).total_seconds())
+            moment = closing
+        return total
+
+    def add_working_seconds(self, at: datetime, seconds: float) -> datetime:
+        moment, remaining = self._opened(at), max(0.0, seconds)
+        while True:
+            closing = self._local(moment).replace(hour=self.close_hour, minute=0, second=0, microsecond=0)
+            closing = (closing - timedelta(hours=3)).replace(tzinfo=UTC)
+            if remaining <= (closing - moment).total_seconds():
+                return moment + timedelta(seconds=remaining)
+            remaining -= (closing - moment).total_seconds()
+            moment = self._opened(closing)

@@ -7,9 +7,13 @@ import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from knowledge.encoder import shared_store
 from knowledge.model import Section
 
 ARTICLES = Path(__file__).parent / "fixtures" / "helpcenter" / "articles.jsonl"
+# The mirror's section vectors (`knowledge.encoder`), so that indexing it does not run the encoder;
+# rebuilt by `python benchmarks/bench_search.py --embed-mirror` when the articles change.
+VECTORS = ARTICLES.with_name("section_vectors.npz")
 
 
 def load_articles(path: Path = ARTICLES) -> list[dict]:
@@ -38,6 +42,7 @@ def article_sections(article: dict) -> list[Section]:
 
 
 def mirror_sections(path: Path = ARTICLES) -> list[Section]:
+    shared_store().load(VECTORS)
     return [s for a in load_articles(path) for s in article_sections(a)]
 
 

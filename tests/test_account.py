@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.account import find_account
+from bot.account import find_account, idna_form, latin_guess, lookalike_letters
 
 
 @pytest.mark.parametrize(
@@ -25,9 +25,10 @@ from bot.account import find_account
         ("vega-pro.aspro. cloud", "vega-pro.aspro.cloud"),
         ("vega-pro . aspro . cloud", "vega-pro.aspro.cloud"),
         ("nova.аспро.клауд", "nova.aspro.cloud"),
-        # Cyrillic look-alike letters in the name (о, р, с, а, е are Cyrillic here).
-        ("аккаунт оmega-tex.aspro.cloud", "omega-tex.aspro.cloud"),
-        ("Аккаунт: Рrofi-Сlean", "profi-clean.aspro.cloud"),
+        # Cyrillic look-alike letters in a Latin name (о, р, с are Cyrillic here) are kept as typed: the
+        # all-Latin reading is a guess the user is asked about (test_a_mixed_name_has_a_latin_guess).
+        ("аккаунт оmega-tex.aspro.cloud", "оmega-tex.aspro.cloud"),
+        ("Аккаунт: Рrofi-Сlean", "рrofi-сlean.aspro.cloud"),
         # Invisible characters inside the address.
         ("kva\u200bdrat.aspro.cl\u00adoud", "kvadrat.aspro.cloud"),
         # Bare names.
@@ -36,8 +37,11 @@ from bot.account import find_account
         ("our account is acme-trade", "acme-trade.aspro.cloud"),
         ("аккаунт под названием «Romashka»", "romashka.aspro.cloud"),
         ("фильтр не работает, аккаунт romashka. Спасибо", "romashka.aspro.cloud"),
-        # A name typed all in Cyrillic look-alikes (а, с, е).
-        ("асе.aspro.cloud не грузится", "ace.aspro.cloud"),
+        # Internationalised names are addresses of their own, kept as written.
+        ("асе.aspro.cloud не грузится", "асе.aspro.cloud"),
+        ("не открывается ооо-вектор.aspro.cloud", "ооо-вектор.aspro.cloud"),
+        ("https://Ромашка.aspro.cloud/crm/deals/1", "ромашка.aspro.cloud"),
+        ("вектор.аспро.клауд", "вектор.aspro.cloud"),
         # Custom domains presented as the account are kept.
         ("Пропали все сделки!! crm.vektor-group.ru", "crm.vektor-group.ru"),
         ("наш портал firma.ru не открывается", "firma.ru"),
@@ -94,3 +98,30 @@ def test_any_text_is_answered_the_same_way(text: str) -> None:
     first = find_account(text)
     assert first == find_account(text)
     assert first is None or (first == first.lower() and " " not in first and "/" not in first)
+
+
+@pytest.mark.parametrize(
+    ("address", "guess", "letters"),
+    [
+        ("оmega-tex.aspro.cloud", "omega-tex.aspro.cloud", ["о"]),
+        ("рrofi-сlean.aspro.cloud", "profi-clean.aspro.cloud", ["р", "с"]),
+    ],
+)
+def test_a_mixed_name_has_a_latin_guess(address: str, guess: str, letters: list[str]) -> None:
+    assert latin_guess(address) == guess
+    assert lookalike_letters(address) == letters
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["romashka.aspro.cloud", "ооо-вектор.aspro.cloud", "асе.aspro.cloud", "romaшka.aspro.cloud", "crm.firma.ru"],
+)
+def test_no_guess_for_a_name_in_one_script(address: str) -> None:
+    # all Latin, all Cyrillic (even all look-alikes), or a Cyrillic letter with no Latin twin: nothing to guess
+    assert latin_guess(address) is None
+
+
+def test_an_internationalised_address_has_its_idna_form() -> None:
+    assert idna_form("ооо-вектор.aspro.cloud") == "xn----dtbjuqaaess.aspro.cloud"
+    assert idna_form("romashka.aspro.cloud") is None
+    assert idna_form("-" * 70 + ".рф") is None  # not a valid name: no form rather than an error

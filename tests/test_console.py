@@ -36,3 +36,12 @@ async def test_console_dialogue_to_a_ticket_with_a_button_and_a_file(tmp_path):
         assert await service.unsent() == []
     finally:
         await engine.dispose()
+
+
+def test_a_line_is_a_button_number_only_in_ascii_digits_within_the_buttons():
+    console = Console(None, 5, lambda line: None)  # type: ignore[arg-type]
+    console.buttons = ["helped:", "specialist:"]
+    assert console.parse("2").text == "specialist:"
+    for line in ("²", "①", "٢", "２", "0", "3", "9" * 5000, "-1"):
+        parsed = console.parse(line)
+        assert parsed is not None and parsed.type == "text" and parsed.text == line

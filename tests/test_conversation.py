@@ -4,26 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from bot import figures, texts
 from bot.conversation import ConversationService, Incoming
 from bot.storage import (
     Attachment,
     Conversation,
     Message,
     MessageVersion,
+    ProcessedUpdate,
     SelfServed,
     Ticket,
     TicketEvent,
+    User,
     Wish,
     count_self_served,
 )
 from knowledge.db import make_engine
 from tests.dbs import database_url
-from tests.fakes import FakeSchedule, FakeSearcher, fake_moderate, fake_read
+from tests.fakes import FakeHit, FakeSchedule, FakeSearcher, fake_moderate, fake_read
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 PDF = b"%PDF-1.7\n" + b"\0" * 32
@@ -87,7 +91,8 @@ async def test_full_ticket_in_one_message_then_send(env):
     assert "Проверьте" in card[-1].text and [label for label, _ in card[-1].buttons[0]] == ["Отправить"]
     sent = await chat.press("send:")
     assert "№1" in sent[0].text and "Место в очереди: 1" in sent[0].text
-    assert "специалист ответит здесь в рабочее время" in sent[0].text
+    # no first responses yet: an hour of support time for each ticket in the queue
+    assert "при нынешней очереди ответ здесь можно ожидать сегодня до 13:00 по московскому времени" in sent[0].text
     async with service.sessions() as session:
         ticket = await session.get(Ticket, 1)
         assert ticket.account == "romashka.aspro.cloud" and ticket.environment == "Chrome 120, Windows 11"
@@ -112,6 +117,43 @@ async def test_outside_hours_the_next_opening_is_named_and_critical_goes_first(e
     sent = await urgent.press("send:")
     assert "Место в очереди: 1" in sent[0].text and "срочное" in sent[0].text
     assert "в понедельник, 30 ноября, в 08:00" in sent[0].text
+
+
+def test_the_desks_pace_is_its_first_response_time_per_place_in_the_queue():
+    schedule = FakeSchedule()
+    start = WEDNESDAY_NOON
+    history = [
+        (start, start + timedelta(minutes=30)),                                  # alone: 30 minutes
+        (start + timedelta(minutes=5), start + timedelta(minutes=65)),           # second in line: 60 / 2
+        (start + timedelta(minutes=70), start + timedelta(minutes=100)),         # alone again: 30
+        (start + timedelta(minutes=80), None),                                   # not answered yet: no figure
+    ]
+    assert figures.seconds_per_place(history, schedule) == 1800
+    assert figures.seconds_per_place([(start, None)], schedule) is None
+    evening = datetime(2026, 11, 25, 14, 30, tzinfo=UTC)  # 17:30 in Moscow, answered at 8:30 the next morning
+    assert figures.seconds_per_place([(evening, evening + timedelta(hours=15))], schedule) == 3600
+
+
+async def test_the_expected_answer_follows_the_desks_recent_pace(env):
+    service, _, clock, _ = env
+    async with service.writing() as session:
+        session.add(User(id=7, name="Ранее"))
+        await session.flush()
+        for day in range(1, 4):  # answered in 20 working minutes, one at a time
+            created = WEDNESDAY_NOON - timedelta(days=day)
+            session.add(Ticket(user_id=7, chat_id=7, account="a.aspro.cloud", category="bug_report",
+                               description="ранее", state="in_progress", created_at=created, queued_at=created,
+                               first_response_at=created + timedelta(minutes=20)))
+    first, second = Chat(service, 1), Chat(service, 2)
+    for chat in (first, second):
+        await chat.say("Как подключить почту в romashka.aspro.cloud?")
+    assert "ожидать сегодня до 12:20 по московскому" in (await first.press("send:"))[0].text
+    assert "ожидать сегодня до 12:40 по московскому" in (await second.press("send:"))[0].text  # second in line
+    clock["now"] = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)  # 2:00 at night in Moscow
+    night = Chat(service, 3)
+    await night.say("Как подключить почту в romashka.aspro.cloud?")
+    sent = (await night.press("send:"))[0].text
+    assert "приступят к обращениям сегодня в 08:00" in sent and "ожидать сегодня до 09:00" in sent
 
 
 async def test_duplicated_update_has_one_effect(env):
@@ -286,7 +328,7 @@ async def test_long_message_is_split_within_the_limit(env):
     assert answers[-1].buttons  # the buttons go with the last part
 
 
-async def test_a_failing_update_gets_an_apology_and_is_not_retried_forever(env):
+async def test_a_failing_update_gets_an_apology_and_is_not_retried_forever(env, caplog):
     _, engine, clock, _ = env
 
     def broken(text: str):
@@ -295,6 +337,51 @@ async def test_a_failing_update_gets_an_apology_and_is_not_retried_forever(env):
     failing = ConversationService(engine, reader=broken, moderator=fake_moderate, schedule=FakeSchedule(),
                                   clock=lambda: clock["now"])
     chat = Chat(failing)
+    with caplog.at_level(logging.INFO):
+        answers = await chat.say("Как подключить почту?")
+    assert [answer.text for answer in answers] == [texts.render("processing_error")]
+    assert "сохранено" in answers[0].text
+    # one line in the log: the update, the exception, where it was raised; no traceback
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "\n" not in record.getMessage() and record.exc_info is None
+    assert "RuntimeError: reader failed" in record.getMessage() and "test_conversation.py" in record.getMessage()
+    async with engine.connect() as connection:
+        done = (await connection.execute(select(ProcessedUpdate.done_at))).scalars().all()
+    assert done == [None]  # kept for another try, not marked handled
+    caplog.clear()
+    assert await failing.recover() == []  # tried once more at the next start, failing again: no second apology
+    assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
+    assert await failing.recover() == []  # given up after that: not tried at every start
+    assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
+
+
+async def test_a_failed_update_is_answered_when_the_next_start_handles_it(env):
+    _, engine, clock, _ = env
+    calls = {"n": 0}
+
+    def flaky(text: str):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("reader failed once")
+        return fake_read(text)
+
+    first = ConversationService(engine, reader=flaky, moderator=fake_moderate, schedule=FakeSchedule(),
+                                clock=lambda: clock["now"])
+    chat = Chat(first)
     answers = await chat.say("Как подключить почту?")
-    assert "внутренней ошибки" in answers[0].text
-    assert await failing.recover() == []
+    assert [answer.text for answer in answers] == [texts.render("processing_error")]
+    later = await first.recover()  # the next start: handled now, its answer queued like any other
+    assert later and all(answer.text != texts.render("processing_error") for answer in later)
+
+
+async def test_links_keep_the_searchs_first_result_and_its_order(env):
+    """The search ranks and gates; the dialogue never drops its first link (even when a later one
+    scores higher) and keeps the others in rank order unless far weaker than the first."""
+    service, _, _, searcher = env
+    searcher.hits = (
+        FakeHit("https://aspro.cloud/help/articles/1--a", "A", score=0.6),
+        FakeHit("https://aspro.cloud/help/articles/2--b", "B", score=0.9),
+        FakeHit("https://aspro.cloud/help/articles/3--c", "C", score=0.4),
+    )
+    hits = await service._search("как настроить воронку")
+    assert [h.title for h in hits] == ["A", "B"]

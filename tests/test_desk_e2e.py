@@ -279,6 +279,20 @@ async def test_deleted_topic_is_recreated_with_the_card(runner, emulator, desk_w
     assert ticket.topic_id == new_topic.thread_id
 
 
+async def test_an_edit_of_the_filed_request_reaches_the_topic(runner, emulator, desk_world):
+    group, *_ = desk_world
+    user = emulator.create_user("Клиент")
+    request = await emulator.user_sends(user, FULL)
+    card = await emulator.wait_for_bot_message(user, lambda m: any("Отправить" in b for b in m.button_texts))
+    await emulator.user_presses(user, card, button="Отправить")
+    await emulator.wait_for_bot_message(user, lambda m: "зарегистрировано" in (m.text or ""))
+    topic, _card = await card_of(emulator, group, 1)
+    await emulator.user_edits(user, request, FULL.replace("сделка", "задача"))
+    edited = await emulator.wait_for_bot_message(group, lambda m: "исправил" in (m.text or ""),
+                                                 thread_id=topic.thread_id)
+    assert "Не сохраняется задача" in edited.text and "прежний текст" in edited.text
+
+
 async def test_edit_reaches_the_topic_marked_and_history_is_kept(runner, emulator, desk_world):
     group, anna, *_ = desk_world
     user, topic, _card = await taken_ticket(emulator, group, anna)
@@ -507,3 +521,38 @@ async def test_reindex_edits_one_progress_message_and_refuses_a_second(emulator,
             assert progress == [final]
         finally:
             await runner.stop()
+
+
+async def test_the_agent_corrects_the_category_and_the_urgency_from_the_card(runner, emulator, desk_world):
+    group, anna, *_ = desk_world
+    _user, topic, card = await taken_ticket(emulator, group, anna)
+    await emulator.user_presses(anna, card, button="Изменить категорию")
+    choice = await emulator.wait_for_bot_message(group, lambda m: "Категория обращения №1" in (m.text or ""),
+                                                 thread_id=topic.thread_id)
+    assert "ошибка" in choice.text and len(choice.buttons) == 7  # the in-scope categories of SLA 3.1
+    await emulator.user_presses(anna, choice, button="сбой в работе")
+    await emulator.wait_for_bot_message(group, lambda m: "ошибка → сбой в работе" in (m.text or ""),
+                                        thread_id=topic.thread_id)
+    [ticket] = await rows(runner, select(Ticket))
+    assert (ticket.category, ticket.critical) == ("outage", True)  # SLA 2.1: an outage goes out of turn
+    await emulator.settle()
+    assert "Категория: сбой в работе" in emulator.find_message(group, card.message_id).text
+
+    # an outage cannot lose its urgency; once it is a bug again, it can
+    query = await emulator.user_presses(anna, card, button="Срочность")
+    assert "всегда обрабатывается вне очереди" in (await emulator.wait_for_callback_answer(query)).text
+    await emulator.user_presses(anna, choice, button="ошибка")
+    await emulator.wait_for_bot_message(group, lambda m: "сбой в работе → ошибка" in (m.text or ""),
+                                        thread_id=topic.thread_id)
+    await emulator.user_presses(anna, card, button="Срочность")
+    await emulator.wait_for_bot_message(group, lambda m: "снял отметку" in (m.text or ""), thread_id=topic.thread_id)
+    [ticket] = await rows(runner, select(Ticket))
+    assert (ticket.category, ticket.critical) == ("bug_report", False)
+    events = await rows(runner, select(TicketEvent.reason).where(TicketEvent.ticket_id == 1,
+                                                                TicketEvent.from_state == TicketEvent.to_state))
+    assert events == ["category:bug_report>outage", "category:outage>bug_report", "critical:off"]
+    # a forged category is no change
+    await emulator.user_presses(anna, card, "d:category:1:hacked", forge=True)
+    await emulator.settle()
+    [ticket] = await rows(runner, select(Ticket))
+    assert ticket.category == "bug_report"

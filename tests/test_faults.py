@@ -4,41 +4,19 @@ bursts of 429 and 5xx. Nothing a user wrote is lost, nothing is answered twice, 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.botrunner import BotRunner, bot_settings
+from tests.botrunner import BotRunner, bot_process, bot_settings
 from tests.dbs import CAN_STOP_SERVER, ON_POSTGRES, pg_ctl
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL = ("Не сохраняется сделка в romashka.aspro.cloud: открываю CRM → Сделки → Новая сделка, заполняю "
         "поля и жму «Сохранить» — появляется ошибка 500. Браузер Chrome 120, Windows 11.")
-
-
-@contextlib.asynccontextmanager
-async def bot_process(emulator, database_url: str, log: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`python -m bot` as its own process (killed at the end if still running)."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "BOT_TOKEN": emulator.token,
-           "TELEGRAM_API_URL": emulator.base_url, "DATABASE_URL": database_url,
-           "HELP_BASE_URL": "http://127.0.0.1:9/help/", "CRAWL_RETRIES": "0"}
-    with log.open("ab") as out:
-        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=log.parent, env=env,
-                                                       stdout=out, stderr=subprocess.STDOUT)
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
 
 
 def bot_texts(emulator, user) -> list[str]:

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import intake
+from bot.account import find_account
 from bot.intake import Command, Context, DialogueState, Edit, Media, Press, Step, Text, Unsupported, advance
 from tests.fakes import FakeHit, FakeProblem, FakeReading, fake_read
 
@@ -63,7 +64,7 @@ def test_only_missing_fields_are_asked_one_at_a_time():
                                                "summary"]
     draft = state.draft
     assert draft.steps == "Открываю сделку, меняю сумму и нажимаю сохранить"
-    assert draft.environment == "Firefox 128, Ubuntu"
+    assert draft.environment == "Firefox 128 на Ubuntu"  # in the user's words
     assert draft.sources == {"description": 1, "account": 2, "steps": 3, "environment": 4}
 
 
@@ -74,7 +75,7 @@ def test_details_are_taken_from_any_message_whatever_was_asked():
         text("аккаунт romashka.aspro.cloud, у меня Яндекс Браузер 24 на macOS", 2),
     ])
     assert keys(outcomes[-1]) == ["ask_steps"]
-    assert state.draft.environment == "Яндекс Браузер 24, macOS"
+    assert state.draft.environment == "Яндекс Браузер 24 на macOS"
 
 
 def test_a_bare_account_name_is_accepted_when_asked():
@@ -117,6 +118,88 @@ def test_edited_message_updates_the_draft_fields_it_gave():
     edited = advance(edited.state, Edit(1, fixed, fake_read(fixed)))
     assert edited.state.draft.description == fixed
     assert edited.state.draft.steps == "Захожу в сделку и нажимаю сохранить"
+
+
+def test_an_edited_addition_to_the_description_changes_what_is_filed():
+    state, _ = run([text(BUG_FULL, 1)])
+    added = advance(state, text("Только у менеджеров отдела продаж", 2))
+    assert keys(added) == ["added_to_description", "summary"]
+    edited = advance(added.state, Edit(2, "Только у менеджеров отдела закупок", fake_read("закупок")))
+    assert keys(edited) == ["edit_applied", "summary"]
+    description = edited.state.draft.description
+    assert description.endswith("\nТолько у менеджеров отдела закупок") and "продаж" not in description
+    assert description.startswith("Не сохраняется сделка")
+    fixed = BUG_FULL.replace("сделка", "задача")
+    edited = advance(edited.state, Edit(1, fixed, fake_read(fixed)))  # the request itself, the addition kept
+    assert edited.state.draft.description == fixed + "\nТолько у менеджеров отдела закупок"
+    filed = advance(edited.state, Press("send")).effects[0].draft
+    assert filed.description == fixed + "\nТолько у менеджеров отдела закупок"
+
+
+def test_an_edit_of_a_message_that_gave_the_draft_nothing_says_so():
+    state, _ = run([text(BUG_FULL, 1)])
+    state = advance(state, Press("edit")).state
+    outcome = advance(state, Edit(7, "привет", fake_read("привет")))
+    assert keys(outcome) == ["edit_not_in_draft"] and outcome.state.draft == state.draft
+
+
+def account_text(message: str, message_id: int = 1) -> Text:
+    """A message read with the real account finder (the fake reader knows only Latin addresses)."""
+    return Text(message, message_id, FakeReading(category="bug_report", account=find_account(message)))
+
+
+def test_an_internationalised_address_is_taken_as_written_with_its_idna_form():
+    state, (outcome,) = run([account_text("Не сохраняется сделка в ооо-вектор.aspro.cloud")])
+    assert state.draft.account == "ооо-вектор.aspro.cloud"
+    assert state.draft.account_idna == "xn----dtbjuqaaess.aspro.cloud"
+    assert "account_guess" not in keys(outcome) and state.step == Step.STEPS
+
+
+def test_a_look_alike_rewrite_is_asked_not_applied():
+    state, (outcome,) = run([account_text("Не сохраняется сделка в оmega-tex.aspro.cloud")])
+    assert state.step == Step.ACCOUNT_GUESS and state.draft.account is None
+    [question] = [reply for reply in outcome.replies if reply.key == "account_guess"]
+    assert question.params["guess"] == "omega-tex.aspro.cloud" and question.params["letters"] == ["о"]
+    assert [b.data for row in question.buttons for b in row] == ["guess:latin", "guess:written"]
+    latin = advance(state, Press("guess", "latin"))
+    assert latin.state.draft.account == "omega-tex.aspro.cloud" and keys(latin)[-1] == "ask_steps_and_environment"
+    assert advance(state, Press("guess", "written")).state.draft.account == "оmega-tex.aspro.cloud"
+    assert advance(state, text("да", 2)).state.draft.account == "omega-tex.aspro.cloud"
+    assert advance(state, text("нет, как я написал", 2)).state.draft.account == "оmega-tex.aspro.cloud"
+    other = advance(state, text("vektor.aspro.cloud", 2))  # another address typed instead
+    assert other.state.draft.account == "vektor.aspro.cloud" and other.state.draft.account_offer is None
+
+
+def test_a_certain_correction_is_not_asked_about():
+    state, (outcome,) = run([account_text("Не сохраняется сделка в megapolis.aspro.clod")])
+    assert state.draft.account == "megapolis.aspro.cloud" and state.draft.account_idna is None
+    assert "account_guess" not in keys(outcome)
+
+
+def test_links_said_not_to_help_leave_the_card():
+    hits = (FakeHit("https://aspro.cloud/help/articles/1--voronki", "Воронки"),)
+    state, (card,) = run([text("Как настроить воронку в romashka.aspro.cloud?", 1, hits)])
+    assert card.replies[0].params["links"]
+    declined = advance(state, text("не помогло", 2))
+    assert keys(declined) == ["summary"] and not declined.replies[0].params["links"]
+    assert declined.state.draft.description == "Как настроить воронку в romashka.aspro.cloud?"  # not added to it
+    assert "helped" not in [b.action for row in declined.replies[0].buttons for b in row]
+    assert declined.state.draft.help_links  # the agents still see what was shown
+
+
+def test_going_on_past_the_links_declines_them():
+    hits = (FakeHit("https://aspro.cloud/help/articles/1--voronki", "Воронки"),)
+    state, outcomes = run([text("Как настроить воронку?", 1, hits), text("romashka.aspro.cloud", 2)])
+    assert keys(outcomes[0]) == ["links"] and keys(outcomes[1]) == ["summary"]
+    assert not outcomes[1].replies[0].params["links"] and state.draft.links_declined
+
+
+def test_an_answer_with_only_the_browser_is_not_taken_as_steps():
+    state, outcomes = run([text("Не сохраняется сделка в romashka.aspro.cloud, ошибка", 1),
+                           text("Chrome 120, Windows 11", 2)])
+    assert state.draft.steps is None and not state.draft.steps_unknown
+    assert state.draft.environment == "Chrome 120, Windows 11"
+    assert keys(outcomes[-1]) == ["ask_steps"]
 
 
 def test_a_field_is_edited_from_the_card():
@@ -358,3 +441,70 @@ def test_any_sequence_of_events_keeps_a_consistent_state(events):
         if state.step in (Step.IDLE, Step.OFFER_NEXT):
             assert state.draft is None
         assert DialogueState.from_data(str(state.step), state.strikes, state.to_data()) == state
+
+
+def test_a_message_with_nothing_to_read_asks_for_the_question_and_keeps_the_account():
+    for value in ("👍", "...", "\u3164", "🔥🔥🔥 !!!"):
+        outcome = advance(DialogueState(), text(value))
+        assert keys(outcome) == ["nothing_to_read"] and outcome.state.draft is None
+    thumbs = advance(DialogueState(), text("👍 romashka.aspro.cloud"))
+    assert keys(thumbs) == ["nothing_to_read"] and thumbs.state.draft is None
+    assert thumbs.state.last_account == "romashka.aspro.cloud"  # offered with the next request, not filed
+
+
+def test_nothing_to_read_in_the_middle_of_a_request_is_not_refused():
+    state, _ = run([text("Как настроить воронку?")])
+    assert state.step == Step.ACCOUNT
+    outcome = advance(state, text("👍"))
+    assert keys(outcome) != ["nothing_to_read"]
+
+
+def _unsure(value: str, hits: tuple = ()) -> Text:
+    reading = FakeReading(category="outage", critical=True, outage_unsure=True,
+                          problems=(FakeProblem(value, "outage", True),))
+    return Text(value, 1, reading, False, hits)
+
+
+def test_an_unsure_outage_is_asked_who_is_affected_before_it_goes_out_of_turn():
+    asked = advance(DialogueState(), _unsure("не грузятся сделки с утра"))
+    assert keys(asked) == ["ask_outage_scope"]
+    assert [b.value for row in asked.replies[0].buttons for b in row] == ["everyone", "me"]
+    everyone = advance(asked.state, Press("scope", "everyone"))
+    assert keys(everyone)[0] == "critical_noted"
+    assert everyone.state.draft.critical and everyone.state.draft.category == "outage"
+    typed = advance(asked.state, Text("да, у всех сотрудников", 2, fake_read("да, у всех сотрудников")))
+    assert typed.state.draft.critical
+
+
+def test_only_me_makes_it_an_ordinary_bug_with_the_help_links_offered():
+    hits = (FakeHit("https://aspro.cloud/help/articles/7--sdelki", "Сделки"),)
+    asked = advance(DialogueState(), _unsure("не грузятся сделки с утра", hits))
+    me = advance(asked.state, Press("scope", "me"))
+    assert keys(me) == ["links"]
+    assert not me.state.draft.critical and me.state.draft.category == "bug_report"
+    typed = advance(asked.state, Text("только у меня", 2, fake_read("только у меня")))
+    assert keys(typed) == ["links"] and not typed.state.draft.critical
+    assert advance(me.state, Press("scope", "everyone")).replies[0].key == "stale_button"
+
+
+def test_a_complete_bug_report_gets_no_help_links():
+    hits = (FakeHit("https://aspro.cloud/help/articles/9--sdelki", "Сделки"),)
+    outcome = advance(DialogueState(), text(BUG_FULL, hits=hits))
+    assert keys(outcome) == ["summary"]
+    assert outcome.state.draft.help_links == []
+    assert all(b.action != "helped" for row in outcome.replies[0].buttons for b in row)
+
+
+def test_the_next_problem_of_a_split_gets_its_own_help_links():
+    state, _ = run([text("Как настроить воронку в romashka.aspro.cloud? и ещё как подключить почту")])
+    assert state.pending
+    state = advance(state, Press("helped")).state if state.step == Step.LINKS else state
+    state, _ = run([Press("send")], state) if state.step == Step.SUMMARY else (state, None)
+    assert state.step == Step.OFFER_NEXT
+    assert intake.next_press(state, Press("next", "yes")) == "yes"
+    assert intake.next_press(state, Text("да", 5)) == "yes"
+    hits = (FakeHit("https://aspro.cloud/help/articles/3--pochta", "Почта"),)
+    taken = advance(state, Press("next", "yes"), Context(next_hits=hits))
+    assert keys(taken) == ["summary"]  # the account is known: a complete question, its links on the card
+    assert taken.state.draft.help_links[0]["url"].endswith("3--pochta")
+    assert next(b.action for row in taken.replies[0].buttons for b in row) == "helped"

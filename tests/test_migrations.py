@@ -97,7 +97,7 @@ async def test_tables_made_before_migrations_are_adopted(tmp_path):
 
 async def test_tables_of_an_older_schema_are_adopted_at_the_baseline_and_migrated(tmp_path):
     """Tables `create_all` made before the desk's reminders, the messages' update index, the tickets'
-    topic claim and the messages' relay queue existed: stamped at the first schema, then migrated."""
+    topic claim, the relay queue and the delivery queue existed: stamped at the first schema, then migrated."""
     engine = make_engine(database_url(tmp_path))
     older = [table for table in Base.metadata.sorted_tables if table.name != "desk_reminders"]
     try:
@@ -105,7 +105,8 @@ async def test_tables_of_an_older_schema_are_adopted_at_the_baseline_and_migrate
             await conn.run_sync(lambda sync: Base.metadata.create_all(sync, tables=older))
             await conn.execute(text("DROP INDEX ix_messages_update"))
             await conn.execute(text("DROP INDEX ix_messages_relay"))
-            await conn.execute(text("ALTER TABLE messages DROP COLUMN relay_due_at"))
+            for column in ("relay_due_at", "route", "reply_to", "attempts", "delivery_error", "waiting_noted"):
+                await conn.execute(text(f"ALTER TABLE messages DROP COLUMN {column}"))
             for column in ("topic_claim", "topic_claimed_at"):
                 await conn.execute(text(f"ALTER TABLE tickets DROP COLUMN {column}"))
         assert await migrate_all(engine) == ["knowledge", "bot"]

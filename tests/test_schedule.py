@@ -168,3 +168,20 @@ def test_next_open_is_open_and_never_earlier(at: datetime) -> None:
     assert schedule.is_open(at) == (opened == at)
     # Nothing is open between the moment and the next opening.
     assert schedule.working_seconds_between(at, opened) == 0
+
+
+def test_working_seconds_are_added_within_support_hours(schedule: SupportSchedule) -> None:
+    assert schedule.add_working_seconds(msk(2026, 12, 8, 12, 0), 1800) == msk(2026, 12, 8, 12, 30)
+    assert schedule.add_working_seconds(msk(2026, 12, 8, 17, 30), 3600) == msk(2026, 12, 9, 8, 30)  # over the night
+    assert schedule.add_working_seconds(msk(2026, 12, 8, 3, 0), 3600) == msk(2026, 12, 8, 9, 0)     # from the opening
+    assert schedule.add_working_seconds(msk(2026, 12, 11, 17, 0), 7200) == msk(2026, 12, 14, 9, 0)  # over a weekend
+    # 31 December and the New Year holidays are days off (the production calendar): two hours from 11 January
+    assert schedule.add_working_seconds(msk(2026, 12, 31, 17, 0), 7200) == msk(2027, 1, 11, 10, 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 1)), st.floats(0, 200_000))
+def test_adding_working_seconds_counts_them_back(schedule: SupportSchedule, moment: datetime, seconds: float) -> None:
+    start = moment.replace(tzinfo=MSK)
+    end = schedule.add_working_seconds(start, seconds)
+    assert abs(schedule.working_seconds_between(start, end) - seconds) < 1e-3

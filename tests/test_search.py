@@ -6,12 +6,11 @@ import pytest
 
 from knowledge.model import Section
 from knowledge.search import (
-    CAL_WEIGHTS,
-    CALIBRATED,
     COOC_WEIGHT,
     DEFAULT_THRESHOLD,
     DERIVED_WEIGHT,
     FEATURES,
+    GATE,
     SearchIndex,
 )
 from knowledge.textproc import Analyzer, deobfuscate, fold, transliterate, transliterations, words
@@ -389,10 +388,12 @@ def test_results_are_deterministic(index: SearchIndex) -> None:
 
 
 def test_calibration_is_consistent() -> None:
-    """The shipped calibration weighs exactly the features it names, each one `explain` reports."""
-    assert set(CALIBRATED) <= set(FEATURES) and len(set(CALIBRATED)) == len(CALIBRATED)
-    assert len(CAL_WEIGHTS) == len(CALIBRATED)
-    assert 0.0 < DEFAULT_THRESHOLD < 1.0
+    """The shipped gates weigh exactly the features they name, each one `explain` reports."""
+    for gate in (GATE.lexical, GATE.fused):
+        assert all(how in ("best", "first") and f in FEATURES for how, f in (n.split(".", 1) for n in gate.features))
+        assert len(set(gate.features)) == len(gate.features) == len(gate.weights)
+    assert any(".dense" in f for f in GATE.fused.features) and not any(".dense" in f for f in GATE.lexical.features)
+    assert 0.0 < DEFAULT_THRESHOLD < 1.0 and GATE.dense_weight >= 0.0
 
 
 def test_cut_off_prefers_no_link_to_a_half_covered_question(index: SearchIndex) -> None:
@@ -404,3 +405,64 @@ def test_cut_off_prefers_no_link_to_a_half_covered_question(index: SearchIndex) 
     assert not index.search("как выгружать товары из каталога на Ozon")
     probs = [index.explain(q, 1)[0].probability for q in ("импорт сделок из excel", "импорт сделок из ozon")]
     assert probs[0] > probs[1]
+
+
+# --- the sentence encoder and the gate -----------------------------------------------------------
+class _CountingEncoder:
+    """Stands in for the sentence encoder: a fixed direction per text, counting the queries."""
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+
+    def encode(self, texts):
+        import numpy as np
+
+        rng = [np.random.default_rng(abs(hash(t)) % 2**32).standard_normal(512) for t in texts]
+        out = np.array(rng, dtype=np.float32).reshape(-1, 512)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    def query(self, text: str):
+        self.queries.append(text)
+        return self.encode([text])[0]
+
+
+def test_vector_store_round_trip_without_pickle(tmp_path) -> None:
+    import numpy as np
+
+    from knowledge.encoder import VectorStore
+
+    encoder = _CountingEncoder()
+    store = VectorStore(tmp_path / "v.npz")
+    first = store.vectors(["сделка", "воронка", "сделка"], encoder)  # type: ignore[arg-type]
+    assert first.shape == (3, 512) and first.dtype == np.float16 and len(store) == 2
+    store.save()
+    with np.load(tmp_path / "v.npz", allow_pickle=False) as data:
+        assert set(data.files) == {"keys", "vectors"}
+    again = VectorStore(tmp_path / "v.npz")
+    assert len(again) == 2
+    assert np.array_equal(again.vectors(["воронка"], None), first[1:2])  # known: nothing is encoded
+
+
+def test_encoder_runs_only_where_the_words_leave_the_answer_uncertain() -> None:
+    encoder = _CountingEncoder()
+    index = SearchIndex(mirror_sections(), encoder=encoder)  # type: ignore[arg-type]
+    assert paths(index.search("как создать воронку продаж"))[:1] == [FUNNEL]
+    plain = len(encoder.queries)
+    index.search("где посмотреть все непрочитанные оповещения")
+    assert plain == 0 and len(encoder.queries) == 1
+    ranked = index.ranking("где посмотреть все непрочитанные оповещения", dense=True)
+    assert ranked is not None and ranked[2] and ranked[1][0, FEATURES.index("dense")] != 0.0
+    assert SearchIndex(mirror_sections(), dense=False).ranking("оповещения", dense=True)[2] is False
+
+
+def test_the_gate_reads_the_best_of_three_and_scores_never_rise(index: SearchIndex) -> None:
+    for query in ("как создать сделку", "письма не приходят", "kak sozdat proekt", "оплата картой через терминал",
+                  "не всплывают уведомления на телефоне", "как поменять почту, на которую зарегистрирована учётка"):
+        explained = index.explain(query, 3)
+        hits = index.search(query)
+        best = max((e.probability for e in explained), default=0.0)
+        assert bool(hits) == (best >= index.threshold)
+        scores = [h.score for h in hits]
+        assert scores == sorted(scores, reverse=True)
+        if hits:
+            assert hits[0].score == round(best, 4)

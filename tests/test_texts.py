@@ -73,3 +73,43 @@ def test_every_reply_key_renders():
     for key in texts.TEXTS:
         if key not in texts.RENDERERS:
             assert render(key, params)
+
+
+def test_the_agents_card_shows_an_internationalised_account_with_its_ascii_form():
+    card = {"critical": False, "number": 1, "user": "Анна", "account": "ооо-вектор.aspro.cloud",
+            "category": "bug_report", "state": "new", "description": "ошибка"}
+    assert "<code>ооо-вектор.aspro.cloud</code> (<code>xn----dtbjuqaaess.aspro.cloud</code>)" in texts.ticket_card(card)
+    assert "xn--" not in texts.ticket_card({**card, "account": "romashka.aspro.cloud"})
+
+
+def test_the_guess_names_the_cyrillic_letters():
+    html = render("account_guess", {"written": "оmega-tex.aspro.cloud", "guess": "omega-tex.aspro.cloud",
+                                    "letters": ["о"]})
+    assert "«о»" in html and "Вы имели в виду <code>omega-tex.aspro.cloud</code>" in html
+
+
+def test_the_card_says_unknown_steps_plainly_and_does_not_repeat_the_description():
+    draft = {"description": "Ошибка 500. Открываю сделку и жму сохранить.", "account": "a.aspro.cloud",
+             "steps_unknown": True, "environment": "сафари на макбуке"}
+    card = texts.plain(render("summary", {"draft": draft, "failure": True}))
+    assert "Шаги воспроизведения: неизвестны" in card and "Браузер и система: сафари на макбуке" in card
+    repeated = texts.plain(render("summary", {"draft": {**draft, "steps_unknown": False,
+                                                        "steps": "Открываю сделку и жму сохранить."},
+                                              "failure": True}))
+    assert "Шаги воспроизведения" not in repeated and repeated.count("Открываю сделку") == 1
+    own = texts.plain(render("summary", {"draft": {**draft, "steps_unknown": False, "steps": "1. Сделки 2. Новая"},
+                                         "failure": True}))
+    assert "Шаги воспроизведения: 1. Сделки 2. Новая" in own
+
+
+def test_a_moment_today_or_tomorrow_is_said_so():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    msk = ZoneInfo("Europe/Moscow")
+    opening = datetime(2026, 12, 8, 8, 0, tzinfo=msk)  # a Tuesday
+    assert texts.when_text(opening, datetime(2026, 12, 8, 3, 0, tzinfo=msk)) == "сегодня в 08:00"
+    assert texts.when_text(opening, datetime(2026, 12, 7, 19, 0, tzinfo=msk)) == "завтра в 08:00"
+    assert texts.when_text(opening, datetime(2026, 12, 5, 19, 0, tzinfo=msk)) == "во вторник, 8 декабря, в 08:00"
+    assert texts.when_text(opening) == "во вторник, 8 декабря, в 08:00"
+    assert texts.when_text(opening.replace(hour=12, minute=30), opening, by=True) == "сегодня до 12:30"

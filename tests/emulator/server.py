@@ -29,6 +29,10 @@ ERROR_TEXTS = {
 }
 
 
+HTML_502 = ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
+            "</center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n")
+
+
 @dataclass
 class Fault:
     """An injected failure for the next `count` calls of a method (or of every method with "*")."""
@@ -39,11 +43,19 @@ class Fault:
     description: str | None = None
     retry_after: int | None = None
     chat_id: int | None = None
-    action: str = "error"  # error, drop / drop_after (close the connection before / after executing), delay
+    # error, html (a proxy's HTML error page instead of the Bot API's JSON), drop / drop_after (close the
+    # connection before / after executing), delay
+    action: str = "error"
     delay: float = 0.0
+    until: float | None = None  # a window (loop time): every call until then, whatever `count`
 
     def matches(self, method: str, chat_id: Any) -> bool:
-        if self.count <= 0 or self.method not in ("*", method.lower()):
+        if self.until is not None:
+            if asyncio.get_running_loop().time() >= self.until:
+                return False
+        elif self.count <= 0:
+            return False
+        if self.method not in ("*", method.lower()):
             return False
         return self.chat_id is None or str(self.chat_id) == str(chat_id)
 
@@ -177,6 +189,29 @@ class BotAPIEmulator(Driver):
         self.faults.append(fault)
         return fault
 
+    def fail_html_next(self, method: str, code: int = 502, count: int = 1) -> Fault:
+        """The next `count` calls get the HTML error page a proxy in front of Telegram gives (nginx's «502 Bad
+        Gateway»), not a Bot API answer: the client cannot decode it."""
+        fault = Fault(method.lower(), count, code, action="html")
+        self.faults.append(fault)
+        return fault
+
+    def outage(self, seconds: float, mode: str = "500", method: str = "*", chat_id: int | None = None,
+               retry_after: int = 1) -> Fault:
+        """Every call of `method` ("*": any but getUpdates and getMe) fails for `seconds` from now, then works again:
+        `mode` "500" (or another status), "html" (an HTML 502 page), "drop" (the connection closed unanswered),
+        "drop_after" (closed after the call took effect); "429" asks to retry after `retry_after` seconds."""
+        until = asyncio.get_running_loop().time() + seconds
+        if mode in ("html", "drop", "drop_after"):
+            fault = Fault(method.lower(), 0, 502, action=mode, until=until, chat_id=chat_id)
+        else:
+            code = int(mode)
+            description = f"Too Many Requests: retry after {retry_after}" if code == 429 else ERROR_TEXTS.get(code)
+            fault = Fault(method.lower(), 0, code, description or "Error", retry_after if code == 429 else None,
+                          chat_id, until=until)
+        self.faults.append(fault)
+        return fault
+
     def delay_next(self, method: str, seconds: float, count: int = 1) -> Fault:
         """Answer the next `count` calls only after `seconds` (then normally)."""
         fault = Fault(method.lower(), count, action="delay", delay=seconds)
@@ -196,6 +231,8 @@ class BotAPIEmulator(Driver):
 
     def _take_fault(self, method: str, chat_id: Any) -> Fault | None:
         for fault in self.faults:
+            if fault.until is not None and fault.method == "*" and method in ("getUpdates", "getMe"):
+                continue  # an outage of everything the bot asks Telegram to do: updates still come
             if fault.matches(method, chat_id):
                 fault.count -= 1
                 return fault
@@ -335,6 +372,10 @@ class BotAPIEmulator(Driver):
                 await asyncio.sleep(fault.delay)
             elif fault is not None and fault.action == "error":
                 raise ApiError(fault.code, fault.description or "Error", fault.retry_after)
+            elif fault is not None and fault.action == "html":
+                self.failures[canonical] += 1
+                self.requests.append(CallRecord(canonical, _summary(params), fault.code))
+                return web.Response(status=fault.code, text=HTML_502, content_type="text/html")
             if fault is None or fault.action != "drop":
                 self._check_rate(canonical, params.raw("chat_id"))
                 result = await self.api.call(canonical, params)
