@@ -198,10 +198,11 @@ class ConversationService:
         cls, settings: Settings, engine: AsyncEngine, *, searcher: Searcher | None, prober: Prober | None = None,
     ) -> ConversationService:
         """The dialogue with the real reader, moderation and support calendar (the bot and the console)."""
-        from bot.moderation import moderate
+        from bot.moderation import moderate, prepare
         from bot.schedule import SupportSchedule
         from bot.triage import read_message
 
+        prepare()  # the dictionary and look-alike tables load now, not on a user's first message
         return cls(
             engine,
             reader=read_message,
@@ -442,8 +443,10 @@ class ConversationService:
         return bool(verdict.profanity or verdict.insult)
 
     async def _text(self, text: str, message_id: int, new_request: bool) -> intake.Text:
-        if self._flagged(text):
+        verdict = self.moderator(text)  # SLA 4.2: no obscenities, no insults
+        if verdict.profanity or verdict.insult:
             return intake.Text(text, message_id, None, True)
+        rude = bool(getattr(verdict, "rude", False))  # rudeness with no label: answered, not refused
         reading = self.reader(text)
         hits: Sequence[HitLike] = ()
         if new_request and reading.readable and reading.scope == "in" \
@@ -451,7 +454,7 @@ class ConversationService:
             problems = list(reading.problems)
             query = extraction.original_span(text, problems[0].text) if reading.multi_problem and problems else text
             hits = await self._search(extraction.search_query(query))
-        return intake.Text(text, message_id, reading, False, hits)
+        return intake.Text(text, message_id, reading, False, hits, rude)
 
     async def _next_hits(self, state: DialogueState, event: intake.Event) -> Sequence[HitLike]:
         """SLA 2.4, 4.7: when the user takes up the next problem of a split, the help center is asked about it."""

@@ -202,6 +202,7 @@ class Text:
     reading: ReadingLike | None = None  # triage of `text`; None when it was flagged by moderation
     flagged: bool = False               # obscenities or insults (SLA 4.2)
     hits: Sequence[HitLike] = ()        # confident help-center results for `text`
+    rude: bool = False                  # rude with no label and no obscenity («да пошли вы»): not an offence
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,6 +382,15 @@ def _on_text(state: DialogueState, event: Text, ctx: Context) -> Outcome:
         return _offence(state)
     if state.step == Step.SUSPENDED:
         return Outcome(state, [Reply("suspended_still")])
+    outcome = _read_text(state, event, ctx)
+    if event.rude:
+        # SLA 4.2 forbids obscenities and insults; rudeness without them is no offence: the message is
+        # handled as usual, with a polite request to keep the conversation constructive.
+        outcome.replies.insert(0, Reply("keep_constructive"))
+    return outcome
+
+
+def _read_text(state: DialogueState, event: Text, ctx: Context) -> Outcome:
     text = event.text.strip()
     if not text:
         return Outcome(state, [Reply("empty_text")])

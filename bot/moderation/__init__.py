@@ -4,35 +4,56 @@ SLA 4.2: a request must not contain нецензурная лексика or о�
 request may be left unanswered. The labelling policy (which roots are мат, which words are only
 euphemisms or vulgar, whom an insult must be aimed at) is described in ``benchmarks/data/README.md``.
 
+The reading is made of mechanisms rather than lists of the labelled lines: Unicode's own tables for
+look-alikes, the Russian dictionary (pymorphy3, OpenCorpora) for what is a word and whose lemma it is,
+and root patterns for мат. See ``bot/moderation/letters.py`` for the tables and the dictionary.
+
 How a text is read:
 
 1. Unicode is folded (NFKD compatibility forms: fullwidth, math and circled letters), accents and
    invisible characters (zero-width, soft hyphen, bidi controls) are dropped, keeping only the
-   marks of й and ё; «3.14»/«π» glued to letters is read as «пи».
+   marks of й and ё; letters of other scripts are read as what they look like by the UTS #39
+   confusables classes, or else by their Unicode names («χ» → х, «ᴎ» → и, «ⷥ» → з, «🅱» → b);
+   a pictograph inside or closing a word stands for letters and is a mask («пиз🔥ец»), unless a whole
+   dictionary word stands before it («спасибо🙏»); «3.14»/«π» glued to letters is read as «пи».
 2. Whitespace tokens are cut into parts on inner separators (``х-у-й``, ``п.и.з.д.а``); the parts, the
    joined token and runs of single letters or short fragments split by spaces (``х у й н я``,
-   ``пиз дец``, ``ебан утый``) are all candidates. A word spelt letter by letter (``т е б я``,
-   ``к.о-р_а б.л-я``) is read whole, never by the letters inside it; an obscene word glued to a short
-   common word (``вотхуйня``) is read apart from it.
+   ``пиз дец``, ``ебан утый``) are all candidates, but dictionary words side by side are no split word
+   («у нас уйма»). A word spelt letter by letter (``т е б я``, ``к.о-р_а б.л-я``) is read whole,
+   never by the letters inside it; an obscene word glued to a short common word (``вотхуйня``) or
+   typed together with several words (``нахуйтакделать``) is read apart from them.
 3. A candidate word is folded (ё→е, stretched letters collapsed); mixed-script or digit-laden
-   words are read through look-alike tables (x→х, 3→з, 6→б …), pure Latin words through
-   transliteration (``nahuj`` → «нахуй») and checked for English *fuck*.
+   words are read through the look-alike readings of the same table (x→х, 3→з, 6→б, b→в …) plus the
+   typed shapes it lacks (leet, the italic «n» for «п»), pure Latin words through transliteration
+   (``nahuj`` → «нахуй») and checked for English *fuck*.
 4. The folded word is matched against morphology-aware root patterns: a root is only obscene at the
    start of a word or after a chain of real prefixes (за-, на-, по-, от(ъ)-, раз(ъ)- …), with the
-   continuations that root really has. This is what keeps рубля, страхуй, тебя, скипидар,
-   команда, мудрый clean without listing them.
-5. Masked words (``бл*``, ``п**да``, ``еб@ть``) are matched against a lexicon of obscene forms
+   continuations that root really has.
+5. The exception list, after every rewrite (look-alikes, transliteration, gluing, joining, spelling):
+   a word the dictionary knows as a form of a clean lemma is innocent («мандаты», «застрахуйте»,
+   «оскорблять»), unless that very form is a common obscene one («хули»); a capitalised word inside a
+   sentence that is a proper name by the dictionary or Latin read only through transliteration is a
+   name («Чжан Хуэй», «в городе Hui»).
+6. Masked words (``бл*``, ``п**да``, ``еб@ть``, ``nah*j``) are matched against a lexicon of obscene forms
    generated from the same roots: the visible letters must fit one of them, the mask standing for
    one to three letters.
 
 An insult (SLA 4.2) needs a demeaning label (a noun such as «идиоты», «мудаки», an adjective such
-as «тупые», «криворукие» said of people, or «руки из жопы») or obscene abuse («идите нахуй»), aimed
-at support: said to «вы»/«ты», of staff nouns (операторы, разработчики, поддержка), or as a bare
-vocative in a message to support; a comparison of the addressee named only by its verb («работаете
-как обезьяны»); praise for staff in a message about failures, which is irony («гении поддержки»).
-Labels aimed at the user's own people (наш менеджер, клиент, «из наших идиотов»), at the bot or at the
-writer («ну и идиоты же мы»), and negated ones («вы же не идиоты») are not insults; quoted speech is
-not the user's own words.
+as «тупые», «криворукие» said of people, a staff word with a belittling prefix «недопрограммисты»,
+or an idiom with no label word: «руки из одного места», «мозгов нет») or obscene abuse («идите
+нахуй»), aimed at support: said to «вы»/«ты», of staff nouns (операторы, разработчики, поддержка,
+«консультант Анна»), or as a bare address in a message spoken to someone («слушайте, клоуны, …»,
+«Эй, гении», «Эй, залупа, …»); a comparison of the addressee named only by its verb («работаете как
+обезьяны») or staff worse in wit than a bot or an animal («попугай толковее ваших специалистов»); praise for
+staff with blame or failure, which is irony («гении поддержки»). A weak label (an animal, a thing)
+counts only as a form of the word itself («баранина» is meat). Labels aimed at the user's own people
+(«наш менеджер», «у нас сотрудники», клиент), at other companies («их поддержка», «разработчики Битрикс24»,
+«Гугл — …»), at the bot or at the writer («ну и идиоты же мы»), and negated ones («вы же не идиоты»)
+are not insults; quoted speech is not the user's own words. Russian typed in Latin letters is read
+through its transliteration.
+
+Rudeness with no label and no мат («да пошли вы», «идите лесом», «отвалите») is no insult:
+``Moderation.rude`` lets the dialogue ask the user to keep it constructive without refusing the message.
 """
 
 from __future__ import annotations
@@ -43,7 +64,22 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Moderation", "clear_caches", "moderate", "obscene_form"]
+from bot.moderation import letters
+from bot.moderation.letters import (
+    addresses_you,
+    animate,
+    dictionary_innocent,
+    known_word,
+    lemmas,
+    letter_reading,
+    lookalike_readings,
+    organisation,
+    part_of_speech,
+    personal_name,
+    proper_noun,
+)
+
+__all__ = ["Moderation", "clear_caches", "moderate", "obscene_form", "prepare"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +89,9 @@ class Moderation:
     profanity: bool
     insult: bool
     matches: tuple[str, ...] = ()  # the normalised words that triggered (obscene words, then the insult)
+    # Rudeness with no demeaning label and no мат («да пошли вы»): not an insult (SLA 4.2 as labelled),
+    # the user is only asked to keep it constructive.
+    rude: bool = False
 
     @property
     def flagged(self) -> bool:
@@ -111,15 +150,39 @@ def _strip_invisible(text: str) -> str:
         if cat == "Mn":
             if (ch == "\u0306" and prev in "иИ") or (ch == "\u0308" and prev in "еЕ"):
                 out.append(ch)
+            elif (letter := letter_reading(ch)) is not None:
+                out.append(letter)  # a combining letter written over the line: «пиⷥдец»
             continue
         if cat in ("Me", "Cf"):
             continue
         if cat[0] in "CZ" and ch != "\n":
             out.append(" ")
         else:
-            out.append(ch)
+            out.append(letter_reading(ch) or ch)
         prev = ch
-    return unicodedata.normalize("NFC", "".join(out))
+    return _EMOJI_IN_WORD_RE.sub(_emoji_in_word, unicodedata.normalize("NFC", "".join(out)))
+
+
+# A pictograph standing between letters or closing a word («пиз🔥ец», «х🤡йня», «ху😡») stands for letters:
+# it is read as a mask. (Pictographs that are letters, «🅱», are read as those letters above.) After a whole
+# word of the dictionary («спасибо🙏», «на👍») it is only a pictograph.
+_EMOJI_IN_WORD_RE = re.compile(
+    "([^\\W\\d_]+)([\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]+)(?=([^\\W\\d_])?)"
+)
+
+
+def _emoji_in_word(match: re.Match[str]) -> str:
+    letters, inside = match.group(1), match.group(3) is not None
+    if not inside and known_word(letters.lower()):
+        return f"{letters} "
+    return f"{letters}*"
+
+
+def _read_letters(word: str) -> str:
+    """Letters of other scripts read as the Russian or Latin letters they look like (see ``letters``)."""
+    if word.isascii() or _PLAIN_TEXT_RE.fullmatch(word):
+        return word
+    return "".join(letter_reading(ch) or ch for ch in word)
 
 
 def _fold(word: str) -> str:
@@ -128,20 +191,17 @@ def _fold(word: str) -> str:
     return _REPEAT_RE.sub(r"\1", word)
 
 
-# Look-alikes used inside mixed-script or digit-laden words. Several readings where ambiguous.
-# Letters of other alphabets that look like Cyrillic ones (Greek, Ukrainian, Serbian, Latin IPA …).
-_EXOTIC = str.maketrans(
-    {"χ": "х", "υ": "у", "α": "а", "ε": "е", "ο": "о", "ρ": "р", "κ": "к", "μ": "м", "τ": "т", "β": "б",
-     "δ": "д", "η": "н", "ι": "и", "λ": "л", "σ": "о", "ω": "ш", "ν": "v", "γ": "у", "і": "и", "ї": "и",
-     "є": "е", "ґ": "г", "ј": "й", "ѕ": "s", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ɑ": "a", "ɡ": "g",
-     "ɩ": "i", "ʏ": "y", "ɪ": "i", "ʜ": "h", "ᴋ": "k", "ᴍ": "m", "ᴛ": "t", "ᴏ": "o", "ᴇ": "e", "ᴀ": "a"}
-)
-_LOOKALIKE: dict[str, str] = {
-    "a": "а", "b": "бвь", "c": "с", "d": "д", "e": "е", "f": "ф", "g": "гд", "h": "нх", "i": "ий",
-    "j": "й", "k": "к", "l": "л", "m": "м", "n": "пн", "o": "о", "p": "р", "q": "к", "r": "гр",
-    "s": "с", "t": "т", "u": "иу", "v": "в", "w": "шв", "x": "х", "y": "уй", "z": "з",
-    "0": "о", "3": "з", "4": "ча", "6": "б", "9": "я", "1": "и", "@": "аи", "$": "с", "€": "е",
+# Look-alikes used inside mixed-script or digit-laden words: what the Unicode confusables table says a
+# Latin letter or digit looks like (``letters.lookalike_readings``: x→х, 3→з, 6→б, b→в/ь …), then the
+# letter's transliteration, then the shapes people type that the table does not hold (leet and the italic
+# forms of Russian letters: «n» for «п», «u» for «и», «4» for «ч», «3» for «е»). Several readings where
+# ambiguous.
+_TYPED_SHAPES: dict[str, str] = {
+    "b": "б", "g": "д", "l": "и", "n": "п", "u": "и", "w": "ш", "y": "й", "3": "е", "4": "ча", "9": "я", "1": "и",
+    "@": "аи", "$": "с", "€": "е",
 }
+
+
 # Transliteration of whole Latin words (multi-letter groups first).
 _TRANSLIT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("shch", ("щ",)), ("sch", ("щ",)), ("sh", ("ш",)), ("ch", ("ч",)), ("zh", ("ж",)), ("kh", ("х",)),
@@ -155,7 +215,29 @@ _TRANSLIT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("0", ("о",)), ("3", ("з",)), ("4", ("ч",)), ("6", ("б",)), ("9", ("я",)),
 )
 _MAX_VARIANTS = 48
-_CYR_TO_LAT = str.maketrans("асеорхукмтн", "aceopxykmth")
+
+
+def _lookalike_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    translit = {
+        group: "".join(r for r in readings if len(r) == 1) for group, readings in _TRANSLIT_GROUPS if len(group) == 1
+    }
+    for ch in sorted(set(_LAT) | set(_DIGITS) | set(_TYPED_SHAPES)):
+        shapes = lookalike_readings().get(ch, "")
+        readings = shapes.replace("ь", "") + translit.get(ch, "") + _TYPED_SHAPES.get(ch, "") + shapes
+        readings = "".join(dict.fromkeys(r for r in readings if r in _CYR))
+        if readings:
+            table[ch] = readings
+    return table
+
+
+_LOOKALIKE = _lookalike_table()
+# Latin letters that look exactly like Russian ones (by the table): a word made only of them may be Russian
+# in disguise («xyecoc»), and a Russian word may hide English in them («fuсk» with a Russian «с»).
+_TWINS = {ch: (readings.replace("ь", "") or readings)[0] for ch, readings in lookalike_readings().items() if ch in _LAT}
+_LATIN_TWINS = str.maketrans(_TWINS)
+_CYR_TO_LAT = str.maketrans({cyr: lat for lat, cyr in sorted(_TWINS.items(), reverse=True)})
+_LOOKALIKE_ONLY_RE = re.compile(f"[{''.join(_TWINS)}]{{4,}}")
 
 
 def _variants(word: str, options: Iterable[tuple[str, tuple[str, ...]]]) -> list[str]:
@@ -196,7 +278,7 @@ _PFX_CHAIN = f"(?:{_PFX_ANY}(?:(?!у|о|а|с|в){_PFX_ANY})?)?"
 
 _ROOT_PATTERNS = (
     # хуй / хуе / хуя / хую / хуи: at the start or after real prefixes (нахуй, охуеть, схуяли).
-    rf"{_PFX_CHAIN}ху[йяеюиэ]\w*",
+    rf"{_PFX_CHAIN}ху[йяеюи]\w*",
     r"(?:на|а)?хул[еи]",
     # пизд and its phonetic spellings: no innocent Russian word contains these letters.
     r"\w*(?:пи|пе)[зс][дж]\w*",
@@ -209,7 +291,7 @@ _ROOT_PATTERNS = (
     r"(?:е|йо|йе)б(?:"
     r"а[лтшцвкр]\w*|ан(?:[ыаоуеиья]|н|ут|ат|аш|ул|ис|ц|ем|ой|ько|тя)\w*"  # ебать, ебаный, ебанько
     r"|у(?:[тчщнх]\w*)?|е[тшм]\w*|ен(?:я|ях|ей|ям|а|у)|от\w*|л[аоияеу]\w*|н[уиеыо]\w*"  # ебут, ебеня, ебло
-    r"|и(?:с\w*|ч\w*|т|те)?|ыр\w*|ош\w*|т(?:в|ф)\w*|к\w*"  # ебись, ебический, ебырь
+    r"|и(?:с\w*|ч\w*|т|те)?|ыр\w*|ош\w*|т(?:в|ф)\w*|к\w*|т(?:ыт|ит)\w*|та"  # ебись, ебический, ебырь, ёбтыть
     r")?",
     # phonetic ипать / ибать / епать, only in the forms people write.
     rf"(?:{_PFX_VOWEL})?(?:и|е)[пб](?:ат[ьъ](?:ся|са|ца)?|атс[яа]|ал[аио]?(?:сь|ся)?"
@@ -234,14 +316,13 @@ _ROOT_PATTERNS = (
 _ANYWHERE_RE = re.compile(r"(?:пи|пе)[зс][дж]|пзд")
 _OBSCENE_RE = re.compile("|".join(f"(?:{p})" for p in _ROOT_PATTERNS))
 
-# Words these patterns would otherwise take (folded forms): proper names and loanwords.
-_INNOCENT = frozenset({"ебитда", "ебай", "ебеи", "мандела", "манде"})
-_INNOCENT_RE = re.compile(r"ебург\w*|ебол[аыуе]\w*|ебонит\w*")  # Екатеринбург, Эбола, эбонит spelt with е
+# English words and brands that transliteration would otherwise read as Russian мат.
 _INNOCENT_LATIN = frozenset(
-    _words("hue hues hued hyundai huawei ebay ebit ebita ebitda ebook ebooks ebola ebb eben mandela mandy")
+    _words("hues hued hyundai ebit mandy")
 )
 # Letter groups of English spelling that transliterated Russian does not use («eyeball», «Wednesday»).
-_ENGLISH_SHAPE_RE = re.compile(r"th|wh|ee|oo|ea|ey|ay|ou|qu|gh|w|ll|ss|bb|tt|pp|ff|ck")
+# («aya», «eyu» are Russian endings typed in Latin: «zaebanaya», not English «way», «okay»).
+_ENGLISH_SHAPE_RE = re.compile(r"th|wh|ee|oo|ea|ey(?![aeiouy])|ay(?![aeiouy])|ou|qu|gh|w|ll|ss|bb|tt|pp|ff|ck")
 _SHORT_LATIN = frozenset({"huy", "hui", "huj", "xuy", "xyu", "xui", "xuj", "bl9"})
 
 _ENGLISH_RE = re.compile(
@@ -283,12 +364,7 @@ _LEXICON_LATIN = _words("fuck fucking fucked fucker fuckers fuckin fucks motherf
 
 
 def _match_folded(word: str) -> bool:
-    return (
-        bool(word)
-        and word not in _INNOCENT
-        and _INNOCENT_RE.fullmatch(word) is None
-        and _OBSCENE_RE.fullmatch(word) is not None
-    )
+    return bool(word) and _OBSCENE_RE.fullmatch(word) is not None
 
 
 def _lexicon() -> tuple[str, str]:
@@ -299,6 +375,7 @@ def _lexicon() -> tuple[str, str]:
 
 
 _LEX_CYR, _LEX_LATIN = _lexicon()
+_LEX_SET = frozenset(_LEX_CYR.split())
 # Beginnings of obscene words: a word split by spaces («пиз дец», «ху йня») starts with one of them.
 _LEX_STARTS = frozenset(w[:n] for w in _LEX_CYR.split() for n in (1, 2, 3))
 # Longer beginnings: a word broken once by a stray space («ебан утый», «расп издяй»).
@@ -315,11 +392,23 @@ def _has(word: str, alphabet: str) -> bool:
     return pattern.search(word) is not None
 
 
+def _obscene_lemma(lemma: str) -> bool:
+    folded = _fold(lemma)
+    return folded in _LEX_SET or _match_folded(folded)
+
+
+def _innocent(word: str) -> bool:
+    """The exception list, after any rewrite: a word the dictionary knows as a form of a clean lemma
+    («мандаты», «застрахуйте»), unless that very form is a common obscene one («хули» is also «хулить»)."""
+    word = word.lower()
+    return _fold(word) not in _LEX_SET and dictionary_innocent(word, _obscene_lemma)
+
+
 def _match_cyrillic(word: str) -> str | None:
     folded = _fold(word)
     if not _CYR_WORD_RE.fullmatch(folded):
         return None
-    return folded if _match_folded(folded) else None
+    return folded if _match_folded(folded) and not _innocent(word) else None
 
 
 def _match_masked(word: str) -> str | None:
@@ -330,6 +419,8 @@ def _match_masked(word: str) -> str | None:
     letters = [ch for ch in visible if ch in _CYR or ch in _LAT or ch in _DIGITS]
     if len(letters) < 2 or len(letters) != len(visible):
         return None
+    if not any(ch in _CYR or ch in _LAT for ch in letters):
+        return None  # «3.4», «1-2»: numbers, however they are separated
     latin_only = not _has(word, _CYR) and not _has(word, _DIGITS)
     parts: list[str] = []
     i = 0
@@ -362,24 +453,28 @@ def _match_masked(word: str) -> str | None:
     found = re.search(f"^(?:{pattern})$", lexicon, re.MULTILINE)
     if found:
         return found.group(0)
-    if latin_only:  # «p*zdec», «bl@t»: the visible Latin letters transliterated
-        cyrillic = "".join(
-            p if p.startswith(".") else _translit_variants(re.sub(r"\\(.)", r"\1", p))[0] for p in parts
-        )
-        found = re.search(f"^(?:{cyrillic})$", _LEX_CYR, re.MULTILINE)
+    if latin_only:  # «p*zdets», «nah*j»: each run of visible Latin letters read in all its transliterations
+        runs: list[str] = []
+        visible = ""
+        for p in [*parts, ".{0}"]:
+            if p.startswith("."):
+                if visible:
+                    runs.append("(?:" + "|".join(_translit_variants(visible)) + ")")
+                    visible = ""
+                runs.append(p)
+            else:
+                visible += re.sub(r"\\(.)", r"\1", p)
+        found = re.search(f"^(?:{''.join(runs)})$", _LEX_CYR, re.MULTILINE)
     return found.group(0) if found else None
 
 
-# Latin letters that look exactly like Cyrillic ones: a word made only of them may be Cyrillic in disguise.
-_LATIN_TWINS = str.maketrans("aceopxykmthb", "асеорхукмтнв")
-_LOOKALIKE_ONLY_RE = re.compile("[aceopxykmthb]{4,}")
 _DIGITS_AS_LATIN = str.maketrans({"0": "o", "1": "i", "3": "z", "4": "ch", "6": "b"})
 
 
 @lru_cache(maxsize=65536)
 def obscene_form(word: str) -> str | None:
     """The normalised obscene word ``word`` reads as, or None. ``word`` is one token, any script."""
-    word = word.lower().translate(_EXOTIC)
+    word = _read_letters(word).lower()
     if not word or len(_REPEAT_RE.sub(r"\1", word)) > _MAX_WORD:
         return None
     if _has(word, _MASKS):
@@ -430,7 +525,9 @@ def obscene_form(word: str) -> str | None:
         return None
     found = _match_cyrillic(word)
     if found is None and len(word) >= 6:
-        return _match_glued(_fold(word))
+        glued = _match_glued(word) or _match_run_on(word)
+        # a word of the dictionary is no two words glued: «мандаты», «мандатам»
+        return glued if glued and not _innocent(word) else None
     return found
 
 
@@ -446,18 +543,67 @@ _GLUE_WORDS = frozenset(
 _GLUE_LENGTHS = sorted({len(w) for w in _GLUE_WORDS})
 
 
-def _match_glued(folded: str) -> str | None:
-    """An obscene word glued to a short common word before or after it (both parts whole words)."""
+def _match_glued(word: str) -> str | None:
+    """An obscene word glued to a short common word before or after it (both parts whole words); the
+    part left is read as any word is, the exception list included."""
+    word = word.lower()
+    folded = _fold(word)
     if not _CYR_WORD_RE.fullmatch(folded):
         return None
     for n in _GLUE_LENGTHS:
-        if len(folded) - n < 3:
+        if len(word) - n < 3:
             break
-        if folded[:n] in _GLUE_WORDS and _match_folded(folded[n:]):
-            return folded[n:]
-        if folded[-n:] in _GLUE_WORDS and _match_folded(folded[:-n]):
-            return folded[:-n]
+        if _fold(word[:n]) in _GLUE_WORDS and (found := _match_cyrillic(word[n:])):
+            return found
+        if _fold(word[-n:]) in _GLUE_WORDS and (found := _match_cyrillic(word[:-n])):
+            return found
     return None
+
+
+_RUN_ON_MIN = 9  # letters of a token read as several words typed without spaces
+
+
+def _match_run_on(word: str) -> str | None:
+    """«нахуйтакделать»: words typed without spaces, an obscene form at the start or the end, the
+    rest made of words the dictionary knows."""
+    word = word.lower()
+    if len(word) < _RUN_ON_MIN or not _CYR_WORD_RE.fullmatch(word):
+        return None
+    folded = _STRETCH_RE.sub(r"\1", word.replace("ё", "е"))
+    if not _RUN_ON_END_RE.search(folded) and not _RUN_ON_START_RE.match(folded):
+        return None  # the common case: no obscene form at either end
+    for form in _LEX_RUN_ON:
+        if folded.endswith(form):
+            rest = folded[: -len(form)]
+            # the form must not be the end of a longer word: «вот|ко|манда» is «вот команда»
+            if not any(known_word(rest[k:] + form) for k in range(len(rest))) and _segments(rest):
+                return form
+        if folded.startswith(form):
+            rest = folded[len(form) :]
+            if not any(known_word(form + rest[:k]) for k in range(1, len(rest) + 1)) and _segments(rest):
+                return form
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _segments(text: str, parts: int = 4) -> bool:
+    """``text`` is one to ``parts`` dictionary words typed together (each at least two letters, or «я», «в» …)."""
+    if not text:
+        return True
+    if parts == 0:
+        return False
+    for cut in range(len(text), 0, -1):
+        head = text[:cut]
+        if (len(head) >= 2 or head in _ONE_LETTER_WORDS) and known_word(head) and _segments(text[cut:], parts - 1):
+            return True
+    return False
+
+
+_ONE_LETTER_WORDS = frozenset("явкусоиа")
+# Obscene forms long enough not to turn up inside innocent words by chance, longest first.
+_LEX_RUN_ON = tuple(sorted((w for w in _LEX_SET if len(w) >= 4), key=len, reverse=True))
+_RUN_ON_END_RE = re.compile(f"(?:{'|'.join(_LEX_RUN_ON)})$")
+_RUN_ON_START_RE = re.compile(f"(?:{'|'.join(_LEX_RUN_ON)})")
 
 
 # --------------------------------------------------------------------------------------------
@@ -492,7 +638,7 @@ class _Token:
 
 def _norm_word(word: str) -> str:
     """A folded Cyrillic reading of a word for vocabulary look-ups (look-alikes mapped)."""
-    low = word.lower().translate(_EXOTIC)
+    low = _read_letters(word).lower()
     if (_has(low, _LAT) or _has(low, _DIGITS)) and _has(low, _CYR):
         low = "".join(_LOOKALIKE.get(ch, ch)[0] if ch not in _CYR else ch for ch in low)
     return _fold("".join(ch for ch in low if ch.isalnum()))
@@ -595,15 +741,16 @@ _LATIN_NAME_RE = re.compile("[A-Z][a-z]+")
 
 
 def _spare_latin_names(tokens: list[_Token]) -> None:
-    """«Wang Hui», «Li Hui»: a capitalised Latin word next to another inside a sentence is a name,
-    not transliterated Russian. English obscenities stay what they are."""
-    for k, token in enumerate(tokens):
-        if not token.obscene or token.sentence_start or not _LATIN_NAME_RE.fullmatch(token.text):
+    """«Wang Hui», «в городе Hui», «Чжан Хуэй»: a capitalised word inside a sentence is a name when it is
+    Latin read only through transliteration, or the dictionary knows it as a proper name, and its
+    reading is no common obscene form. English obscenities stay what they are."""
+    for token in tokens:
+        if not token.obscene or token.sentence_start or not token.capital or token.text[1:] != token.text[1:].lower():
             continue
-        if not _has(token.obscene, _CYR):
-            continue
-        neighbours = [tokens[m] for m in (k - 1, k + 1) if 0 <= m < len(tokens)]
-        if any(_LATIN_NAME_RE.fullmatch(other.text) and not other.obscene for other in neighbours):
+        if _LATIN_NAME_RE.fullmatch(token.text):
+            if _has(token.obscene, _CYR):
+                token.obscene = None
+        elif _CYR_WORD_RE.fullmatch(token.text.lower()) and token.obscene not in _LEX_SET and proper_noun(token.text):
             token.obscene = None
 
 
@@ -677,6 +824,8 @@ def _spelt_run_end(tokens: list[_Token], i: int) -> int:
 def _read_spelt(run: list[_Token]) -> tuple[tuple[int, int], str] | None:
     """The obscene reading of a spelt run (whole, or without a one-letter word glued at an end)."""
     letters = [_spelt(t.text) or "" for t in run]
+    if _innocent("".join(letters)):
+        return None  # «о с к о р б л я т ь»: one word of the dictionary, spelt out
     lo_options = (0, 1) if letters[0].lower() in _SPELT_GLUE else (0,)
     hi_options = (len(run), len(run) - 1) if letters[-1].lower() in _SPELT_GLUE else (len(run),)
     for lo in lo_options:
@@ -751,6 +900,8 @@ def _join_split_words(tokens: list[_Token]) -> None:
                     and not any(p.lower() in _COMMON_SHORT for p in pieces)
                     and _fold(pieces[0]) in _LEX_STARTS
                 )
+                if plausible and not singles and all(len(p) >= 2 and known_word(p.lower()) for p in pieces):
+                    plausible = False  # «у нас уйма»: words of the dictionary side by side, not one word split
                 if plausible:
                     found = obscene_form("".join(pieces))
                     if found:
@@ -786,7 +937,8 @@ def _stems(words: str) -> str:
 
 # Demeaning nouns that are insults whenever they are said to support (default target).
 _STRONG_NOUNS = _stems(
-    "идиот идиотк идеот дебил дибил дебик дебилоид кретин имбецил олигофрен дегенерат даун аутист псих "
+    "раздолба разгильдя идиот идиотк идеот дебил дибил дебик дебилоид кретин имбецил олигофрен дегенерат даун "
+    "аутист псих "
     "придурок придурк тупар тупак негодя ушлепок ушлепк чушпан обсос долбоклю долбодятл долбодятел "
     "долбоящер балабол пустозвон жопошник криворучк "
     "недоумок недоумк недоучк недоучек хам хамл хамк недоносок недоноск тупиц тупорыл бестолоч бездар "
@@ -814,16 +966,20 @@ _WEAK_NOUNS = _stems(
     "сопляк молокосос школот нул ноль двоечник троечник useless incompetent stupid dumb"
 )
 _LABEL_ADJ = _stems(
-    "туп тупорыл тупоголов тупоум безмозгл безголов криворук косорук безрук рукожоп некомпетентн "
+    "профнепригодн непрофессиональн неграмотн туп тупорыл тупоголов тупоум безмозгл безголов криворук косорук "
+    "безрук рукожоп некомпетентн "
     "бездарн бестолков безграмотн слабоумн отстал дебильн идиотск кретинск придурочн убог никчемн "
     "ущербн конченн кончен ебанут ебнут долбанут двинут чокнут ненормальн неадекватн глуп тупеньк "
     "пиздорук хуерук узколоб туполоб недоразвит хренов херов долбан гребан чертов сран говен"
 )
 _WEAK_ADJ = _stems("охуевш охреневш оборзевш обнаглевш ленив жалк бесполезн недалек")
 
+_ENGLISH_PERSON_RE = re.compile(r"(?:mother)?fu?c?k(?:er|wit|head|face|tard)s?")
+# Prefixes that turn a word for staff into a label: «недо-», «горе-», «псевдо-», «лже-».
+_DEMEANING_PREFIX_RE = re.compile(r"(?:недо|горе|псевдо|лже)-?")
 _STRONG_NOUN_RE = re.compile(f"(?:{_STRONG_NOUNS}|{_STRONG_MAT_NOUNS}){_NOUN_END}|дура|дуры|дурой|дуру")
 _WEAK_NOUN_RE = re.compile(f"(?:{_WEAK_NOUNS}){_NOUN_END}|пни|пней")
-_ADJ_RE = re.compile(f"(?:{_LABEL_ADJ}){_ADJ_END}")
+_ADJ_RE = re.compile(f"(?:{_LABEL_ADJ}){_ADJ_END}|(?:хуе|хрено|херо)в[ыа]?")  # «оператор хуев»
 _WEAK_ADJ_RE = re.compile(f"(?:{_WEAK_ADJ}){_ADJ_END}")
 
 _STAFF_RE = re.compile(
@@ -848,10 +1004,10 @@ _OWN_RE = re.compile(
     + f"){_NOUN_END}"
 )
 _BOT_RE = re.compile(
-    f"(?:бот|ботяр|робот|чатбот|чат-бот|нейросет|автоответчик|ии){_NOUN_END}|ai|gpt|chatgpt|bots?|chatbots?"
+    f"(?:бот|ботик|ботяр|робот|чатбот|чат-бот|нейросет|автоответчик|ии){_NOUN_END}|ai|gpt|chatgpt|bots?|chatbots?"
 )
 _NEUTRAL_PERSON_RE = re.compile(
-    f"(?:менеджер|человек|люд|ребят|парн|девушк|сотрудниц){_NOUN_END}|managers?|guys|people|folks|team|staff"
+    f"(?:менеджер|человек|люд|ребят|парн|девушк|сотрудниц|особ|господ|сударын|товарищ){_NOUN_END}|managers?|guys|people|folks|team|staff"
 )
 _OWN_POSSESSIVE = frozenset(
     _fold(w)
@@ -869,6 +1025,9 @@ _YOUR_POSSESSIVE = frozenset(
 _FIRST_PERSON = frozenset(_fold(w) for w in _words("я меня мне мной себя сам сама мы нас нам сами"))
 _POSSESSIVES = _OWN_POSSESSIVE | _YOUR_POSSESSIVE
 _FIRST_NOMINATIVE = frozenset(["я", "мы"])
+_FIRST_OBLIQUE = frozenset(["меня", "нас", "нас-то"])
+_THIRD_POSSESSIVE = frozenset(["их", "его", "ее", "ихний", "ихние"])
+_ASPRO_RE = re.compile(r"аспр|aspr")
 # Verbs that only place people somewhere: «в поддержке сидят бараны» still says who they are.
 _PLACEMENT_VERBS = frozenset(
     _fold(w) for w in _words("сидят сидит работают работает трудятся трудится собрались собрали набрали держат")
@@ -888,6 +1047,7 @@ _FILLERS = frozenset(
 )
 # Words before a label that make it a comparison or a category rather than a name for someone.
 _NOT_ADDRESSING = frozenset(_words("как для от про о об какието какойто какаято какихто какимто некие некий"))
+_PREPOSITIONS = frozenset(_words("на по в во с со от до для без при про через за под над к ко о об"))
 # Words after which an adjective has no head noun: «тупые или притворяетесь», «тупая как пробка».
 _HEAD_STOPS = frozenset(_fold(w) for w in _words("как или что ли чтобы потому если когда а но да раз ведь"))
 _REPORTING = re.compile(
@@ -898,6 +1058,11 @@ _GO_VERBS = frozenset(
     _fold(w)
     for w in _words("иди идите пошел пошли пошёл пошла валите вали катитесь катись проваливайте ступайте")
 )
+_PLURAL_GO = frozenset(_fold(w) for w in _words("идите валите катитесь проваливайте ступайте пиздуйте"))
+_SHOO_VERBS = frozenset(
+    _fold(w) for w in _words("отвалите отвали отстаньте отстань отвяжитесь отвяжись заткнитесь заткнись")
+)
+_RUDE_DESTINATIONS = frozenset(_fold(w) for w in _words("лесом подальше черту баню"))
 _GO_TARGETS = frozenset(_fold(w) for w in ["нахуй", "нахуя", "нахер", "нахрен", "похуй"])
 _GO_PHRASES = frozenset(
     tuple(_fold(w) for w in p.split())
@@ -912,8 +1077,6 @@ _VERB_RE = re.compile(
 _GO_AWAY_RE = re.compile(r"(?:съ|сь|отъ|оть|у)еб(?:ись|итесь|ывай|ывайте)|(?:от|с|вы)?пиздуй(?:те)?")
 _ENGLISH_ABUSE_OBJECTS = frozenset(_fold(w) for w in _words("you u off yourself yourselves ya"))
 _SUCK_VERBS = frozenset(_words("соси сосите отсоси отсосите пососи пососите"))
-_HANDS_RE = re.compile(r"рук(?:а|и|ами)?")
-_ASS_RE = re.compile(r"(?:жоп|задниц|попы|пятой)\w*")
 
 
 def _label_kind(token: _Token) -> str | None:
@@ -935,15 +1098,20 @@ def _word_label_kind(text: str, norm: str, obscene: str | None) -> str | None:
         elif any(_STRONG_NOUN_RE.fullmatch(part) or _WEAK_NOUN_RE.fullmatch(part) for part in parts):
             return "weak"  # the other part names who: not necessarily support
         words.update(parts)
+    if obscene and _ENGLISH_PERSON_RE.fullmatch(obscene):
+        return "strong"  # «fuckers», «fuckwits», «fuckheads»
     for word in words:
         if _STRONG_NOUN_RE.fullmatch(word):
             return "strong"
+        prefix = _DEMEANING_PREFIX_RE.match(word)
+        if prefix and _STAFF_RE.fullmatch(word[prefix.end() :]):
+            return "strong"  # «недопрограммисты», «псевдоспециалисты», «горе-разработчики»: staff, belittled
     for word in words:
         if _ADJ_RE.fullmatch(word):
             return "adj"
     for word in words:
         if _WEAK_NOUN_RE.fullmatch(word):
-            return "weak"
+            return "weak" if _inflection_of_label(text) else None
         if _WEAK_ADJ_RE.fullmatch(word):
             return "weak_adj"
     if _LATIN_LETTERS_RE.fullmatch(norm) and 5 <= len(norm) <= 16:
@@ -957,6 +1125,18 @@ def _word_label_kind(text: str, norm: str, obscene: str | None) -> str | None:
 
 
 _LATIN_LETTERS_RE = re.compile("[a-z']+")
+# A weak label's own lemma: the stem with a nominative ending, no suffix («баран», «дубина», «овцы»).
+_WEAK_LEMMA_RE = re.compile(f"(?:{_WEAK_NOUNS})(?:|а|я|ь|о|е|й|ы|и|ья|ое)")
+
+
+def _inflection_of_label(text: str) -> bool:
+    """Morphology, where the dictionary knows the word: it is a form of the label itself, not a word
+    derived from it («баранина», «свинина», «козлятина» are meat, «дубовый» is oak). Unknown words pass."""
+    spelling = text.lower().replace("ё", "е")
+    if not spelling.isalpha():
+        return True
+    found = lemmas(spelling)
+    return not found or any(_WEAK_LEMMA_RE.fullmatch(_fold(lemma)) for lemma in found) or animate(spelling)
 
 
 def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = False) -> str | None:
@@ -978,11 +1158,25 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
         return "bot" if bot_in_sentence else "staff"
     if _BOT_RE.fullmatch(word) or tokens[i].text.lower() == "ии":  # «ИИ» folds to «и»
         return "bot"
+    if tokens[i].capital and not _ASPRO_RE.match(word) and organisation(tokens[i].text):
+        return "own"  # «Гугл — …»: another company, not support
+    if "-" in tokens[i].text and not _STAFF_RE.fullmatch(word) and not _OWN_RE.fullmatch(word):
+        # «программист-фрилансер», «девушка-консультант»: the person is whom its parts name
+        parts = [_norm_word(part) for part in tokens[i].text.split("-") if part]
+        if any(_OWN_RE.fullmatch(part) for part in parts):
+            word = next(part for part in parts if _OWN_RE.fullmatch(part))
+        elif any(_STAFF_RE.fullmatch(part) for part in parts):
+            word = next(part for part in parts if _STAFF_RE.fullmatch(part))
+    if _STAFF_RE.fullmatch(word) and _someone_elses(tokens, i):
+        return "own"  # «их поддержка», «разработчики Битрикс24», «поддержка банка Х»: another company's people
     prev = {tokens[k].norm for k in range(max(0, i - 2), min(len(tokens), i + 2)) if k != i}  # «специалисты ваши»
-    own_pos = bool(prev & _OWN_POSSESSIVE)
+    own_pos = bool(prev & _OWN_POSSESSIVE) or _with_us(tokens, i)
     your_pos = bool(prev & _YOUR_POSSESSIVE)
     if _STAFF_RE.fullmatch(word):
         return "own" if own_pos else "staff"
+    if own_pos and i > 0 and tokens[i - 1].norm in _OWN_POSSESSIVE and not _label_kind(tokens[i]) \
+            and animate(_spelling(tokens[i])):
+        return "own"  # «наш айтишник», «моя помощница»: whoever it is, one of the writer's own
     if _OWN_RE.fullmatch(word):
         return "staff" if your_pos and not own_pos else "own"
     if _NEUTRAL_PERSON_RE.fullmatch(word):
@@ -993,6 +1187,38 @@ def _target(tokens: list[_Token], i: int, bot_in_sentence: bool, before: bool = 
             return "staff"
         return "person"
     return None
+
+
+def _someone_elses(tokens: list[_Token], i: int) -> bool:
+    """The staff word at ``i`` names another company's people: «их/его/её» before it, or a name after it
+    («разработчики Битрикс24», «поддержка Тинькофф», «support of Google»); Aspro's own name excepted."""
+    if i > 0 and tokens[i - 1].norm in _THIRD_POSSESSIVE:
+        return True
+    k = i + 1
+    if k < len(tokens) and tokens[k].norm in ("of", "из", "у", "от") and not tokens[i].pause_after:
+        k += 1
+    if k >= len(tokens) or tokens[i].pause_after or (tokens[i].break_after and k == i + 1):
+        return False
+    name = tokens[k]
+    if _ASPRO_RE.match(name.norm) or _ASPRO_RE.match(name.text.lower()):
+        return False
+    if k == i + 2 and tokens[i + 1].norm in ("из", "у", "от") and not name.capital:
+        return False
+    if any(ch.isdigit() for ch in name.text):
+        return True  # «Битрикс24», «1С-Битрикс»
+    if name.sentence_start or not any(ch.isupper() for ch in name.text):
+        return False
+    return not personal_name(name.text)  # «консультант Анна» is one of them; «поддержка Сбера» is not
+
+
+def _with_us(tokens: list[_Token], i: int) -> bool:
+    """«у меня сотрудники», «менеджеры у нас», «в моём отделе»: the people at ``i`` are the writer's own."""
+    for k in range(max(0, i - 4), min(len(tokens) - 1, i + 3)):
+        if tokens[k].norm in ("у", "в") and tokens[k + 1].norm in _FIRST_OBLIQUE and not any(
+            tokens[m].break_after for m in range(min(k, i), max(k, i))
+        ):
+            return True
+    return False
 
 
 def _first_person_verb(tokens: list[_Token], k: int) -> bool:
@@ -1050,6 +1276,10 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
     while not comparative and not tokens[k].pause_after and not tokens[k].break_after and k + 1 < hi:
         k += 1
         target = _target(tokens, k, bot)
+        if target == "bot" and i > lo and tokens[i - 1].pause_after and any(
+            _target(tokens, m, bot) == "staff" for m in range(lo, i)
+        ):
+            return "staff"  # «ваши консультанты — тупые боты»: what staff are called, not the bot
         if target == "person":
             return _nearest_target(tokens, k, lo, hi, bot)
         if target:
@@ -1059,10 +1289,21 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
             return _noun_target(tokens, k, lo, hi, bot, kind)
         if tokens[k].norm in _HEAD_STOPS:
             break
-        if kind or tokens[k].norm in _FILLERS or _whose(tokens, k):  # «тупая у вас поддержка»
+        if _whose(tokens, k):  # «тупая у вас поддержка»
+            continue
+        if not kind and tokens[k].norm in _PREPOSITIONS:
+            # «ебанутые на всю голову», «тупой на вид отчёт»: a phrase of its own, read past up to its noun
+            while k + 1 < hi and not tokens[k].pause_after and not tokens[k].break_after:
+                k += 1
+                if "NOUN" in part_of_speech(_spelling(tokens[k])):
+                    break
+            continue
+        if kind or tokens[k].norm in _FILLERS:
             continue
         if tokens[k].capital and not tokens[k].sentence_start:
             continue  # a name: «тупая Маша»
+        if animate(_spelling(tokens[k])):
+            return _nearest_target(tokens, k, lo, hi, bot)  # someone, not a thing: «безрукие инвалиды»
         return None  # a thing: «тупая ошибка», «ебанутая логика»
     # Predicate or vocative: look back for the subject.
     k = i
@@ -1082,6 +1323,8 @@ def _adj_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> st
             return target
         if _label_kind(tokens[k]) or tokens[k].norm in _FILLERS or _whose(tokens, k) or tokens[k].norm in _POSSESSIVES:
             continue
+        if "ADVB" in part_of_speech(_spelling(tokens[k])):
+            continue  # «Анна совершенно тупая»
         if tokens[k].capital and not tokens[k].sentence_start:
             continue
         return None
@@ -1100,6 +1343,10 @@ def _any_target(tokens: list[_Token], lo: int, hi: int, bot: bool) -> bool:
     return any(_target(tokens, k, bot) in ("own", "bot") for k in range(lo, hi))
 
 
+# Parts of speech that make a word after «X,» a list of things rather than a sentence said to someone.
+_LISTED = frozenset({"NOUN", "ADJF", "CONJ", "NUMR"})
+# Words that call someone before a bare address: «эй, бараны», «короче, клоуны».
+_CALLING = frozenset(_fold(w) for w in _words("эй ау алло слышь слышь-ка короче ну так итак уважаемые дорогие"))
 _PLURAL_IMPERATIVE_RE = re.compile(r"\w{2,}(?:йте|ите|ьте)")
 
 
@@ -1113,12 +1360,22 @@ def _noun_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, kind
             t.norm in _SECOND_PLURAL or _target(tokens, k, bot) == "staff" for k, t in enumerate(tokens[lo:hi], lo)
         ):
             return "staff"  # «ну вы даёте, клоуны», «ваши сотрудники ведут себя как дети, бараны»
+        if vocative and not _any_target(tokens, lo, hi, bot) and (
+            (i > lo and tokens[i - 1].norm in _CALLING)
+            or _spoken_to(tokens)
+        ):
+            return "staff"  # a bare address in a message spoken to support: «слушайте, клоуны, почините»
         target = _nearest_target(tokens, i, lo, hi, bot, no_verb_between=True)
         if target is None and vocative and token.sentence_start and any(
             _PLURAL_IMPERATIVE_RE.fullmatch(t.norm) for t in tokens[i + 1 : hi]
         ):
             return "staff"  # «бараны, читайте что пишу»: called by name and told what to do
+        if target is None and i == 0 and token.pause_after and not token.break_after and i + 1 < len(tokens) \
+                and not _any_target(tokens, lo, hi, bot) and not part_of_speech(_spelling(tokens[1])) & _LISTED:
+            return "staff"  # «Козлы, опять всё сломали»: the message opens by calling its reader so
         return target
+    if _bare_address(tokens, i) and not bot and _spoken_to(tokens):
+        return "staff"  # «Мудаки, я из-за вас …»: the address is whom it names
     target = _nearest_target(tokens, i, lo, hi, bot)
     if target:
         return target
@@ -1127,39 +1384,102 @@ def _noun_target(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool, kind
     return "staff"  # a bare label in a message to support is said to support
 
 
+# Endings a verb said to «вы»/«ты» can have (the dictionary decides): «ответите», «почини», «слушайте».
+_VERB_TO_YOU_RE = re.compile(r"\w+(?:ешь|ишь|ете|ите|йте|ьте|ь|и|й)(?:сь|ся)?")
+
+
+def _spelling(token: _Token) -> str:
+    """The word as written, in lower case, for the dictionary (the folded reading loses doubled letters)."""
+    return token.text.lower() if token.text.isalpha() else token.norm
+
+
+def _bare_address(tokens: list[_Token], i: int) -> bool:
+    """The word at ``i`` stands apart, as one calls someone: at a sentence's start or after a comma (or a
+    calling word), with a pause or the end after it."""
+    token = tokens[i]
+    before = token.comma_before or token.sentence_start or (i > 0 and tokens[i - 1].norm in _CALLING)
+    return before and (token.pause_after or token.break_after or i + 1 == len(tokens))
+
+
+def _spoken_to(tokens: list[_Token]) -> bool:
+    """The message speaks to someone: «вы», «ваш», a verb in the second person or an imperative."""
+    you = _SECOND_PLURAL | _SECOND_SINGULAR | _YOUR_POSSESSIVE
+    if any(t.norm in you for t in tokens):
+        return True
+    return any(_VERB_TO_YOU_RE.fullmatch(t.norm) and addresses_you(_spelling(t)) for t in tokens)
+
+
 def _said_by_writer(tokens: list[_Token], k: int) -> bool:
     """«я же написал», «мы писали»: the writer's own words, not someone else's being reported."""
     return any(tokens[m].norm in _FIRST_PERSON for m in range(max(0, k - 2), k))
 
 
-def _is_abuse(tokens: list[_Token], i: int, hi: int) -> bool:
-    """«идите нахуй», «пошли вы в жопу», «ебал я вас»."""
+def _abuse(tokens: list[_Token], i: int, hi: int) -> str | None:
+    """'abuse' («идите нахуй», «пошли вы в жопу», «ебал я вас»), 'rude' (sent away with no obscene or
+    vulgar destination: «да пошли вы», «идите лесом», «отвалите») or None."""
     word = tokens[i].norm
-    if not tokens[i].obscene and word not in _GO_VERBS and word not in _SUCK_VERBS:
-        return False  # the common case, decided before looking further
+    if not tokens[i].obscene and word not in _GO_VERBS and word not in _SUCK_VERBS and word not in _SHOO_VERBS:
+        return None  # the common case, decided before looking further
+    if word in _GO_TARGETS and i + 1 < hi and tokens[i + 1].norm in _GO_VERBS and not tokens[i].pause_after:
+        return "abuse"  # «нахуй валите»: the destination first
     window = [t.norm for t in tokens[i + 1 : min(hi, i + 5)]]
     if word in _SUCK_VERBS or (tokens[i].obscene and _GO_AWAY_RE.fullmatch(word)):
-        return True
+        return "abuse"
     if word.startswith(("fuck", "fuk")) and window[:1] and window[0] in _ENGLISH_ABUSE_OBJECTS:
-        return True  # «fuck you», «fuck off»
+        return "abuse"  # «fuck you», «fuck off»
+    if word in _SHOO_VERBS:
+        return "rude"
     if word in _GO_VERBS:
-        if window[:1] and window[0] in ("вы", "ты"):
-            return True  # «пошли вы», «иди ты»
         for k, w in enumerate(window):
             if w in _GO_TARGETS:
-                return True
+                return "abuse"
             for phrase in _GO_PHRASES:
                 if len(phrase) > 1 and tuple(window[k : k + len(phrase)]) == phrase:
-                    return True
-        return False
-    if tokens[i].obscene and re.fullmatch(r"(?:вы|от|за)?еб(?:ал|у|ать)", word):
+                    return "abuse"
+        if (window[:1] and window[0] in ("вы", "ты")) or any(w in _RUDE_DESTINATIONS for w in window[:3]):
+            return "rude"  # «пошли вы», «иди ты», «идите лесом»
+        return None
+    if tokens[i].obscene and re.fullmatch(r"(?:вы|от|за)?еб(?:ал|у|ать)", word) and not tokens[i].pause_after:
         for k, w in enumerate(window[:3]):
             if w in _SECOND_PLURAL or w in _SECOND_SINGULAR:
-                return True
+                return "abuse"
             if w in _YOUR_POSSESSIVE and k + 1 < len(window):
                 following = window[k + 1]
-                return following == "мать" or _STAFF_RE.fullmatch(following) is not None
-    return False
+                return "abuse" if following == "мать" or _STAFF_RE.fullmatch(following) is not None else None
+    return None
+
+
+# Idioms that demean with no label word: «руки из одного места», «руки не оттуда растут», «кривые руки»,
+# «мозгов нет», «без мозгов».
+_HANDS_RE = re.compile(r"(?:рук|ручк|ручонк|рученьк)(?:а|и|ами)?")
+_PLACE_RE = re.compile(r"(?:жоп|задниц|поп|пятой|места|мест|точки|очк)\w*")
+_CROOKED_RE = re.compile(r"(?:крив|коряв|кос)(?:ые|ыми|ых)")
+_BRAINS_RE = re.compile(r"мозг(?:ов|а|и|ами)?")
+_HEAD_RE = re.compile(r"(?:голов|башк)ы")
+_NONE_OF = frozenset(_fold(w) for w in _words("нет нету ноль без отсутствуют ни грамма капли"))
+
+
+def _idiom(tokens: list[_Token], i: int, hi: int) -> str | None:
+    """The words of a demeaning idiom starting at ``i``, or None."""
+    word = tokens[i].norm
+    if _HANDS_RE.fullmatch(word):
+        window = [t.norm for t in tokens[i + 1 : min(hi, i + 8)]]
+        for k, w in enumerate(window):
+            if w == "из" and any(_PLACE_RE.fullmatch(x) for x in window[k + 1 : k + 4]):
+                return " ".join([word, *window[: k + 2]])
+            if w == "отуда" and "не" in window[:k]:  # «оттуда», folded
+                return " ".join([word, *window[: k + 1]])
+        neighbours = [tokens[m].norm for m in (i - 1, i + 1) if 0 <= m < len(tokens)]
+        if any(_CROOKED_RE.fullmatch(w) for w in neighbours):
+            return f"кривые {word}"
+        return None
+    if _BRAINS_RE.fullmatch(word):
+        near = [tokens[m].norm for m in range(max(0, i - 2), min(hi, i + 4)) if m != i]
+        if any(w in _NONE_OF for w in near):
+            return word
+    if _HEAD_RE.fullmatch(word) and i > 0 and tokens[i - 1].norm == "без":
+        return f"без {word}"  # «работаете без головы»
+    return None
 
 
 _QUOTED_RE = re.compile(r"«[^«»]*»|“[^“”]*”|„[^„“”]*[“”]|\"[^\"]*\"")
@@ -1182,7 +1502,10 @@ def _compared_to_you(tokens: list[_Token], i: int, lo: int) -> bool:
 # Praise said in irony: «гении поддержки», «спасибо, умники из техподдержки, всё сломалось».
 _IRONY_RE = re.compile(f"(?:{_stems('гени умник умниц профессионал светил эксперт знаток мастер')}){_NOUN_END}")
 _FAILURE_WORDS = frozenset(_fold(w) for w in _words("не ни нет ничего опять снова вообще окончательно никак хуже"))
-_FAILURE_RE = re.compile(r"(?:слома|упал|упад|лег|глюч|тормоз|завис|висит|виснет|отвал|слетел|угроб|запорол)\w*")
+_FAILURE_RE = re.compile(
+    r"(?:слома|упал|упад|лег|глюч|тормоз|завис|висит|виснет|отвал|слетел|угроб|запорол|убра|вернет|вернут"
+    r"|придумал|испорт|удалил)\w*"
+)
 
 
 def _ironic_at_staff(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> bool:
@@ -1193,33 +1516,83 @@ def _ironic_at_staff(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) 
     if target is not None:
         return target == "staff"
     token = tokens[i]
+    last = token
+    if not (token.pause_after or token.break_after) and i + 1 < hi and tokens[i + 1].text[:1].isupper():
+        last = tokens[i + 1]  # «умники Aspro,»: a name that says whose
     return (token.comma_before or token.sentence_start or (i > lo and tokens[i - 1].norm == "ну")) and (
-        token.pause_after or token.break_after
+        last.pause_after or last.break_after
     )
 
 
-def _insult(tokens: list[_Token]) -> str | None:
-    """The normalised words of the first insult to staff, or None."""
+# Comparatives of wit and care: «умнее», «аккуратнее» — said of a bot or an animal against staff, they demean.
+_SMARTER = frozenset(
+    _fold(w) for w in _words("умнее толковее сообразительнее грамотнее аккуратнее разумнее адекватнее смышленее")
+)
+
+
+def _compared_below(tokens: list[_Token], i: int, lo: int, hi: int, bot: bool) -> bool:
+    """«даже бот умнее ваших консультантов», «попугай толковее, чем ваши специалисты»: staff come off
+    worse in wit or care than a bot, an animal or anyone else (the comparative at ``i``)."""
+    after = range(i + 1, hi)
+    compared = next((k for k in after if tokens[k].norm == "чем"), i)
+    staff_after = any(_target(tokens, k, False) == "staff" for k in range(compared + 1, min(hi, compared + 4)))
+    if not staff_after:
+        return False
+    return any(
+        _BOT_RE.fullmatch(tokens[k].norm) or _label_kind(tokens[k]) in ("weak", "strong")
+        or ("NOUN" in part_of_speech(_spelling(tokens[k])) and animate(_spelling(tokens[k])))
+        for k in range(lo, i)
+    )
+
+
+def _obscene_address(tokens: list[_Token], i: int, bot: bool) -> bool:
+    """An obscene word used to call the reader: set apart by commas (or after a calling word) in a message
+    spoken to someone, and no interjection («Слушайте, бля, …» is not one)."""
+    token = tokens[i]
+    called = token.comma_before or (i > 0 and tokens[i - 1].norm in _CALLING)
+    if bot or not called or not (token.pause_after or token.break_after or i + 1 == len(tokens)):
+        return False
+    return "INTJ" not in part_of_speech(_spelling(token)) and _spoken_to(tokens)
+
+
+def _insult(tokens: list[_Token]) -> tuple[str | None, bool]:
+    """The normalised words of the first insult to staff (or None), and whether the message is rude to
+    them without one («да пошли вы»)."""
+    rude = False
     for sentence_lo, sentence_hi in _sentences(tokens):
         bot = any(_BOT_RE.fullmatch(t.norm) for t in tokens[sentence_lo:sentence_hi])
         for i in range(sentence_lo, sentence_hi):
             token = tokens[i]
             lo, hi = max(sentence_lo, i - _WINDOW), min(sentence_hi, i + _WINDOW + 1)
-            if _is_abuse(tokens, i, hi):
+            abuse = _abuse(tokens, i, hi)
+            if abuse:
                 target = _nearest_target(tokens, i, lo, hi, bot, subject_after=False)  # «ебал я вас»
+                if target == "bot" and token.norm in _PLURAL_GO:
+                    target = "staff"  # «идите нахуй со своим ботом»: said to people, the bot goes along
                 if target in (None, "staff"):
-                    return " ".join(t.norm for t in tokens[i : min(hi, i + 3)])
+                    if abuse == "rude":
+                        rude = True
+                        continue
+                    return " ".join(t.norm for t in tokens[i : min(hi, i + 3)]), rude
                 continue
-            if _HANDS_RE.fullmatch(token.norm) and i + 2 < hi and tokens[i + 1].norm == "из" \
-                    and _ASS_RE.fullmatch(tokens[i + 2].norm):
+            idiom = _idiom(tokens, i, hi)
+            if idiom:
+                if i > lo and tokens[i - 1].norm in _OWN_POSSESSIVE:
+                    continue
                 target = _nearest_target(tokens, i, lo, hi, bot)
                 if target in (None, "staff"):
-                    return " ".join(t.norm for t in tokens[i : i + 3])
+                    return idiom, rude
                 continue
+            if token.obscene and _label_kind(token) is None and _obscene_address(tokens, i, bot):
+                return token.norm, rude  # «Эй, залупа, ответь»
             if _IRONY_RE.fullmatch(token.norm):
+                if i > lo and tokens[i - 1].norm in _CALLING and _bare_address(tokens, i) and not bot:
+                    return token.norm, rude  # «Эй, гении, почему …»: praise called out is irony
                 if _ironic_at_staff(tokens, i, lo, hi, bot):
-                    return token.norm
+                    return token.norm, rude
                 continue
+            if token.norm in _SMARTER and _compared_below(tokens, i, lo, hi, bot):
+                return token.norm, rude
             kind = _label_kind(token)
             if kind is None:
                 continue
@@ -1238,7 +1611,43 @@ def _insult(tokens: list[_Token]) -> str | None:
                 if target is None and _compared_to_you(tokens, i, lo):
                     target = "staff"
             if target == "staff":
-                return token.norm
+                return token.norm, rude
+    return None, rude
+
+
+_LATIN_WORD_RE = re.compile(r"[A-Za-z0-9']*[A-Za-z][A-Za-z0-9']*")
+
+
+def _transliterated(text: str) -> str | None:
+    """The text with its Latin words read as Russian, when most of them are Russian words typed in Latin
+    letters (the dictionary knows the reading); None for an English or mixed text."""
+    words = _LATIN_WORD_RE.findall(text)
+    if len(words) < 2:
+        return None
+    readings: dict[str, str] = {}
+    known = 0
+    for word in dict.fromkeys(words):
+        latin = word.lower().translate(_DIGITS_AS_LATIN)  # «d1bily»: digits for letters
+        reading = _russian_reading(latin)
+        if reading is not None:
+            known += words.count(word)
+        elif not _ENGLISH_SHAPE_RE.search(latin):
+            reading = _translit_variants(latin)[0]  # a word the dictionary lacks («dibily»): its first reading
+        if reading is not None:
+            readings[word] = reading
+    if known * 2 < len(words):
+        return None
+    return _LATIN_WORD_RE.sub(lambda m: readings.get(m.group(0), m.group(0)), text)
+
+
+@lru_cache(maxsize=16384)
+def _russian_reading(word: str) -> str | None:
+    """The first transliteration of a Latin word that the dictionary knows (or that is obscene), or None."""
+    if _ENGLISH_SHAPE_RE.search(word) or len(word) > _MAX_WORD:
+        return None
+    for candidate in _translit_variants(word):
+        if known_word(candidate) or _match_folded(_fold(candidate)):
+            return candidate
     return None
 
 
@@ -1248,15 +1657,25 @@ def moderate(text: str) -> Moderation:
     tokens = _tokens(clean)
     obscene = [t.obscene for t in tokens if t.obscene]
     unquoted = _QUOTED_RE.sub(" , ", clean)  # quoted speech is not the writer's own insult
-    insult = _insult(tokens if unquoted == clean else _tokens(unquoted))
+    insult, rude = _insult(tokens if unquoted == clean else _tokens(unquoted))
+    if insult is None and not _has(unquoted.lower(), _CYR):
+        russian = _transliterated(unquoted)
+        if russian is not None:  # «ty tupoj operator»: Russian typed in Latin letters
+            insult, rude_translit = _insult(_tokens(russian))
+            rude = rude or rude_translit
     matches = tuple(dict.fromkeys([*obscene, *([insult] if insult else [])]))
-    return Moderation(profanity=bool(obscene), insult=insult is not None, matches=matches)
+    return Moderation(profanity=bool(obscene), insult=insult is not None, matches=matches,
+                      rude=rude and insult is None and not obscene)
+
+
+def prepare() -> None:
+    """Load the dictionary and the look-alike tables ahead of the first message (a fraction of a second)."""
+    moderate("Прогрев: ʜаxуй, мандаты, слушайте")
 
 
 def clear_caches() -> None:
-    """Forget the words read so far (the per-word caches); for measuring a cold start."""
-    obscene_form.cache_clear()
-    _read_word.cache_clear()
-    _word_label_kind.cache_clear()
-    _read_raw.cache_clear()
-    _may_start.cache_clear()
+    """Forget the words read so far (the per-word caches, not the loaded tables); for measuring a cold start."""
+    for cached in (obscene_form, _read_word, _word_label_kind, _read_raw, _may_start, _segments, _russian_reading,
+                   _spelt):
+        cached.cache_clear()
+    letters.clear_caches()
