@@ -116,17 +116,24 @@ async def done_at(runner: BotRunner, update_id: int):
         return (await session.get(ProcessedUpdate, update_id)).done_at
 
 
+async def apologised(emulator, caplog: pytest.LogCaptureFixture, text: str):
+    """A new user writes `text`; the bot's one answer is the apology and its failure is one line in the log."""
+    user = emulator.create_user("Ольга")
+    sent = await emulator.user_sends(user, text)
+    answer = await emulator.wait_for_bot_message(user, timeout=10)
+    assert answer.text == texts.plain(texts.render("processing_error"))
+    await emulator.settle(quiet=0.3)
+    assert len(emulator.sent(user)) == 1
+    one_line_failures(caplog, sent.update_id)
+    return sent
+
+
 async def test_a_failing_private_update_is_logged_once_answered_and_kept(runner, emulator, caplog, monkeypatch):
     def broken(text: str):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(runner.app.service, "reader", broken)
-    user = emulator.create_user("Ольга")
-    sent = await emulator.user_sends(user, "Не сохраняется сделка, ошибка 500")
-    answer = await emulator.wait_for_bot_message(user, timeout=10)
-    assert answer.text == texts.plain(texts.render("processing_error"))
-    await emulator.settle(quiet=0.3)
-    one_line_failures(caplog, sent.update_id)
+    sent = await apologised(emulator, caplog, "Не сохраняется сделка, ошибка 500")
     assert await done_at(runner, sent.update_id) is None  # tried again at the next start
 
 
@@ -166,9 +173,4 @@ async def test_an_exception_out_of_a_handler_is_logged_once_and_the_user_answere
         raise RuntimeError("boom")
 
     monkeypatch.setattr(runner.app.worker, "accept", broken)
-    user = emulator.create_user("Пётр")
-    sent = await emulator.user_sends(user, "Добрый день")
-    answer = await emulator.wait_for_bot_message(user, timeout=10)
-    assert answer.text == texts.plain(texts.render("processing_error"))
-    await emulator.settle(quiet=0.3)
-    one_line_failures(caplog, sent.update_id)
+    await apologised(emulator, caplog, "Добрый день")
