@@ -75,6 +75,15 @@ Moderator = Callable[[str], ModerationLike]
 Prober = Callable[[str], Awaitable[bytes | None]]
 
 
+def drop_nul(event: object, *names: str) -> None:
+    """PostgreSQL's text holds no NUL character (Telegram sends none; a forged update might): dropped from
+    these string fields of a frozen dataclass."""
+    for name in names:
+        value = getattr(event, name)
+        if value and "\x00" in value:
+            object.__setattr__(event, name, value.replace("\x00", ""))
+
+
 @dataclass(frozen=True, slots=True)
 class Incoming:
     """One update from a user's private chat, as plain values (also stored as JSON for recovery)."""
@@ -97,11 +106,7 @@ class Incoming:
     reply_to: int = 0              # the message it replies to, in the same chat (0: none)
 
     def __post_init__(self) -> None:
-        # PostgreSQL's text holds no NUL character (Telegram sends none; a forged update might)
-        for name in ("text", "name", "username", "file_name", "command"):
-            value = getattr(self, name)
-            if value and "\x00" in value:
-                object.__setattr__(self, name, value.replace("\x00", ""))
+        drop_nul(self, "text", "name", "username", "file_name", "command")
 
     def to_json(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}  # plain values only

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import delivery, failures, figures, health, numbers, texts, transcript
-from bot.conversation import ChatLocks, ConversationService, Incoming, Outgoing, database_unreachable
+from bot.conversation import ChatLocks, ConversationService, Incoming, Outgoing, database_unreachable, drop_nul
 from bot.delivery import TOPIC, Outcome, Policy, Queue, Queued, Retry, Sent, Settled
 from bot.intake import DialogueState, Step, unsupported_key
 from bot.screenshots import Verdict
@@ -131,6 +131,9 @@ class AgentMessage:
     kind: str = "text"             # text, photo, document, animation, other
     edited: bool = False           # an edit of a message sent before
 
+    def __post_init__(self) -> None:
+        drop_nul(self, "name", "text", "command", "argument")
+
 
 @dataclass(frozen=True, slots=True)
 class AgentPress:
@@ -140,6 +143,9 @@ class AgentPress:
     data: str
     message_id: int
     thread_id: int | None = None
+
+    def __post_init__(self) -> None:
+        drop_nul(self, "name", "data")
 
 
 @dataclass(slots=True)
