@@ -82,6 +82,21 @@ class BotRunner:
 
 
 @contextlib.asynccontextmanager
+async def running_desk(emulator: BotAPIEmulator, database: Path, group_id: int, admin_id: int,
+                       **settings: object) -> AsyncIterator[BotRunner]:
+    """The bot in this process with the agents' desk in group `group_id` (admin `admin_id`); its periodic work
+    waits for the test unless `DESK_TICK_SECONDS` says otherwise."""
+    values: dict[str, object] = {"DESK_TICK_SECONDS": 3600, **settings}
+    runner = BotRunner(emulator, bot_settings(emulator, database, AGENT_CHAT_ID=group_id, ADMIN_IDS=str(admin_id),
+                                              **values))
+    await runner.start()
+    try:
+        yield runner
+    finally:
+        await runner.stop()
+
+
+@contextlib.asynccontextmanager
 async def spawn_bot(env: dict[str, str], log: Path) -> AsyncIterator[asyncio.subprocess.Process]:
     """`python -m bot` as its own process with exactly `env`, its output appended to `log` (killed at the end if
     still running)."""

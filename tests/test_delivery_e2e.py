@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.storage import Message, Ticket, User
-from tests.botrunner import BotRunner, bot_settings
+from tests.botrunner import BotRunner, bot_settings, running_desk
 from tests.test_desk_e2e import card_of, rows, taken_ticket
 
 WORDS = ("сделка", "не", "сохраняется", "ошибка", "при", "нажатии", "кнопки", "Сохранить", "в", "карточке",
@@ -48,14 +48,8 @@ def desk_world(emulator):
 @pytest.fixture
 async def runner(emulator, tmp_path, desk_world):
     group, _anna, admin = desk_world
-    settings = bot_settings(emulator, tmp_path / "bot.sqlite3", AGENT_CHAT_ID=group.id, ADMIN_IDS=str(admin.id),
-                            DESK_TICK_SECONDS=3600, DELIVERY_BACKOFF_CAP=1)
-    runner = BotRunner(emulator, settings)
-    await runner.start()
-    try:
+    async with running_desk(emulator, tmp_path / "bot.sqlite3", group.id, admin.id, DELIVERY_BACKOFF_CAP=1) as runner:
         yield runner
-    finally:
-        await runner.stop()
 
 
 async def ticket_with(runner: BotRunner, emulator, description: str) -> int:

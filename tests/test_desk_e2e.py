@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from bot.storage import Attachment, Conversation, Message, Reminder, Ticket, TicketEvent, User
-from tests.botrunner import BotRunner, bot_settings
+from tests.botrunner import BotRunner, bot_settings, running_desk
 from tests.emulator import sample_jpeg, sample_pdf, sample_png
 from tests.mirror import serving
 
@@ -46,14 +46,9 @@ def desk_world(emulator):
 @pytest.fixture
 async def runner(emulator, tmp_path, desk_world):
     group, _anna, _boris, admin = desk_world
-    settings = bot_settings(emulator, tmp_path / "bot.sqlite3", AGENT_CHAT_ID=group.id, ADMIN_IDS=str(admin.id),
-                            DESK_TICK_SECONDS=3600)  # reminders are driven by the test's clock only
-    runner = BotRunner(emulator, settings)
-    await runner.start()
-    try:
+    # reminders are driven by the test's clock only
+    async with running_desk(emulator, tmp_path / "bot.sqlite3", group.id, admin.id) as runner:
         yield runner
-    finally:
-        await runner.stop()
 
 
 async def file_ticket(emulator, user, text=FULL, screenshot: bytes | None = None):

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot import texts
 from bot.desk import AgentMessage, AgentPress
 from bot.storage import ProcessedUpdate, Ticket
-from tests.botrunner import BotRunner, bot_settings
+from tests.botrunner import BotRunner, running_desk
 from tests.test_desk_e2e import card_of, file_ticket
 
 # str.isdigit() (or isdecimal()) accepts every one of these; int() takes some, the database none
@@ -35,14 +35,9 @@ def world(emulator):
 @pytest.fixture
 async def runner(emulator, tmp_path, world):
     group, _agent, admin = world
-    settings = bot_settings(emulator, tmp_path / "bot.sqlite3", AGENT_CHAT_ID=group.id, ADMIN_IDS=str(admin.id),
-                            DESK_TICK_SECONDS=3600, GROUP_MESSAGES_PER_MINUTE=600)
-    runner = BotRunner(emulator, settings)
-    await runner.start()
-    try:
+    async with running_desk(emulator, tmp_path / "bot.sqlite3", group.id, admin.id,
+                            GROUP_MESSAGES_PER_MINUTE=600) as runner:
         yield runner
-    finally:
-        await runner.stop()
 
 
 def failures(caplog: pytest.LogCaptureFixture) -> list[str]:
