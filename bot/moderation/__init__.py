@@ -166,8 +166,10 @@ def _strip_invisible(text: str) -> str:
 # A pictograph standing between letters or closing a word («пиз🔥ец», «х🤡йня», «ху😡») stands for letters:
 # it is read as a mask. (Pictographs that are letters, «🅱», are read as those letters above.) After a whole
 # word of the dictionary («спасибо🙏», «на👍») it is only a pictograph.
+# A run of letters is tried once, from its start and without giving letters back: a 100,000-letter run
+# with no pictograph is one pass, not one per letter.
 _EMOJI_IN_WORD_RE = re.compile(
-    "([^\\W\\d_]+)([\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]+)(?=([^\\W\\d_])?)"
+    "(?<![^\\W\\d_])([^\\W\\d_]++)([\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]+)(?=([^\\W\\d_])?)"
 )
 
 
