@@ -1617,7 +1617,8 @@ def _insult(tokens: list[_Token]) -> tuple[str | None, bool]:
     return None, rude
 
 
-_LATIN_WORD_RE = re.compile(r"[A-Za-z0-9']*[A-Za-z][A-Za-z0-9']*")
+# From the start of a run only: a long run of digits is one failed try, not one per digit.
+_LATIN_WORD_RE = re.compile(r"(?<![A-Za-z0-9'])(?=[A-Za-z0-9']*[A-Za-z])[A-Za-z0-9']+")
 
 
 def _transliterated(text: str) -> str | None:
