@@ -334,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # aiogram writes a line per update handled (its errors stay): at load, formatting them costs more than it tells
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    # pymorphy3 says where it loads its dictionaries from at every start; only its warnings concern an operator
+    logging.getLogger("pymorphy3").setLevel(logging.WARNING)
     try:
         app = Application.create(settings)
     except (ValueError, TokenValidationError) as error:
