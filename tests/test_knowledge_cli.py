@@ -133,7 +133,8 @@ def test_bad_arguments_get_a_clear_line(tmp_path):
 
 
 async def test_the_facade_searches_what_its_crawl_stored(mirror, tmp_path, monkeypatch):
-    settings = KnowledgeSettings(DATABASE_URL=db_url(tmp_path / "index.sqlite3"), CRAWL_TIMEOUT=2)
+    # the mirror's slow page takes 15 s: a 5 s timeout still leaves it out and gives the others room
+    settings = KnowledgeSettings(DATABASE_URL=db_url(tmp_path / "index.sqlite3"), CRAWL_TIMEOUT=5)
     knowledge = Knowledge(settings)
     elsewhere = Knowledge(settings)  # another process, say the bot, holding the index already
     try:
